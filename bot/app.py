@@ -1,0 +1,69 @@
+"""Builds the python-telegram-bot Application: wiring only, no logic."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.services import BOT_USERNAME_FACT, Content, Services, build_services
+from bot.store import repo
+from bot.telegram import handlers
+from bot.telegram.ordering import PerPersonUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+class MissingToken(SystemExit):
+    def __init__(self) -> None:
+        super().__init__(
+            "MySay needs a bot token: open Telegram, talk to @BotFather, send /newbot, and put "
+            "the token it gives you in TELEGRAM_BOT_TOKEN (or in a .env file)."
+        )
+
+
+def build_application(settings: Settings, content: Content | None = None) -> Application:
+    """The real bot, exactly as `python -m bot run` starts it (tests build it the same way)."""
+    if settings.telegram_bot_token is None:
+        raise MissingToken()
+    services = build_services(settings, content)
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_file_url)
+        # Waits out 429 retry_after and keeps under Telegram's overall send rate.
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(PerPersonUpdateProcessor(64))
+        .post_init(_on_start)
+        .post_shutdown(_on_stop)
+        .build()
+    )
+    handlers.register(application, services)
+    return application
+
+
+def services_of(application: Application) -> Services:
+    return application.bot_data[handlers.SERVICES]
+
+
+async def _on_start(application: Application) -> None:
+    services = services_of(application)
+    await services.db.upgrade()
+    async with services.db.transaction() as session:
+        await repo.set_fact(session, BOT_USERNAME_FACT, application.bot.username)
+    await _set_commands(application, services)
+    log.info("MySay is running as @%s", application.bot.username)
+
+
+async def _set_commands(application: Application, services: Services) -> None:
+    say = services.content.locale
+    commands = [BotCommand(name, say(f"command.{name}"))
+                for name in handlers.YOUNG_PERSON_COMMANDS]
+    await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+
+
+async def _on_stop(application: Application) -> None:
+    await services_of(application).close()

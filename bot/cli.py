@@ -1,0 +1,118 @@
+"""What each command-line command does (bot/__main__.py only parses)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from cryptography.fernet import Fernet
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.app import MissingToken, build_application
+from bot.config import Settings
+from bot.logs import setup_logging
+from bot.services import BOT_USERNAME_FACT, load_content, open_database
+from bot.store import repo
+from bot.store.models import InvitationKind
+from bot.timeutil import as_utc
+
+log = logging.getLogger(__name__)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    token = settings.telegram_bot_token
+    return [token.get_secret_value()] if token else []
+
+
+def run(settings: Settings, _args: argparse.Namespace) -> int:
+    if settings.telegram_bot_token is None:
+        raise MissingToken()
+    setup_logging(settings.log_level, _secrets(settings))
+    content = load_content()  # broken flow files stop us here, before any network
+    application = build_application(settings, content)
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query",
+                                             "channel_post", "my_chat_member"])
+    return 0
+
+
+async def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    if settings.bot_username:
+        return settings.bot_username
+    db = open_database(settings)
+    try:
+        async with db.transaction() as session:
+            known = await repo.get_fact(session, BOT_USERNAME_FACT)
+    finally:
+        await db.dispose()
+    if known or settings.telegram_bot_token is None:
+        return known
+    try:
+        async with Bot(settings.telegram_bot_token.get_secret_value(),
+                       base_url=settings.telegram_api_base_url) as bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
+async def invite_therapist(settings: Settings, args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+        async with db.transaction() as session:
+            code = await repo.create_invitation(session, kind=InvitationKind.THERAPIST,
+                                                days=settings.invitation_days, label=args.name)
+            repo.audit(session, None, "therapist_invited")
+    finally:
+        await db.dispose()
+    username = await _bot_username(settings)
+    if username:
+        print(f"https://t.me/{username}?start={code}")
+    else:
+        print("(Set MYSAY_BOT_USERNAME, or run the bot once, to get a full link.)")
+    print(f"code: {code}")
+    print(f"Works once, for {settings.invitation_days} days. Send it to {args.name} privately.")
+    return 0
+
+
+async def people(settings: Settings, _args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+        async with db.transaction() as session:
+            rows = await repo.all_people(session)
+            print(f"{'mysay id':>8}  {'telegram id':>12}  {'role':<13} name")
+            for person in rows:
+                print(f"{person.id:>8}  {person.telegram_user_id:>12}  {person.role:<13} "
+                      f"{person.display_name}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def audit(settings: Settings, _args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+        async with db.transaction() as session:
+            for entry in await repo.audit_entries(session):
+                print(f"{as_utc(entry.at):%Y-%m-%d %H:%M:%S}  actor={entry.actor_id}  "
+                      f"{entry.action}  subject={entry.subject_id}  {entry.detail}")
+    finally:
+        await db.dispose()
+    return 0
+
+
+def new_key(_settings: Settings, _args: argparse.Namespace) -> int:
+    print(Fernet.generate_key().decode())
+    return 0

@@ -1,0 +1,128 @@
+"""The conversation: one inbound event from one person -> what to store and what to say.
+
+Runs inside the caller's transaction. Knows nothing of Telegram: the adapter turns updates into
+events and replies into Bot API calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.core import FlowEngine
+from bot.i18n import Locale
+from bot.service import callbacks, therapist, young_person
+from bot.service.types import Button, Command, Event, Result, Sender, Tap
+from bot.store import repo
+from bot.store.models import InvitationKind, Person, Role
+from bot.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a handler needs besides the session and the person."""
+
+    engine: FlowEngine
+    locale: Locale
+    invitation_days: int
+    bot_username: Callable[[AsyncSession], Awaitable[str | None]]
+
+
+class Conversation:
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def handle(self, session: AsyncSession, sender: Sender, event: Event) -> Result:
+        person = await repo.person_by_telegram_id(session, sender.telegram_user_id)
+        if person is not None:
+            person.last_active_at = utcnow()
+            person.chat_id = sender.chat_id
+        if isinstance(event, Command) and event.name == "start" and event.args:
+            return await self._start_with_code(session, sender, person, event.args[0])
+        if isinstance(event, Tap):
+            try:
+                tap = callbacks.decode(event.data)
+            except callbacks.InvalidCallback:
+                log.info("refused a callback we never issued")
+                return await self._refuse(session, person)
+            if isinstance(tap, callbacks.Consent | callbacks.Decline):
+                return await self._consent(session, sender, person, tap)
+            if person is None:
+                return Result(toast=self.ctx.locale("not_allowed")).say(
+                    self.ctx.locale("hello_stranger"))
+            if person.role == Role.THERAPIST:
+                return await therapist.tap(self.ctx, session, person, tap)
+            return await young_person.tap(self.ctx, session, person, tap)
+        if person is None:
+            return Result().say(self.ctx.locale("hello_stranger"))
+        if person.role == Role.THERAPIST:
+            return await therapist.message(self.ctx, session, person, event)
+        return await young_person.message(self.ctx, session, person, event)
+
+    async def _refuse(self, session: AsyncSession, person: Person | None) -> Result:
+        result = Result(toast=self.ctx.locale("not_allowed"))
+        if person is not None and person.role == Role.YOUNG_PERSON:
+            result.replies += (await young_person.where_you_are(self.ctx, session, person)).replies
+        return result
+
+    # -- invitations and consent ----------------------------------------------------------
+
+    async def _start_with_code(self, session: AsyncSession, sender: Sender,
+                               person: Person | None, code: str) -> Result:
+        say = self.ctx.locale
+        invitation = await repo.find_invitation(session, code)
+        problem = repo.invitation_problem(invitation, utcnow())
+        if problem or invitation is None:
+            return Result().say(say(problem or "code_unknown"))
+        if invitation.kind == InvitationKind.THERAPIST:
+            if person is not None:
+                key = "already_therapist" if person.role == Role.THERAPIST else "code_not_for_you"
+                return Result().say(say(key))
+            person = await repo.add_person(
+                session, telegram_user_id=sender.telegram_user_id, chat_id=sender.chat_id,
+                role=Role.THERAPIST, display_name=invitation.label or sender.first_name or "",
+                consented=True)
+            invitation.used_at, invitation.used_by_id = utcnow(), person.id
+            repo.audit(session, person, "therapist_joined")
+            return Result().say(say("welcome_therapist", name=person.display_name))
+        if person is not None:
+            return Result().say(say("code_not_for_you"))
+        # Nothing about a young person is stored before they agree: the code rides in the
+        # button, and the invitation is checked again when they tap it.
+        buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
+                   (Button(say("consent_no"), callbacks.decline()),))
+        return Result().say(say("hello_invited", name=sender.first_name or "there"), buttons)
+
+    async def _consent(self, session: AsyncSession, sender: Sender, person: Person | None,
+                       tap: callbacks.Consent | callbacks.Decline) -> Result:
+        say = self.ctx.locale
+        if isinstance(tap, callbacks.Decline):
+            return Result(toast="👍").say(say("consent_later"), edit=True)
+        if person is not None:
+            result = Result(toast=say("already_done"))
+            if person.role == Role.YOUNG_PERSON:
+                result.replies += (await young_person.menu(self.ctx, session, person)).replies
+            return result
+        invitation = await repo.find_invitation(session, tap.code)
+        problem = repo.invitation_problem(invitation, utcnow())
+        if problem or invitation is None or invitation.kind != InvitationKind.YOUNG_PERSON:
+            return Result(toast="✋").say(say(problem or "code_unknown"), edit=True)
+        inviter = await repo.person_by_id(session, invitation.created_by_id or 0)
+        if inviter is None or inviter.role != Role.THERAPIST:
+            return Result(toast="✋").say(say("code_unknown"), edit=True)
+        person = await repo.add_person(
+            session, telegram_user_id=sender.telegram_user_id, chat_id=sender.chat_id,
+            role=Role.YOUNG_PERSON, display_name=invitation.label or sender.first_name or "",
+            consented=True)
+        invitation.used_at, invitation.used_by_id = utcnow(), person.id
+        await repo.link(session, inviter, person)
+        repo.audit(session, person, "young_person_joined", person)
+        result = Result(toast="🎉").say(say("welcome_young_person"), edit=True)
+        result.replies += (await young_person.menu(self.ctx, session, person)).replies
+        return result
+

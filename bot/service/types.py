@@ -1,0 +1,89 @@
+"""What comes in from a chat and what goes back, independent of Telegram."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from bot.engine.screen import Screen
+
+
+@dataclass(frozen=True)
+class Sender:
+    telegram_user_id: int
+    chat_id: int
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Tap:
+    data: str | None
+
+
+class MediaKind(enum.StrEnum):
+    STICKER = "sticker"
+    PHOTO = "photo"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    ANIMATION = "animation"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Media:
+    kind: MediaKind
+
+
+@dataclass(frozen=True)
+class Edited:
+    """The person edited a message they sent earlier."""
+
+
+Event = Command | Text | Tap | Media | Edited
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: Keyboard = ()
+    screen: Screen | None = None  # shown as a picture card when the adapter can render it
+    edit: bool = False  # replace the message the tap came from, rather than send a new one
+
+
+@dataclass
+class Result:
+    replies: list[Reply] = field(default_factory=list)
+    toast: str | None = None  # the short answer to a tapped button
+    leave_chat: bool = False
+
+    def say(self, text: str, buttons: Keyboard = (), *, edit: bool = False) -> Result:
+        self.replies.append(Reply(text, buttons, edit=edit))
+        return self
+
+    def say_reply(self, reply: Reply) -> Result:
+        self.replies.append(reply)
+        return self

@@ -1,0 +1,154 @@
+"""Fixtures: real databases (SQLite files always, PostgreSQL when TEST_DATABASE_URL is set),
+the fake Telegram Bot API on 127.0.0.1, and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import Settings
+from bot.sandbox.fake_api import FakeBotAPI
+from bot.services import build_services
+from bot.store.db import Database
+from tests.support.harness import Person, RunningBot
+from tests.support.spec_check import check_request
+
+# Shaped like a token, plainly not a real one.
+TEST_TOKEN = "123456:TEST-not-a-real-token-000000000000000"
+DATA_KEY = Fernet.generate_key().decode()
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_TEMPLATE = "mysay_test_template"
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs against PostgreSQL (TEST_DATABASE_URL)")
+
+
+async def _admin(sql: list[str]) -> None:
+    assert PG_URL is not None
+    engine = create_async_engine(make_url(PG_URL).set(database="postgres"),
+                                 isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in sql:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once; each test gets a fresh copy of it."""
+    if PG_URL is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (bash .ci/run sets it)")
+    asyncio.run(_admin([f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)",
+                        f"CREATE DATABASE {_TEMPLATE}"]))
+    url = make_url(PG_URL).set(database=_TEMPLATE).render_as_string(hide_password=False)
+
+    async def migrate() -> None:
+        db = Database(url)
+        await db.upgrade()
+        await db.dispose()
+
+    asyncio.run(migrate())
+    yield url
+    asyncio.run(_admin([f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"]))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'mysay.sqlite3'}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"mysay_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin([f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}"]))
+    yield make_url(template).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin([f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"]))
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    api = FakeBotAPI(TEST_TOKEN, bot_username="MySayTestBot", validator=check_request)
+    await api.start()
+    yield api
+    await api.stop()
+    # Every request the bot made must be one Telegram would accept, and every tap answered.
+    assert api.violations == [], "Bot API spec violations:\n" + "\n".join(api.violations)
+    assert api.unanswered_callback_queries() == [], "callback queries left unanswered"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, fake_api: FakeBotAPI) -> Settings:
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        TELEGRAM_API_BASE_FILE_URL=fake_api.base_file_url,
+        MYSAY_DATA_DIR=tmp_path / "data",
+        MYSAY_DATA_KEYS=DATA_KEY,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings, fake_api: FakeBotAPI) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(settings, fake_api).start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def services(settings: Settings):  # noqa: ANN201 - a fixture of the app's own services
+    built = build_services(settings)
+    await built.db.upgrade()
+    yield built
+    await built.close()
+
+
+class World:
+    """A therapist and helpers to bring young people in, over the real chat."""
+
+    def __init__(self, bot: RunningBot) -> None:
+        self.bot = bot
+        self._next_user = 5_000_001
+
+    def person(self, first_name: str) -> Person:
+        self._next_user += 1
+        return Person(self.bot, self._next_user, first_name)
+
+    async def therapist_code(self, name: str = "Sam Therapist") -> str:
+        from bot.store import repo
+        from bot.store.models import InvitationKind
+
+        async with self.bot.services.db.transaction() as session:
+            return await repo.create_invitation(session, kind=InvitationKind.THERAPIST,
+                                                days=14, label=name)
+
+    async def therapist(self, first_name: str = "Sam") -> Person:
+        therapist = self.person(first_name)
+        await therapist.send(f"/start {await self.therapist_code(first_name)}")
+        return therapist
+
+    async def young_person(self, therapist: Person, first_name: str = "Jo") -> Person:
+        reply = await therapist.send("/invite")
+        code = (reply.display_text or "").rsplit("Code: ", 1)[1].split()[0]
+        young = self.person(first_name)
+        await young.send(f"/start {code}")
+        await young.tap("Yes")
+        return young
+
+
+@pytest.fixture
+def world(bot: RunningBot) -> World:
+    return World(bot)
