@@ -1,0 +1,141 @@
+"""How long a picture card takes to draw: cold (new process), warm, and from the cache.
+
+Run from the repository root:  .venv/bin/python bench/render_cards.py [--runs 9]
+
+- cold process: a fresh Python process imports the renderer and draws its first card
+  (fonts opened, glyphs drawn, PNG encoded); the import is reported on its own line.
+- cold caches: in a warm process, every font, glyph and shape cache is cleared first.
+- warm: a card never drawn before, but its symbols are already cached (the usual case).
+- cached: CardCache.get_or_render for a card already in the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FOUR = [("Good", "😀"), ("OK", "😐"), ("Bad", "🙁"), ("Not sure", "🤷")]
+TWELVE = [
+    ("Home", "🏠"), ("School", "🏫"), ("Friend", "🧑‍🤝‍🧑"), ("Teacher", "🧑‍🏫"),
+    ("Football", "⚽"), ("Music", "🎵"), ("Pizza", "🍕"), ("Bus", "🚌"), ("Art", "🎨"),
+    ("Sleep", "😴"), ("Pet", "🐶"), ("Games", "🎲"),
+]  # fmt: skip
+
+
+def _child() -> None:
+    """Runs in a fresh interpreter: time the import and the first cards."""
+    started = time.perf_counter()
+    from bot.render.cards import Card, Tile, render_card
+
+    imported = time.perf_counter()
+    render_card(Card("How was today?", tuple(Tile(w, e) for w, e in FOUR)))
+    first = time.perf_counter()
+    render_card(Card("What do you like doing?", tuple(Tile(w, e) for w, e in TWELVE)))
+    second = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - started) * 1000,
+                "first_4_ms": (first - imported) * 1000,
+                "first_12_ms": (second - first) * 1000,
+            }
+        )
+    )
+
+
+def _cold_process(runs: int) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child"],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+        for name, value in json.loads(out.strip().splitlines()[-1]).items():
+            results.setdefault(name, []).append(value)
+    return results
+
+
+def _time(
+    fn: Callable[[], object], runs: int, before: Callable[[], object] | None = None
+) -> list[float]:
+    times: list[float] = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _in_process(runs: int) -> dict[str, list[float]]:
+    from bot.render.cards import (
+        Card,
+        CardCache,
+        CardStyle,
+        Tile,
+        clear_render_caches,
+        render_card,
+        render_text_card,
+    )
+
+    four = Card("How was today?", tuple(Tile(w, e) for w, e in FOUR))
+    twelve = Card("What do you like doing?", tuple(Tile(w, e) for w, e in TWELVE))
+    render_card(four)
+    counter = iter(range(10**9))
+
+    def fresh_four() -> bytes:  # a new card each time (new footer), symbols already cached
+        return render_card(Card(four.title, four.tiles, footer=f"Step {next(counter)} of 5"))
+
+    cache = CardCache()
+    cache.get_or_render(four)
+    review = [("😀", "Today was good"), ("🏫", "I like art and music"), ("🚌", "The bus is loud")]
+    return {
+        "cold caches, 4 tiles": _time(lambda: render_card(four), runs, clear_render_caches),
+        "cold caches, 12 tiles": _time(lambda: render_card(twelve), runs, clear_render_caches),
+        "warm, 4 tiles (new card)": _time(fresh_four, runs),
+        "warm, 12 tiles": _time(lambda: render_card(twelve), runs),
+        "warm, large text high contrast": _time(
+            lambda: render_card(four, CardStyle(text_scale=1.5, palette="high_contrast")), runs
+        ),
+        "review picture, 3 lines": _time(lambda: render_text_card("You said", review), runs),
+        "cached (CardCache hit)": _time(lambda: cache.get_or_render(four), runs),
+    }
+
+
+def _report(title: str, results: dict[str, list[float]]) -> None:
+    print(title)
+    for name, values in results.items():
+        print(
+            f"  {name:<34} median {statistics.median(values):7.2f} ms"
+            f"   min {min(values):7.2f}   max {max(values):7.2f}   (n={len(values)})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child()
+        return
+    _report("Fresh process (cold):", _cold_process(max(3, args.runs // 2)))
+    _report("In process:", _in_process(args.runs))
+
+
+if __name__ == "__main__":
+    main()
