@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.store.db import Database
 from tests.support.harness import Person, RunningBot
 from tests.support.spec_check import check_request
@@ -109,7 +109,7 @@ async def bot(settings: Settings, fake_api: FakeBotAPI) -> AsyncIterator[Running
 
 
 @pytest.fixture
-async def services(settings: Settings):  # noqa: ANN201 - a fixture of the app's own services
+async def services(settings: Settings) -> AsyncIterator[Services]:
     built = build_services(settings)
     await built.db.upgrade()
     yield built

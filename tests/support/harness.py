@@ -70,8 +70,8 @@ class RunningBot:
         self.processed[update.update_id] += 1
         self._changed.set()
 
-    async def wait_processed(self, update_id: int, times: int = 1, timeout: float = 15.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_processed(self, update_id: int, times: int = 1, seconds: float = 15.0) -> None:
+        async with asyncio.timeout(seconds):
             while self.processed[update_id] < times:
                 self._changed.clear()
                 await self._changed.wait()
@@ -86,12 +86,6 @@ class Person:
         self.user_id = user_id
         self.first_name = first_name
         self.api.add_user(user_id, first_name)
-
-    async def _after(self, update_id: int) -> list[SentMessage]:
-        before = len(self.api.requests)
-        await self.bot.wait_processed(update_id)
-        del before
-        return self.api.messages_in(self.user_id)
 
     async def send(self, text: str | None = None, **kwargs: Any) -> SentMessage:
         """Send a message; returns the bot's newest message afterwards."""
@@ -147,3 +141,15 @@ class Person:
 
     def messages(self) -> list[SentMessage]:
         return self.api.messages_in(self.user_id)
+
+
+def forge_callback(api: FakeBotAPI, user_id: int, message_id: int, data: str) -> int:
+    """A callback query with data the bot never put on a button (a forged or corrupted tap)."""
+    message = api.message(user_id, message_id)
+    assert message is not None
+    query = {"id": f"forged-{user_id}-{message_id}-{len(api.callback_queries)}",
+             "from": api.users[user_id], "chat_instance": "1", "data": data,
+             "message": {"message_id": message_id, "date": message.date,
+                         "chat": {"id": user_id, "type": "private"}, "text": "x"}}
+    api.callback_queries[query["id"]] = query
+    return api.push_raw({"callback_query": query})

@@ -1,0 +1,44 @@
+"""The command line, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA_KEY
+
+
+def run_cli(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("TELEGRAM_", "MYSAY_", "DATABASE_URL"))}
+    clean.update({"MYSAY_DATA_DIR": str(tmp_path / "data"), "MYSAY_DATA_KEYS": DATA_KEY}, **env)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
+    result = run_cli("run", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr and "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invite_therapist_prints_a_link_and_the_code(tmp_path: Path) -> None:
+    result = run_cli("admin", "invite-therapist", "--name", "Sam Example", tmp_path=tmp_path,
+                     MYSAY_BOT_USERNAME="MySayTestBot")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    code = next(line.split(": ", 1)[1] for line in lines if line.startswith("code: "))
+    assert f"https://t.me/MySayTestBot?start={code}" in lines
+    assert len(code) >= 22
+
+
+def test_db_upgrade_and_people(tmp_path: Path) -> None:
+    assert run_cli("db", "upgrade", tmp_path=tmp_path).returncode == 0
+    assert (tmp_path / "data" / "mysay.sqlite3").exists()
+    people = run_cli("admin", "people", tmp_path=tmp_path)
+    assert people.returncode == 0 and "mysay id" in people.stdout
+

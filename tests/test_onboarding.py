@@ -1,0 +1,133 @@
+"""Invitations, roles and consent (issue 2, point 6 and 7): driven through the fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.store.models import Invitation, Link, Person
+from bot.timeutil import utcnow
+from tests.conftest import World
+from tests.support.harness import RunningBot
+
+
+async def count(bot: RunningBot, model: type) -> int:
+    async with bot.services.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_stranger_is_told_what_mysay_is_and_nothing_is_stored(world: World) -> None:
+    stranger = world.person("Robin")
+    await stranger.send("/start")
+    assert "need a link from your speech and language therapist" in stranger.text()
+    await stranger.send("hello?")
+    assert "need a link" in stranger.text()
+    assert await count(world.bot, Person) == 0
+
+
+async def test_therapist_code_makes_a_therapist_once(world: World) -> None:
+    code = await world.therapist_code("Alex")
+    alex = world.person("Alex")
+    await alex.send(f"/start {code}")
+    assert "set up as a therapist" in alex.text()
+    other = world.person("Other")
+    await other.send(f"/start {code}")
+    assert "used already" in other.text()
+    async with world.bot.services.db.transaction() as session:
+        people = (await session.scalars(select(Person))).all()
+    assert [(p.role, p.display_name) for p in people] == [("therapist", "Alex")]
+
+
+async def test_invite_link_is_a_deep_link_with_a_long_random_code(world: World) -> None:
+    therapist = await world.therapist()
+    reply = (await therapist.send("/invite")).display_text or ""
+    link = next(w for w in reply.split() if w.startswith("https://t.me/"))
+    code = link.split("?start=", 1)[1]
+    assert link.startswith("https://t.me/MySayTestBot?start=")
+    assert len(code) >= 22  # 16 random bytes, base64url
+    async with world.bot.services.db.transaction() as session:
+        stored = (await session.scalars(select(Invitation.code_hash))).all()
+    assert code not in stored and len(stored) == 2  # only hashes are kept
+
+
+async def test_young_person_agrees_before_anything_is_stored(world: World) -> None:
+    therapist = await world.therapist()
+    code = ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+    jo = world.person("Jo")
+    hello = await jo.send(f"/start {code}")
+    assert "You choose what your therapist sees" in (hello.display_text or "")
+    assert "we must tell someone who can help" in (hello.display_text or "")
+    assert await count(world.bot, Person) == 1  # only the therapist
+    await jo.tap("Not now")
+    assert "when you are ready" in jo.text()
+    assert await count(world.bot, Person) == 1
+    await jo.send(f"/start {code}")
+    await jo.tap("Yes")
+    assert "What would you like to do?" in jo.text()
+    assert await count(world.bot, Person) == 2
+    assert await count(world.bot, Link) == 1
+
+
+async def test_used_expired_and_unknown_codes_change_nothing(world: World) -> None:
+    therapist = await world.therapist()
+    jo = await world.young_person(therapist, "Jo")
+    del jo
+    used = ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+    first = world.person("First")
+    await first.send(f"/start {used}")
+    await first.tap("Yes")
+    second = world.person("Second")
+    await second.send(f"/start {used}")
+    assert "used already" in second.text()
+
+    old = ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+    async with world.bot.services.db.transaction() as session:
+        await session.execute(update(Invitation).where(Invitation.used_at.is_(None)).values(
+            expires_at=utcnow() - timedelta(seconds=1)))
+    late = world.person("Late")
+    await late.send(f"/start {old}")
+    assert "too old" in late.text()
+
+    guess = world.person("Guess")
+    await guess.send("/start AAAAAAAAAAAAAAAAAAAAAA")
+    assert "don't know that link" in guess.text()
+    assert await count(world.bot, Person) == 3  # therapist, Jo, First
+
+
+async def test_code_checked_again_when_consent_is_tapped(world: World) -> None:
+    """Two people open the same link; only the first to agree gets in."""
+    therapist = await world.therapist()
+    code = ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+    a, b = world.person("A"), world.person("B")
+    await a.send(f"/start {code}")
+    await b.send(f"/start {code}")
+    await a.tap("Yes")
+    await b.tap("Yes")
+    assert "used already" in b.text()
+    assert await count(world.bot, Link) == 1
+
+
+async def test_existing_people_cannot_take_other_codes(world: World) -> None:
+    therapist = await world.therapist()
+    jo = await world.young_person(therapist, "Jo")
+    await jo.send(f"/start {await world.therapist_code()}")
+    assert "already in MySay" in jo.text()
+    fresh = ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+    await therapist.send(f"/start {fresh}")
+    assert "already in MySay" in therapist.text()
+    async with world.bot.services.db.transaction() as session:
+        roles = {p.display_name: p.role for p in (await session.scalars(select(Person))).all()}
+        unused = await session.scalar(select(func.count()).select_from(Invitation)
+                                      .where(Invitation.used_at.is_(None)))
+    assert roles == {"Sam": "therapist", "Jo": "young_person"}
+    assert unused == 2  # neither code was spent
+
+
+async def test_young_person_cannot_use_therapist_commands(world: World) -> None:
+    therapist = await world.therapist()
+    jo = await world.young_person(therapist, "Jo")
+    for command in ("/invite", "/caseload", "/summary"):
+        await jo.send(command)
+        assert "Tap the buttons to answer" in jo.text()
+        assert "https://t.me/" not in jo.text()
