@@ -8,8 +8,10 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
+from bot.service.routes import ROUTES
 from bot.services import BOT_USERNAME_FACT, Content, Services, build_services
 from bot.store import repo
+from bot.store.models import Role
 from bot.telegram import handlers
 from bot.telegram.ordering import PerPersonUpdateProcessor
 
@@ -60,8 +62,9 @@ async def _on_start(application: Application) -> None:
 
 async def _set_commands(application: Application, services: Services) -> None:
     say = services.content.locale
+    # Telegram's menu shows the young person's commands; therapists get theirs from /help.
     commands = [BotCommand(name, say(f"command.{name}"))
-                for name in handlers.YOUNG_PERSON_COMMANDS]
+                for name in ROUTES.menus.get(Role.YOUNG_PERSON, []) if say.has(f"command.{name}")]
     await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
 

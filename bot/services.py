@@ -69,6 +69,6 @@ def build_services(settings: Settings, content: Content | None = None) -> Servic
     async def bot_username(session: AsyncSession) -> str | None:
         return settings.bot_username or await repo.get_fact(session, BOT_USERNAME_FACT)
 
-    context = Context(engine=content.engine, locale=content.locale,
-                      invitation_days=settings.invitation_days, bot_username=bot_username)
+    context = Context(engine=content.engine, locale=content.locale, settings=settings,
+                      bot_username=bot_username)
     return Services(settings, content, db, Conversation(context))

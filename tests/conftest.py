@@ -25,7 +25,8 @@ from tests.support.spec_check import check_request
 TEST_TOKEN = "123456:TEST-not-a-real-token-000000000000000"
 DATA_KEY = Fernet.generate_key().decode()
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-_TEMPLATE = "mysay_test_template"
+# One template per pytest process, so parallel runs never drop each other's.
+_TEMPLATE = f"mysay_test_template_{os.getpid()}"
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

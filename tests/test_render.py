@@ -94,6 +94,7 @@ def test_four_tile_card_is_a_small_rgb_png() -> None:
     assert img.width == 1080 and img.mode == "RGB"
     assert 1000 <= img.height <= 1300
     assert len(png) < 1_000_000
+    assert "OpenMoji" in img.info.get("Copyright", "")
 
 
 def test_symbols_are_drawn_in_every_tile() -> None:

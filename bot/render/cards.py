@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 
 from bot.render import fonts
 
@@ -666,9 +666,16 @@ def _draw_title(
     _draw_block(draw, lay.title, WIDTH // 2, top, pal.text)
 
 
+ATTRIBUTION = (
+    "Symbols: OpenMoji (openmoji.org), CC BY-SA 4.0. Text: Atkinson Hyperlegible, SIL OFL 1.1."
+)
+
+
 def _png(canvas: Image.Image) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Copyright", ATTRIBUTION)
     out = io.BytesIO()
-    canvas.save(out, "PNG", compress_level=_PNG_LEVEL)
+    canvas.save(out, "PNG", compress_level=_PNG_LEVEL, pnginfo=info)
     return out.getvalue()
 
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
 from bot.service import callbacks, therapist, young_person
-from bot.service.types import Button, Command, Event, Result, Sender, Tap
+from bot.service.routes import ROUTES
+from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
 from bot.store import repo
 from bot.store.models import InvitationKind, Person, Role
 from bot.timeutil import utcnow
@@ -29,8 +31,12 @@ class Context:
 
     engine: FlowEngine
     locale: Locale
-    invitation_days: int
+    settings: Settings
     bot_username: Callable[[AsyncSession], Awaitable[str | None]]
+
+    @property
+    def invitation_days(self) -> int:
+        return self.settings.invitation_days
 
 
 class Conversation:
@@ -55,14 +61,24 @@ class Conversation:
             if person is None:
                 return Result(toast=self.ctx.locale("not_allowed")).say(
                     self.ctx.locale("hello_stranger"))
-            if person.role == Role.THERAPIST:
-                return await therapist.tap(self.ctx, session, person, tap)
-            return await young_person.tap(self.ctx, session, person, tap)
+            handler = ROUTES.taps.get((person.role, type(tap)))
+            if handler is None:
+                return await self._refuse(session, person)
+            return await handler(self.ctx, session, person, tap)
         if person is None:
             return Result().say(self.ctx.locale("hello_stranger"))
-        if person.role == Role.THERAPIST:
-            return await therapist.message(self.ctx, session, person, event)
-        return await young_person.message(self.ctx, session, person, event)
+        if isinstance(event, Command):
+            handler = ROUTES.commands.get((person.role, event.name))
+            if handler is None:  # unknown here: the role's help, never an error
+                handler = ROUTES.commands[(person.role, "help")]
+            return await handler(self.ctx, session, person, event)
+        waiting = (person.pending or {}).get("kind")
+        if waiting in ROUTES.pending and isinstance(event, Text | Media):
+            payload = event.text if isinstance(event, Text) else event
+            return await ROUTES.pending[waiting](self.ctx, session, person, payload)
+        if person.role == Role.YOUNG_PERSON:
+            return await young_person.message(self.ctx, session, person, event)
+        return await therapist.message(self.ctx, session, person, event)
 
     async def _refuse(self, session: AsyncSession, person: Person | None) -> Result:
         result = Result(toast=self.ctx.locale("not_allowed"))

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.safety import access
 from bot.service import callbacks
+from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Event, Keyboard, Result
 from bot.store import repo
-from bot.store.models import InvitationKind, Person
+from bot.store.models import InvitationKind, Person, Role
 from bot.summary import text as summary_text
 from bot.timeutil import as_utc
 
@@ -20,28 +21,30 @@ if TYPE_CHECKING:
 
 
 async def message(ctx: Context, session: AsyncSession, person: Person, event: Event) -> Result:
-    say = ctx.locale
-    if not isinstance(event, Command):
-        return Result().say(say("therapist_help"))
-    if event.name == "invite":
-        return await invite(ctx, session, person)
-    if event.name == "caseload":
-        return await caseload(ctx, session, person)
-    if event.name == "summary":
-        return await pick_for_summary(ctx, session, person)
-    if event.name == "privacy":
-        return Result().say(say("privacy_short"))
-    return Result().say(say("therapist_help"))
+    """Words or pictures a therapist sends outside a command: point them to what they can do."""
+    return Result().say(ctx.locale("therapist_help"))
 
 
-async def tap(ctx: Context, session: AsyncSession, person: Person,
-              data: callbacks.Callback) -> Result:
-    if isinstance(data, callbacks.PickPerson) and data.purpose == "s":
+@command(Role.THERAPIST, "help", "start")
+async def help_(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return Result().say(ctx.locale("therapist_help"))
+
+
+@command(Role.THERAPIST, "privacy")
+async def privacy(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return Result().say(ctx.locale("privacy_short"))
+
+
+@tap(Role.THERAPIST, callbacks.PickPerson)
+async def picked(ctx: Context, session: AsyncSession, person: Person,
+                 data: callbacks.PickPerson) -> Result:
+    if data.purpose == "s":
         return await summary(ctx, session, person, data.person_id)
     return Result(toast=ctx.locale("not_allowed"))
 
 
-async def invite(ctx: Context, session: AsyncSession, person: Person) -> Result:
+@command(Role.THERAPIST, "invite")
+async def invite(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
     code = await repo.create_invitation(session, kind=InvitationKind.YOUNG_PERSON,
                                         days=ctx.invitation_days, created_by=person)
     repo.audit(session, person, "invitation_created")
@@ -50,7 +53,8 @@ async def invite(ctx: Context, session: AsyncSession, person: Person) -> Result:
     return Result().say(ctx.locale("invite_made", days=ctx.invitation_days, link=link, code=code))
 
 
-async def caseload(ctx: Context, session: AsyncSession, person: Person) -> Result:
+@command(Role.THERAPIST, "caseload")
+async def caseload(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
     say = ctx.locale
     people = await repo.caseload(session, person.id)
     if not people:
@@ -65,7 +69,9 @@ async def caseload(ctx: Context, session: AsyncSession, person: Person) -> Resul
     return Result().say("\n".join(lines), _people_buttons(people))
 
 
-async def pick_for_summary(ctx: Context, session: AsyncSession, person: Person) -> Result:
+@command(Role.THERAPIST, "summary")
+async def pick_for_summary(ctx: Context, session: AsyncSession, person: Person,
+                           _: Command) -> Result:
     people = await repo.caseload(session, person.id)
     if not people:
         return Result().say(ctx.locale("caseload_empty"))

@@ -46,7 +46,15 @@ class MediaKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Media:
+    """Anything that is not plain text. Photos and voice notes small enough to keep arrive with
+    their bytes (the adapter downloads them before the transaction)."""
+
     kind: MediaKind
+    data: bytes | None = None
+    mime_type: str | None = None
+    file_id: str | None = None
+    caption: str | None = None
+    too_large: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,20 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    kind: str  # photo / voice / document
+    data: bytes
+    filename: str = "file"
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: Keyboard = ()
     screen: Screen | None = None  # shown as a picture card when the adapter can render it
     edit: bool = False  # replace the message the tap came from, rather than send a new one
+    attachment: Attachment | None = None  # a picture, voice note or file, with text as caption
+    chat_id: int | None = None  # someone else's chat (an alert to a therapist); None: the sender
 
 
 @dataclass

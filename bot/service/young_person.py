@@ -10,26 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import MAX_OWN_WORDS, Action, ActionKind, InvalidAction, RunStatus
 from bot.engine.screen import Screen, ScreenKind
 from bot.service import callbacks, present
+from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Edited, Event, Media, Result, Text
 from bot.store import repo
-from bot.store.models import FlowRun, Person
+from bot.store.models import FlowRun, Person, Role
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
 
 
 async def message(ctx: Context, session: AsyncSession, person: Person, event: Event) -> Result:
+    """Anything that is not a command or a button: words, pictures, stickers, edits."""
     say = ctx.locale
-    if isinstance(event, Command):
-        if event.name in ("start", "menu"):
-            return await menu(ctx, session, person)
-        if event.name == "continue":
-            return await resume(ctx, session, person)
-        if event.name == "help":
-            return Result().say(say("young_person_help"))
-        if event.name == "privacy":
-            return Result().say(say("privacy_short"))
-        return await where_you_are(ctx, session, person, lead=say("young_person_help"))
     if isinstance(event, Text):
         return await typed(ctx, session, person, event.text)
     if isinstance(event, Edited):
@@ -37,6 +29,27 @@ async def message(ctx: Context, session: AsyncSession, person: Person, event: Ev
     if isinstance(event, Media):
         return await where_you_are(ctx, session, person, lead=say("use_buttons"))
     return await where_you_are(ctx, session, person)
+
+
+@command(Role.YOUNG_PERSON, "start", "menu")
+async def show_menu(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return await menu(ctx, session, person)
+
+
+@command(Role.YOUNG_PERSON, "continue")
+async def continue_where_stopped(ctx: Context, session: AsyncSession, person: Person,
+                                 _: Command) -> Result:
+    return await resume(ctx, session, person)
+
+
+@command(Role.YOUNG_PERSON, "help")
+async def help_(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return await where_you_are(ctx, session, person, lead=ctx.locale("young_person_help"))
+
+
+@command(Role.YOUNG_PERSON, "privacy")
+async def privacy(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return Result().say(ctx.locale("privacy_short"))
 
 
 async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | None = None,
@@ -69,13 +82,16 @@ async def resume(ctx: Context, session: AsyncSession, person: Person) -> Result:
     return await _apply(ctx, session, person, run, Action(ActionKind.RESUME), edit=False)
 
 
-async def tap(ctx: Context, session: AsyncSession, person: Person,
-              data: callbacks.Callback) -> Result:
+@tap(Role.YOUNG_PERSON, callbacks.StartFlow)
+async def start_flow(ctx: Context, session: AsyncSession, person: Person,
+                     data: callbacks.StartFlow) -> Result:
+    return await _start_flow(ctx, session, person, data.flow_id)
+
+
+@tap(Role.YOUNG_PERSON, callbacks.RunTap)
+async def run_tap(ctx: Context, session: AsyncSession, person: Person,
+                  data: callbacks.RunTap) -> Result:
     say = ctx.locale
-    if isinstance(data, callbacks.StartFlow):
-        return await _start_flow(ctx, session, person, data.flow_id)
-    if not isinstance(data, callbacks.RunTap):
-        return Result(toast=say("not_allowed"))
     run = await repo.run_for_person(session, data.run_id, person.id)
     if run is None:  # not theirs, or never existed: refuse, show nothing of anyone else's
         result = await where_you_are(ctx, session, person)

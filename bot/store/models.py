@@ -7,13 +7,14 @@ timestamps and symbol ids (our own vocabulary) are stored plain so they can be q
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.store.crypto import EncryptedText
+from bot.store.crypto import EncryptedBytes, EncryptedText
 from bot.timeutil import utcnow
 
 
@@ -36,6 +37,7 @@ class Base(DeclarativeBase):
 class Role(enum.StrEnum):
     YOUNG_PERSON = "young_person"
     THERAPIST = "therapist"
+    SUPPORTER = "supporter"  # a parent, carer or school staff member, for one young person
     ADMIN = "admin"
 
 
@@ -50,7 +52,13 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     consented_at: Mapped[datetime | None]
     last_active_at: Mapped[datetime | None]
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: they blocked the bot
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # Personal choices from /settings (text size, colours, font, read aloud, reminders).
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A multi-message command in progress (for example /addcard waiting for a photo).
+    pending: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    next_reminder_at: Mapped[datetime | None]
 
 
 class Link(Base):
@@ -69,6 +77,7 @@ class Link(Base):
 class InvitationKind(enum.StrEnum):
     THERAPIST = "therapist"
     YOUNG_PERSON = "young_person"
+    SUPPORTER = "supporter"
 
 
 class Invitation(Base):
@@ -87,6 +96,10 @@ class Invitation(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # A supporter invitation is for one young person, with a relationship ("parent", ...).
+    young_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"))
+    relationship: Mapped[str | None] = mapped_column(String(40))
 
 
 class FlowRun(Base):
@@ -108,6 +121,13 @@ class FlowRun(Base):
     finished_at: Mapped[datetime | None]
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     shared_at: Mapped[datetime | None]
+    # Who helped the young person answer (on my own / parent or carer / school staff / therapist).
+    helped_by: Mapped[str | None] = mapped_column(String(40))
+    # A supporter's run is about a young person; a young person's own run leaves this empty.
+    about_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # Options chosen for this run (for example a Talking Mat topic and option cards).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="Answer.id"
@@ -127,6 +147,8 @@ class Answer(Base):
     kind: Mapped[str] = mapped_column(String(20))  # answered / skipped / dont_know
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
     own_words: Mapped[str | None] = mapped_column(EncryptedText)
+    # Voice notes, photos and pictures made for this answer (ids in media_files).
+    media: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -162,3 +184,156 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     detail: Mapped[str] = mapped_column(String(256), default="")
+
+
+class MediaFile(Base):
+    """A voice note, photo or picture made for a young person, encrypted at rest."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # voice / photo / mat / profile / card / recording
+    kind: Mapped[str] = mapped_column(String(20))
+    mime_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(EncryptedBytes)
+    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CardUpload(Base):
+    """A picture card already uploaded to Telegram, by content hash, so it is re-sent by id."""
+
+    __tablename__ = "card_uploads"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Base):
+    """A flow a therapist has set for a young person (with options such as a Talking Mat topic)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    flow_id: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PersonalCard(Base):
+    """A therapist's own picture card for one young person (a photo with words)."""
+
+    __tablename__ = "personal_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    words: Mapped[str] = mapped_column(EncryptedText)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recording(Base):
+    """A therapist's voice reading one question aloud (used by "Read it to me")."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("therapist_id", "flow_id", "step_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    flow_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupporterLink(Base):
+    """A parent, carer or school staff member who may add their view about one young person."""
+
+    __tablename__ = "supporter_links"
+    __table_args__ = (UniqueConstraint("supporter_id", "young_person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supporter_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    relationship: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class Meeting(Base):
+    """A young person's next planning meeting (for example the EHCP annual review)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    held_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the young person was gently invited to get ready (so it happens once per stage).
+    prepared_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+
+class YouSaid(Base):
+    """Closing the loop: what was decided from what the young person said, and whether they
+    felt listened to."""
+
+    __tablename__ = "you_said"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    # [{"said": "...", "will": "..."}] in simple words (encrypted: it quotes the young person).
+    items: Mapped[str] = mapped_column(EncryptedText)
+    sent_at: Mapped[datetime | None]
+    listened: Mapped[str | None] = mapped_column(String(20))  # yes / a_bit / no
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeletionRequest(Base):
+    """A young person asked for everything about them to be deleted."""
+
+    __tablename__ = "deletion_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision: Mapped[str | None] = mapped_column(String(20))  # confirmed / declined
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+class Alert(Base):
+    """A safeguarding alert: a young person may not be safe. Never lost, never left unseen."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))  # button / words / voice_caption
+    words: Mapped[str | None] = mapped_column(EncryptedText)
+    matched: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"))

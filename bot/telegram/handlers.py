@@ -13,7 +13,6 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -37,9 +36,6 @@ from bot.telegram.delivery import Delivery
 log = logging.getLogger(__name__)
 
 SERVICES = "mysay"
-YOUNG_PERSON_COMMANDS = ("start", "menu", "continue", "help", "privacy")
-THERAPIST_COMMANDS = ("invite", "caseload", "summary")
-COMMANDS = YOUNG_PERSON_COMMANDS + THERAPIST_COMMANDS
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edited messages: those are answered apart
@@ -89,8 +85,9 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     text = message.text if message and message.text else ""
-    name = text.split()[0].lstrip("/").split("@")[0].lower() if text else ""
-    await process(update, context, Command(name, tuple(context.args or ())))
+    words = text.split()
+    name = words[0].lstrip("/").split("@")[0].lower() if words else ""
+    await process(update, context, Command(name, tuple(words[1:])))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,7 +152,7 @@ def register(application: Application, services: Services) -> None:
     application.bot_data[SERVICES] = services
     not_private = ~_PRIVATE
     application.add_handler(MessageHandler(not_private, on_group))
-    application.add_handler(CommandHandler(COMMANDS, on_command, filters=_PRIVATE & _NEW_MESSAGE))
+    # Every /command goes to the conversation, which knows each role's commands (bot.service).
     application.add_handler(MessageHandler(_PRIVATE & _NEW_MESSAGE & filters.COMMAND, on_command))
     application.add_handler(
         MessageHandler(_PRIVATE & _NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, on_text))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 04:28:48.140882
+Create Date: 2026-11-27 04:42:06.330414
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ def upgrade() -> None:
     sa.Column('value', sa.String(length=256), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('card_uploads',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('file_id', sa.String(length=256), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
@@ -33,6 +39,10 @@ def upgrade() -> None:
     sa.Column('consented_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_active_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
+    sa.Column('preferences', sa.JSON(), nullable=False),
+    sa.Column('pending', sa.JSON(), nullable=False),
+    sa.Column('next_reminder_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('telegram_user_id')
     )
@@ -41,6 +51,42 @@ def upgrade() -> None:
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('update_id')
     )
+    op.create_table('alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=True),
+    sa.Column('therapist_id', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('words', sa.LargeBinary(), nullable=True),
+    sa.Column('matched', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['therapist_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_young_person_id'), ['young_person_id'], unique=False)
+
+    op.create_table('assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=False),
+    sa.Column('flow_id', sa.String(length=64), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_young_person_id'), ['young_person_id'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -52,6 +98,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['subject_id'], ['people.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('deletion_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision', sa.String(length=20), nullable=True),
+    sa.Column('reason', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('deletion_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deletion_requests_young_person_id'), ['young_person_id'], unique=False)
+
     op.create_table('flow_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -65,10 +126,15 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('shared', sa.Boolean(), nullable=False),
     sa.Column('shared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('helped_by', sa.String(length=40), nullable=True),
+    sa.Column('about_id', sa.Integer(), nullable=True),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['about_id'], ['people.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('flow_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flow_runs_about_id'), ['about_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_flow_runs_person_id'), ['person_id'], unique=False)
 
     op.create_table('invitations',
@@ -81,8 +147,11 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('used_by_id', sa.Integer(), nullable=True),
+    sa.Column('young_person_id', sa.Integer(), nullable=True),
+    sa.Column('relationship', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['used_by_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code_hash')
     )
@@ -97,6 +166,47 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('therapist_id', 'young_person_id')
     )
+    op.create_table('media_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('mime_type', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('telegram_file_id', sa.String(length=256), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('media_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_files_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=False),
+    sa.Column('therapist_id', sa.Integer(), nullable=True),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('prepared_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['therapist_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_young_person_id'), ['young_person_id'], unique=False)
+
+    op.create_table('supporter_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supporter_id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=False),
+    sa.Column('relationship', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['supporter_id'], ['people.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('supporter_id', 'young_person_id')
+    )
     op.create_table('answers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -104,26 +214,104 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('choices', sa.JSON(), nullable=False),
     sa.Column('own_words', sa.LargeBinary(), nullable=True),
+    sa.Column('media', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['flow_runs.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('run_id', 'step_id')
     )
+    op.create_table('personal_cards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('words', sa.LargeBinary(), nullable=False),
+    sa.Column('media_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['media_id'], ['media_files.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('personal_cards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_personal_cards_young_person_id'), ['young_person_id'], unique=False)
+
+    op.create_table('recordings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('therapist_id', sa.Integer(), nullable=False),
+    sa.Column('flow_id', sa.String(length=64), nullable=False),
+    sa.Column('step_id', sa.String(length=64), nullable=False),
+    sa.Column('media_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['media_id'], ['media_files.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['therapist_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('therapist_id', 'flow_id', 'step_id')
+    )
+    op.create_table('you_said',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('young_person_id', sa.Integer(), nullable=False),
+    sa.Column('therapist_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('items', sa.LargeBinary(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('listened', sa.String(length=20), nullable=True),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['therapist_id'], ['people.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['young_person_id'], ['people.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('you_said', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_you_said_young_person_id'), ['young_person_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('you_said', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_you_said_young_person_id'))
+
+    op.drop_table('you_said')
+    op.drop_table('recordings')
+    with op.batch_alter_table('personal_cards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_personal_cards_young_person_id'))
+
+    op.drop_table('personal_cards')
     op.drop_table('answers')
+    op.drop_table('supporter_links')
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_young_person_id'))
+
+    op.drop_table('meetings')
+    with op.batch_alter_table('media_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_files_owner_id'))
+
+    op.drop_table('media_files')
     op.drop_table('links')
     op.drop_table('invitations')
     with op.batch_alter_table('flow_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_flow_runs_person_id'))
+        batch_op.drop_index(batch_op.f('ix_flow_runs_about_id'))
 
     op.drop_table('flow_runs')
+    with op.batch_alter_table('deletion_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deletion_requests_young_person_id'))
+
+    op.drop_table('deletion_requests')
     op.drop_table('audit_log')
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignments_young_person_id'))
+
+    op.drop_table('assignments')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerts_young_person_id'))
+
+    op.drop_table('alerts')
     op.drop_table('processed_updates')
     op.drop_table('people')
+    op.drop_table('card_uploads')
     op.drop_table('app_state')
     # ### end Alembic commands ###
