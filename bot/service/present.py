@@ -35,9 +35,17 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if screen.review:
         parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
                                for line in screen.review))
-    if screen.step_count > 1 and screen.kind not in (ScreenKind.REVIEW, ScreenKind.CHANGE):
-        parts.append(locale("step_of", n=screen.step_number, total=screen.step_count))
+    if progress := footer(screen, locale):
+        parts.append(progress)
     return "\n\n".join(parts)
+
+
+def footer(screen: Screen, locale: Locale) -> str:
+    """'2 of 5' under a question (not on the review, where the count means nothing)."""
+    if screen.step_count > 1 and screen.kind in (ScreenKind.CHOICE, ScreenKind.MULTI,
+                                                 ScreenKind.TEXT):
+        return locale("step_of", n=screen.step_number, total=screen.step_count)
+    return ""
 
 
 def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:

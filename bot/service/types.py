@@ -89,6 +89,8 @@ class Reply:
     edit: bool = False  # replace the message the tap came from, rather than send a new one
     attachment: Attachment | None = None  # a picture, voice note or file, with text as caption
     chat_id: int | None = None  # someone else's chat (an alert to a therapist); None: the sender
+    # How pictures should look for this person (text_scale, palette, font from /settings).
+    look: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.render.cards import CardStyle
+from bot.render.screens import Picture, picture_for
+from bot.service import present
 from bot.service.types import Keyboard, Reply, Result
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.telegram.cards import CardPublisher
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 
 
 def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
@@ -29,10 +42,23 @@ def _harmless(error: BadRequest) -> bool:
     return "not modified" in error.message.lower()
 
 
+def _stale_file(error: BadRequest) -> bool:
+    text = error.message.lower()
+    return "file" in text and ("wrong" in text or "invalid" in text or "not found" in text)
+
+
+def _style(reply: Reply) -> CardStyle:
+    look: dict[str, Any] = dict(reply.look)
+    return CardStyle(text_scale=float(look.get("text_scale", 1.0)),
+                     palette=str(look.get("palette", "standard")),
+                     font=str(look.get("font", "atkinson")))
+
+
 class Delivery:
-    def __init__(self, bot: Bot, services: Services) -> None:
+    def __init__(self, bot: Bot, services: Services, cards: CardPublisher | None = None) -> None:
         self.bot = bot
         self.services = services
+        self.cards = cards
 
     async def answer_tap(self, update: Update, text: str | None) -> None:
         """Every callback query gets an answer, so the button stops spinning."""
@@ -47,36 +73,94 @@ class Delivery:
     async def deliver(self, update: Update, result: Result) -> None:
         await self.answer_tap(update, result.toast)
         chat = update.effective_chat
-        if chat is None:
-            return
         tapped = update.callback_query.message if update.callback_query else None
         for reply in result.replies:
+            target = reply.chat_id or (chat.id if chat else None)
+            if target is None:
+                continue
             try:
-                if reply.edit and isinstance(tapped, Message):
+                if reply.edit and reply.chat_id is None and isinstance(tapped, Message):
                     await self._edit(tapped, reply)
                     tapped = None  # only the first reply replaces the tapped message
                 else:
-                    await self._send(chat.id, reply)
+                    await self.send(target, reply)
             except Forbidden:
-                log.info("chat %s has blocked the bot", chat.id)
-                return
+                log.info("chat %s has blocked the bot", target)
+                if reply.chat_id is None:
+                    return
 
-    async def _send(self, chat_id: int, reply: Reply) -> Message:
-        return await self.bot.send_message(chat_id, reply.text[:MAX_TEXT],
-                                           reply_markup=markup(reply.buttons))
+    async def send(self, chat_id: int, reply: Reply) -> Message:
+        """One reply as a new message: a file, a picture card with words, or words alone."""
+        keyboard = markup(reply.buttons)
+        if reply.attachment is not None:
+            return await self._send_attachment(chat_id, reply, keyboard)
+        picture = self._picture(reply)
+        if picture is not None and len(reply.text) <= MAX_CAPTION and self.cards is not None:
+            key, media = await self.cards.media(picture, _style(reply))
+            try:
+                message = await self.bot.send_photo(chat_id, self._photo(media),
+                                                    caption=reply.text, reply_markup=keyboard)
+            except BadRequest as error:
+                if isinstance(media, bytes) or not _stale_file(error):
+                    raise
+                await self.cards.forget(key)
+                _, media = await self.cards.media(picture, _style(reply))
+                message = await self.bot.send_photo(chat_id, self._photo(media),
+                                                    caption=reply.text, reply_markup=keyboard)
+            await self.cards.remember(key, message)
+            return message
+        return await self.bot.send_message(chat_id, reply.text[:MAX_TEXT], reply_markup=keyboard)
+
+    @staticmethod
+    def _photo(media: str | bytes) -> str | InputFile:
+        return media if isinstance(media, str) else InputFile(media, filename="card.png")
+
+    def _picture(self, reply: Reply) -> Picture | None:
+        if reply.screen is None:
+            return None
+        locale = self.services.content.locale
+        return picture_for(reply.screen, present.prompt_words(reply.screen, locale),
+                           present.footer(reply.screen, locale))
+
+    async def _send_attachment(self, chat_id: int, reply: Reply,
+                               keyboard: InlineKeyboardMarkup | None) -> Message:
+        item = reply.attachment
+        assert item is not None
+        caption = reply.text[:MAX_CAPTION] or None
+        upload = InputFile(item.data, filename=item.filename)
+        if item.kind == "photo":
+            return await self.bot.send_photo(chat_id, upload, caption=caption,
+                                             reply_markup=keyboard)
+        if item.kind == "voice":
+            return await self.bot.send_voice(chat_id, upload, caption=caption,
+                                             reply_markup=keyboard)
+        return await self.bot.send_document(chat_id, upload, caption=caption,
+                                            reply_markup=keyboard)
 
     async def _edit(self, message: Message, reply: Reply) -> None:
-        if message.photo:  # a picture can't become text: send anew, and retire the old buttons
-            await self._send(message.chat_id, reply)
-            await self._retire_buttons(message)
-            return
+        picture = self._picture(reply)
+        wants_photo = (picture is not None and self.cards is not None
+                       and reply.attachment is None and len(reply.text) <= MAX_CAPTION)
         try:
-            await message.edit_text(reply.text[:MAX_TEXT], reply_markup=markup(reply.buttons))
+            if wants_photo and message.photo:
+                assert picture is not None and self.cards is not None
+                key, media = await self.cards.media(picture, _style(reply))
+                # Raw bytes, not an InputFile: PTB then sends it as attach://, as Telegram needs.
+                edited = await message.edit_media(
+                    InputMediaPhoto(media, caption=reply.text),
+                    reply_markup=markup(reply.buttons))
+                await self.cards.remember(key, edited)
+                return
+            if not wants_photo and reply.attachment is None and message.text is not None:
+                await message.edit_text(reply.text[:MAX_TEXT], reply_markup=markup(reply.buttons))
+                return
         except BadRequest as error:
             if _harmless(error):
                 return
             log.info("could not edit message (%s); sending a new one", error.message)
-            await self._send(message.chat_id, reply)
+        # A text can't become a picture (or the edit failed): send anew, retire the old buttons.
+        await self.send(message.chat_id, reply)
+        await self._retire_buttons(message)
 
     async def _retire_buttons(self, message: Message) -> None:
         try:

@@ -31,6 +31,7 @@ from bot.service.types import (
 )
 from bot.services import Services
 from bot.store import repo
+from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,15 @@ _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edited messages: those are answered apart
 
 
+CARDS = "mysay_cards"
+
+
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.application.bot_data[SERVICES]
+
+
+def delivery_for(context: ContextTypes.DEFAULT_TYPE) -> Delivery:
+    return Delivery(context.bot, services_of(context), context.application.bot_data.get(CARDS))
 
 
 def _sender(update: Update) -> Sender:
@@ -57,7 +65,7 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
     If sending fails after the commit nothing is lost: the next tap shows the current step.
     """
     services = services_of(context)
-    delivery = Delivery(context.bot, services)
+    delivery = delivery_for(context)
     sender = _sender(update)
     try:
         async with services.db.transaction() as session:
@@ -124,7 +132,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     if update.callback_query is not None:
-        await Delivery(context.bot, services_of(context)).answer_tap(update, None)
+        await delivery_for(context).answer_tap(update, None)
     services = services_of(context)
     try:
         if chat.type != chat.CHANNEL:
@@ -139,17 +147,18 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Update types MySay does not use are ignored, quietly and without error."""
     if update.callback_query is not None:  # a tap must always be answered
-        await Delivery(context.bot, services_of(context)).answer_tap(update, None)
+        await delivery_for(context).answer_tap(update, None)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and SERVICES in context.application.bot_data:
-        await Delivery(context.bot, services_of(context)).apologise(update)
+        await delivery_for(context).apologise(update)
 
 
 def register(application: Application, services: Services) -> None:
     application.bot_data[SERVICES] = services
+    application.bot_data[CARDS] = CardPublisher(services.db)
     not_private = ~_PRIVATE
     application.add_handler(MessageHandler(not_private, on_group))
     # Every /command goes to the conversation, which knows each role's commands (bot.service).
