@@ -12,7 +12,7 @@ from bot.service.routes import ROUTES
 from bot.services import BOT_USERNAME_FACT, Content, Services, build_services
 from bot.store import repo
 from bot.store.models import Role
-from bot.telegram import handlers
+from bot.telegram import handlers, jobs
 from bot.telegram.ordering import PerPersonUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def build_application(settings: Settings, content: Content | None = None) -> App
         .build()
     )
     handlers.register(application, services)
+    jobs.schedule(application)
     return application
 
 

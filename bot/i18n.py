@@ -1,4 +1,7 @@
-"""User-facing words, from media/locales/<language>.yaml. A new language is a new file."""
+"""User-facing words, from media/locales/<language>/*.yaml (one file per part of MySay).
+
+A new language is a new folder of files; a key missing there falls back to English.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +21,10 @@ class Locale:
 
     @classmethod
     def load(cls, directory: Path, language: str = "en") -> Locale:
-        english = cls("en", _read(directory / "en.yaml"))
+        english = cls("en", _read_folder(directory / "en"))
         if language == "en":
             return english
-        return cls(language, _read(directory / f"{language}.yaml"), fallback=english)
+        return cls(language, _read_folder(directory / language), fallback=english)
 
     def has(self, key: str) -> bool:
         return key in self._words or (self._fallback is not None and self._fallback.has(key))
@@ -31,7 +34,23 @@ class Locale:
             return self._words[key].format(**fields) if fields else self._words[key]
         if self._fallback is not None:
             return self._fallback(key, **fields)
-        raise KeyError(f"no words for '{key}' in media/locales/{self.language}.yaml")
+        raise KeyError(f"no words for '{key}' in media/locales/{self.language}/")
+
+    def keys(self) -> list[str]:
+        return list(self._words)
+
+
+def _read_folder(folder: Path) -> dict[str, str]:
+    words: dict[str, str] = {}
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise DataFileError(f"no locale files in {folder}")
+    for path in files:
+        for key, value in _read(path).items():
+            if key in words:
+                raise DataFileError(f"{folder.name}/{path.name}: '{key}' is defined twice")
+            words[key] = value
+    return words
 
 
 def _read(path: Path) -> dict[str, str]:

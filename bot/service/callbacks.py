@@ -60,7 +60,12 @@ class PickPerson:
     person_id: int
 
 
-Callback = RunTap | StartFlow | Consent | Decline | PickPerson
+@dataclass(frozen=True)
+class Unsafe:
+    """The young person tapped "I don't feel safe"."""
+
+
+Callback = RunTap | StartFlow | Consent | Decline | PickPerson | Unsafe
 
 
 def _checked(data: str) -> str:
@@ -86,6 +91,10 @@ def decline() -> str:
     return "n"
 
 
+def unsafe() -> str:
+    return "u"
+
+
 def pick_person(purpose: str, person_id: int) -> str:
     return _checked(f"{purpose}:{person_id}")
 
@@ -95,6 +104,8 @@ def decode(data: str | None) -> Callback:
         raise InvalidCallback("empty or oversized callback data")
     if data == "n":
         return Decline()
+    if data == "u":
+        return Unsafe()
     if match := _RUN.match(data):
         run_id, version, op, index = match.groups()
         if op == SOMETHING_ELSE and not index:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.service import callbacks, therapist, young_person
+from bot.service import callbacks, features, therapist, young_person
 from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
 from bot.store import repo
@@ -37,6 +37,9 @@ class Context:
     @property
     def invitation_days(self) -> int:
         return self.settings.invitation_days
+
+
+features.load_all()
 
 
 class Conversation:

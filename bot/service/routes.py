@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.service.types import Command, Media, Result
+from bot.service.types import Command, Media, Reply, Result
 from bot.store.models import Person
 
 if TYPE_CHECKING:
@@ -24,6 +25,18 @@ TapFn = Callable[["Context", AsyncSession, Person, Any], Awaitable[Result]]
 PendingFn = Callable[["Context", AsyncSession, Person, "str | Media"], Awaitable[Result]]
 # Looks at words a young person wrote (for example for safeguarding); may add replies.
 WordsWatcher = Callable[["Context", AsyncSession, Person, str, str], Awaitable[Result | None]]
+# A job run every few seconds or minutes (reminders, alert escalation, retention). It gets the
+# time as an argument (so tests can move the clock) and returns messages to send, each with
+# its chat_id. It runs in one transaction; with several bot processes every process runs it,
+# so it must claim rows (mark them done in the same transaction) before returning replies.
+PeriodicFn = Callable[["Context", AsyncSession, datetime], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    seconds: float
+    fn: PeriodicFn
 
 
 @dataclass
@@ -34,6 +47,7 @@ class Routes:
     watchers: list[WordsWatcher] = field(default_factory=list)
     # Shown in Telegram's command menu, per role: (command, locale key of its description).
     menus: dict[str, list[str]] = field(default_factory=dict)
+    periodic: dict[str, Periodic] = field(default_factory=dict)
 
 
 ROUTES = Routes()
@@ -70,3 +84,12 @@ def pending(kind: str) -> Callable[[PendingFn], PendingFn]:
 def watch_words(fn: WordsWatcher) -> WordsWatcher:
     ROUTES.watchers.append(fn)
     return fn
+
+
+def periodic(name: str, seconds: float) -> Callable[[PeriodicFn], PeriodicFn]:
+    def register(fn: PeriodicFn) -> PeriodicFn:
+        if name in ROUTES.periodic:
+            raise RuntimeError(f"job {name} is registered twice")
+        ROUTES.periodic[name] = Periodic(name, seconds, fn)
+        return fn
+    return register

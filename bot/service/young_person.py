@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import MAX_OWN_WORDS, Action, ActionKind, InvalidAction, RunStatus
 from bot.engine.screen import Screen, ScreenKind
 from bot.service import callbacks, present
-from bot.service.routes import command, tap
-from bot.service.types import Button, Command, Edited, Event, Media, Result, Text
+from bot.service.routes import ROUTES, command, tap
+from bot.service.types import Button, Command, Edited, Event, Media, Reply, Result, Text
 from bot.store import repo
 from bot.store.models import FlowRun, Person, Role
 
@@ -62,6 +62,7 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     if run is not None:
         rows.insert(0, (Button(say("control.continue"),
                                callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
+    rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
     text = "\n\n".join(p for p in (lead, say("menu_prompt")) if p)
     return Result().say(text, tuple(rows), edit=edit)
 
@@ -111,8 +112,22 @@ async def typed(ctx: Context, session: AsyncSession, person: Person, text: str) 
     if len(text) > MAX_OWN_WORDS:
         return _show(ctx, run, await _screen(ctx, session, run),
                      lead=ctx.locale("too_long", limit=MAX_OWN_WORDS))
-    return await _apply(ctx, session, person, run, Action(ActionKind.TEXT, text=text),
-                        edit=False)
+    noticed = await watch(ctx, session, person, text, "words")
+    result = await _apply(ctx, session, person, run, Action(ActionKind.TEXT, text=text),
+                          edit=False)
+    result.replies[:0] = noticed
+    return result
+
+
+async def watch(ctx: Context, session: AsyncSession, person: Person, words: str,
+                source: str) -> list[Reply]:
+    """Let every watcher (safeguarding) see the words first; their replies go first."""
+    replies: list[Reply] = []
+    for watcher in ROUTES.watchers:
+        found = await watcher(ctx, session, person, words, source)
+        if found is not None:
+            replies += found.replies
+    return replies
 
 
 async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_id: str) -> Result:

@@ -50,7 +50,16 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 def delivery_for(context: ContextTypes.DEFAULT_TYPE) -> Delivery:
-    return Delivery(context.bot, services_of(context), context.application.bot_data.get(CARDS))
+    return delivery_for_application(context.application)
+
+
+def services_of_application(application: Application) -> Services:
+    return application.bot_data[SERVICES]
+
+
+def delivery_for_application(application: Application) -> Delivery:
+    return Delivery(application.bot, services_of_application(application),
+                    application.bot_data.get(CARDS))
 
 
 def _sender(update: Update) -> Sender:

@@ -1,0 +1,58 @@
+"""Periodic work (reminders, alert escalation, retention) on PTB's JobQueue.
+
+What each job does is in bot.service (registered with @periodic); here it is only run on a
+timer, in one transaction, and its messages delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.service.routes import ROUTES
+from bot.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def schedule(application: Application) -> None:
+    queue = application.job_queue
+    if queue is None:  # PTB installed without the job-queue extra
+        raise RuntimeError("MySay needs python-telegram-bot[job-queue]")
+    for job in ROUTES.periodic.values():
+        queue.run_repeating(_tick, interval=job.seconds, first=min(job.seconds, 10.0),
+                            name=job.name, data=job.name)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.job is not None
+    try:
+        await run_now(context.application, str(context.job.data))
+    except Exception:  # a failed round is logged and tried again next interval
+        log.exception("job %s failed", context.job.data)
+
+
+async def run_now(application: Application, name: str) -> int:
+    """Run one job once, now (the timer calls this; tests call it to move things along).
+    Returns how many messages it sent."""
+    from bot.telegram.handlers import delivery_for_application, services_of_application
+
+    services = services_of_application(application)
+    job = ROUTES.periodic[name]
+    async with services.db.transaction() as session:
+        replies = await job.fn(services.conversation.ctx, session, utcnow())
+    delivery = delivery_for_application(application)
+    sent = 0
+    for reply in replies:
+        if reply.chat_id is None:
+            continue
+        try:
+            await delivery.send(reply.chat_id, reply)
+            sent += 1
+        except Forbidden:
+            log.info("job %s: chat %s has blocked the bot", name, reply.chat_id)
+        except TelegramError:
+            log.warning("job %s: could not send to chat %s", name, reply.chat_id)
+    return sent
