@@ -7,6 +7,7 @@ timer, in one transaction, and its messages delivered.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -34,15 +35,15 @@ async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("job %s failed", context.job.data)
 
 
-async def run_now(application: Application, name: str) -> int:
-    """Run one job once, now (the timer calls this; tests call it to move things along).
+async def run_now(application: Application, name: str, now: datetime | None = None) -> int:
+    """Run one job once (the timer calls this; tests call it, with `now` to move the clock).
     Returns how many messages it sent."""
     from bot.telegram.handlers import delivery_for_application, services_of_application
 
     services = services_of_application(application)
     job = ROUTES.periodic[name]
     async with services.db.transaction() as session:
-        replies = await job.fn(services.conversation.ctx, session, utcnow())
+        replies = await job.fn(services.conversation.ctx, session, now or utcnow())
     delivery = delivery_for_application(application)
     sent = 0
     for reply in replies:
