@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.engine.core import FlowEngine
+from bot.engine.core import LABELS, FlowEngine
 from bot.engine.flows import load_flows
 from bot.engine.vocabulary import Vocabulary
 from bot.i18n import Locale
@@ -35,7 +35,8 @@ def load_content() -> Content:
     vocabulary = Vocabulary.load(media_dir() / "symbols.yaml")
     flows = load_flows(flows_dir(), vocabulary)
     locale = Locale.load(media_dir() / "locales")
-    return Content(vocabulary, FlowEngine(flows, vocabulary), locale)
+    labels = {key: locale(key) for key in LABELS}
+    return Content(vocabulary, FlowEngine(flows, vocabulary, labels), locale)
 
 
 def keyring_for(settings: Settings) -> crypto.Keyring:
@@ -52,6 +53,9 @@ class Services:
     conversation: Conversation
 
     async def close(self) -> None:
+        from bot.safety import erase  # a checkpoint after an erasure finishes first
+
+        await erase.settled()
         await self.db.dispose()
 
 

@@ -52,7 +52,7 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
      r'tiny.yaml: top level.*goes next to unknown step'),
     (("id: words", "id: how"), r"step id\(s\) used twice"),
     (("choices: [good, bad]", "choices: [good]"), r"needs 2 to 12 choices"),
-    (("symbol: today", "symbol: nope"), r"symbol \(line 3\): .*unknown symbol id 'nope'"),
+    (("symbol: today", "symbol: nope"), r"symbol \(line 3\): .*unknown symbol id\(s\) \['nope'\]"),
     (("    type: text\n", "    type: text\n    colour: red\n"),
      r'"words" > colour \(line 12\): Extra inputs'),
     (("steps:", "steps: [\n"), r"tiny.yaml line \d+: not valid YAML"),

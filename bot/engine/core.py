@@ -9,14 +9,26 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.engine.flows import END, Flow, Step, StepType
-from bot.engine.screen import Control, Option, ReviewLine, Screen, ScreenKind
+from bot.engine.screen import (
+    Control,
+    MatCard,
+    MatView,
+    Option,
+    ReviewLine,
+    Screen,
+    ScreenKind,
+)
 from bot.engine.vocabulary import Vocabulary
 
 REVIEW = "_review"
 CHANGE = "_change"
+HELPED = "_helped"
 MAX_OWN_WORDS = 2000
+HELPED_CHOICES = ("helped_alone", "helped_family", "helped_school", "helped_therapist")
+LEFT_OFF = -1  # a Talking Mat card skipped: not placed under the scale
 
 
 class AnswerKind(enum.StrEnum):
@@ -26,10 +38,11 @@ class AnswerKind(enum.StrEnum):
 
 
 class ActionKind(enum.StrEnum):
-    CHOOSE = "choose"  # index of a choice (single) / answer to change (change screen)
+    CHOOSE = "choose"  # index of a choice / a scale column / an answer or card to change
     TOGGLE = "toggle"  # index of a choice (multi)
     DONE = "done"
     TEXT = "text"
+    MEDIA = "media"  # a stored photo or voice note (media id and kind)
     BACK = "back"
     SKIP = "skip"
     DONT_KNOW = "dont_know"
@@ -38,6 +51,8 @@ class ActionKind(enum.StrEnum):
     SHARE = "share"
     KEEP = "keep"
     CHANGE = "change"
+    MOVE = "move"  # Talking Mat: move a card
+    RIGHT = "right"  # Talking Mat: "this is right"
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class Action:
     kind: ActionKind
     index: int | None = None
     text: str | None = None
+    media: tuple[int, str] | None = None  # (media id, "photo" | "voice")
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,7 @@ class AnswerRecord:
     kind: AnswerKind
     choices: tuple[str, ...] = ()
     own_words: str | None = None
+    media: tuple[tuple[int, str], ...] = ()  # (media id, kind) of photos and voice notes
 
 
 class RunStatus(enum.StrEnum):
@@ -71,17 +88,26 @@ class RunState:
     # Set while changing one answer from the review: the path to rejoin afterwards.
     rejoin: tuple[str, ...] = ()
     shared: bool = False
+    # Talking Mat in progress: (card, scale column or LEFT_OFF) in the order placed.
+    placed: tuple[tuple[str, int], ...] = ()
+    moving: str | None = None  # the mat card being moved
+    picking: bool = False  # choosing which mat card to move
+    # Set when the run starts: offered choices, personal cards, the mat's topic and cards.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
-    def extra(self) -> dict[str, list[str]]:
+    def extra(self) -> dict[str, Any]:
         """What the store keeps in its JSON column."""
         return {"history": list(self.history), "selected": list(self.selected),
-                "rejoin": list(self.rejoin)}
+                "rejoin": list(self.rejoin), "placed": [list(p) for p in self.placed],
+                "moving": self.moving, "picking": self.picking}
 
     @classmethod
     def restore(cls, flow_id: str, step_id: str, status: str, shared: bool,
-                extra: Mapping[str, list[str]]) -> RunState:
+                extra: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> RunState:
         return cls(flow_id, step_id, RunStatus(status), tuple(extra.get("history", ())),
-                   tuple(extra.get("selected", ())), tuple(extra.get("rejoin", ())), shared)
+                   tuple(extra.get("selected", ())), tuple(extra.get("rejoin", ())), shared,
+                   tuple((str(c), int(i)) for c, i in extra.get("placed", ())),
+                   extra.get("moving"), bool(extra.get("picking")), dict(options or {}))
 
 
 @dataclass(frozen=True)
@@ -91,24 +117,68 @@ class Outcome:
     answer: AnswerRecord | None = None  # to store (replacing any earlier one for that step)
     keep_only: frozenset[str] | None = None  # when finishing: drop answers off the final path
     changed: bool = True  # False when nothing moved (a notice only)
-    in_place: bool = False  # a multi-select tick: redraw the same question
-    notes: tuple[str, ...] = field(default=())
+    in_place: bool = False  # a multi-select tick or a mat placement: redraw the same question
+    mat_finished: bool = False  # a Talking Mat was just confirmed: keep its picture
 
 
 class InvalidAction(ValueError):
     """The action does not fit the current step (a stale or forged button)."""
 
 
+# The few words the engine itself puts into a review; the caller passes them from the locale.
+LABELS = {"answer.skipped": "(skipped)", "answer.dont_know": "I don't know",
+          "answer.photo": "(a photo)", "answer.voice": "(a voice note)",
+          "helped_prompt": "Who helped you answer?"}
+
+
 class FlowEngine:
-    def __init__(self, flows: Mapping[str, Flow], vocabulary: Vocabulary) -> None:
+    def __init__(self, flows: Mapping[str, Flow], vocabulary: Vocabulary,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.flows = dict(flows)
         self.vocabulary = vocabulary
+        self.labels = {**LABELS, **(labels or {})}
+
+    # -- symbols --------------------------------------------------------------------------
+
+    def card(self, state: RunState, symbol_id: str) -> MatCard:
+        """A symbol from the vocabulary, or one of this young person's own picture cards."""
+        personal = state.options.get("cards", {}).get(symbol_id)
+        if personal is not None:
+            return MatCard(symbol_id, str(personal["words"]), "", int(personal["media"]))
+        symbol = self.vocabulary[symbol_id]
+        return MatCard(symbol_id, symbol.words, symbol.emoji)
+
+    def choices(self, state: RunState, step: Step) -> list[str]:
+        """The step's choices for this run: offered from another flow first, then the flow's
+        own, then the young person's own cards where the step allows them."""
+        offered = list(state.options.get("offered", {}).get(step.id, ()))
+        own = list(state.options.get("cards", {})) if step.personal_cards else []
+        merged: list[str] = []
+        for symbol_id in offered + list(step.choices) + own:
+            if symbol_id not in merged and self._known(state, symbol_id):
+                merged.append(symbol_id)
+        return merged[:12]
+
+    def _known(self, state: RunState, symbol_id: str) -> bool:
+        return symbol_id in self.vocabulary or symbol_id in state.options.get("cards", {})
+
+    def mat_setup(self, state: RunState, step: Step) -> tuple[str, list[str], list[str]]:
+        """(topic, scale, cards) for a mat: the therapist's choice for this run, else the
+        flow's default."""
+        mat = state.options.get("mat", {})
+        topic = mat.get("topic") if self._known(state, mat.get("topic", "")) else step.topic
+        cards = [c for c in mat.get("cards", ()) if self._known(state, c)] or list(step.choices)
+        if step.personal_cards:  # the young person's own picture cards go on the mat too
+            cards += [c for c in state.options.get("cards", {}) if c not in cards]
+        scale = [s for s in mat.get("scale", ()) if self._known(state, s)]
+        return str(topic), (scale if len(scale) == 3 else list(step.scale)), cards[:12]
 
     # -- starting and showing -------------------------------------------------------------
 
-    def start(self, flow_id: str) -> tuple[RunState, Screen]:
+    def start(self, flow_id: str, options: Mapping[str, Any] | None = None
+              ) -> tuple[RunState, Screen]:
         flow = self.flows[flow_id]
-        state = RunState(flow_id, flow.steps[0].id)
+        state = RunState(flow_id, flow.steps[0].id, options=dict(options or {}))
         return state, self.screen(state, {})
 
     def screen(self, state: RunState, answers: Mapping[str, AnswerRecord],
@@ -123,77 +193,227 @@ class FlowEngine:
             return self._review_screen(flow, state, answers, notice)
         if state.step_id == CHANGE:
             return self._change_screen(flow, state, answers, notice)
-        return self._step_screen(flow, state, notice)
-
-    def _step_screen(self, flow: Flow, state: RunState, notice: str | None) -> Screen:
+        if state.step_id == HELPED:
+            return self._helped_screen(flow, state, notice)
         step = flow.step(state.step_id)
+        if step.type is StepType.MAT:
+            return self._mat_screen(flow, step, state, notice)
+        return self._step_screen(flow, step, state, notice)
+
+    def _progress(self, flow: Flow, state: RunState) -> dict[str, int]:
+        return {"step_number": len(state.history) + 1,
+                "step_count": self._expected_length(flow, state)}
+
+    def _step_screen(self, flow: Flow, step: Step, state: RunState,
+                     notice: str | None) -> Screen:
         kind = ScreenKind(step.type.value)
-        options = tuple(
-            Option(i, sid, self.vocabulary[sid].words, self.vocabulary[sid].emoji,
-                   selected=sid in state.selected)
-            for i, sid in enumerate(step.choices)
-        )
+        options = []
+        for i, symbol_id in enumerate(self.choices(state, step)):
+            card = self.card(state, symbol_id)
+            options.append(Option(i, symbol_id, card.words, card.emoji,
+                                  selected=symbol_id in state.selected, image=card.image))
         controls: list[Control] = [Control.DONE] if kind is ScreenKind.MULTI else []
         if state.history:
             controls.append(Control.BACK)
         controls += [Control.SKIP, Control.DONT_KNOW]
-        if kind is not ScreenKind.TEXT:
+        if kind in (ScreenKind.CHOICE, ScreenKind.MULTI):
             controls.append(Control.SOMETHING_ELSE)
-        controls.append(Control.STOP)
-        return Screen(flow.id, step.id, kind, step.prompt, options, tuple(controls),
-                      notice=notice, step_number=len(state.history) + 1,
-                      step_count=self._expected_length(flow, state))
+        controls += [Control.READ, Control.STOP]
+        about = self.card(state, step.about) if step.about else None
+        return Screen(flow.id, step.id, kind, step.prompt, tuple(options), tuple(controls),
+                      notice=notice, about=about, **self._progress(flow, state))
+
+    def _helped_screen(self, flow: Flow, state: RunState, notice: str | None) -> Screen:
+        options = tuple(
+            Option(i, sid, self.vocabulary[sid].words, self.vocabulary[sid].emoji)
+            for i, sid in enumerate(HELPED_CHOICES))
+        controls = (Control.BACK, Control.SKIP, Control.READ, Control.STOP)
+        return Screen(flow.id, HELPED, ScreenKind.CHOICE, "helped_prompt", options, controls,
+                      notice=notice, prompt_is_key=True, **self._progress(flow, state))
 
     def _expected_length(self, flow: Flow, state: RunState) -> int:
         """Steps on the way from here by default routes, plus those already taken."""
         count, step_id, seen = len(state.history), state.step_id, set(state.history)
-        while step_id != END and step_id not in seen:
+        while step_id not in (END, HELPED, REVIEW) and step_id not in seen:
             seen.add(step_id)
             count += 1
             step_id = flow.default_next(flow.step(step_id))
-        return count
+        return count + (1 if flow.ask_who_helped else 0)
+
+    # -- the Talking Mat ------------------------------------------------------------------
+
+    def accepts_media(self, state: RunState) -> bool:
+        """Whether a photo or voice note can answer the current step."""
+        flow = self.flows[state.flow_id]
+        if state.status is not RunStatus.ACTIVE or not flow.has_step(state.step_id):
+            return False
+        return flow.step(state.step_id).type is not StepType.MAT
+
+    def finished_mat(self, state: RunState, step_id: str) -> tuple[MatView, dict[str, Any]]:
+        """The mat as confirmed, and what to keep of it: topic, scale and placements."""
+        step = self.flows[state.flow_id].step(step_id)
+        topic, scale, _ = self.mat_setup(state, step)
+        placements = {card: column for card, column in state.placed}
+        return (self._mat_view(replace(state, moving=None), step, None),
+                {"topic": topic, "scale": scale, "placements": placements})
+
+    def _mat_view(self, state: RunState, step: Step, current: str | None) -> MatView:
+        topic, scale, _ = self.mat_setup(state, step)
+        columns: list[list[MatCard]] = [[], [], []]
+        left_off: list[MatCard] = []
+        for card_id, column in state.placed:
+            if card_id == state.moving:
+                continue
+            (left_off if column == LEFT_OFF else columns[column]).append(
+                self.card(state, card_id))
+        scale_cards = tuple(self.card(state, s) for s in scale)
+        return MatView(self.card(state, topic), (scale_cards[0], scale_cards[1], scale_cards[2]),
+                       (tuple(columns[0]), tuple(columns[1]), tuple(columns[2])),
+                       self.card(state, current) if current else None, tuple(left_off))
+
+    def _mat_next_card(self, state: RunState, step: Step) -> str | None:
+        if state.moving:
+            return state.moving
+        done = {c for c, _ in state.placed}
+        _, _, cards = self.mat_setup(state, step)
+        return next((c for c in cards if c not in done), None)
+
+    def _mat_screen(self, flow: Flow, step: Step, state: RunState, notice: str | None) -> Screen:
+        current = self._mat_next_card(state, step)
+        progress = self._progress(flow, state)
+        if current is not None:
+            view = self._mat_view(state, step, current)
+            options = tuple(Option(i, c.symbol_id, c.words, c.emoji)
+                            for i, c in enumerate(view.scale))
+            controls = [Control.BACK] if state.history or state.placed else []
+            controls += [Control.SKIP, Control.DONT_KNOW, Control.READ, Control.STOP]
+            return Screen(flow.id, step.id, ScreenKind.MAT_PLACE, "mat_place_prompt", options,
+                          tuple(controls), notice=notice, mat=view, prompt_is_key=True,
+                          fields={"card": view.current.words if view.current else "",
+                                  "topic": view.topic.words}, **progress)
+        view = self._mat_view(state, step, None)
+        if state.picking:
+            placed = [c for c, column in state.placed]
+            options = tuple(Option(i, c, self.card(state, c).words, self.card(state, c).emoji,
+                                   image=self.card(state, c).image)
+                            for i, c in enumerate(placed))
+            return Screen(flow.id, step.id, ScreenKind.MAT_MOVE, "mat_move_prompt", options,
+                          (Control.BACK, Control.SKIP, Control.STOP), notice=notice, mat=view,
+                          prompt_is_key=True, **progress)
+        return Screen(flow.id, step.id, ScreenKind.MAT_REVIEW, "mat_review_prompt",
+                      controls=(Control.RIGHT, Control.MOVE, Control.BACK, Control.SKIP,
+                                Control.READ, Control.STOP),
+                      notice=notice, mat=view, prompt_is_key=True,
+                      fields={"topic": view.topic.words}, **progress)
+
+    def _at_mat(self, flow: Flow, step: Step, state: RunState,
+                answers: Mapping[str, AnswerRecord], action: Action) -> Outcome:
+        kind = action.kind
+        current = self._mat_next_card(state, step)
+        if current is not None and kind in (ActionKind.CHOOSE, ActionKind.SKIP,
+                                            ActionKind.DONT_KNOW):
+            if kind is ActionKind.CHOOSE:
+                if action.index is None or not 0 <= action.index < 3:
+                    raise InvalidAction("no such column")
+                column = action.index
+            else:
+                column = LEFT_OFF
+            placed = (*(p for p in state.placed if p[0] != current), (current, column))
+            moved = replace(state, placed=placed, moving=None, picking=False)
+            return Outcome(moved, self.screen(moved, answers), in_place=True)
+        if current is None and state.picking and kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
+            back = replace(state, picking=False)  # not moving a card after all
+            return Outcome(back, self.screen(back, answers), in_place=True)
+        if current is None and state.picking:
+            cards = [c for c, _ in state.placed]
+            if kind is not ActionKind.CHOOSE or action.index is None \
+                    or not 0 <= action.index < len(cards):
+                raise InvalidAction("no such card")
+            moving = replace(state, moving=cards[action.index], picking=False)
+            return Outcome(moving, self.screen(moving, answers), in_place=True)
+        if current is None and kind is ActionKind.MOVE:
+            picking = replace(state, picking=True)
+            return Outcome(picking, self.screen(picking, answers), in_place=True)
+        if current is None and kind in (ActionKind.RIGHT, ActionKind.SKIP, ActionKind.DONT_KNOW):
+            # Skip at the whole mat keeps it as it is: skip is always as easy as answering.
+            cards = tuple(c for c, column in state.placed if column != LEFT_OFF)
+            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, cards)
+            outcome = self._advance(flow, state, answers, answer, flow.default_next(step))
+            return replace(outcome, mat_finished=True)
+        raise InvalidAction(f"{kind.value} does not fit the mat now")
+
+    def _mat_back(self, state: RunState, answers: Mapping[str, AnswerRecord]) -> Outcome | None:
+        """Back inside a mat: stop moving/picking, else take back the last card placed."""
+        flow = self.flows[state.flow_id]
+        if not flow.has_step(state.step_id) or flow.step(state.step_id).type is not StepType.MAT:
+            return None
+        if state.moving or state.picking:
+            back = replace(state, moving=None, picking=False)
+        elif state.placed:
+            back = replace(state, placed=state.placed[:-1])
+        else:
+            return None
+        return Outcome(back, self.screen(back, answers), in_place=True)
+
+    # -- the review -----------------------------------------------------------------------
 
     def review_lines(self, flow_id: str, path: tuple[str, ...],
-                     answers: Mapping[str, AnswerRecord]) -> tuple[ReviewLine, ...]:
+                     answers: Mapping[str, AnswerRecord],
+                     options: Mapping[str, Any] | None = None) -> tuple[ReviewLine, ...]:
         """What was said at each step of `path`, in order, for the review and the summary."""
-        return self._review_lines(self.flows[flow_id], path, answers)
+        state = RunState(flow_id, REVIEW, options=dict(options or {}))
+        return self._review_lines(self.flows[flow_id], state, path, answers)
 
-    def _review_lines(self, flow: Flow, path: tuple[str, ...],
+    def _question(self, flow: Flow, step_id: str) -> str:
+        if step_id == HELPED:
+            return self.labels["helped_prompt"]
+        return flow.step(step_id).prompt
+
+    def _review_lines(self, flow: Flow, state: RunState, path: tuple[str, ...],
                       answers: Mapping[str, AnswerRecord]) -> tuple[ReviewLine, ...]:
         lines = []
         for step_id in path:
-            step, answer = flow.step(step_id), answers.get(step_id)
-            if answer is None:
+            answer = answers.get(step_id)
+            if answer is None or not (step_id == HELPED or flow.has_step(step_id)):
                 continue
-            words = [self.vocabulary[c].words for c in answer.choices if c in self.vocabulary]
+            words = [self.card(state, c).words for c in answer.choices
+                     if self._known(state, c)]
             if answer.own_words:
                 words.append(f"“{answer.own_words}”")
+            kinds = [k for _, k in answer.media]
+            words += [self.labels["answer.photo"] for k in kinds if k == "photo"]
+            words += [self.labels["answer.voice"] for k in kinds if k == "voice"]
             if answer.kind is AnswerKind.SKIPPED:
-                words, emoji = ["(skipped)"], "⏭️"
+                words, emoji = [self.labels["answer.skipped"]], "⏭️"
             elif answer.kind is AnswerKind.DONT_KNOW:
-                words, emoji = ["I don't know"], "🤷"
+                words, emoji = [self.labels["answer.dont_know"]], "🤷"
+            elif answer.choices and self._known(state, answer.choices[0]):
+                emoji = self.card(state, answer.choices[0]).emoji or "🖼️"
             else:
-                emoji = self.vocabulary[answer.choices[0]].emoji if answer.choices else "✏️"
-            lines.append(ReviewLine(step_id, step.prompt, ", ".join(words), emoji))
+                emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else "✏️"
+            lines.append(ReviewLine(step_id, self._question(flow, step_id), ", ".join(words),
+                                    emoji))
         return tuple(lines)
 
     def _review_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:
         return Screen(flow.id, REVIEW, ScreenKind.REVIEW, "review_prompt",
                       controls=(Control.SHARE, Control.KEEP, Control.CHANGE, Control.BACK,
-                                Control.STOP),
-                      review=self._review_lines(flow, state.history, answers), notice=notice,
-                      step_number=len(state.history) + 1, step_count=len(state.history) + 1)
+                                Control.READ, Control.STOP),
+                      review=self._review_lines(flow, state, state.history, answers),
+                      notice=notice, step_number=len(state.history) + 1,
+                      step_count=len(state.history) + 1, prompt_is_key=True)
 
     def _change_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:
-        lines = self._review_lines(flow, state.history, answers)
+        lines = self._review_lines(flow, state, state.history, answers)
         options = tuple(
-            Option(i, line.step_id, flow.step(line.step_id).prompt, line.emoji)
+            Option(i, line.step_id, self._question(flow, line.step_id), line.emoji)
             for i, line in enumerate(lines)
         )
         return Screen(flow.id, CHANGE, ScreenKind.CHANGE, "change_prompt", options,
-                      controls=(Control.BACK, Control.STOP), review=lines, notice=notice)
+                      controls=(Control.BACK, Control.STOP), review=lines, notice=notice,
+                      prompt_is_key=True)
 
     # -- applying one action --------------------------------------------------------------
 
@@ -212,13 +432,18 @@ class FlowEngine:
             paused = replace(state, status=RunStatus.PAUSED)
             return Outcome(paused, self.screen(paused, answers))
         if action.kind is ActionKind.BACK:
-            return self._back(state, answers)
+            return self._mat_back(state, answers) or self._back(state, answers)
         flow = self.flows[state.flow_id]
         if state.step_id == REVIEW:
             return self._at_review(flow, state, answers, action)
         if state.step_id == CHANGE:
             return self._at_change(flow, state, answers, action)
-        return self._at_step(flow, flow.step(state.step_id), state, answers, action)
+        if state.step_id == HELPED:
+            return self._at_helped(flow, state, answers, action)
+        step = flow.step(state.step_id)
+        if step.type is StepType.MAT:
+            return self._at_mat(flow, step, state, answers, action)
+        return self._at_step(flow, step, state, answers, action)
 
     def _back(self, state: RunState, answers: Mapping[str, AnswerRecord]) -> Outcome:
         if state.step_id == CHANGE:
@@ -227,23 +452,25 @@ class FlowEngine:
         if not state.history:
             return Outcome(state, self.screen(state, answers, notice="first_question"),
                            changed=False)
+        # Mat placements are kept: back onto a finished mat shows the whole mat again.
         back = replace(state, step_id=state.history[-1], history=state.history[:-1],
-                       selected=(), rejoin=())
+                       selected=(), rejoin=(), moving=None, picking=False)
         return Outcome(back, self.screen(back, answers))
 
     def _at_step(self, flow: Flow, step: Step, state: RunState,
                  answers: Mapping[str, AnswerRecord], action: Action) -> Outcome:
         kind = action.kind
+        choices = self.choices(state, step)
         if kind is ActionKind.CHOOSE and step.type is StepType.CHOICE:
-            choice = self._choice(step, action.index)
+            choice = _pick(choices, action.index)
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, (choice,))
             return self._advance(flow, state, answers, answer, flow.next_after(step, choice))
         if kind is ActionKind.TOGGLE and step.type is StepType.MULTI:
-            choice = self._choice(step, action.index)
+            choice = _pick(choices, action.index)
             chosen = [c for c in state.selected if c != choice]
             if choice not in state.selected:
                 chosen.append(choice)
-            ticked = replace(state, selected=tuple(c for c in step.choices if c in chosen))
+            ticked = replace(state, selected=tuple(c for c in choices if c in chosen))
             return Outcome(ticked, self.screen(ticked, answers), in_place=True)
         if kind is ActionKind.DONE and step.type is StepType.MULTI:
             if not state.selected:
@@ -259,32 +486,45 @@ class FlowEngine:
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
                                   words[:MAX_OWN_WORDS])
             return self._advance(flow, state, answers, answer, flow.default_next(step))
+        if kind is ActionKind.MEDIA and action.media is not None:
+            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
+                                  (action.text or "").strip()[:MAX_OWN_WORDS] or None,
+                                  (action.media,))
+            return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
             answer_kind = AnswerKind.SKIPPED if kind is ActionKind.SKIP else AnswerKind.DONT_KNOW
             answer = AnswerRecord(step.id, answer_kind)
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         raise InvalidAction(f"{kind.value} does not fit step {step.id}")
 
-    @staticmethod
-    def _choice(step: Step, index: int | None) -> str:
-        if index is None or not 0 <= index < len(step.choices):
-            raise InvalidAction("no such choice")
-        return step.choices[index]
+    def _at_helped(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
+                   action: Action) -> Outcome:
+        if action.kind is ActionKind.CHOOSE:
+            answer = AnswerRecord(HELPED, AnswerKind.ANSWERED,
+                                  (_pick(list(HELPED_CHOICES), action.index),))
+        elif action.kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
+            answer = AnswerRecord(HELPED, AnswerKind.SKIPPED)
+        else:
+            raise InvalidAction(f"{action.kind.value} does not fit 'who helped'")
+        return self._advance(flow, state, answers, answer, END, helped=True)
 
     def _advance(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
-                 answer: AnswerRecord, next_id: str) -> Outcome:
+                 answer: AnswerRecord, next_id: str, *, helped: bool = False) -> Outcome:
         history = (*state.history, state.step_id)
         merged = {**answers, answer.step_id: answer}
-        if state.rejoin and next_id in state.rejoin:
+        if next_id == END and not helped and flow.ask_who_helped:
+            next_id = HELPED if HELPED not in merged else END
+        if state.rejoin and (next_id in state.rejoin or next_id == END):
             # Changing one answer from the review: if the route rejoins the old one, go
             # straight back to the review instead of asking everything again.
-            rest = state.rejoin[state.rejoin.index(next_id):]
+            rest = state.rejoin[state.rejoin.index(next_id):] if next_id != END else ()
             if all(s in merged for s in rest):
-                at_review = RunState(flow.id, REVIEW, history=history + rest, shared=state.shared)
+                at_review = replace(state, step_id=REVIEW, history=history + rest,
+                                    selected=(), rejoin=(), moving=None, picking=False)
                 return Outcome(at_review, self.screen(at_review, merged), answer=answer)
         step_id = REVIEW if next_id == END else next_id
-        moved = RunState(flow.id, step_id, history=history, shared=state.shared,
-                         rejoin=state.rejoin if step_id != REVIEW else ())
+        moved = replace(state, step_id=step_id, history=history, selected=(), moving=None,
+                        picking=False, rejoin=state.rejoin if step_id != REVIEW else ())
         return Outcome(moved, self.screen(moved, merged), answer=answer)
 
     def _at_review(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
@@ -301,12 +541,19 @@ class FlowEngine:
 
     def _at_change(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                    action: Action) -> Outcome:
-        lines = self._review_lines(flow, state.history, answers)
+        lines = self._review_lines(flow, state, state.history, answers)
         if action.kind is not ActionKind.CHOOSE or action.index is None \
                 or not 0 <= action.index < len(lines):
             raise InvalidAction("no such answer to change")
         target = lines[action.index].step_id
         cut = state.history.index(target)
-        editing = RunState(flow.id, target, history=state.history[:cut],
-                           rejoin=state.history[cut + 1:], shared=state.shared)
+        editing = replace(state, step_id=target, history=state.history[:cut],
+                          rejoin=state.history[cut + 1:], selected=(), moving=None,
+                          picking=False)
         return Outcome(editing, self.screen(editing, answers))
+
+
+def _pick(choices: list[str], index: int | None) -> str:
+    if index is None or not 0 <= index < len(choices):
+        raise InvalidAction("no such choice")
+    return choices[index]

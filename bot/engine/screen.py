@@ -7,13 +7,17 @@ renderer into picture cards. Words for controls and notices are locale keys, not
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ScreenKind(enum.StrEnum):
     CHOICE = "choice"
     MULTI = "multi"
     TEXT = "text"
+    PHOTO = "photo"
+    MAT_PLACE = "mat_place"  # where does this card go? (the mat so far is shown)
+    MAT_REVIEW = "mat_review"  # the whole mat: this is right, or move a card
+    MAT_MOVE = "mat_move"  # which card to move
     REVIEW = "review"  # "This is what you told me": share, change or keep
     CHANGE = "change"  # which answer to change
     PAUSED = "paused"  # stopped for now
@@ -28,10 +32,13 @@ class Control(enum.StrEnum):
     SKIP = "skip"
     DONT_KNOW = "dont_know"
     SOMETHING_ELSE = "something_else"
+    READ = "read"
     STOP = "stop"
     SHARE = "share"
     KEEP = "keep"
     CHANGE = "change"
+    MOVE = "move"
+    RIGHT = "right"
     CONTINUE = "continue"
 
 
@@ -42,6 +49,26 @@ class Option:
     words: str
     emoji: str
     selected: bool = False
+    image: int | None = None  # a personal card's photo (media_files id) instead of an emoji
+
+
+@dataclass(frozen=True)
+class MatCard:
+    symbol_id: str
+    words: str
+    emoji: str
+    image: int | None = None
+
+
+@dataclass(frozen=True)
+class MatView:
+    """A Talking Mat as it stands: the topic, the three-point scale, and the cards placed."""
+
+    topic: MatCard
+    scale: tuple[MatCard, MatCard, MatCard]
+    columns: tuple[tuple[MatCard, ...], tuple[MatCard, ...], tuple[MatCard, ...]]
+    current: MatCard | None = None  # the card being placed now
+    left_off: tuple[MatCard, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,3 +91,8 @@ class Screen:
     notice: str | None = None  # locale key of a short note shown above the question
     step_number: int = 0
     step_count: int = 0
+    about: MatCard | None = None  # what the question is about (a part of the day), if any
+    mat: MatView | None = None
+    # Words to put into a locale prompt (prompts of engine-made screens are locale keys).
+    fields: dict[str, str] = field(default_factory=dict)
+    prompt_is_key: bool = False

@@ -15,7 +15,11 @@ from PIL import ImageFont, features
 
 log = logging.getLogger(__name__)
 
-OPENDYSLEXIC_BOLD = Path("/usr/share/fonts/truetype/opendyslexic/OpenDyslexic-Bold.otf")
+# Debian's fonts-opendyslexic puts it under opentype/ (older packages used truetype/).
+OPENDYSLEXIC_PLACES = (
+    Path("/usr/share/fonts/opentype/opendyslexic/OpenDyslexic-Bold.otf"),
+    Path("/usr/share/fonts/truetype/opendyslexic/OpenDyslexic-Bold.otf"),
+)
 FONT_FAMILIES = ("atkinson", "opendyslexic")
 
 
@@ -50,12 +54,12 @@ def atkinson_path(bold: bool = True) -> Path:
 def text_font_path(family: str) -> Path:
     """The bold text font for a style's `font` name, falling back to Atkinson Hyperlegible."""
     if family == "opendyslexic":
-        if OPENDYSLEXIC_BOLD.is_file():
-            return OPENDYSLEXIC_BOLD
+        found = next((p for p in OPENDYSLEXIC_PLACES if p.is_file()), None)
+        if found is not None:
+            return found
         log.warning(
-            "OpenDyslexic is not installed (%s); using Atkinson Hyperlegible. "
+            "OpenDyslexic is not installed; using Atkinson Hyperlegible. "
             "Install the Debian package fonts-opendyslexic.",
-            OPENDYSLEXIC_BOLD,
         )
     elif family != "atkinson":
         log.warning("Unknown card font %r; using Atkinson Hyperlegible.", family)

@@ -1,45 +1,83 @@
-"""What picture goes with each screen: question cards, the review list, or none."""
+"""What picture goes with each screen: question cards, the mat, the review list, or none."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 
-from bot.engine.screen import Screen, ScreenKind
+from bot.engine.screen import MatView, Screen, ScreenKind
 from bot.render.cards import Card, CardCache, CardStyle, Tile, card_key, text_card_key
+from bot.render.mat import render_mat
 
 MAX_PICTURE_OPTIONS = 12
+MAT_VERSION = 1  # bump when the mat drawing changes, so cached uploads are not reused
 
 
 @dataclass(frozen=True)
 class Picture:
-    """A card with tiles, or a list picture ("this is what you told me")."""
+    """A card with tiles, a list picture ("this is what you told me"), or a Talking Mat.
+
+    Personal cards are photos: `photo_ids` names them (media ids, parallel to `tiles`) until
+    the adapter fills the bytes in with `with_photos`.
+    """
 
     title: str
     tiles: tuple[Tile, ...] = ()
     lines: tuple[tuple[str, str], ...] = ()
     footer: str = ""
     as_list: bool = False
+    mat: MatView | None = None
+    photo_ids: tuple[int | None, ...] = ()
+    photos: tuple[tuple[int, bytes], ...] = ()
+
+    def wanted_photos(self) -> set[int]:
+        wanted = {i for i in self.photo_ids if i is not None}
+        if self.mat is not None:
+            cards = [self.mat.topic, *self.mat.scale, *self.mat.left_off,
+                     *(c for column in self.mat.columns for c in column)]
+            if self.mat.current:
+                cards.append(self.mat.current)
+            wanted |= {c.image for c in cards if c.image is not None}
+        return wanted
+
+    def with_photos(self, photos: dict[int, bytes]) -> Picture:
+        tiles = tuple(replace(t, image=photos.get(i)) if i is not None else t
+                      for t, i in zip(self.tiles, self.photo_ids or (None,) * len(self.tiles),
+                                      strict=True))
+        return replace(self, tiles=tiles, photos=tuple(sorted(photos.items())))
 
     def key(self, style: CardStyle) -> str:
         if self.as_list:
             return text_card_key(self.title, self.lines, style)
+        if self.mat is not None:
+            photos = [hashlib.sha256(data).hexdigest() for _, data in self.photos]
+            payload = repr((MAT_VERSION, self.title, self.mat, style, photos))
+            return "mat-" + hashlib.sha256(payload.encode()).hexdigest()[:60]
         return card_key(Card(self.title, self.tiles, self.footer), style)
 
     def render(self, cache: CardCache, style: CardStyle) -> tuple[str, bytes]:
         if self.as_list:
             return cache.get_or_render_text(self.title, self.lines, style)
+        if self.mat is not None:
+            return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title)
         return cache.get_or_render(Card(self.title, self.tiles, self.footer), style)
 
 
 def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None:
     """The picture card for a screen, or None where words alone are clearer."""
+    if screen.mat is not None:
+        title = "" if screen.kind is ScreenKind.MAT_PLACE else screen.mat.topic.words
+        return Picture(title, mat=screen.mat)
     if screen.kind in (ScreenKind.CHOICE, ScreenKind.MULTI):
         if not 0 < len(screen.options) <= MAX_PICTURE_OPTIONS:
             return None
         tiles = tuple(Tile(o.words, o.emoji, selected=o.selected) for o in screen.options)
+        return Picture(prompt, tiles, footer=footer,
+                       photo_ids=tuple(o.image for o in screen.options))
+    if screen.kind in (ScreenKind.TEXT, ScreenKind.PHOTO):
+        tiles = ((Tile("Type it", "⌨️"), Tile("Say it", "🎤")) if screen.kind is ScreenKind.TEXT
+                 else (Tile("Send a photo", "📷"),))
         return Picture(prompt, tiles, footer=footer)
-    if screen.kind is ScreenKind.TEXT:
-        return Picture(prompt, (Tile("My own words", "✏️"),), footer=footer)
     if screen.kind in (ScreenKind.REVIEW, ScreenKind.CHANGE) and screen.review:
         lines = tuple((line.emoji, f"{line.question} {line.answer}") for line in screen.review)
         return Picture(prompt, lines=lines, as_list=True)

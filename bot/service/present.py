@@ -8,20 +8,30 @@ from bot.i18n import Locale
 from bot.service import callbacks
 from bot.service.types import Button, Keyboard, Reply
 
-_CONTROL_ACTIONS: dict[Control, ActionKind | None] = {
+_CONTROL_ACTIONS: dict[Control, ActionKind | str] = {
     Control.DONE: ActionKind.DONE, Control.BACK: ActionKind.BACK, Control.SKIP: ActionKind.SKIP,
-    Control.DONT_KNOW: ActionKind.DONT_KNOW, Control.SOMETHING_ELSE: None,
-    Control.STOP: ActionKind.STOP, Control.SHARE: ActionKind.SHARE, Control.KEEP: ActionKind.KEEP,
+    Control.DONT_KNOW: ActionKind.DONT_KNOW, Control.SOMETHING_ELSE: callbacks.SOMETHING_ELSE,
+    Control.READ: callbacks.READ_ALOUD, Control.STOP: ActionKind.STOP,
+    Control.SHARE: ActionKind.SHARE, Control.KEEP: ActionKind.KEEP,
     Control.CHANGE: ActionKind.CHANGE, Control.CONTINUE: ActionKind.RESUME,
+    Control.MOVE: ActionKind.MOVE, Control.RIGHT: ActionKind.RIGHT,
 }
 # Controls that sit side by side; the rest get a row each so they are big enough to hit.
-_PAIRS = ((Control.BACK, Control.SKIP), (Control.DONT_KNOW, Control.SOMETHING_ELSE))
+_PAIRS = ((Control.BACK, Control.SKIP), (Control.DONT_KNOW, Control.SOMETHING_ELSE),
+          (Control.READ, Control.STOP))
+_PICKS = {ScreenKind.CHOICE: ActionKind.CHOOSE, ScreenKind.MULTI: ActionKind.TOGGLE,
+          ScreenKind.CHANGE: ActionKind.CHOOSE, ScreenKind.MAT_PLACE: ActionKind.CHOOSE,
+          ScreenKind.MAT_MOVE: ActionKind.CHOOSE}
+_ONE_PER_ROW = (ScreenKind.CHANGE, ScreenKind.MAT_PLACE)
 
 
 def prompt_words(screen: Screen, locale: Locale) -> str:
-    if screen.kind in (ScreenKind.REVIEW, ScreenKind.CHANGE):
-        return locale(screen.prompt)
-    return screen.prompt
+    """The question in words: a locale key for engine-made screens; for flow steps the flow's
+    words, or their translation when media/locales/<language>/ has `flow.<flow>.<step>`."""
+    if screen.prompt_is_key:
+        return locale(screen.prompt, **screen.fields)
+    key = f"flow.{screen.flow_id}.{screen.step_id}"
+    return locale(key) if locale.has(key) else screen.prompt
 
 
 def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
@@ -35,29 +45,45 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if screen.review:
         parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
                                for line in screen.review))
+    if screen.mat is not None:
+        parts.append(mat_words(screen, locale))
     if progress := footer(screen, locale):
         parts.append(progress)
     return "\n\n".join(parts)
 
 
+def mat_words(screen: Screen, locale: Locale) -> str:
+    """The mat so far in words, for anyone who cannot see the picture."""
+    assert screen.mat is not None
+    lines = []
+    for scale, column in zip(screen.mat.scale, screen.mat.columns, strict=True):
+        cards = ", ".join(card.words for card in column) or "–"
+        lines.append(f"{scale.emoji} {scale.words}: {cards}")
+    if screen.mat.left_off:
+        lines.append(locale("mat_left_off", cards=", ".join(c.words for c in screen.mat.left_off)))
+    return "\n".join(lines)
+
+
 def footer(screen: Screen, locale: Locale) -> str:
     """'2 of 5' under a question (not on the review, where the count means nothing)."""
-    if screen.step_count > 1 and screen.kind in (ScreenKind.CHOICE, ScreenKind.MULTI,
-                                                 ScreenKind.TEXT):
+    if screen.step_count > 1 and screen.kind not in (ScreenKind.REVIEW, ScreenKind.CHANGE,
+                                                     ScreenKind.PAUSED, ScreenKind.FINISHED):
         return locale("step_of", n=screen.step_number, total=screen.step_count)
     return ""
 
 
+def _label(selected: bool, emoji: str, words: str) -> str:
+    return f"{'✅' if selected else emoji or '🖼️'} {words}"
+
+
 def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:
     rows: list[tuple[Button, ...]] = []
-    if screen.kind in (ScreenKind.CHOICE, ScreenKind.MULTI, ScreenKind.CHANGE):
-        op = ActionKind.TOGGLE if screen.kind is ScreenKind.MULTI else ActionKind.CHOOSE
-        buttons = [
-            Button(f"{'✅' if o.selected else o.emoji} {o.words}",
-                   callbacks.run_tap(run_id, version, op, o.index))
-            for o in screen.options
-        ]
-        per_row = 1 if screen.kind is ScreenKind.CHANGE else 2
+    pick = _PICKS.get(screen.kind)
+    if pick is not None:
+        buttons = [Button(_label(o.selected, o.emoji, o.words),
+                          callbacks.run_tap(run_id, version, pick, o.index))
+                   for o in screen.options]
+        per_row = 1 if screen.kind in _ONE_PER_ROW else 2
         rows += [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
     placed: set[Control] = set()
     for control in screen.controls:
@@ -66,15 +92,15 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
         pair = next((p for p in _PAIRS if control in p and all(c in screen.controls for c in p)),
                     (control,))
         rows.append(tuple(
-            Button(locale(f"control.{c.value}"), callbacks.run_tap(run_id, version,
-                                                                   _CONTROL_ACTIONS[c]))
+            Button(locale(f"control.{c.value}"),
+                   callbacks.run_tap(run_id, version, _CONTROL_ACTIONS[c]))
             for c in pair))
         placed.update(pair)
     return tuple(rows)
 
 
 def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
-                 edit: bool = False, lead: str | None = None,
-                 extra: Keyboard = ()) -> Reply:
+                 edit: bool = False, lead: str | None = None, extra: Keyboard = (),
+                 look: tuple[tuple[str, object], ...] = ()) -> Reply:
     return Reply(caption(screen, locale, lead), keyboard(screen, run_id, version, locale) + extra,
-                 screen=screen, edit=edit)
+                 screen=screen, edit=edit, look=look)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.engine.screen import Screen
+from bot.render.screens import Picture
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Media:
 class Edited:
     """The person edited a message they sent earlier."""
 
+    text: str | None = None  # the new words (still checked for safeguarding, not re-answered)
+
 
 Event = Command | Text | Tap | Media | Edited
 
@@ -79,6 +83,8 @@ class Attachment:
     kind: str  # photo / voice / document
     data: bytes
     filename: str = "file"
+    # Slow files (a summary PDF) are made after the transaction commits, not inside it.
+    make: Callable[[], Awaitable[bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Reply:
     text: str
     buttons: Keyboard = ()
     screen: Screen | None = None  # shown as a picture card when the adapter can render it
+    picture: Picture | None = None  # a picture to show with the words (when no screen)
     edit: bool = False  # replace the message the tap came from, rather than send a new one
     attachment: Attachment | None = None  # a picture, voice note or file, with text as caption
     chat_id: int | None = None  # someone else's chat (an alert to a therapist); None: the sender

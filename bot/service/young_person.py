@@ -2,21 +2,63 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.core import MAX_OWN_WORDS, Action, ActionKind, InvalidAction, RunStatus
+from bot.engine.core import (
+    HELPED,
+    MAX_OWN_WORDS,
+    Action,
+    ActionKind,
+    AnswerRecord,
+    InvalidAction,
+    Outcome,
+    RunStatus,
+)
+from bot.engine.flows import Flow, StepType
 from bot.engine.screen import Screen, ScreenKind
+from bot.render import speech
+from bot.render.cards import CardStyle, Tile
+from bot.render.mat import render_mat
+from bot.render.profile import render_profile
+from bot.render.screens import Picture
 from bot.service import callbacks, present
 from bot.service.routes import ROUTES, command, tap
-from bot.service.types import Button, Command, Edited, Event, Media, Reply, Result, Text
-from bot.store import repo
+from bot.service.types import (
+    Attachment,
+    Button,
+    Command,
+    Edited,
+    Event,
+    Media,
+    MediaKind,
+    Reply,
+    Result,
+    Text,
+)
+from bot.store import flow_repo, media_repo, repo
 from bot.store.models import FlowRun, Person, Role
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
+
+MENU_MAX = 12
+
+
+def look_of(person: Person) -> tuple[tuple[str, object], ...]:
+    """How pictures should look for this person (from /settings)."""
+    prefs = person.preferences or {}
+    return tuple((k, prefs[k]) for k in ("text_scale", "palette", "font") if k in prefs)
+
+
+def style_of(person: Person) -> CardStyle:
+    look: dict[str, Any] = dict(look_of(person))
+    return CardStyle(text_scale=float(look.get("text_scale", 1.0)),
+                     palette=str(look.get("palette", "standard")),
+                     font=str(look.get("font", "atkinson")))
 
 
 async def message(ctx: Context, session: AsyncSession, person: Person, event: Event) -> Result:
@@ -25,9 +67,12 @@ async def message(ctx: Context, session: AsyncSession, person: Person, event: Ev
     if isinstance(event, Text):
         return await typed(ctx, session, person, event.text)
     if isinstance(event, Edited):
-        return await where_you_are(ctx, session, person, lead=say("edited_ignored"))
+        noticed = await watch(ctx, session, person, event.text, "edited") if event.text else []
+        result = await where_you_are(ctx, session, person, lead=say("edited_ignored"))
+        result.replies[:0] = noticed
+        return result
     if isinstance(event, Media):
-        return await where_you_are(ctx, session, person, lead=say("use_buttons"))
+        return await media_answer(ctx, session, person, event)
     return await where_you_are(ctx, session, person)
 
 
@@ -47,24 +92,35 @@ async def help_(ctx: Context, session: AsyncSession, person: Person, _: Command)
     return await where_you_are(ctx, session, person, lead=ctx.locale("young_person_help"))
 
 
-@command(Role.YOUNG_PERSON, "privacy")
-async def privacy(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
-    return Result().say(ctx.locale("privacy_short"))
+# /privacy is in bot/service/features/privacy.py (the picture explanation and the notice).
+
+
+async def flows_for(ctx: Context, session: AsyncSession, person: Person) -> list[Flow]:
+    """What the therapist set (/assign), or every young person's flow if nothing is set."""
+    assigned = [a.flow_id for a in await flow_repo.assignments(session, person.id)]
+    flows = [ctx.engine.flows[f] for f in assigned if f in ctx.engine.flows]
+    if flows:
+        return flows
+    return [f for f in ctx.engine.flows.values() if f.audience == "young_person"]
 
 
 async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | None = None,
                *, edit: bool = False) -> Result:
     say = ctx.locale
+    flows = (await flows_for(ctx, session, person))[:MENU_MAX]
     rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
                     callbacks.start_flow(f.id)),)
-            for f in ctx.engine.flows.values()]
+            for f in flows]
     run = await repo.current_run(session, person.id)
     if run is not None:
         rows.insert(0, (Button(say("control.continue"),
                                callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
     rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
     text = "\n\n".join(p for p in (lead, say("menu_prompt")) if p)
-    return Result().say(text, tuple(rows), edit=edit)
+    tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
+    picture = Picture(say("menu_prompt"), tiles) if tiles else None
+    return Result().say_reply(Reply(text, tuple(rows), picture=picture, edit=edit,
+                                    look=look_of(person)))
 
 
 async def where_you_are(ctx: Context, session: AsyncSession, person: Person,
@@ -73,7 +129,7 @@ async def where_you_are(ctx: Context, session: AsyncSession, person: Person,
     run = await repo.current_run(session, person.id)
     if run is None or run.status != RunStatus.ACTIVE:
         return await menu(ctx, session, person, lead=lead)
-    return _show(ctx, run, await _screen(ctx, session, run), lead=lead)
+    return _show(ctx, person, run, await _screen(ctx, session, run), lead=lead)
 
 
 async def resume(ctx: Context, session: AsyncSession, person: Person) -> Result:
@@ -100,6 +156,8 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
         return result
     if data.version != run.version:
         return await _stale(ctx, session, person, run, data)
+    if data.extra == callbacks.READ_ALOUD:
+        return await read_aloud(ctx, session, person, run)
     if data.action is None:  # "Something else": typing is always open, so just say so
         return Result(toast=say("type_now")).say(say("type_now"))
     return await _apply(ctx, session, person, run, data.action, edit=True)
@@ -107,14 +165,15 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
 
 async def typed(ctx: Context, session: AsyncSession, person: Person, text: str) -> Result:
     run = await repo.current_run(session, person.id, for_update=True)
-    if run is None or run.status != RunStatus.ACTIVE:
-        return await menu(ctx, session, person, lead=ctx.locale("use_buttons"))
-    if len(text) > MAX_OWN_WORDS:
-        return _show(ctx, run, await _screen(ctx, session, run),
-                     lead=ctx.locale("too_long", limit=MAX_OWN_WORDS))
     noticed = await watch(ctx, session, person, text, "words")
-    result = await _apply(ctx, session, person, run, Action(ActionKind.TEXT, text=text),
-                          edit=False)
+    if run is None or run.status != RunStatus.ACTIVE:
+        result = await menu(ctx, session, person, lead=ctx.locale("use_buttons"))
+    elif len(text) > MAX_OWN_WORDS:
+        result = _show(ctx, person, run, await _screen(ctx, session, run),
+                       lead=ctx.locale("too_long", limit=MAX_OWN_WORDS))
+    else:
+        result = await _apply(ctx, session, person, run, Action(ActionKind.TEXT, text=text),
+                              edit=False)
     result.replies[:0] = noticed
     return result
 
@@ -130,8 +189,51 @@ async def watch(ctx: Context, session: AsyncSession, person: Person, words: str,
     return replies
 
 
+async def media_answer(ctx: Context, session: AsyncSession, person: Person,
+                       media: Media) -> Result:
+    """A photo or voice note as an answer; anything else gets a kind word and the step."""
+    say = ctx.locale
+    noticed = await watch(ctx, session, person, media.caption, "caption") if media.caption \
+        else []
+    run = await repo.current_run(session, person.id, for_update=True)
+    if media.kind not in (MediaKind.PHOTO, MediaKind.VOICE):
+        result = await where_you_are(ctx, session, person, lead=say("use_buttons"))
+    elif media.too_large or media.data is None:
+        result = await where_you_are(ctx, session, person, lead=say("media_too_big"))
+    elif run is None or not ctx.engine.accepts_media(repo.run_state(run)):
+        result = await where_you_are(ctx, session, person, lead=say("media_not_here"))
+    else:
+        kind = "photo" if media.kind is MediaKind.PHOTO else "voice"
+        media_id = await media_repo.keep(
+            session, owner_id=person.id, kind=kind, data=media.data,
+            mime_type=media.mime_type or ("image/jpeg" if kind == "photo" else "audio/ogg"),
+            telegram_file_id=media.file_id)
+        action = Action(ActionKind.MEDIA, text=media.caption, media=(media_id, kind))
+        result = await _apply(ctx, session, person, run, action, edit=False,
+                              lead=say("photo_kept" if kind == "photo" else "voice_kept"))
+    result.replies[:0] = noticed
+    return result
+
+
+async def read_aloud(ctx: Context, session: AsyncSession, person: Person,
+                     run: FlowRun) -> Result:
+    """The question as a voice message: the therapist's own recording if there is one, else
+    synthetic speech, else a kind note that no voice is available."""
+    screen = await _screen(ctx, session, run)
+    words = present.prompt_words(screen, ctx.locale)
+    spoken = " ".join([words, *(f"{o.words}." for o in screen.options)])
+    therapists = await flow_repo.therapists_of(session, person.id)
+    audio = await media_repo.recording(session, therapists, run.flow_id, run.step_id)
+    audio = audio or await speech.speak(spoken)
+    if audio is None:
+        return Result(toast="🔇").say(ctx.locale("no_voice"))
+    return Result(toast="🔊").say_reply(
+        Reply(words, attachment=Attachment("voice", audio, "question.ogg")))
+
+
 async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_id: str) -> Result:
-    if flow_id not in ctx.engine.flows:
+    allowed = {f.id for f in await flows_for(ctx, session, person)}
+    if flow_id not in ctx.engine.flows or flow_id not in allowed:
         return await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     current = await repo.current_run(session, person.id, for_update=True)
     if current is not None and current.flow_id == flow_id:
@@ -139,22 +241,47 @@ async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_
         return await _apply(ctx, session, person, current, Action(ActionKind.RESUME), edit=True)
     if current is not None and current.status == RunStatus.ACTIVE:
         repo.save_state(current, replace(repo.run_state(current), status=RunStatus.PAUSED))
-    state, screen = ctx.engine.start(flow_id)
+    options = await run_options(ctx, session, person, ctx.engine.flows[flow_id])
+    state, screen = ctx.engine.start(flow_id, options)
     run = await repo.start_run(session, person.id, state)
-    return Result(toast="▶️").say_reply(present.screen_reply(screen, run.id, run.version,
-                                                             ctx.locale, edit=True))
+    return Result(toast="▶️").say_reply(present.screen_reply(
+        screen, run.id, run.version, ctx.locale, edit=True, look=look_of(person)))
+
+
+async def run_options(ctx: Context, session: AsyncSession, person: Person,
+                      flow: Flow) -> dict[str, Any]:
+    """What this run needs besides the flow file: the therapist's choices (a mat's topic and
+    cards), the young person's own picture cards, and answers to offer again."""
+    options = await flow_repo.assignment_options(session, person.id, flow.id)
+    cards = await media_repo.personal_cards(session, person.id)
+    if cards:
+        options["cards"] = cards
+    offered: dict[str, list[str]] = {}
+    for step in flow.steps:
+        for other_flow, step_ids in (step.offer_from or {}).items():
+            picked = await flow_repo.earlier_choices(session, person.id, other_flow, step_ids)
+            if picked:
+                offered.setdefault(step.id, []).extend(picked)
+    if offered:
+        options["offered"] = offered
+    return options
 
 
 async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
-                 action: Action, *, edit: bool) -> Result:
+                 action: Action, *, edit: bool, lead: str | None = None) -> Result:
     answers = await repo.answers_of(session, run.id)
+    state = repo.run_state(run)
     try:
-        outcome = ctx.engine.apply(repo.run_state(run), answers, action)
+        outcome = ctx.engine.apply(state, answers, action)
     except InvalidAction:
-        result = _show(ctx, run, await _screen(ctx, session, run),
+        result = _show(ctx, person, run, await _screen(ctx, session, run),
                        lead=ctx.locale("stale_button"))
         result.toast = ctx.locale("stale_button")
         return result
+    extra: list[Reply] = []
+    if outcome.mat_finished and outcome.answer is not None:
+        outcome, picture = await _keep_mat(ctx, session, person, run, outcome)
+        extra.append(picture)
     if outcome.answer is not None:
         await repo.put_answer(session, run.id, outcome.answer)
     if outcome.keep_only is not None:
@@ -163,15 +290,80 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         repo.save_state(run, outcome.state)
     screen = outcome.screen
     if screen.kind is ScreenKind.FINISHED:
-        done = await menu(ctx, session, person, lead=ctx.locale(screen.notice or "kept"),
-                          edit=edit)
-        done.toast = "🌟" if outcome.state.shared else "🔒"
-        return done
+        return await _finished(ctx, session, person, run, outcome, edit=edit)
+    look = look_of(person)
     if screen.kind is ScreenKind.PAUSED:
         return Result(toast="⏸️").say_reply(present.screen_reply(
-            screen, run.id, run.version, ctx.locale, edit=edit, lead=ctx.locale("paused")))
-    return Result(toast="").say_reply(present.screen_reply(screen, run.id, run.version,
-                                                           ctx.locale, edit=edit))
+            screen, run.id, run.version, ctx.locale, edit=edit, lead=ctx.locale("paused"),
+            look=look))
+    result = Result(toast="")
+    result.replies += extra
+    result.say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
+                                          edit=edit and not extra, lead=lead, look=look))
+    if (person.preferences or {}).get("read_aloud") and outcome.changed:
+        spoken = await read_aloud(ctx, session, person, run)
+        result.replies += spoken.replies
+    return result
+
+
+async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
+                    outcome: Outcome) -> tuple[Outcome, Reply]:
+    """The finished mat is the record: keep its picture with the answer, and where each card
+    went in the run's options (for the summary and for comparing mats over time)."""
+    assert outcome.answer is not None
+    view, placed = ctx.engine.finished_mat(outcome.state, outcome.answer.step_id)
+    photo_ids = {c.image for column in view.columns for c in column if c.image is not None}
+    photos = await media_repo.contents(session, photo_ids)
+    png = await asyncio.to_thread(render_mat, view, style_of(person), photos)
+    media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
+                                     mime_type="image/png", data=png)
+    run.options = {**(run.options or {}), **placed}
+    answer = replace(outcome.answer, media=((media_id, "mat"),))
+    picture = Reply(ctx.locale("mat_saved"), attachment=Attachment("photo", png, "mat.png"))
+    return replace(outcome, answer=answer), picture
+
+
+async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
+                    outcome: Outcome, *, edit: bool) -> Result:
+    answers = await repo.answers_of(session, run.id)
+    helped = answers.get(HELPED)
+    run.helped_by = helped.choices[0] if helped and helped.choices else None
+    flow = ctx.engine.flows[run.flow_id]
+    result = Result(toast="🌟" if outcome.state.shared else "🔒")
+    if flow.ends_with == "profile":
+        result.replies.append(await _keep_profile(ctx, session, person, run, flow, answers))
+    done = await menu(ctx, session, person, lead=ctx.locale(outcome.screen.notice or "kept"),
+                      edit=edit and not result.replies)
+    result.replies += done.replies
+    return result
+
+
+async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
+                        flow: Flow, answers: dict[str, AnswerRecord]) -> Reply:
+    """The one-page profile as one picture, with their own photo if they sent one."""
+    state = repo.run_state(run)
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    photo_id: int | None = None
+    for step in flow.steps:
+        answer = answers.get(step.id)
+        if answer is None:
+            continue
+        if step.type is StepType.PHOTO:
+            photo_id = next((m for m, kind in answer.media if kind == "photo"), photo_id)
+            continue
+        items = [(ctx.engine.card(state, c).emoji or "🖼️", ctx.engine.card(state, c).words)
+                 for c in answer.choices]
+        if answer.own_words:
+            items.append(("✏️", f"“{answer.own_words}”"))
+        if items:
+            sections.append((step.prompt, items))
+    photo = (await media_repo.contents(session, [photo_id])).get(photo_id) if photo_id else None
+    png = await asyncio.to_thread(render_profile, ctx.locale("profile_title"), sections, photo,
+                                  style_of(person))
+    media_id = await media_repo.keep(session, owner_id=person.id, kind="profile",
+                                     mime_type="image/png", data=png)
+    run.options = {**(run.options or {}), "profile_media": media_id}
+    return Reply(ctx.locale("profile_ready"), attachment=Attachment("photo", png, "me.png"))
 
 
 async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
@@ -179,11 +371,21 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     """A button from an earlier screen. A double tap gets a quiet 'got it'; anything older
     gets a short note and the step they are really on."""
     if data.version == run.version - 1:
-        return Result(toast=ctx.locale("already_done"))
+        # A double tap, or a tap on a screen whose reply never arrived (the bot was stopped,
+        # or Telegram lost it): the tapped message shows where they are. If it already does,
+        # Telegram answers "not modified" and nothing changes.
+        if run.status == RunStatus.FINISHED:
+            result = await menu(ctx, session, person, edit=True)
+        else:
+            result = Result().say_reply(present.screen_reply(
+                await _screen(ctx, session, run), run.id, run.version, ctx.locale, edit=True,
+                look=look_of(person)))
+        result.toast = ctx.locale("already_done")
+        return result
     if run.status != RunStatus.ACTIVE:
         result = await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     else:
-        result = _show(ctx, run, await _screen(ctx, session, run),
+        result = _show(ctx, person, run, await _screen(ctx, session, run),
                        lead=ctx.locale("stale_button"))
     result.toast = ctx.locale("stale_button")
     return result
@@ -193,6 +395,8 @@ async def _screen(ctx: Context, session: AsyncSession, run: FlowRun) -> Screen:
     return ctx.engine.screen(repo.run_state(run), await repo.answers_of(session, run.id))
 
 
-def _show(ctx: Context, run: FlowRun, screen: Screen, lead: str | None = None) -> Result:
+def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
+          lead: str | None = None) -> Result:
     return Result().say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
-                                                   lead=lead))
+                                                   lead=lead, look=look_of(person)))
+

@@ -154,14 +154,15 @@ async def start_run(session: AsyncSession, person_id: int, state: RunState) -> F
     now = utcnow()
     run = FlowRun(person_id=person_id, flow_id=state.flow_id, step_id=state.step_id,
                   status=state.status.value, state=state.extra(), version=1,
-                  started_at=now, updated_at=now, shared=False)
+                  started_at=now, updated_at=now, shared=False, options=dict(state.options))
     session.add(run)
     await session.flush()
     return run
 
 
 def run_state(run: FlowRun) -> RunState:
-    return RunState.restore(run.flow_id, run.step_id, run.status, run.shared, run.state or {})
+    return RunState.restore(run.flow_id, run.step_id, run.status, run.shared, run.state or {},
+                            run.options or {})
 
 
 def save_state(run: FlowRun, state: RunState) -> None:
@@ -180,22 +181,30 @@ def save_state(run: FlowRun, state: RunState) -> None:
 
 async def answers_of(session: AsyncSession, run_id: int) -> dict[str, AnswerRecord]:
     rows = await session.scalars(select(Answer).where(Answer.run_id == run_id))
-    return {a.step_id: AnswerRecord(a.step_id, AnswerKind(a.kind), tuple(a.choices), a.own_words)
-            for a in rows}
+    return {a.step_id: _record(a) for a in rows}
+
+
+def _record(row: Answer) -> AnswerRecord:
+    media = tuple((int(m["id"]), str(m["kind"])) for m in (row.media or ()))
+    return AnswerRecord(row.step_id, AnswerKind(row.kind), tuple(row.choices), row.own_words,
+                        media)
 
 
 async def put_answer(session: AsyncSession, run_id: int, record: AnswerRecord) -> None:
     existing = await session.scalar(
         select(Answer).where(Answer.run_id == run_id, Answer.step_id == record.step_id))
     now = utcnow()
+    # Stored as [{"id": 5, "kind": "voice"}]: the media_files ids with what they are.
+    media = [{"id": media_id, "kind": kind} for media_id, kind in record.media]
     if existing is None:
         session.add(Answer(run_id=run_id, step_id=record.step_id, kind=record.kind.value,
                            choices=list(record.choices), own_words=record.own_words,
-                           created_at=now, updated_at=now))
+                           media=media, created_at=now, updated_at=now))
     else:
         existing.kind = record.kind.value
         existing.choices = list(record.choices)
         existing.own_words = record.own_words
+        existing.media = media
         existing.updated_at = now
 
 

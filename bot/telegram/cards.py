@@ -10,10 +10,15 @@ from telegram import Message
 
 from bot.render.cards import CardCache, CardStyle
 from bot.render.screens import Picture
+from bot.store import media_repo
 from bot.store.db import Database
 from bot.store.models import CardUpload
 
 log = logging.getLogger(__name__)
+
+
+# Rendering depends only on the card's content, so one cache serves the whole process.
+SHARED_CACHE = CardCache(max_entries=512)
 
 
 class CardPublisher:
@@ -22,11 +27,14 @@ class CardPublisher:
 
     def __init__(self, db: Database, cache: CardCache | None = None) -> None:
         self.db = db
-        self.cache = cache or CardCache()
+        self.cache = cache or SHARED_CACHE
         self._file_ids: dict[str, str] = {}
 
     async def media(self, picture: Picture, style: CardStyle) -> tuple[str, str | bytes]:
         """(content key, a Telegram file id if uploaded before, else the PNG bytes)."""
+        if wanted := picture.wanted_photos():  # personal cards: their photos, decrypted
+            async with self.db.transaction() as session:
+                picture = picture.with_photos(await media_repo.contents(session, wanted))
         key = picture.key(style)
         file_id = self._file_ids.get(key) or await self._stored(key)
         if file_id:

@@ -1,0 +1,55 @@
+"""The one-page profile as one picture: a photo (if they sent one) and three headings."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw
+
+from bot.render.cards import (
+    WIDTH,
+    CardStyle,
+    _draw_block,
+    _photo_image,
+    _scale,
+    emoji_image,
+    fit_text,
+    palette_for,
+    render_text_card,
+)
+
+_HEADER = 360
+
+
+def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+                   photo: bytes | None = None, style: CardStyle | None = None) -> bytes:
+    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes."""
+    style = style or CardStyle()
+    pal = palette_for(style)
+    header = Image.new("RGB", (WIDTH, _HEADER), pal.banner)
+    draw = ImageDraw.Draw(header)
+    picture = _photo_image(photo, 300, 300, 150) if photo else None
+    if picture is None:
+        picture = emoji_image("🙂", 260)
+    left = 40
+    if picture is not None:
+        header.paste(picture, (left, (_HEADER - picture.height) // 2), picture)
+        left += picture.width + 40
+    block = fit_text(title, style.font, WIDTH - left - 40, _HEADER - 40, 3,
+                     round(76 * _scale(style)), 36)
+    _draw_block(draw, block, left + (WIDTH - left - 40) // 2, (_HEADER - block.height) // 2,
+                pal.text)
+    parts = [header]
+    for heading, items in sections:
+        lines = list(items) or [("–", "Nothing yet")]
+        parts.append(Image.open(io.BytesIO(render_text_card(heading, lines, style))))
+    height = sum(p.height for p in parts)
+    canvas = Image.new("RGB", (WIDTH, height), pal.background)
+    y = 0
+    for part in parts:
+        canvas.paste(part.convert("RGB"), (0, y))
+        y += part.height
+    out = io.BytesIO()
+    canvas.save(out, "PNG", compress_level=3)
+    return out.getvalue()

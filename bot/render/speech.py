@@ -1,0 +1,54 @@
+"""Reading a question aloud: espeak-ng speech, encoded as OGG Opus (what Telegram calls voice).
+
+Both tools are Debian packages (espeak-ng, opus-tools). Where either is missing, `speak` returns
+None and the bot says, kindly, that no voice is available.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 600  # a question, not an essay
+_TIMEOUT = 20.0
+
+
+def available() -> bool:
+    return shutil.which("espeak-ng") is not None and shutil.which("opusenc") is not None
+
+
+async def speak(text: str, voice: str = "en-gb", words_per_minute: int = 140) -> bytes | None:
+    """OGG Opus bytes of `text` spoken slowly and clearly, or None if speech is not available."""
+    if not available() or not text.strip():
+        return None
+    return await _spoken(text.strip()[:MAX_CHARS], voice, words_per_minute)
+
+
+@lru_cache(maxsize=1)
+def _lock() -> asyncio.Semaphore:
+    return asyncio.Semaphore(2)  # two cores: never more than two encoders at once
+
+
+async def _spoken(text: str, voice: str, words_per_minute: int) -> bytes | None:
+    async with _lock():
+        try:
+            espeak = await asyncio.create_subprocess_exec(
+                "espeak-ng", "-v", voice, "-s", str(words_per_minute), "--stdout", text,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            wav, _ = await asyncio.wait_for(espeak.communicate(), _TIMEOUT)
+            encoder = await asyncio.create_subprocess_exec(
+                "opusenc", "--quiet", "--bitrate", "24", "-", "-",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL)
+            ogg, _ = await asyncio.wait_for(encoder.communicate(wav), _TIMEOUT)
+        except (OSError, TimeoutError):
+            log.warning("speech synthesis failed", exc_info=True)
+            return None
+    if espeak.returncode or encoder.returncode or not ogg.startswith(b"OggS"):
+        log.warning("speech synthesis gave no audio")
+        return None
+    return ogg
