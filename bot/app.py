@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.config import Settings
 from bot.service.routes import ROUTES
@@ -14,6 +14,7 @@ from bot.store import repo
 from bot.store.models import Role
 from bot.telegram import handlers, jobs
 from bot.telegram.ordering import PerPersonUpdateProcessor
+from bot.telegram.request import build_rate_limiter, build_request, build_updates_request
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,10 @@ def build_application(settings: Settings, content: Content | None = None) -> App
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_file_url)
-        # Waits out 429 retry_after and keeps under Telegram's overall send rate.
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        # Retries what is safe to retry, paces new messages, waits out 429 (request.py).
+        .request(build_request(settings))
+        .get_updates_request(build_updates_request())
+        .rate_limiter(build_rate_limiter(settings, services.db))
         .concurrent_updates(PerPersonUpdateProcessor(64))
         .post_init(_on_start)
         .post_shutdown(_on_stop)
@@ -46,6 +49,38 @@ def build_application(settings: Settings, content: Content | None = None) -> App
     handlers.register(application, services)
     jobs.schedule(application)
     return application
+
+
+# The update types MySay handles, polling or webhook (the rest are never sent to us).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post",
+                   "my_chat_member"]
+
+
+async def start_embedded(application: Application, *, poll_timeout: float | None = None,
+                         allowed_updates: list[str] | None = None) -> None:
+    """Start the way Application.run_polling does, inside an event loop someone else runs (the
+    sandbox, the webhook server, tests). With `poll_timeout`, also long-poll for updates."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    if poll_timeout is not None:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                                allowed_updates=allowed_updates or ALLOWED_UPDATES)
+    await application.start()
+
+
+async def stop_embedded(application: Application) -> None:
+    """The end of Application.run_polling, for whatever had started."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 def services_of(application: Application) -> Services:

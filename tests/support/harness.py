@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.app import build_application, services_of
+from bot.app import build_application, services_of, start_embedded, stop_embedded
 from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
@@ -36,31 +36,15 @@ class RunningBot:
     async def start(self) -> RunningBot:
         application = build_application(self.settings)
         application.add_handler(TypeHandler(Update, self._mark), group=_LAST_GROUP)
-        # The same order as Application.run_polling.
-        await application.initialize()
-        if application.post_init is not None:
-            await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1,
-                                                allowed_updates=Update.ALL_TYPES)
-        await application.start()
+        # The order run_polling uses; every update type, so tests can send odd ones too.
+        await start_embedded(application, poll_timeout=1, allowed_updates=Update.ALL_TYPES)
         self.application = application
         return self
 
     async def stop(self) -> None:
         application, self.application = self.application, None
-        if application is None:
-            return
-        assert application.updater is not None
-        if application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        if application is not None:
+            await stop_embedded(application)
 
     async def restart(self) -> None:
         await self.stop()
