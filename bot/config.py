@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -30,11 +30,52 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(default=None, alias="MYSAY_BOT_USERNAME")
     invitation_days: int = Field(default=14, ge=1, le=90, alias="MYSAY_INVITATION_DAYS")
     log_level: str = Field(default="INFO", alias="MYSAY_LOG_LEVEL")
+    # Privacy and safeguarding (issue 4; docs/runbook.md explains each).
+    privacy_notice: str | None = Field(default=None, alias="MYSAY_PRIVACY_NOTICE")
+    privacy_notice_file: Path | None = Field(default=None, alias="MYSAY_PRIVACY_NOTICE_FILE")
+    safeguarding_contact: int | None = Field(default=None, alias="MYSAY_SAFEGUARDING_CONTACT")
+    safeguarding_words_file: Path | None = Field(default=None,
+                                                 alias="MYSAY_SAFEGUARDING_WORDS_FILE")
+    alert_ack_minutes: int = Field(default=30, ge=1, le=1440, alias="MYSAY_ALERT_ACK_MINUTES")
+    working_hours: str = Field(default="09:00-17:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+                               alias="MYSAY_WORKING_HOURS")
+    working_days: str = Field(default="Mon-Fri", alias="MYSAY_WORKING_DAYS")
+    service_timezone: str = Field(default="Europe/London", alias="MYSAY_TIMEZONE")
+    retention_days: int = Field(default=365, ge=1, le=3650, alias="MYSAY_RETENTION_DAYS")
+    retention_age: int = Field(default=25, ge=18, le=120, alias="MYSAY_RETENTION_AGE")
+    flood_per_minute: int = Field(default=60, ge=3, le=1000, alias="MYSAY_FLOOD_PER_MINUTE")
+    # Meetings (issue 5): days before a meeting when the young person is invited to get ready,
+    # and the local time window (MYSAY_TIMEZONE) those invitations may arrive in.
+    meeting_invite_days: str = Field(default="7,2", pattern=r"^\d{1,2}(,\d{1,2})*$",
+                                     alias="MYSAY_MEETING_INVITE_DAYS")
+    meeting_invite_hours: str = Field(default="15:30-19:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+                                      alias="MYSAY_MEETING_INVITE_HOURS")
+    # Reliability (issue 6; bot/telegram/request.py and webhook.py explain each).
+    webhook_secret: SecretStr | None = Field(default=None, alias="MYSAY_WEBHOOK_SECRET")
+    telegram_read_timeout: float = Field(default=10.0, gt=0, le=120,
+                                         alias="TELEGRAM_READ_TIMEOUT")
+    chat_sends_per_second: float = Field(default=1.0, ge=0, alias="MYSAY_CHAT_SENDS_PER_SECOND")
+    sends_per_second: float = Field(default=30.0, ge=0, alias="MYSAY_SENDS_PER_SECOND")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("privacy_notice", "privacy_notice_file", "safeguarding_contact",
+                     "safeguarding_words_file", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("working_days", "service_timezone")
+    @classmethod
+    def _valid_working_time(cls, value: str, info: ValidationInfo) -> str:
+        # Checked at start-up: a bad value must not surface first inside a safety reply.
+        from bot.safety.hours import check_setting
+
+        check_setting(info.field_name or "", value)
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,6 +20,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.safety import keywords
+from bot.safety.flood import FloodGate, Verdict
 from bot.service.types import (
     Command,
     Edited,
@@ -31,8 +34,10 @@ from bot.service.types import (
 )
 from bot.services import Services
 from bot.store import repo
+from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
+from bot.telegram.webhook import note_unprocessed
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,9 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edited messages: those are answ
 
 
 CARDS = "mysay_cards"
+FLOOD = "mysay_flood"
+# Taps that always pass the flood limit: "I don't feel safe", "tell more", acknowledging.
+SAFETY_TAPS = ("ga:", "gm:")
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -73,6 +81,8 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
 
     If sending fails after the commit nothing is lost: the next tap shows the current step.
     """
+    if not await within_flood_limit(update, context):
+        return
     services = services_of(context)
     delivery = delivery_for(context)
     sender = _sender(update)
@@ -87,16 +97,24 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
         # Another process handled the same update at the same moment and committed first.
         log.info("update %s was handled elsewhere", update.update_id)
         result = None
-    except (OperationalError, DBAPIError, OSError, TimeoutError):
-        # The database is away. Not marked processed, so Telegram's redelivery or the person's
-        # next tap is handled once it is back.
-        log.exception("database unavailable while handling update %s", update.update_id)
-        await delivery.apologise(update)
+    except (OperationalError, DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
+        # The database is away. Not marked processed, so Telegram's redelivery (webhook: 503)
+        # or the person's next tap is handled once it is back; they are told once.
+        log.warning("database unavailable for update %s: %s", update.update_id,
+                    type(error).__name__)
+        if note_unprocessed(context.application, update.update_id):
+            await delivery.apologise(update, "database_away")
         return
     if result is None:
         await delivery.answer_tap(update, None)
         return
-    await delivery.deliver(update, result)
+    try:
+        await delivery.deliver(update, result)
+    except TimedOut:
+        # Telegram took the message but did not answer in time: it may well have arrived, so it
+        # is not sent twice (request.py). The step is committed; the next tap shows it again.
+        log.warning("no answer from Telegram in time while replying to update %s",
+                    update.update_id)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,7 +131,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await process(update, context, Edited())
+    edited = update.edited_message
+    await process(update, context, Edited(edited.text or edited.caption if edited else None))
 
 
 async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,8 +150,81 @@ def media_kind(update: Update) -> MediaKind:
     return MediaKind.OTHER
 
 
+async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
+    telegram_file = await context.bot.get_file(file_id)
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Media:
+    """A photo or voice note arrives with its bytes (fetched before the transaction opens);
+    anything too large to keep is marked so, and other kinds carry no bytes."""
+    message = update.message
+    kind = media_kind(update)
+    caption = message.caption if message else None
+    if message is None or kind not in (MediaKind.PHOTO, MediaKind.VOICE):
+        return Media(kind, caption=caption)
+    if kind is MediaKind.PHOTO:
+        item, mime = message.photo[-1], "image/jpeg"
+    else:
+        assert message.voice is not None
+        item, mime = message.voice, message.voice.mime_type or "audio/ogg"
+    if (item.file_size or 0) > MAX_MEDIA_BYTES:
+        return Media(kind, caption=caption, too_large=True)
+    try:
+        data = await _download(context, item.file_id)
+    except TelegramError:
+        log.warning("could not download a %s", kind.value)
+        return Media(kind, caption=caption, too_large=True)
+    if len(data) > MAX_MEDIA_BYTES:
+        return Media(kind, caption=caption, too_large=True)
+    return Media(kind, data=data, mime_type=mime, file_id=item.file_id, caption=caption)
+
+
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await process(update, context, Media(media_kind(update)))
+    if not await within_flood_limit(update, context):  # before downloading anything
+        return
+    await process(update, context, await media_event(update, context))
+
+
+async def within_flood_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Per-person flood limit, before any download or transaction (bot.safety.flood).
+    Over the limit: one polite message, then updates are dropped until they slow down."""
+    gate: FloodGate = context.application.bot_data[FLOOD]
+    user = update.effective_user
+    if user is None:
+        return True
+    services = services_of(context)
+    verdict, new = gate.decide(update.update_id, user.id,
+                               always_pass=_urgent(update, services))
+    if verdict is Verdict.PASS:
+        return True
+    if not new:
+        return False
+    delivery = delivery_for(context)
+    if verdict is Verdict.DROP:
+        await delivery.answer_tap(update, None)
+        return False
+    log.info("a person is sending too fast; dropping their updates until they slow down")
+    words = services.content.locale("flood_slow_down")
+    await delivery.answer_tap(update, words)
+    chat = update.effective_chat
+    try:
+        if chat is not None:
+            await context.bot.send_message(chat.id, words)
+    except TelegramError:
+        log.info("could not send the slow-down message")
+    return False
+
+
+def _urgent(update: Update, services: Services) -> bool:
+    """A safety tap, or words on the safeguarding list: never dropped, however fast."""
+    data = update.callback_query.data if update.callback_query else None
+    if data and (data == "u" or data.startswith(SAFETY_TAPS)):
+        return True
+    message = update.effective_message
+    words = (message.text or message.caption or "") if message else ""
+    return bool(words) and bool(
+        keywords.word_list(services.settings.safeguarding_words_file).find(words))
 
 
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -168,6 +260,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(application: Application, services: Services) -> None:
     application.bot_data[SERVICES] = services
     application.bot_data[CARDS] = CardPublisher(services.db)
+    application.bot_data[FLOOD] = FloodGate(services.settings.flood_per_minute)
+    keywords.word_list(services.settings.safeguarding_words_file)  # a broken list stops start-up
     not_private = ~_PRIVATE
     application.add_handler(MessageHandler(not_private, on_group))
     # Every /command goes to the conversation, which knows each role's commands (bot.service).

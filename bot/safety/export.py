@@ -1,0 +1,385 @@
+"""/mydata: everything MySay holds about one young person, as a readable PDF and a data file.
+
+The JSON file (in a ZIP, beside their photos and voice notes as ordinary files) is the
+complete, machine-readable copy; the PDF is the same in plain words, with their photos in it.
+Things other people wrote about them (a supporter's view) are not theirs to download here;
+docs/dpia.md explains that choice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.core import FlowEngine
+from bot.i18n import Locale
+from bot.render.fonts import atkinson_path
+from bot.store.models import (
+    Alert,
+    Answer,
+    AuditEntry,
+    DeletionRequest,
+    FlowRun,
+    Link,
+    MediaFile,
+    Meeting,
+    Person,
+    SupporterLink,
+    YouSaid,
+)
+from bot.timeutil import as_utc
+
+# Telegram lets a bot send files up to 50 MB; stay clear of it.
+MAX_ZIP_BYTES = 45 * 1024 * 1024
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "audio/ogg": "ogg",
+               "audio/mpeg": "mp3", "image/webp": "webp"}
+
+
+@dataclass
+class MediaItem:
+    file: str
+    kind: str
+    mime_type: str
+    made: str
+    data: bytes
+
+
+@dataclass
+class Export:
+    """What /mydata sends: `data` is the JSON, `media` the files that go beside it."""
+
+    name: str
+    made: datetime
+    data: dict[str, Any]
+    media: list[MediaItem] = field(default_factory=list)
+
+
+def _when(value: datetime | None, zone: ZoneInfo) -> str | None:
+    return as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+def _day(value: date | datetime | None, zone: ZoneInfo) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).astimezone(zone).strftime("%d %b %Y")
+    return value.strftime("%d %b %Y")
+
+
+async def collect(session: AsyncSession, engine: FlowEngine, locale: Locale, person: Person,
+                  zone: ZoneInfo, now: datetime) -> Export:
+    """Everything about `person` from every table (the caller has checked it is them)."""
+    media = await _media(session, person, zone)
+    names = {m_id: item.file for m_id, item in media.items()}
+    data: dict[str, Any] = {
+        "about": "Everything MySay keeps about you. Made by MySay's /mydata.",
+        "made": _when(now, zone),
+        "you": {
+            "mysay_id": person.id, "telegram_user_id": person.telegram_user_id,
+            "name": person.display_name, "role": person.role,
+            "joined": _when(person.created_at, zone), "agreed": _when(person.consented_at, zone),
+            "last_active": _when(person.last_active_at, zone),
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "settings": dict(person.preferences or {}),
+        },
+        "therapists": await _therapists(session, person, zone),
+        "supporters": await _supporters(session, person, zone),
+        "flows": await _flows(session, engine, locale, person, zone, names),
+        "media": [{"file": m.file, "kind": m.kind, "mime_type": m.mime_type, "made": m.made}
+                  for m in media.values()],
+        "meetings": await _meetings(session, person, zone),
+        "you_said": await _you_said(session, person, zone),
+        "asked_for_help": await _alerts(session, person, zone),
+        "deletion_requests": await _deletions(session, person, zone),
+        "who_looked": await _audit(session, person, zone),
+    }
+    return Export(person.display_name, now, data, list(media.values()))
+
+
+async def _media(session: AsyncSession, person: Person, zone: ZoneInfo) -> dict[int, MediaItem]:
+    rows = await session.scalars(select(MediaFile).where(MediaFile.owner_id == person.id)
+                                 .order_by(MediaFile.id))
+    found = {}
+    for row in rows:
+        ext = _EXTENSIONS.get(row.mime_type, "bin")
+        found[row.id] = MediaItem(f"media/{row.kind}-{row.id}.{ext}", row.kind, row.mime_type,
+                                  _when(row.created_at, zone) or "", row.content)
+    return found
+
+
+async def _therapists(session: AsyncSession, person: Person,
+                      zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.execute(select(Person.display_name, Link.created_at, Link.ended_at)
+                                 .join(Link, Link.therapist_id == Person.id)
+                                 .where(Link.young_person_id == person.id).order_by(Link.id))
+    return [{"name": name, "since": _when(since, zone), "until": _when(until, zone)}
+            for name, since, until in rows.all()]
+
+
+async def _supporters(session: AsyncSession, person: Person,
+                      zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Person.display_name, SupporterLink.relationship, SupporterLink.created_at,
+               SupporterLink.ended_at)
+        .join(SupporterLink, SupporterLink.supporter_id == Person.id)
+        .where(SupporterLink.young_person_id == person.id).order_by(SupporterLink.id))
+    return [{"name": name, "relationship": rel, "since": _when(since, zone),
+             "until": _when(until, zone)} for name, rel, since, until in rows.all()]
+
+
+def _question(engine: FlowEngine, locale: Locale, flow_id: str, step_id: str) -> str:
+    flow = engine.flows.get(flow_id)
+    if flow is not None and flow.has_step(step_id):
+        return flow.step(step_id).prompt
+    key = f"{step_id.lstrip('_')}_prompt"
+    return locale(key) if locale.has(key) else step_id
+
+
+def _choice_words(engine: FlowEngine, run: FlowRun, choice: str) -> str:
+    personal = (run.options or {}).get("cards", {}).get(choice)
+    if isinstance(personal, dict) and "words" in personal:
+        return str(personal["words"])
+    return engine.vocabulary[choice].words if choice in engine.vocabulary else choice
+
+
+async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, person: Person,
+                 zone: ZoneInfo, media_names: dict[int, str]) -> list[dict[str, Any]]:
+    runs = (await session.scalars(select(FlowRun).where(FlowRun.person_id == person.id)
+                                  .order_by(FlowRun.started_at, FlowRun.id))).all()
+    flows = []
+    for run in runs:
+        flow = engine.flows.get(run.flow_id)
+        answers = (await session.scalars(select(Answer).where(Answer.run_id == run.id)
+                                         .order_by(Answer.id))).all()
+        flows.append({
+            "flow": run.flow_id, "title": flow.title if flow else run.flow_id,
+            "started": _when(run.started_at, zone), "finished": _when(run.finished_at, zone),
+            "status": run.status, "shared_with_therapist": bool(run.shared),
+            "shared_at": _when(run.shared_at, zone), "helped_by": run.helped_by,
+            "answers": [{
+                "question": _question(engine, locale, run.flow_id, a.step_id),
+                "step": a.step_id, "kind": a.kind,
+                "choices": [_choice_words(engine, run, c) for c in a.choices or ()],
+                "own_words": a.own_words,
+                "media": [media_names.get(_media_id(m), f"media {_media_id(m)}")
+                          for m in a.media or ()],
+            } for a in answers],
+        })
+    return flows
+
+
+def _media_id(item: Any) -> int:
+    return int(item["id"]) if isinstance(item, dict) else int(item)
+
+
+async def _meetings(session: AsyncSession, person: Person,
+                    zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Meeting).where(Meeting.young_person_id == person.id)
+                                 .order_by(Meeting.held_on))
+    return [{"date": m.held_on.isoformat(), "cancelled": _when(m.cancelled_at, zone)}
+            for m in rows]
+
+
+async def _you_said(session: AsyncSession, person: Person,
+                    zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(YouSaid).where(YouSaid.young_person_id == person.id)
+                                 .order_by(YouSaid.id))
+    found = []
+    for row in rows:
+        try:
+            items: Any = json.loads(row.items)
+        except (TypeError, ValueError):
+            items = row.items
+        found.append({"items": items, "sent": _when(row.sent_at, zone),
+                      "did_people_listen": row.listened})
+    return found
+
+
+async def _alerts(session: AsyncSession, person: Person, zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Alert).where(Alert.young_person_id == person.id)
+                                 .order_by(Alert.id))
+    return [{"when": _when(a.created_at, zone), "how": a.source, "your_words": a.words,
+             "seen": _when(a.acknowledged_at, zone)} for a in rows]
+
+
+async def _deletions(session: AsyncSession, person: Person,
+                     zone: ZoneInfo) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(DeletionRequest)
+                                 .where(DeletionRequest.young_person_id == person.id)
+                                 .order_by(DeletionRequest.id))
+    return [{"asked": _when(r.requested_at, zone), "decision": r.decision,
+             "decided": _when(r.decided_at, zone), "reason": r.reason} for r in rows]
+
+
+async def _audit(session: AsyncSession, person: Person, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Who did what with their data (never the data itself)."""
+    rows = await session.scalars(select(AuditEntry).where(
+        AuditEntry.subject_id == person.id,
+        or_(AuditEntry.actor_id.is_(None), AuditEntry.actor_id != person.id))
+        .order_by(AuditEntry.id))
+    entries = list(rows)
+    actors = {e.actor_id for e in entries if e.actor_id is not None}
+    names = dict((await session.execute(select(Person.id, Person.display_name)
+                                        .where(Person.id.in_(actors)))).all()) if actors else {}
+    return [{"when": _when(e.at, zone), "who": names.get(e.actor_id or 0), "what": e.action}
+            for e in entries]
+
+
+# --- the files --------------------------------------------------------------------------------
+
+
+def data_zip(export: Export, *, with_media: bool = True) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("my-mysay-data.json",
+                         json.dumps(export.data, ensure_ascii=False, indent=2))
+        if with_media:
+            for item in export.media:
+                archive.writestr(item.file, item.data)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=2)
+def _glyphs(bold: bool) -> frozenset[int]:
+    """Characters the PDF font can draw (emoji and the like are left out, not boxes)."""
+    with TTFont(str(atkinson_path(bold))) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _printable(text: str, bold: bool = False) -> str:
+    known = _glyphs(bold)
+    return "".join(c for c in text if ord(c) in known or c in "\n\t").strip()
+
+
+class _Document(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.add_font("Atkinson", "", str(atkinson_path(False)))
+        self.add_font("Atkinson", "B", str(atkinson_path(True)))
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=18)
+
+    def heading(self, text: str, size: int = 16) -> None:
+        self.ln(3)
+        self.set_font("Atkinson", "B", size)
+        self.multi_cell(0, size * 0.55, _printable(text, bold=True),
+                        new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def line(self, text: str, bold: bool = False) -> None:
+        self.set_font("Atkinson", "B" if bold else "", 12)
+        self.multi_cell(0, 6.5, _printable(text, bold), new_x="LMARGIN", new_y="NEXT")
+
+    def picture(self, data: bytes) -> bool:
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                width, height = image.size
+        except (UnidentifiedImageError, OSError):
+            return False
+        shown_w = min(90.0, width * 0.26)
+        shown_h = shown_w * height / max(width, 1)
+        if self.get_y() + shown_h > self.h - self.b_margin:
+            self.add_page()
+        self.image(io.BytesIO(data), w=shown_w, h=shown_h)
+        self.ln(2)
+        return True
+
+
+def readable_pdf(export: Export, locale: Locale) -> bytes:
+    """The same data in plain words, photos included, for the young person to read."""
+    say = locale
+    data = export.data
+    you = data["you"]
+    pdf = _Document()
+    pdf.set_title(say("mydata.pdf_title", name=export.name))
+    pdf.add_page()
+    pdf.heading(say("mydata.pdf_title", name=export.name), 20)
+    pdf.line(say("mydata.made_on", date=data["made"]))
+    pdf.heading(say("mydata.about_you"))
+    pdf.line(say("mydata.name", name=you["name"]))
+    pdf.line(say("mydata.joined", date=you["joined"]))
+    if you["agreed"]:
+        pdf.line(say("mydata.agreed", date=you["agreed"]))
+    if you["date_of_birth"]:
+        pdf.line(say("mydata.birthday", date=you["date_of_birth"]))
+    if data["therapists"]:
+        pdf.line(say("mydata.therapists",
+                     names=", ".join(t["name"] for t in data["therapists"])))
+    if you["settings"]:
+        pdf.line(say("mydata.settings", settings=", ".join(
+            f"{k}: {v}" for k, v in sorted(you["settings"].items()))))
+    _answers_section(pdf, say, data["flows"])
+    _media_section(pdf, say, export.media)
+    _list_section(pdf, say("mydata.help"), [
+        say("mydata.help_line", date=a["when"],
+            what=say("mydata.help_words", words=a["your_words"]) if a["your_words"]
+            else say("mydata.help_button")) for a in data["asked_for_help"]])
+    _list_section(pdf, say("mydata.deletes"), [
+        say("mydata.delete_line", date=d["asked"], status=_deletion_status(say, d))
+        for d in data["deletion_requests"]])
+    seen = [say("mydata.seen_line", date=e["when"], who=e["who"] or say("mydata.someone"),
+                what=say(f"mydata.what.{e['what']}") if say.has(f"mydata.what.{e['what']}")
+                else say("mydata.what.other")) for e in data["who_looked"]]
+    pdf.heading(say("mydata.seen"))
+    for text in seen or [say("mydata.nobody_seen")]:
+        pdf.line(text)
+    return bytes(pdf.output())
+
+
+def _deletion_status(say: Locale, request: dict[str, Any]) -> str:
+    if request["decision"] == "declined":
+        return say("mydata.delete_declined", reason=request["reason"] or "")
+    return say("mydata.delete_waiting")
+
+
+def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -> None:
+    pdf.heading(say("mydata.answers"))
+    if not flows:
+        pdf.line(say("mydata.no_answers"))
+    for flow in reversed(flows):  # newest first, as in /mine
+        status = ("mydata.status_shared" if flow["shared_with_therapist"] else
+                  "mydata.status_private" if flow["finished"] else "mydata.status_unfinished")
+        pdf.line(say("mydata.flow_line", title=flow["title"],
+                     date=flow["finished"] or flow["started"], status=say(status)), bold=True)
+        for answer in flow["answers"]:
+            said = [*answer["choices"]]
+            if answer["own_words"]:
+                said.append(f"“{answer['own_words']}”")
+            if answer["kind"] == "skipped":
+                said = [say("answer.skipped")]
+            elif answer["kind"] == "dont_know":
+                said = [say("answer.dont_know")]
+            said += answer["media"]
+            pdf.line(f"•  {answer['question']}  –  {', '.join(said)}")
+        pdf.ln(2)
+
+
+def _media_section(pdf: _Document, say: Locale, media: list[MediaItem]) -> None:
+    pdf.heading(say("mydata.media"))
+    if not media:
+        pdf.line(say("mydata.no_media"))
+    for item in media:
+        pdf.line(say("mydata.media_line", kind=item.kind, date=item.made, file=item.file))
+        if item.mime_type.startswith("image/"):
+            pdf.picture(item.data)
+
+
+def _list_section(pdf: _Document, title: str, lines: list[str]) -> None:
+    if not lines:
+        return
+    pdf.heading(title)
+    for text in lines:
+        pdf.line(text)
