@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
 from bot.service import callbacks, features, therapist, young_person
+from bot.service.features import privacy, supporter
 from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
 from bot.store import repo
@@ -51,6 +52,7 @@ class Conversation:
         if person is not None:
             person.last_active_at = utcnow()
             person.chat_id = sender.chat_id
+            person.active = True  # writing to us again undoes "blocked the bot"
         if isinstance(event, Command) and event.name == "start" and event.args:
             return await self._start_with_code(session, sender, person, event.args[0])
         if isinstance(event, Tap):
@@ -71,6 +73,7 @@ class Conversation:
         if person is None:
             return Result().say(self.ctx.locale("hello_stranger"))
         if isinstance(event, Command):
+            person.pending = {}  # a new command leaves any half-done one behind
             handler = ROUTES.commands.get((person.role, event.name))
             if handler is None:  # unknown here: the role's help, never an error
                 handler = ROUTES.commands[(person.role, "help")]
@@ -109,19 +112,24 @@ class Conversation:
             invitation.used_at, invitation.used_by_id = utcnow(), person.id
             repo.audit(session, person, "therapist_joined")
             return Result().say(say("welcome_therapist", name=person.display_name))
+        if invitation.kind == InvitationKind.SUPPORTER:  # a parent, carer or staff member
+            return await supporter.hello(self.ctx, session, sender, person, invitation, code)
         if person is not None:
             return Result().say(say("code_not_for_you"))
         # Nothing about a young person is stored before they agree: the code rides in the
         # button, and the invitation is checked again when they tap it.
         buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
                    (Button(say("consent_no"), callbacks.decline()),))
-        return Result().say(say("hello_invited", name=sender.first_name or "there"), buttons)
+        return Result().say_reply(privacy.hello_reply(self.ctx, sender.first_name or "there",
+                                                      buttons))
 
     async def _consent(self, session: AsyncSession, sender: Sender, person: Person | None,
                        tap: callbacks.Consent | callbacks.Decline) -> Result:
         say = self.ctx.locale
         if isinstance(tap, callbacks.Decline):
             return Result(toast="👍").say(say("consent_later"), edit=True)
+        if (joined := await supporter.join(self.ctx, session, sender, person, tap.code)):
+            return joined
         if person is not None:
             result = Result(toast=say("already_done"))
             if person.role == Role.YOUNG_PERSON:

@@ -1,55 +1,266 @@
-"""What a young person shared, as plain text for the therapist, newest first."""
+"""The summary as plain text: the whole of it (for `python -m bot summary --text`), and a short
+message that goes with the PDF and the picture in Telegram."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.store import repo
-from bot.store.models import FlowRun, Person
-from bot.timeutil import as_utc
+from bot.summary import words
+from bot.summary.model import (
+    FUTURE,
+    NOT_WORKING,
+    QUESTIONS,
+    WORKING,
+    Item,
+    Mat,
+    Summary,
+    group_by_who,
+    group_key,
+    tally,
+)
 
 # Telegram allows 4096 characters a message; leave room for safety.
-CHUNK = 3800
+SHORT_LIMIT = 3500
 
 
-async def shared_answers(engine: FlowEngine, locale: Locale, session: AsyncSession,
-                         young_person: Person, runs: Sequence[FlowRun]) -> list[str]:
-    """Only runs the young person chose to share reach here (the caller passes shared runs)."""
-    blocks = [locale("summary_title", name=young_person.display_name)]
-    for run in runs:
-        if not run.shared:
+def short_text(summary: Summary, locale: Locale) -> str:
+    """What goes with the PDF in the chat: counts, then the newest shared flows, newest first."""
+    lines = [locale("summary.short_title", name=summary.young_person.name),
+             locale("summary.period", start=words.day(summary.period_start),
+                    end=words.day(summary.period_end)),
+             locale("summary.counts", name=summary.young_person.name,
+                    shared=summary.shared_count, supporters=summary.supporter_count),
+             locale("summary.private", name=summary.young_person.name,
+                    count=summary.private_count)]
+    if summary.you_said and summary.you_said[-1].listened:
+        lines.append(locale("summary.short_listened",
+                            answer=words.listened(locale, summary.you_said[-1].listened)))
+    runs = _by_run(summary)
+    if runs:
+        lines += ["", locale("summary.short_newest")]
+    used = sum(len(line) + 1 for line in lines)
+    for shown, (when, title, who, items) in enumerate(runs):
+        block = _run_line(locale, when, title, who, items)
+        if used + len(block) + 80 > SHORT_LIMIT:
+            lines.append(locale("summary.short_more", count=len(runs) - shown))
+            break
+        lines.append(block)
+        used += len(block) + 1
+    return "\n".join(lines)
+
+
+def _by_run(summary: Summary) -> list[tuple[str, str, str, list[Item]]]:
+    """Items grouped by the run they came from, newest run first."""
+    runs: dict[int, list[Item]] = {}
+    for section in summary.sections:
+        for item in section.items:
+            runs.setdefault(item.run_id, []).append(item)
+    ordered = sorted(runs.values(), key=lambda group: (group[0].when, group[0].run_id),
+                     reverse=True)
+    return [(words.short_day(g[0].when), g[0].flow_title, g[0].who.name,
+             sorted(g, key=lambda i: i.answer_id)) for g in ordered]
+
+
+def _run_line(locale: Locale, when: str, title: str, who: str,
+              items: Sequence[Item]) -> str:
+    parts = []
+    for item in items:
+        said = [s.words for s in item.symbols]
+        if item.quote:
+            said.append(f"“{item.quote}”")
+        if item.dont_know:
+            said.append(locale("answer.dont_know"))
+        if said:
+            parts.append(", ".join(said))
+    return locale("summary.short_run", date=when, title=title, who=who,
+                  answers=" · ".join(parts) or "–")
+
+
+def run_lines(summary: Summary, *, young_only: bool = False) -> list[tuple[str, str]]:
+    """(symbol, words) per shared flow, newest first, for a list picture."""
+    lines = []
+    for when, title, _who, items in _by_run(summary):
+        if young_only and not items[0].who.is_young_person:
             continue
-        flow = engine.flows.get(run.flow_id)
-        title = flow.title if flow else run.flow_id
-        when = as_utc(run.shared_at or run.updated_at).strftime("%d %b %Y")
-        lines = [locale("summary_flow", title=title, date=when)]
-        if flow is not None:
-            answers = await repo.answers_of(session, run.id)
-            path = tuple(run.state.get("history", ())) if run.state else ()
-            for line in engine.review_lines(flow.id, path, answers):
-                lines.append(f"{line.emoji} {line.question} → {line.answer}")
-        blocks.append("\n".join(lines))
-    return _chunks(blocks)
+        said = []
+        for item in items:
+            said += [s.words for s in item.symbols]
+            if item.quote:
+                said.append(f"“{_clip(item.quote, 120)}”")
+        emoji = next((s.emoji for i in items for s in i.symbols if s.emoji), "✏️")
+        lines.append((emoji, f"{title}, {when}: {', '.join(said) or '–'}"))
+    return lines
 
 
-def _chunks(blocks: list[str]) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for block in blocks:
-        while len(block) > CHUNK:  # one very long answer: cut it on a line if possible
-            cut = block.rfind("\n", 0, CHUNK)
-            cut = cut if cut > 0 else CHUNK
-            chunks.append(block[:cut])
-            block = block[cut:].lstrip("\n")
-        if current and len(current) + len(block) + 2 > CHUNK:
-            chunks.append(current)
-            current = block
-        else:
-            current = f"{current}\n\n{block}" if current else block
-    if current:
-        chunks.append(current)
-    return chunks
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+# --- the whole summary, as text ---------------------------------------------------------------
+
+
+def full_text(summary: Summary, locale: Locale) -> str:
+    out: list[str] = [locale("summary.title", name=summary.young_person.name), ""]
+    out += words.header_lines(locale, summary)
+    out += ["", locale("summary.how_to_read", name=summary.young_person.name), ""]
+    for key, title in words.section_titles(locale, summary):
+        out += [title, "-" * len(title)]
+        out += _section_lines(summary, locale, key) or [locale("summary.nothing")]
+        out.append("")
+    out += _since_lines(summary, locale)
+    out += _you_said_lines(summary, locale)
+    out += _section_a_lines(summary, locale)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _quote_line(item: Item) -> str:
+    about = f", {item.about.words}" if item.about is not None else ""
+    return f"  “{item.quote}” ({words.short_day(item.when)}, {item.flow_title}{about})"
+
+
+def _view_lines(locale: Locale, items: Sequence[Item],
+                labels: dict[str, str] | None = None) -> list[str]:
+    out = []
+    for voice, mine in group_by_who(items):
+        out.append(words.who(locale, voice) + ":")
+        groups = ([(label, [i for i in mine if group_key(i) == h]) for h, label in labels.items()]
+                  if labels else [("", mine)])
+        for label, group in groups:
+            if not group:
+                continue
+            if label:
+                out.append(f" {label}:")
+            if found := tally(group):
+                out.append(f"  {locale('summary.picked')}: {words.tally_text(found, 12)}")
+            out += [_quote_line(i) for i in group if i.quote]
+            photos = sum(len(i.photos) for i in group)
+            voices = sum(len(i.voices) for i in group)
+            if photos:
+                out.append("  " + locale("summary.photo_count", count=photos))
+            if voices:
+                out.append("  " + locale("summary.voice_notes", count=voices))
+    return out
+
+
+def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
+    items = summary.section(key).items
+    if key == "days":
+        return _day_lines(summary, locale)
+    if key == "talking_mat":
+        on_a_mat = {m.run_id for m in summary.mats}
+        lines = []
+        for mat in summary.mats:
+            lines += _mat_lines(locale, mat)
+            lines += [_quote_line(i) for i in items if i.run_id == mat.run_id and i.quote]
+        rest = [i for i in items if i.run_id not in on_a_mat]
+        return lines + (_view_lines(locale, rest) if rest else [])
+    if key == "who_helped":
+        return [f"  {h.words}: {h.count}" for h in summary.helped]
+    labels = {"important_to": {"important_to": locale("summary.label.now"),
+                               FUTURE: locale("summary.label.future")},
+              "take_part": {QUESTIONS: locale("summary.label.questions"),
+                            "take_part": locale("summary.label.take_part")},
+              "working": {WORKING: locale("summary.label.working"),
+                          NOT_WORKING: locale("summary.label.not_working"),
+                          "not_sure": locale("summary.label.not_sure")}}.get(key)
+    return _view_lines(locale, items, labels) if items else []
+
+
+def _day_lines(summary: Summary, locale: Locale) -> list[str]:
+    days = summary.days
+    out = []
+    if days.days:
+        out.append(locale("summary.day_counts", good=days.good, ok=days.ok + days.not_sure,
+                          bad=days.bad))
+    for key, found in (("summary.good_reasons", days.good_reasons),
+                       ("summary.good_parts", days.good_parts),
+                       ("summary.bad_reasons", days.bad_reasons),
+                       ("summary.bad_parts", days.bad_parts)):
+        if found:
+            out.append(f"  {locale(key)}: {words.tally_text(found)}")
+    if days.quotes:
+        out.append(locale("summary.day_words", name=summary.young_person.name))
+        out += [_quote_line(i) for i in days.quotes]
+    mine = [i for i in summary.section("days").items if i.who.is_young_person]
+    photos, voices = sum(len(i.photos) for i in mine), sum(len(i.voices) for i in mine)
+    if photos:
+        out.append("  " + locale("summary.photo_count", count=photos))
+    if voices:
+        out.append("  " + locale("summary.voice_notes", count=voices))
+    others = [i for i in summary.section("days").items if not i.who.is_young_person]
+    return out + (_view_lines(locale, others) if others else [])
+
+
+def _mat_lines(locale: Locale, mat: Mat) -> list[str]:
+    out = [locale("summary.mat_title", topic=mat.topic.words, date=words.day(mat.when),
+                  who=words.who(locale, mat.who))]
+    for scale, cards in zip(mat.scale, mat.columns, strict=True):
+        out.append(f"  {scale.words}: {', '.join(c.words for c in cards) or '–'}")
+    for moved in mat.moved:
+        before = (mat.scale[moved.before].words if 0 <= moved.before < 3
+                  else locale("summary.mat_not_there"))
+        out.append("  " + locale("summary.mat_moved", card=moved.card.words, before=before,
+                                 now=mat.scale[moved.now].words,
+                                 date=words.day(mat.earlier) if mat.earlier else ""))
+    return out
+
+
+def _since_lines(summary: Summary, locale: Locale) -> list[str]:
+    since = summary.since
+    title = locale("summary.section.since")
+    out = [title, "-" * len(title)]
+    if not since.has_earlier:
+        out.append(locale("summary.since.none"))
+    else:
+        out.append(locale("summary.since.compared", start=words.day(since.earlier_start),
+                          end=words.day(since.earlier_end)))
+        new = ", ".join(t.symbol.words for t in since.new_themes)
+        gone = ", ".join(t.symbol.words for t in since.gone_themes)
+        out.append(f"  {locale('summary.since.new')}: {new or '–'}")
+        out.append(f"  {locale('summary.since.gone')}: {gone or '–'}")
+        out.append("  " + locale("summary.since.balance", good_now=since.balance_now[0],
+                                 bad_now=since.balance_now[1],
+                                 good_before=since.balance_before[0],
+                                 bad_before=since.balance_before[1]))
+    for mat in since.mats_moved:
+        for moved in mat.moved:
+            before = (mat.scale[moved.before].words if 0 <= moved.before < 3
+                      else locale("summary.mat_not_there"))
+            out.append("  " + locale("summary.since.mat_line", topic=mat.topic.words,
+                                     card=moved.card.words, before=before,
+                                     now=mat.scale[moved.now].words))
+    return [*out, ""]
+
+
+def _you_said_lines(summary: Summary, locale: Locale) -> list[str]:
+    title = locale("summary.section.you_said")
+    out = [title, "-" * len(title)]
+    if not summary.you_said:
+        out.append(locale("summary.you_said.none"))
+    for sent in summary.you_said:
+        out.append(locale("summary.you_said.sent", date=words.day(sent.sent)))
+        for said, will in sent.items:
+            out.append("  " + locale("summary.you_said.said", text=said))
+            out.append("  " + locale("summary.you_said.will", text=will))
+        out.append("  " + locale("summary.you_said.listened",
+                                 answer=words.listened(locale, sent.listened)))
+    return [*out, ""]
+
+
+def _section_a_lines(summary: Summary, locale: Locale) -> list[str]:
+    name = summary.young_person.name
+    title = locale("summary.section.section_a")
+    out = [title, "-" * len(title), locale("summary.section_a.intro", name=name),
+           locale("summary.section_a.key", name=name), ""]
+    if not summary.section_a:
+        out.append(locale("summary.section_a.empty", name=name))
+    for part in summary.section_a:
+        out.append(part.title)
+        for line in part.lines:
+            if line.kind == "quote":
+                out.append(f"  {locale('summary.quote_label')}: “{line.text}”")
+            else:
+                out.append(f"  {locale('summary.summary_label')}: {line.text}")
+        out.append("")
+    return out

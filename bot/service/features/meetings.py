@@ -1,0 +1,310 @@
+"""/meeting: the date of a young person's next planning meeting, picked with buttons (or typed),
+and the gentle invitations the young person gets in the days before it.
+
+The invitations are a periodic job. It claims each meeting row (Meeting.prepared_at) in its own
+transaction before saying anything, so with several bot processes each invitation goes once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.render.cards import Tile
+from bot.render.screens import Picture
+from bot.safety import access
+from bot.service import callbacks, therapist, young_person
+from bot.service.routes import ROUTES, command, pending, periodic, tap
+from bot.service.types import Button, Command, Media, Reply, Result
+from bot.store import repo, therapist_repo
+from bot.store.models import Meeting, Person, Role
+from bot.summary import load, words
+from bot.summary.text import run_lines
+from bot.timeutil import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from bot.service.conversation import Context
+
+KIND = "meeting_date"
+WEEKS = (1, 2, 3, 4, 6, 8)
+MAX_AHEAD = timedelta(days=730)
+MY_MEETING = "my_meeting"
+MAX_SHARE_LINES = 12  # the list picture ends with "...and N more" after this many
+_MONTHS = {name: n for n in range(1, 13)
+           for name in (date(2000, n, 1).strftime("%B").lower(),
+                        date(2000, n, 1).strftime("%b").lower())}
+_MONTHS["sept"] = 9
+
+
+def local_now(ctx: Context, now: datetime) -> datetime:
+    return as_utc(now).astimezone(ZoneInfo(ctx.settings.service_timezone))
+
+
+# --- the therapist sets the date --------------------------------------------------------------
+
+
+@command(Role.THERAPIST, "meeting")
+async def meeting(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
+    return await therapist.pick_young_person(ctx, session, person, "m")
+
+
+@tap(Role.THERAPIST, callbacks.MeetingTap)
+async def on_tap(ctx: Context, session: AsyncSession, person: Person,
+                 data: callbacks.MeetingTap) -> Result:
+    say = ctx.locale
+    young = await access.young_person_for(session, person, data.person_id)
+    if young is None:
+        repo.audit(session, person, "refused_meeting", detail=f"asked for {data.person_id}")
+        return Result(toast=say("not_allowed")).say(say("not_allowed"))
+    today = local_now(ctx, utcnow()).date()
+    if data.op == "w" and data.value in WEEKS:
+        return _days_of_week(ctx, young, today, data.value)
+    if data.op == "d" and data.value is not None:
+        chosen = _from_number(data.value)
+        problem = _problem(chosen, today)
+        if chosen is None or problem:
+            return Result(toast=say("stale_button")).say(say(problem or "th.meeting_bad_date"))
+        return await _save(ctx, session, person, young, chosen, today)
+    if data.op == "t":
+        person.pending = {"kind": KIND, "young_person_id": young.id}
+        return Result(toast="✏️").say(say("th.meeting_type", name=young.display_name))
+    if data.op == "x":
+        cancelled = await therapist_repo.cancel_upcoming(session, young.id, today)
+        repo.audit(session, person, "meeting_cancelled", young)
+        key = "th.meeting_cancelled" if cancelled else "th.meeting_none"
+        return Result(toast="👍").say(say(key, name=young.display_name), edit=True)
+    return await _choose(ctx, session, young, today, edit=data.op == "p")
+
+
+async def _choose(ctx: Context, session: AsyncSession, young: Person, today: date, *,
+                  edit: bool) -> Result:
+    say = ctx.locale
+    upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
+    lead = (say("th.meeting_current", name=young.display_name,
+                date=words.weekday(upcoming.held_on)) if upcoming
+            else say("th.meeting_unset", name=young.display_name))
+    weeks = [Button(say("th.in_weeks", count=n) if n > 1 else say("th.in_a_week"),
+                    callbacks.meeting_tap("w", young.id, n)) for n in WEEKS]
+    rows = [tuple(weeks[i:i + 2]) for i in range(0, len(weeks), 2)]
+    rows.append((Button(say("th.meeting_type_button"), callbacks.meeting_tap("t", young.id)),))
+    if upcoming:
+        rows.append((Button(say("th.meeting_cancel_button"),
+                            callbacks.meeting_tap("x", young.id)),))
+    return Result(toast="").say(f"{lead}\n{say('th.meeting_when')}", tuple(rows), edit=edit)
+
+
+def _days_of_week(ctx: Context, young: Person, today: date, weeks: int) -> Result:
+    """Monday to Friday of the week `weeks` from now (weekends are not meeting days)."""
+    target = today + timedelta(weeks=weeks)
+    monday = target - timedelta(days=target.weekday())
+    days = [monday + timedelta(days=n) for n in range(5)]
+    buttons = [Button(f"{d:%a} {d.day} {d:%b}", callbacks.meeting_tap("d", young.id,
+                                                                      int(f"{d:%Y%m%d}")))
+               for d in days if d > today]
+    rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    rows.append((Button(ctx.locale("control.back"), callbacks.meeting_tap("p", young.id)),))
+    return Result(toast="").say(ctx.locale("th.meeting_which_day", name=young.display_name),
+                                tuple(rows), edit=True)
+
+
+def _from_number(value: int) -> date | None:
+    try:
+        return date(value // 10000, value // 100 % 100, value % 100)
+    except ValueError:
+        return None
+
+
+def _problem(chosen: date | None, today: date) -> str | None:
+    if chosen is None:
+        return "th.meeting_bad_date"
+    if chosen < today:
+        return "th.meeting_past"
+    if chosen - today > MAX_AHEAD:
+        return "th.meeting_too_far"
+    return None
+
+
+async def _save(ctx: Context, session: AsyncSession, person: Person, young: Person,
+                held_on: date, today: date) -> Result:
+    await therapist_repo.set_meeting(session, therapist=person, young_person=young,
+                                     held_on=held_on, today=today)
+    repo.audit(session, person, "meeting_set", young, detail=f"{held_on:%Y-%m-%d}")
+    person.pending = {}
+    first = max(invite_days(ctx), default=0)
+    return Result(toast="🗓️").say(ctx.locale(
+        "th.meeting_saved", name=young.display_name, date=words.weekday(held_on), days=first),
+        edit=True)
+
+
+@pending(KIND)
+async def typed_date(ctx: Context, session: AsyncSession, person: Person,
+                     payload: str | Media) -> Result:
+    say = ctx.locale
+    young = await access.young_person_for(session, person,
+                                          int((person.pending or {}).get("young_person_id", 0)))
+    if young is None:
+        person.pending = {}
+        return Result().say(say("not_allowed"))
+    if isinstance(payload, Media):
+        return Result().say(say("th.meeting_type", name=young.display_name))
+    today = local_now(ctx, utcnow()).date()
+    chosen = parse_date(payload, today)
+    problem = _problem(chosen, today)
+    if problem or chosen is None:
+        return Result().say(say(problem or "th.meeting_bad_date"))
+    return await _save(ctx, session, person, young, chosen, today)
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A typed date, UK order: 14/05/2026, 14-5-26, 2026-05-14, 14 May 2026, 14 May (the next
+    one). None when it is not a real date."""
+    words_ = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().lower()).replace(",", " ")
+    try:
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", words_):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?", words_):
+            year = _year(match[3], today)
+            return _next(date(year or today.year, int(match[2]), int(match[1])), today, year)
+        parts = words_.split()
+        if parts and parts[0] in {"mon", "monday", "tue", "tuesday", "wed", "wednesday",
+                                  "thu", "thursday", "fri", "friday", "sat", "saturday",
+                                  "sun", "sunday"}:
+            parts = parts[1:]
+        if len(parts) in (2, 3) and parts[0].isdigit() and parts[1] in _MONTHS:
+            year = _year(parts[2] if len(parts) == 3 else None, today)
+            return _next(date(year or today.year, _MONTHS[parts[1]], int(parts[0])), today, year)
+        if len(parts) in (2, 3) and parts[0] in _MONTHS and parts[1].isdigit():
+            year = _year(parts[2] if len(parts) == 3 else None, today)
+            return _next(date(year or today.year, _MONTHS[parts[0]], int(parts[1])), today, year)
+    except ValueError:
+        return None
+    return None
+
+
+def _year(text: str | None, today: date) -> int | None:
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise ValueError(text)
+    return int(text) + (today.year // 100) * 100 if len(text) == 2 else int(text)
+
+
+def _next(day: date, today: date, year: int | None) -> date:
+    """Without a year, the next such day (14 May typed in June means next May)."""
+    if year is None and day < today:
+        return day.replace(year=day.year + 1)
+    return day
+
+
+# --- the young person is invited to get ready -------------------------------------------------
+
+
+def invite_days(ctx: Context) -> list[int]:
+    """Days before a meeting when the young person is invited to get ready (e.g. 7 and 2)."""
+    days = []
+    for part in str(ctx.settings.meeting_invite_days).split(","):
+        if part.strip().isdigit() and 0 < int(part) <= 60:
+            days.append(int(part))
+    return sorted(set(days), reverse=True) or [7]
+
+
+def invite_window(ctx: Context) -> tuple[time, time]:
+    start, end = str(ctx.settings.meeting_invite_hours).split("-")
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def due_stage(meeting: Meeting, today: date, stages: list[int], zone: ZoneInfo) -> int | None:
+    """The invitation due now (days before the meeting), if it has not gone yet."""
+    left = (meeting.held_on - today).days
+    passed = [s for s in stages if 0 < left <= s]
+    if not passed:
+        return None
+    stage = min(passed)
+    if meeting.prepared_at is not None:
+        sent_on = as_utc(meeting.prepared_at).astimezone(zone).date()
+        if sent_on >= meeting.held_on - timedelta(days=stage):
+            return None
+    return stage
+
+
+@periodic("meeting_invites", 900)
+async def invite_to_get_ready(ctx: Context, session: AsyncSession, now: datetime) -> list[Reply]:
+    zone = ZoneInfo(ctx.settings.service_timezone)
+    local = as_utc(now).astimezone(zone)
+    start, end = invite_window(ctx)
+    if not start <= local.time() < end:  # after school, never at night
+        return []
+    stages = invite_days(ctx)
+    today = local.date()
+    replies: list[Reply] = []
+    for meeting in await therapist_repo.meetings_between(session, today,
+                                                         today + timedelta(days=max(stages))):
+        if due_stage(meeting, today, stages, zone) is None:
+            continue
+        young = await repo.person_by_id(session, meeting.young_person_id)
+        if young is None or not young.active or young.role != Role.YOUNG_PERSON:
+            continue
+        if await therapist_repo.therapist_of(session, young.id) is None:
+            continue  # no longer on a caseload: nobody to get ready for
+        if not await therapist_repo.claim_meeting(session, meeting, now):
+            continue  # another process sent it
+        repo.audit(session, None, "meeting_invite_sent", young,
+                   detail=f"{(meeting.held_on - today).days} days before")
+        offered = {f.id for f in await young_person.flows_for(ctx, session, young)}
+        replies.append(invitation(ctx, young, meeting, today, MY_MEETING in offered))
+    return replies
+
+
+def invitation(ctx: Context, young: Person, meeting: Meeting, today: date,
+               offer_my_meeting: bool) -> Reply:
+    """The gentle invitation: the date as a picture, and what they can do (or not)."""
+    say = ctx.locale
+    left = (meeting.held_on - today).days
+    when = f"{meeting.held_on:%A} {meeting.held_on.day} {meeting.held_on:%B}"
+    soon = say("th.ready_tomorrow") if left == 1 else say("th.ready_in_days", count=left)
+    picture = Picture(say("th.ready_card_title"), (Tile(when, "🗓️"), Tile(soon, "⏳")))
+    rows = []
+    if offer_my_meeting:  # only when "My meeting" is one of the things they may do
+        rows.append((Button(say("th.ready_my_meeting"), callbacks.start_flow(MY_MEETING)),))
+    rows.append((Button(say("th.ready_see"), callbacks.ready_tap("s", meeting.id)),))
+    rows.append((Button(say("th.ready_not_now"), callbacks.ready_tap("n", meeting.id)),))
+    text = say("th.ready_text", date=when, count=left)
+    return Reply(text, tuple(rows), picture=picture, chat_id=young.chat_id,
+                 look=young_person.look_of(young))
+
+
+@tap(Role.YOUNG_PERSON, callbacks.ReadyTap)
+async def ready(ctx: Context, session: AsyncSession, person: Person,
+                data: callbacks.ReadyTap) -> Result:
+    say = ctx.locale
+    found = await session.get(Meeting, data.meeting_id)
+    if found is None or found.young_person_id != person.id:
+        repo.audit(session, person, "refused_meeting", detail=f"meeting {data.meeting_id}")
+        return Result(toast=say("not_allowed"))
+    if data.op == "n":
+        return Result(toast="👍").say(say("th.ready_later"))
+    return await what_i_share(ctx, session, person)
+
+
+async def what_i_share(ctx: Context, session: AsyncSession, person: Person) -> Result:
+    """The young person's own shared answers for this meeting, as a list picture: what their
+    therapist will see (and how many they kept just for themself)."""
+    say = ctx.locale
+    try:
+        built = await load.summary_for(session, ctx.engine, say, person, person.id, utcnow(),
+                                       purpose="get ready")
+    except load.NotAllowed:
+        return Result(toast=say("not_allowed"))
+    lines = run_lines(built, young_only=True)
+    change = say("th.share_change") if (Role.YOUNG_PERSON, "mine") in ROUTES.commands else ""
+    if not lines:
+        text = say("th.share_nothing", private=built.private_count)
+        return Result(toast="👀").say("\n".join(p for p in (text, change) if p))
+    text = say("th.share_text", count=built.shared_count, private=built.private_count)
+    picture = Picture(say("th.share_title"), lines=tuple(lines[:MAX_SHARE_LINES]), as_list=True)
+    return Result(toast="👀").say_reply(Reply("\n".join(p for p in (text, change) if p),
+                                             picture=picture, look=young_person.look_of(person)))

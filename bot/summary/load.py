@@ -1,0 +1,130 @@
+"""Reading what a summary needs from the store, behind the access check and the audit log.
+
+`summary_for` is the one way into a young person's summary: Telegram and the command line both
+use it, so the access policy and the audit row cannot be skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.core import FlowEngine
+from bot.i18n import Locale
+from bot.safety import access
+from bot.store import repo, therapist_repo
+from bot.store.models import FlowRun, Person, Role
+from bot.summary.model import (
+    AnswerIn,
+    MediaIn,
+    RunIn,
+    Snapshot,
+    Summary,
+    Voice,
+    YouSaidIn,
+    build,
+    you_said_items,
+)
+from bot.timeutil import as_utc
+
+# Media a PDF and a picture can show; voice notes are listed, and are in the export.
+PICTURES = ("photo", "mat", "profile")
+SUMMARY_PURPOSES = ("telegram", "command line")
+
+
+class NotAllowed(PermissionError):
+    """The viewer may not read this young person's answers."""
+
+
+async def summary_for(session: AsyncSession, engine: FlowEngine, locale: Locale,
+                      viewer: Person, young_person_id: int, now: datetime, *,
+                      purpose: str = "telegram") -> Summary:
+    """The summary, if the viewer may read it (audited either way), else NotAllowed."""
+    young = await access.young_person_for(session, viewer, young_person_id)
+    if young is None:
+        repo.audit(session, viewer, "refused_summary", detail=f"asked for {young_person_id}")
+        raise NotAllowed(young_person_id)
+    if viewer.role != Role.THERAPIST:
+        action = "read_own_summary"
+    elif purpose in SUMMARY_PURPOSES:  # what /caseload counts as "read" for "new" shares
+        action = therapist_repo.READ_SUMMARY
+    else:
+        action = "read_answers"
+    repo.audit(session, viewer, action, young, detail=purpose)
+    snap = await snapshot(session, young, viewer, now)
+    return build(engine, locale, snap)
+
+
+async def snapshot(session: AsyncSession, young: Person, viewer: Person,
+                   now: datetime) -> Snapshot:
+    today = as_utc(now).date()
+    past = await therapist_repo.past_meetings(session, young.id, today)
+    period_start = past[0].held_on if past else None
+    previous_start = past[1].held_on if len(past) > 1 else None
+    load_from = therapist_repo.day_start(previous_start) if previous_start else None
+    # Views already given stay in the summary even if that supporter's link has ended.
+    supporters = await therapist_repo.supporters_of(session, young.id, include_ended=True)
+    voices = {s.person.id: Voice("supporter", s.person.display_name, s.relationship, s.person.id)
+              for s in supporters}
+    me = Voice("young_person", young.display_name, "", young.id)
+    runs = await therapist_repo.shared_runs_about(session, young.id, list(voices), load_from)
+    private = await therapist_repo.private_count(
+        session, young.id, therapist_repo.day_start(period_start) if period_start else None)
+    media = await _media(session, [young.id, *voices], runs, period_start)
+    upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
+    you_said = [YouSaidIn(as_utc(y.sent_at), you_said_items(y.items), y.listened)
+                for y in await therapist_repo.sent_you_said(session, young.id) if y.sent_at]
+    return Snapshot(
+        young_person=me, viewer_name=viewer.display_name, made_at=now,
+        period_start=period_start, previous_start=previous_start,
+        next_meeting=upcoming.held_on if upcoming else None,
+        runs=tuple(_run_in(r, voices.get(r.person_id, me)) for r in runs),
+        private_count=private, media=media, you_said=tuple(you_said))
+
+
+def media_ids(value: Any) -> tuple[int, ...]:
+    """The media_files ids an Answer.media names: stored as [{"id": 5, "kind": "voice"}];
+    plain ids and [id, kind] pairs are read too."""
+    ids = []
+    for entry in value or ():
+        if isinstance(entry, dict):
+            entry = entry.get("id")
+        elif isinstance(entry, list | tuple) and entry:
+            entry = entry[0]
+        if isinstance(entry, int) and not isinstance(entry, bool):
+            ids.append(entry)
+    return tuple(ids)
+
+
+def _run_in(run: FlowRun, who: Voice) -> RunIn:
+    state = run.state or {}
+    placed = tuple((str(p[0]), int(p[1])) for p in state.get("placed") or ()
+                   if isinstance(p, list | tuple) and len(p) == 2)
+    answers = tuple(AnswerIn(a.id, a.step_id, a.kind, tuple(a.choices or ()), a.own_words,
+                             media_ids(a.media)) for a in run.answers)
+    return RunIn(run.id, run.flow_id, as_utc(run.finished_at or run.updated_at), who, answers,
+                 tuple(state.get("history") or ()), run.helped_by, dict(run.options or {}),
+                 placed)
+
+
+async def _media(session: AsyncSession, owners: Sequence[int], runs: Iterable[FlowRun],
+                 period_start: Any) -> dict[int, MediaIn]:
+    """Every media row the runs name (owned by the young person or a supporter whose view it
+    is); pictures of this period with their content, the rest described only."""
+    wanted: set[int] = set()
+    recent: set[int] = set()
+    for run in runs:
+        ids = {m for a in run.answers for m in media_ids(a.media)}
+        wanted |= ids
+        finished = as_utc(run.finished_at or run.updated_at).date()
+        if period_start is None or finished >= period_start:
+            recent |= ids
+    meta = await therapist_repo.media_meta(session, owners, sorted(wanted))
+    pictures = [m.media_id for m in meta.values() if m.kind in PICTURES and m.media_id in recent]
+    content = await therapist_repo.media_content(session, pictures)
+    return {m.media_id: MediaIn(m.media_id, m.kind, m.mime_type, content.get(m.media_id),
+                                as_utc(m.created_at))
+            for m in meta.values()}

@@ -1,0 +1,279 @@
+"""One summary picture for reading on a phone: the headline of each review heading, the good /
+bad day balance, what changed, and whether the young person felt listened to.
+
+1080 px wide, as tall as it needs (at most MAX_HEIGHT, so Telegram does not shrink it).
+Every symbol carries its words; the PDF has everything, the picture the headlines.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, PngImagePlugin
+
+from bot.i18n import Locale
+from bot.render.cards import ATTRIBUTION, PALETTES, TextBlock, emoji_image, fit_text
+from bot.summary import words
+from bot.summary.chart import week_chart
+from bot.summary.model import Item, Summary, Sym, tally
+
+WIDTH = 1080
+MAX_HEIGHT = 2560
+MARGIN = 40
+GAP = 22
+FAMILY = "atkinson"
+PAL = PALETTES["standard"]
+QUOTE_INK = (29, 78, 216)
+SECTIONS_SHOWN = ("about_me", "like_admire", "important_to", "important_for", "support",
+                  "working", "take_part")
+
+
+@dataclass
+class _Block:
+    image: Image.Image
+
+
+def _canvas(height: int, colour: tuple[int, int, int] = PAL.background) -> Image.Image:
+    return Image.new("RGB", (WIDTH, height), colour)
+
+
+def _text(text: str, size: int, *, width: int = WIDTH - 2 * MARGIN, lines: int = 4,
+          smallest: int = 26) -> TextBlock:
+    return fit_text(text, FAMILY, width, 10_000, lines, size, smallest)
+
+
+def _draw(draw: ImageDraw.ImageDraw, block: TextBlock, x: int, y: int,
+          fill: tuple[int, int, int] = PAL.text) -> int:
+    for line in block.lines:
+        draw.text((x, y + block.pitch // 2), line, font=block.font, fill=fill, anchor="lm")
+        y += block.pitch
+    return y
+
+
+def _title(summary: Summary, locale: Locale) -> _Block:
+    name = summary.young_person.name
+    title = _text(locale("summary.title", name=name), 64, lines=2, smallest=40)
+    sub = _text(locale("summary.picture.period", start=words.short_day(summary.period_start),
+                       end=words.short_day(summary.period_end),
+                       shared=summary.shared_count, private=summary.private_count), 34,
+                lines=3, smallest=26)
+    meeting = (_text(locale("summary.for_meeting", date=words.weekday(summary.next_meeting)),
+                     34, lines=2) if summary.next_meeting else None)
+    height = 36 + title.height + 12 + sub.height + (meeting.height + 8 if meeting else 0) + 30
+    image = _canvas(height, PAL.banner)
+    draw = ImageDraw.Draw(image)
+    y = _draw(draw, title, MARGIN, 36)
+    if meeting is not None:
+        y = _draw(draw, meeting, MARGIN, y + 8)
+    _draw(draw, sub, MARGIN, y + 12, PAL.muted)
+    return _Block(image)
+
+
+def _heading(emoji: str, text: str) -> Image.Image:
+    """A section heading: its symbol, then its words (on one or two lines)."""
+    block = _text(text, 44, width=WIDTH - 2 * MARGIN - 80, lines=2, smallest=32)
+    image = _canvas(max(60, block.height) + 10)
+    picture = emoji_image(emoji, 60)
+    if picture is not None:
+        image.paste(picture, (MARGIN, 5 + (max(60, block.height) - picture.height) // 2),
+                    picture)
+    _draw(ImageDraw.Draw(image), block, MARGIN + 80, 5 + max(0, (60 - block.height) // 2))
+    return image
+
+
+def _photos(summary: Summary, ids: Sequence[int], limit: int = 3) -> Image.Image | None:
+    """Up to `limit` of the newest photos, side by side."""
+    shown = []
+    for media_id in reversed(ids):
+        found = summary.media.get(media_id)
+        if found is None or not found.data:
+            continue
+        try:
+            with Image.open(io.BytesIO(found.data)) as src:
+                src.draft("RGB", (300, 300))
+                photo = src.convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError):
+            continue
+        photo.thumbnail((300, 300))
+        shown.append(photo)
+        if len(shown) == limit:
+            break
+    if not shown:
+        return None
+    image = _canvas(max(p.height for p in shown))
+    x = MARGIN
+    for photo in shown:
+        image.paste(photo, (x, 0))
+        x += photo.width + GAP
+    return image
+
+
+def _chips(found: Sequence[tuple[Sym, int]], limit: int = 4) -> Image.Image | None:
+    """Up to `limit` symbols side by side, each with its words and how often."""
+    shown = list(found[:limit])
+    if not shown:
+        return None
+    tile_w = (WIDTH - 2 * MARGIN - GAP * (limit - 1)) // limit
+    labels = [_text(f"{s.words} ×{n}" if n > 1 else s.words, 30, width=tile_w - 20, lines=2,
+                    smallest=22) for s, n in shown]
+    height = 100 + max(b.height for b in labels) + 24
+    image = _canvas(height)
+    draw = ImageDraw.Draw(image)
+    for index, ((symbol, _), label) in enumerate(zip(shown, labels, strict=True)):
+        left = MARGIN + index * (tile_w + GAP)
+        draw.rounded_rectangle((left, 0, left + tile_w, height - 1), radius=22, fill=PAL.tile,
+                               outline=PAL.outline, width=3)
+        picture = emoji_image(symbol.emoji, 76) if symbol.emoji else None
+        if picture is not None:
+            image.paste(picture, (left + (tile_w - picture.width) // 2, 14), picture)
+        y = 100
+        for line in label.lines:
+            draw.text((left + tile_w // 2, y + label.pitch // 2), line, font=label.font,
+                      fill=PAL.text, anchor="mm")
+            y += label.pitch
+    return image
+
+
+def _quote(item: Item, locale: Locale) -> Image.Image:
+    block = _text(f"“{item.quote}”", 34, width=WIDTH - 2 * MARGIN - 40, lines=4, smallest=26)
+    meta = _text(f"{words.who(locale, item.who)}, {words.short_day(item.when)}", 26,
+                 width=WIDTH - 2 * MARGIN - 40, lines=1, smallest=22)
+    image = _canvas(block.height + meta.height + 20)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((MARGIN, 4, MARGIN + 8, image.height - 8), fill=QUOTE_INK)
+    y = _draw(draw, block, MARGIN + 28, 4)
+    _draw(draw, meta, MARGIN + 28, y + 4, PAL.muted)
+    return image
+
+
+def _stack(parts: Sequence[Image.Image | None], gap: int = 14) -> Image.Image:
+    shown = [p for p in parts if p is not None]
+    image = _canvas(sum(p.height for p in shown) + gap * max(0, len(shown) - 1))
+    y = 0
+    for part in shown:
+        image.paste(part, (0, y))
+        y += part.height + gap
+    return image
+
+
+def _section(summary: Summary, locale: Locale, key: str) -> _Block | None:
+    items = summary.section(key).items
+    if not items:
+        return None
+    head = _heading(words.SECTION_EMOJI.get(key, ""), locale(f"summary.section.{key}"))
+    quotes = [i for i in items if i.quote and i.who.is_young_person] or [
+        i for i in items if i.quote]
+    quote = _quote(quotes[-1], locale) if quotes else None
+    chips = _chips(tally(items))
+    photos = _photos(summary, [m for i in items for m in i.photos]) if not chips else None
+    return _Block(_stack([head, chips, photos, quote]))
+
+
+def _days(summary: Summary, locale: Locale) -> _Block | None:
+    days = summary.days
+    if not days.days:
+        return None
+    head = _heading("☀️", locale("summary.section.days"))
+    counts = _chips([(Sym("good", locale("summary.picture.good", count=days.good), "😀"), 1),
+                     (Sym("ok", locale("summary.picture.ok", count=days.ok + days.not_sure),
+                          "😐"), 1),
+                     (Sym("bad", locale("summary.picture.bad", count=days.bad), "🙁"), 1)],
+                    limit=3)
+    chart = week_chart(days.weeks, width=WIDTH - 2 * MARGIN, height=300,
+                       labels=(locale("summary.chart.good"), locale("summary.chart.bad"),
+                               locale("summary.chart.split")))
+    chart_row = _canvas(chart.height)
+    chart_row.paste(chart, (MARGIN, 0))
+    hard = _text(locale("summary.picture.hard", things=words.tally_text(
+        [*days.bad_parts[:2], *days.bad_reasons[:3]], 5)), 30, lines=3) if (
+        days.bad_parts or days.bad_reasons) else None
+    hard_row = None
+    if hard is not None:
+        hard_row = _canvas(hard.height + 6)
+        _draw(ImageDraw.Draw(hard_row), hard, MARGIN, 0)
+    quote = _quote(days.quotes[-1], locale) if days.quotes else None
+    return _Block(_stack([head, counts, chart_row, hard_row, quote]))
+
+
+def _lines(title: str, emoji: str, lines: Sequence[str]) -> _Block | None:
+    if not lines:
+        return None
+    head = _heading(emoji, title)
+    blocks = [_text(line, 30, lines=3, smallest=24) for line in lines]
+    body = _canvas(sum(b.height + 8 for b in blocks))
+    draw = ImageDraw.Draw(body)
+    y = 0
+    for block in blocks:
+        y = _draw(draw, block, MARGIN, y) + 8
+    return _Block(_stack([head, body]))
+
+
+def _changes(summary: Summary, locale: Locale) -> _Block | None:
+    since = summary.since
+    lines = []
+    if since.new_themes:
+        lines.append(locale("summary.picture.new", things=", ".join(
+            t.symbol.words for t in since.new_themes[:5])))
+    if since.gone_themes:
+        lines.append(locale("summary.picture.gone", things=", ".join(
+            t.symbol.words for t in since.gone_themes[:5])))
+    for mat in since.mats_moved[:2]:
+        for moved in mat.moved[:2]:
+            if 0 <= moved.before < 3:
+                lines.append(locale("summary.since.mat_line", topic=mat.topic.words,
+                                    card=moved.card.words, before=mat.scale[moved.before].words,
+                                    now=mat.scale[moved.now].words))
+    return _lines(locale("summary.section.since"), "📆", lines)
+
+
+def _listened(summary: Summary, locale: Locale) -> _Block | None:
+    if not summary.you_said:
+        return None
+    newest = summary.you_said[-1]
+    return _lines(locale("summary.picture.listened_title"),
+                  words.LISTENED_EMOJI.get(newest.listened or "", "⏳"),
+                  [locale("summary.you_said.listened",
+                          answer=words.listened(locale, newest.listened))])
+
+
+def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") -> bytes:
+    """The summary picture as PNG (or JPEG: Telegram turns photos into JPEG anyway, and JPEG
+    is ten times quicker to encode than PNG at this size)."""
+    blocks = [_title(summary, locale), _days(summary, locale)]
+    blocks += [_section(summary, locale, key) for key in SECTIONS_SHOWN]
+    mats = summary.mats
+    blocks.append(_lines(locale("summary.section.talking_mat"), "🗂️",
+                         [locale("summary.picture.mat", topic=m.topic.words,
+                                 date=words.short_day(m.when)) for m in mats[-3:]]))
+    blocks += [_changes(summary, locale), _listened(summary, locale)]
+    foot = _text(locale("summary.picture.footer", name=summary.young_person.name), 28,
+                 lines=3, smallest=22)
+    shown = [b.image for b in blocks if b is not None]
+    room = MAX_HEIGHT - foot.height - 40
+    kept: list[Image.Image] = []
+    used = 0
+    for image in shown:  # the most important blocks come first; stop before the cap
+        if used + image.height + GAP * 2 > room and kept:
+            break
+        kept.append(image)
+        used += image.height + GAP * 2
+    canvas = _canvas(used + foot.height + 40)
+    y = 0
+    draw = ImageDraw.Draw(canvas)
+    for index, image in enumerate(kept):
+        canvas.paste(image, (0, y))
+        y += image.height + GAP
+        if index:
+            draw.line((MARGIN, y, WIDTH - MARGIN, y), fill=PAL.outline, width=2)
+        y += GAP
+    _draw(draw, foot, MARGIN, y + 10, PAL.muted)
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        canvas.save(out, "JPEG", quality=90, comment=ATTRIBUTION.encode())
+        return out.getvalue()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Copyright", ATTRIBUTION)
+    canvas.save(out, "PNG", compress_level=3, pnginfo=info)
+    return out.getvalue()
