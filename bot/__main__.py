@@ -6,18 +6,62 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import cli
 from bot.config import load_settings
 from bot.engine.datafile import DataFileError
 
 
+def _port(value: str) -> int:
+    port = int(value) if value.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+    return port
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mysay", description="MySay: your say in your plans.")
     commands = top.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the bot (long polling against Telegram)")
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve Telegram's webhook instead of long polling")
+    run.add_argument("--listen", default="0.0.0.0",
+                     help="address to listen on (webhook; default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=8443,
+                     help="port to listen on (webhook; default 8443)")
+    run.add_argument("--url", help="the public https:// address Telegram posts to (webhook)")
     run.set_defaults(handler=cli.run)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="try MySay in a web chat on this computer (no token, no internet)")
+    sandbox.add_argument("--port", type=_port, default=8080,
+                         help="port of the web chat on 127.0.0.1 (default 8080; 0 picks one)")
+    sandbox.add_argument("--data-dir", type=Path, default=None,
+                         help="folder for the sandbox database, wiped on each start "
+                              "(default: <MYSAY_DATA_DIR>/sandbox, or ./sandbox-data)")
+    sandbox.set_defaults(handler=cli.sandbox)
+
+    summary = commands.add_parser("summary", help="a young person's pre-meeting summary")
+    summary.add_argument("--young-person", type=int, required=True, metavar="ID",
+                         help="their MySay id or Telegram user id (see: admin people)")
+    summary.add_argument("--out", metavar="FILE.pdf", help="write the PDF here")
+    summary.add_argument("--png", metavar="FILE.png", help="write the summary picture here")
+    summary.add_argument("--text", nargs="?", const="-", metavar="FILE",
+                         help="write it as text (to FILE, or to the screen)")
+    summary.add_argument("--therapist", type=int, metavar="ID",
+                         help="read it as this therapist (default: their own therapist)")
+    summary.set_defaults(handler=cli.summary)
+    export = commands.add_parser("export", help="every shared answer, with media files")
+    export.add_argument("--young-person", type=int, required=True, metavar="ID",
+                        help="their MySay id or Telegram user id (see: admin people)")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.add_argument("--out", default=".", metavar="FOLDER",
+                        help="where to make the export folder (default: here)")
+    export.add_argument("--therapist", type=int, metavar="ID",
+                        help="export it as this therapist (default: their own therapist)")
+    export.set_defaults(handler=cli.export)
 
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply database migrations").set_defaults(handler=cli.db_upgrade)
@@ -33,6 +77,16 @@ def parser() -> argparse.ArgumentParser:
                               ).set_defaults(handler=cli.audit)
     admin_commands.add_parser("new-key", help="print a new data key for MYSAY_DATA_KEYS"
                               ).set_defaults(handler=cli.new_key)
+    admin_commands.add_parser("rotate-key", help="re-encrypt all data with the first data key"
+                              ).set_defaults(handler=cli.rotate_key)
+    alerts = admin_commands.add_parser("alerts", help="safety alerts, newest first")
+    alerts.add_argument("--open", action="store_true", help="only alerts nobody acknowledged")
+    alerts.add_argument("--words", action="store_true", help="show the young person's words")
+    alerts.set_defaults(handler=cli.alerts)
+    deletions = admin_commands.add_parser("deletions", help="deletion requests, newest first")
+    deletions.add_argument("--confirm", type=int, metavar="REQUEST",
+                           help="erase the young person of this request now")
+    deletions.set_defaults(handler=cli.deletions)
     return top
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
 from cryptography.fernet import Fernet
@@ -15,6 +16,7 @@ from bot.logs import setup_logging
 from bot.services import BOT_USERNAME_FACT, load_content, open_database
 from bot.store import repo
 from bot.store.models import InvitationKind
+from bot.telegram import webhook
 from bot.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -22,17 +24,42 @@ log = logging.getLogger(__name__)
 
 def _secrets(settings: Settings) -> list[str]:
     token = settings.telegram_bot_token
-    return [token.get_secret_value()] if token else []
+    keys = settings.data_keys.get_secret_value().split(",") if settings.data_keys else []
+    return ([token.get_secret_value()] if token else []) + [k.strip() for k in keys]
 
 
-def run(settings: Settings, _args: argparse.Namespace) -> int:
+def run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         raise MissingToken()
-    setup_logging(settings.log_level, _secrets(settings))
+    hook = webhook.options_for(settings, listen=args.listen, port=args.port, url=args.url) \
+        if getattr(args, "webhook", False) else None
+    setup_logging(settings.log_level, [*_secrets(settings), *([hook.secret] if hook else [])])
     content = load_content()  # broken flow files stop us here, before any network
     application = build_application(settings, content)
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query",
-                                             "channel_post", "my_chat_member"])
+    if hook is not None:
+        webhook.run(application, hook)
+    else:
+        application.run_polling(allowed_updates=webhook.ALLOWED_UPDATES)
+    return 0
+
+
+def sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    """A local Bot API, the real bot and a phone-like web chat: no token, no internet."""
+    from bot.sandbox import web  # only this command needs the web chat
+
+    setup_logging(settings.log_level, [*_secrets(settings), web.SANDBOX_TOKEN])
+    data_dir = args.data_dir or web.default_data_dir(settings)
+
+    def announce(url: str) -> None:
+        print(f"MySay sandbox is ready: {url}", flush=True)
+        print("Open it in a browser. Play Jo (young person), Sam (therapist) or Alex (parent).")
+        print(f"Everything stays on this computer, in {data_dir}, and starts fresh each time.")
+        print("Press Ctrl+C to stop.", flush=True)
+
+    try:
+        asyncio.run(web.serve(settings, port=args.port, data_dir=data_dir, announce=announce))
+    except KeyboardInterrupt:
+        pass  # Ctrl+C before the signal handlers were in place
     return 0
 
 
@@ -111,6 +138,36 @@ async def audit(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         await db.dispose()
     return 0
+
+
+async def rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.safety import admin  # privacy and safeguarding tasks live with their feature
+
+    return await admin.rotate_key(settings)
+
+
+async def alerts(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.safety import admin
+
+    return await admin.list_alerts(settings, only_open=args.open, words=args.words)
+
+
+async def deletions(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.safety import admin
+
+    return await admin.deletions(settings, confirm=args.confirm)
+
+
+async def summary(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.summary import desk  # the PDF library loads only for this command
+
+    return await desk.summary(settings, args)
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.summary import desk
+
+    return await desk.export(settings, args)
 
 
 def new_key(_settings: Settings, _args: argparse.Namespace) -> int:

@@ -63,7 +63,13 @@ class Database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+            # Enough kept-open connections for the updates handled at once: past the pool,
+            # each extra connection is opened and closed per update (issue 6 benchmark).
+            kwargs.update(pool_size=25, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+        else:
+            # SQLite has one writer at a time: queue for it here, first come first served,
+            # rather than in SQLite's busy-wait, which lets some wait seconds (issue 6).
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)

@@ -88,6 +88,12 @@ class Delivery:
                 log.info("chat %s has blocked the bot", target)
                 if reply.chat_id is None:
                     return
+            except TelegramError as error:
+                if reply.chat_id is None:
+                    raise
+                # A message for someone else (a safety alert) must not stop the sender's own
+                # replies; an unacknowledged alert is sent again by its job.
+                log.warning("could not send to chat %s: %s", target, error)
 
     async def send(self, chat_id: int, reply: Reply) -> Message:
         """One reply as a new message: a file, a picture card with words, or words alone."""
@@ -117,7 +123,7 @@ class Delivery:
 
     def _picture(self, reply: Reply) -> Picture | None:
         if reply.screen is None:
-            return None
+            return reply.picture
         locale = self.services.content.locale
         return picture_for(reply.screen, present.prompt_words(reply.screen, locale),
                            present.footer(reply.screen, locale))
@@ -127,7 +133,8 @@ class Delivery:
         item = reply.attachment
         assert item is not None
         caption = reply.text[:MAX_CAPTION] or None
-        upload = InputFile(item.data, filename=item.filename)
+        data = item.data if item.make is None else await item.make()
+        upload = InputFile(data, filename=item.filename)
         if item.kind == "photo":
             return await self.bot.send_photo(chat_id, upload, caption=caption,
                                              reply_markup=keyboard)
@@ -168,9 +175,9 @@ class Delivery:
         except TelegramError:
             pass  # the old buttons are stale anyway and are refused if tapped
 
-    async def apologise(self, update: Update) -> None:
+    async def apologise(self, update: Update, words_key: str = "try_again_later") -> None:
         """Something went wrong on our side: tell the person kindly, never with a traceback."""
-        words = self.services.content.locale("try_again_later")
+        words = self.services.content.locale(words_key)
         await self.answer_tap(update, words)
         chat = update.effective_chat
         if chat is None or chat.type != chat.PRIVATE:
