@@ -29,4 +29,5 @@ else
   echo "PostgreSQL tests: off (no TEST_DATABASE_URL and no local server); SQLite only"
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# Both cores: each worker has its own databases, fake Bot API and ports.
+exec .venv/bin/python -m pytest -n "${MYSAY_TEST_WORKERS:-2}" "$@"
