@@ -260,12 +260,12 @@ async def test_server_errors_and_dropped_connections_are_retried_once_each(
 
 async def test_timeouts_retry_an_edit_but_never_send_a_message_twice(
         settings: Settings, fake_api: FakeBotAPI, caplog: pytest.LogCaptureFixture) -> None:
-    quick = settings.model_copy(update={"telegram_read_timeout": 1.0})
+    quick = settings.model_copy(update={"telegram_read_timeout": 2.0})
     async with running(quick, fake_api) as bot:
         _, jo = await in_check_in(World(bot))
         card = jo.last()
         # An edit answered too late is asked again; the late one then changes nothing.
-        fake_api.inject_fault("editMessageMedia", status=200, delay=1.6)
+        fake_api.inject_fault("editMessageMedia", status=200, delay=3.0)
         await jo.tap("Good")
         await fake_api.wait_for_request(
             "editMessageMedia", lambda r: r.fault_injected, timeout=10)
@@ -277,7 +277,7 @@ async def test_timeouts_retry_an_edit_but_never_send_a_message_twice(
         # A new message answered too late may have arrived: it is not sent again.
         before = len(jo.messages())
         since = len(fake_api.requests)
-        fake_api.inject_fault("sendPhoto", status=200, delay=1.6)
+        fake_api.inject_fault("sendPhoto", status=200, delay=3.0)
         with caplog.at_level(logging.WARNING):
             await jo.send("sunny")
             await fake_api.wait_for_request("sendPhoto", lambda r: r.fault_injected,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,10 @@ class HookChat:
     def tap(self, label: str, message_id: int | None = None) -> int:
         message = self.api.message(self.user_id, message_id) if message_id else self.last_card()
         assert message is not None
-        data = next((str(b["callback_data"]) for row in message.inline_keyboard for b in row
+        buttons = [b for row in message.inline_keyboard for b in row]
+        data = next((str(b["callback_data"]) for b in buttons
                      if label.casefold() in str(b.get("text", "")).casefold()), None)
-        assert data is not None, f"no {label!r} on {[b.get('text') for row in message.inline_keyboard for b in row]}"  # noqa: E501
+        assert data is not None, f"no {label!r} on {[b.get('text') for b in buttons]}"
         return self.api.push_callback(self.user_id, message.message_id, data)[0]
 
     async def send(self, port: int, text: str) -> None:
@@ -314,8 +316,6 @@ async def test_two_processes_serve_one_young_person_without_loss_doubling_or_rac
 
 
 def _healthy(port: int) -> bool:
-    import socket
-
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
             conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
