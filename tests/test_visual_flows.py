@@ -127,7 +127,6 @@ async def test_working_not_working_with_why_in_own_words(world: World) -> None:
     _, jo = await young(world)
     await jo.tap("Working, not working")
     assert "How are things at school?" in jo.text()
-    assert {"⚖️", "✅"} or True
     await jo.tap("Not working")
     await jo.send("It is too noisy in class")
     await jo.tap("Working")
