@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI, RecordedRequest
@@ -488,6 +489,32 @@ async def test_database_away_the_person_is_told_kindly_and_all_works_after(
         shown = fake_api.message(jo.user_id, card.message_id)
         assert shown is not None and "What made it good?" in (shown.display_text or "")
         assert await stored_answers(bot) == {"how": ("answered", ["good"], None)}
+
+
+async def test_connections_the_database_dropped_are_replaced_without_a_word(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """PostgreSQL restarted (or a firewall timed the connections out) while the bot was idle:
+    the pool holds dead connections, and the next tap still just works."""
+    bot = world.bot
+    url = make_url(bot.settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite":
+        pytest.skip("a SQLite file has no server to drop connections")
+    _, jo = await in_check_in(world)
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            killed = (await conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))).all()
+    finally:
+        await admin.dispose()
+    assert killed  # the bot's pooled connections were there, and are gone
+    with caplog.at_level(logging.INFO):
+        await jo.tap("Good")
+    assert "What made it good?" in jo.text()
+    assert "try again" not in jo.text().lower()
+    assert await stored_answers(bot) == {"how": ("answered", ["good"], None)}
+    assert "trying update" in caplog.text  # it did meet a dead connection, and retried
 
 
 # --- harmless 400s ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,9 +22,25 @@ from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
 from bot.store import repo
 from bot.store.models import InvitationKind, Person, Role
-from bot.timeutil import utcnow
+from bot.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
+
+
+# "Last active" is shown to the minute and used for retention in months: writing it on every
+# tap would cost a row update per tap for nothing.
+ACTIVE_RESOLUTION = timedelta(minutes=1)
+
+
+def _seen(person: Person, sender: Sender) -> None:
+    """Note that the person wrote to us, writing only what changed."""
+    now = utcnow()
+    if person.last_active_at is None or now - as_utc(person.last_active_at) >= ACTIVE_RESOLUTION:
+        person.last_active_at = now
+    if person.chat_id != sender.chat_id:
+        person.chat_id = sender.chat_id
+    if not person.active:
+        person.active = True  # writing to us again undoes "blocked the bot"
 
 
 @dataclass(frozen=True)
@@ -48,11 +65,10 @@ class Conversation:
         self.ctx = context
 
     async def handle(self, session: AsyncSession, sender: Sender, event: Event) -> Result:
-        person = await repo.person_by_telegram_id(session, sender.telegram_user_id)
+        person = await repo.person_by_telegram_id(session, sender.telegram_user_id,
+                                                  for_update=True)
         if person is not None:
-            person.last_active_at = utcnow()
-            person.chat_id = sender.chat_id
-            person.active = True  # writing to us again undoes "blocked the bot"
+            _seen(person, sender)
         if isinstance(event, Command) and event.name == "start" and event.args:
             return await self._start_with_code(session, sender, person, event.args[0])
         if isinstance(event, Tap):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ from bot.service.types import (
     Text,
 )
 from bot.store import flow_repo, media_repo, repo
-from bot.store.models import FlowRun, Person, Role
+from bot.store.models import Assignment, FlowRun, Person, Role
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -97,8 +98,11 @@ async def help_(ctx: Context, session: AsyncSession, person: Person, _: Command)
 
 async def flows_for(ctx: Context, session: AsyncSession, person: Person) -> list[Flow]:
     """What the therapist set (/assign), or every young person's flow if nothing is set."""
-    assigned = [a.flow_id for a in await flow_repo.assignments(session, person.id)]
-    flows = [ctx.engine.flows[f] for f in assigned if f in ctx.engine.flows]
+    return _offered(ctx, await flow_repo.assignments(session, person.id))
+
+
+def _offered(ctx: Context, assigned: Sequence[Assignment]) -> list[Flow]:
+    flows = [ctx.engine.flows[a.flow_id] for a in assigned if a.flow_id in ctx.engine.flows]
     if flows:
         return flows
     return [f for f in ctx.engine.flows.values() if f.audience == "young_person"]
@@ -232,27 +236,29 @@ async def read_aloud(ctx: Context, session: AsyncSession, person: Person,
 
 
 async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_id: str) -> Result:
-    allowed = {f.id for f in await flows_for(ctx, session, person)}
-    if flow_id not in ctx.engine.flows or flow_id not in allowed:
+    assigned = await flow_repo.assignments(session, person.id)
+    if flow_id not in ctx.engine.flows or flow_id not in {f.id for f in _offered(ctx, assigned)}:
         return await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     current = await repo.current_run(session, person.id, for_update=True)
     if current is not None and current.flow_id == flow_id:
         # A second tap on the same menu button: carry on where they are, don't start again.
         return await _apply(ctx, session, person, current, Action(ActionKind.RESUME), edit=True)
     if current is not None and current.status == RunStatus.ACTIVE:
-        repo.save_state(current, replace(repo.run_state(current), status=RunStatus.PAUSED))
-    options = await run_options(ctx, session, person, ctx.engine.flows[flow_id])
+        await repo.save_state(session, current,
+                              replace(repo.run_state(current), status=RunStatus.PAUSED))
+    chosen = next((a for a in reversed(assigned) if a.flow_id == flow_id), None)
+    options = await run_options(ctx, session, person, ctx.engine.flows[flow_id],
+                                dict(chosen.options or {}) if chosen is not None else {})
     state, screen = ctx.engine.start(flow_id, options)
     run = await repo.start_run(session, person.id, state)
     return Result(toast="▶️").say_reply(present.screen_reply(
         screen, run.id, run.version, ctx.locale, edit=True, look=look_of(person)))
 
 
-async def run_options(ctx: Context, session: AsyncSession, person: Person,
-                      flow: Flow) -> dict[str, Any]:
-    """What this run needs besides the flow file: the therapist's choices (a mat's topic and
-    cards), the young person's own picture cards, and answers to offer again."""
-    options = await flow_repo.assignment_options(session, person.id, flow.id)
+async def run_options(ctx: Context, session: AsyncSession, person: Person, flow: Flow,
+                      options: dict[str, Any]) -> dict[str, Any]:
+    """What this run needs besides the flow file: the therapist's choices (`options`: a mat's
+    topic and cards), the young person's own picture cards, and answers to offer again."""
     cards = await media_repo.personal_cards(session, person.id)
     if cards:
         options["cards"] = cards
@@ -284,13 +290,15 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         extra.append(picture)
     if outcome.answer is not None:
         await repo.put_answer(session, run.id, outcome.answer)
+        answers = {**answers, outcome.answer.step_id: outcome.answer}
     if outcome.keep_only is not None:
         await repo.drop_answers_except(session, run.id, outcome.keep_only)
+        answers = {k: v for k, v in answers.items() if k in outcome.keep_only}
     if outcome.changed:
-        repo.save_state(run, outcome.state)
+        await repo.save_state(session, run, outcome.state)
     screen = outcome.screen
     if screen.kind is ScreenKind.FINISHED:
-        return await _finished(ctx, session, person, run, outcome, edit=edit)
+        return await _finished(ctx, session, person, run, outcome, answers, edit=edit)
     look = look_of(person)
     if screen.kind is ScreenKind.PAUSED:
         return Result(toast="⏸️").say_reply(present.screen_reply(
@@ -324,8 +332,7 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
 
 
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
-                    outcome: Outcome, *, edit: bool) -> Result:
-    answers = await repo.answers_of(session, run.id)
+                    outcome: Outcome, answers: dict[str, AnswerRecord], *, edit: bool) -> Result:
     helped = answers.get(HELPED)
     run.helped_by = helped.choices[0] if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.store import sqlite_conn
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -65,11 +67,16 @@ class Database:
         if not self.is_sqlite:
             # Enough kept-open connections for the updates handled at once: past the pool,
             # each extra connection is opened and closed per update (issue 6 benchmark).
-            kwargs.update(pool_size=25, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+            # No ping on every checkout (a round trip per update): a connection the server
+            # dropped fails its first statement, SQLAlchemy then replaces the pool's
+            # connections, and the update is tried once more (bot/telegram/handlers.py).
+            kwargs.update(pool_size=25, max_overflow=10, pool_recycle=1800)
         else:
             # SQLite has one writer at a time: queue for it here, first come first served,
             # rather than in SQLite's busy-wait, which lets some wait seconds (issue 6).
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
+            if parsed.get_driver_name() == "aiosqlite":
+                kwargs["async_creator"] = sqlite_conn.creator(parsed.database or ":memory:")
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)

@@ -20,15 +20,6 @@ async def assignments(session: AsyncSession, young_person_id: int) -> Sequence[A
     return (await session.scalars(query)).all()
 
 
-async def assignment_options(session: AsyncSession, young_person_id: int,
-                             flow_id: str) -> dict[str, Any]:
-    row = await session.scalar(
-        select(Assignment).where(Assignment.young_person_id == young_person_id,
-                                 Assignment.flow_id == flow_id, Assignment.active.is_(True))
-        .order_by(Assignment.id.desc()).limit(1))
-    return dict(row.options) if row is not None and row.options else {}
-
-
 async def assign(session: AsyncSession, *, young_person_id: int, assigned_by_id: int,
                  flows: dict[str, dict[str, Any]]) -> None:
     """Replace what the young person has to do with `flows` (flow id -> options)."""

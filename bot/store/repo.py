@@ -6,9 +6,12 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.engine.core import AnswerKind, AnswerRecord, RunState, RunStatus
 from bot.store.models import (
@@ -26,20 +29,59 @@ from bot.timeutil import as_utc, utcnow
 # --- updates ----------------------------------------------------------------------------------
 
 
+# Statements on the path of every tap are built once, with bound parameters: building and
+# keying a statement costs more than running it on SQLite (bench/throughput.py, issue 6).
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@cache
+def _claim_statement(dialect: str) -> Executable:
+    # On the table, not the mapped class: an ORM-enabled INSERT takes the bulk-insert path,
+    # which builds and keys a new statement on every call.
+    table = ProcessedUpdate.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(table)
+            .values(update_id=bindparam("update_id"), processed_at=bindparam("at"))
+            .on_conflict_do_nothing(index_elements=[table.c.update_id])
+            .returning(table.c.update_id))
+
+
+async def claim_update(session: AsyncSession, update_id: int) -> bool:
+    """Record the update as handled, in the same transaction as its effect: both land or
+    neither. False if it was handled before. One statement: a second process claiming the
+    same update waits for the first to commit and then finds it taken."""
+    claimed = await session.execute(_claim_statement(_dialect(session)),
+                                    {"update_id": update_id, "at": utcnow()})
+    return claimed.first() is not None
+
+
 async def already_processed(session: AsyncSession, update_id: int) -> bool:
     return await session.get(ProcessedUpdate, update_id) is not None
 
 
-def mark_processed(session: AsyncSession, update_id: int) -> None:
-    """Recorded in the same transaction as the update's effect: both land, or neither."""
-    session.add(ProcessedUpdate(update_id=update_id))
+async def forget_processed_before(session: AsyncSession, before: datetime) -> int:
+    """Telegram redelivers an update for at most a day, so older ids need not be kept."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- people -----------------------------------------------------------------------------------
 
 
-async def person_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+async def person_by_telegram_id(session: AsyncSession, telegram_user_id: int, *,
+                                for_update: bool = False) -> Person | None:
+    """for_update: hold the person's row until commit, so one person's updates are handled
+    one at a time even across bot processes (PostgreSQL; SQLite has one writer anyway)."""
+    query = _PERSON_FOR_UPDATE if for_update else _PERSON
+    return await session.scalar(query, {"telegram_user_id": telegram_user_id})
+
+
+_PERSON = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
+_PERSON_FOR_UPDATE = _PERSON.with_for_update()
 
 
 async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
@@ -135,19 +177,26 @@ async def shared_counts(session: AsyncSession, person_ids: Sequence[int]) -> dic
 async def current_run(session: AsyncSession, person_id: int,
                       for_update: bool = False) -> FlowRun | None:
     """The run the young person is in (active or stopped for now), newest first."""
-    query = (select(FlowRun)
-             .where(FlowRun.person_id == person_id,
-                    FlowRun.status.in_([RunStatus.ACTIVE.value, RunStatus.PAUSED.value]))
-             .order_by(FlowRun.updated_at.desc(), FlowRun.id.desc()).limit(1))
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    query = _CURRENT_RUN_FOR_UPDATE if for_update else _CURRENT_RUN
+    return await session.scalar(query, {"person_id": person_id})
+
+
+_CURRENT_RUN = (select(FlowRun)
+                .where(FlowRun.person_id == bindparam("person_id"),
+                       FlowRun.status.in_([RunStatus.ACTIVE.value, RunStatus.PAUSED.value]))
+                .order_by(FlowRun.updated_at.desc(), FlowRun.id.desc()).limit(1))
+_CURRENT_RUN_FOR_UPDATE = _CURRENT_RUN.with_for_update()
 
 
 async def run_for_person(session: AsyncSession, run_id: int, person_id: int) -> FlowRun | None:
     """A run, only if it belongs to this person (a forged run id finds nothing)."""
-    return await session.scalar(select(FlowRun).where(
-        FlowRun.id == run_id, FlowRun.person_id == person_id).with_for_update())
+    return await session.scalar(_RUN_OF_PERSON, {"run_id": run_id, "person_id": person_id})
+
+
+_RUN_OF_PERSON = (select(FlowRun)
+                  .where(FlowRun.id == bindparam("run_id"),
+                         FlowRun.person_id == bindparam("person_id"))
+                  .with_for_update())
 
 
 async def start_run(session: AsyncSession, person_id: int, state: RunState) -> FlowRun:
@@ -165,47 +214,70 @@ def run_state(run: FlowRun) -> RunState:
                             run.options or {})
 
 
-def save_state(run: FlowRun, state: RunState) -> None:
+async def save_state(session: AsyncSession, run: FlowRun, state: RunState) -> None:
+    """Write where the run is now with one prepared UPDATE (not a unit-of-work flush, on every
+    tap); the loaded run then shows the new values as stored."""
     now = utcnow()
-    run.step_id = state.step_id
-    run.status = state.status.value
-    run.state = state.extra()
-    run.version += 1
-    run.updated_at = now
-    if state.status is RunStatus.FINISHED and run.finished_at is None:
-        run.finished_at = now
-    if state.shared != run.shared:
-        run.shared = state.shared
-        run.shared_at = now if state.shared else None
+    finished = state.status is RunStatus.FINISHED
+    values = {
+        "step_id": state.step_id, "status": state.status.value, "state": state.extra(),
+        "version": run.version + 1, "updated_at": now,
+        "finished_at": run.finished_at or (now if finished else None),
+        "shared": state.shared,
+        "shared_at": run.shared_at if state.shared == run.shared else (
+            now if state.shared else None),
+    }
+    await session.execute(_SAVE_STATE, {"run_id": run.id, **values})
+    for name, value in values.items():
+        set_committed_value(run, name, value)
+
+
+_SAVE_STATE = (update(FlowRun.__table__)
+               .where(FlowRun.__table__.c.id == bindparam("run_id"))
+               .values({name: bindparam(name) for name in (
+                   "step_id", "status", "state", "version", "updated_at", "finished_at",
+                   "shared", "shared_at")}))
 
 
 async def answers_of(session: AsyncSession, run_id: int) -> dict[str, AnswerRecord]:
-    rows = await session.scalars(select(Answer).where(Answer.run_id == run_id))
-    return {a.step_id: _record(a) for a in rows}
+    # Plain rows, not ORM objects: put_answer writes with one statement, so there is no
+    # loaded object that could go stale within the transaction.
+    rows = await session.execute(_ANSWERS, {"run_id": run_id})
+    return {row.step_id: _record(row.step_id, row.kind, row.choices, row.own_words, row.media)
+            for row in rows}
 
 
-def _record(row: Answer) -> AnswerRecord:
-    media = tuple((int(m["id"]), str(m["kind"])) for m in (row.media or ()))
-    return AnswerRecord(row.step_id, AnswerKind(row.kind), tuple(row.choices), row.own_words,
-                        media)
+_ANSWERS = (select(Answer.step_id, Answer.kind, Answer.choices, Answer.own_words, Answer.media)
+            .where(Answer.run_id == bindparam("run_id")))
+
+
+def _record(step_id: str, kind: str, choices: list[str] | None, own_words: str | None,
+            media: list[dict[str, object]] | None) -> AnswerRecord:
+    kept = tuple((int(str(m["id"])), str(m["kind"])) for m in (media or ()))
+    return AnswerRecord(step_id, AnswerKind(kind), tuple(choices or ()), own_words, kept)
+
+
+@cache
+def _put_answer_statement(dialect: str) -> Executable:
+    table = Answer.__table__  # the table, not the class: see _claim_statement
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    replaced = ("kind", "choices", "own_words", "media", "updated_at")
+    return (insert.values({c: bindparam(c) for c in ("run_id", "step_id", "created_at",
+                                                     *replaced)})
+            .on_conflict_do_update(index_elements=[table.c.run_id, table.c.step_id],
+                                   set_={c: insert.excluded[c] for c in replaced}))
 
 
 async def put_answer(session: AsyncSession, run_id: int, record: AnswerRecord) -> None:
-    existing = await session.scalar(
-        select(Answer).where(Answer.run_id == run_id, Answer.step_id == record.step_id))
+    """Insert or replace the answer to one step (Back then re-answer replaces it), in one
+    statement."""
     now = utcnow()
-    # Stored as [{"id": 5, "kind": "voice"}]: the media_files ids with what they are.
-    media = [{"id": media_id, "kind": kind} for media_id, kind in record.media]
-    if existing is None:
-        session.add(Answer(run_id=run_id, step_id=record.step_id, kind=record.kind.value,
-                           choices=list(record.choices), own_words=record.own_words,
-                           media=media, created_at=now, updated_at=now))
-    else:
-        existing.kind = record.kind.value
-        existing.choices = list(record.choices)
-        existing.own_words = record.own_words
-        existing.media = media
-        existing.updated_at = now
+    await session.execute(_put_answer_statement(_dialect(session)), {
+        "run_id": run_id, "step_id": record.step_id, "created_at": now, "updated_at": now,
+        "kind": record.kind.value, "choices": list(record.choices),
+        "own_words": record.own_words,
+        # Stored as [{"id": 5, "kind": "voice"}]: the media_files ids with what they are.
+        "media": [{"id": media_id, "kind": kind} for media_id, kind in record.media]})
 
 
 async def drop_answers_except(session: AsyncSession, run_id: int, keep: frozenset[str]) -> None:

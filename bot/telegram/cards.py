@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from telegram import Message
 
 from bot.render.cards import CardCache, CardStyle
@@ -16,6 +16,9 @@ from bot.store.models import CardUpload
 
 log = logging.getLogger(__name__)
 
+
+# The card uploads table only saves uploads: when it can't be reached, the reply still goes.
+_DATABASE_AWAY = (DBAPIError, OSError, TimeoutError)
 
 # Rendering depends only on the card's content, so one cache serves the whole process.
 SHARED_CACHE = CardCache(max_entries=512)
@@ -44,8 +47,12 @@ class CardPublisher:
         return key, png
 
     async def _stored(self, key: str) -> str | None:
-        async with self.db.transaction() as session:
-            row = await session.get(CardUpload, key)
+        try:
+            async with self.db.transaction() as session:
+                row = await session.get(CardUpload, key)
+        except _DATABASE_AWAY as error:  # only a saving: upload the picture instead
+            log.warning("could not look up a card upload: %s", type(error).__name__)
+            return None
         if row is not None:
             self._file_ids[key] = row.file_id
             return row.file_id
@@ -65,6 +72,8 @@ class CardPublisher:
                     session.add(CardUpload(key=key, file_id=file_id))
         except IntegrityError:
             pass  # another process stored it first; either id works
+        except _DATABASE_AWAY as error:  # this process still re-uses it from memory
+            log.warning("could not store a card upload: %s", type(error).__name__)
 
     async def forget(self, key: str) -> None:
         """Telegram no longer knows this file id: upload the picture again next time."""

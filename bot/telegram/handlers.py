@@ -28,6 +28,7 @@ from bot.service.types import (
     Event,
     Media,
     MediaKind,
+    Result,
     Sender,
     Tap,
     Text,
@@ -87,12 +88,7 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
     delivery = delivery_for(context)
     sender = _sender(update)
     try:
-        async with services.db.transaction() as session:
-            if await repo.already_processed(session, update.update_id):
-                result = None
-            else:
-                result = await services.conversation.handle(session, sender, event)
-                repo.mark_processed(session, update.update_id)
+        result = await _handle_once(services, update.update_id, sender, event)
     except IntegrityError:
         # Another process handled the same update at the same moment and committed first.
         log.info("update %s was handled elsewhere", update.update_id)
@@ -115,6 +111,26 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
         # is not sent twice (request.py). The step is committed; the next tap shows it again.
         log.warning("no answer from Telegram in time while replying to update %s",
                     update.update_id)
+
+
+async def _handle_once(services: Services, update_id: int, sender: Sender,
+                       event: Event) -> Result | None:
+    """The update's effect and its id, committed together; None if it was handled before."""
+    for attempt in range(2):
+        try:
+            async with services.db.transaction() as session:
+                if not await repo.claim_update(session, update_id):
+                    return None  # a repeated delivery: nothing to do again
+                return await services.conversation.handle(session, sender, event)
+        except DBAPIError as error:
+            # A pooled connection the database dropped while idle (it restarted, or a network
+            # hop timed it out): SQLAlchemy has replaced the pool's connections, and nothing
+            # was committed, so once more on a fresh one. Cheaper than pinging on every
+            # checkout (bot/store/db.py).
+            if attempt or not error.connection_invalidated:
+                raise
+            log.info("database connection dropped; trying update %s again", update_id)
+    raise AssertionError("not reached")
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,7 +237,8 @@ def _urgent(update: Update, services: Services) -> bool:
     data = update.callback_query.data if update.callback_query else None
     if data and (data == "u" or data.startswith(SAFETY_TAPS)):
         return True
-    message = update.effective_message
+    # Only what the person wrote: a tapped message's caption is our own words, not theirs.
+    message = update.message or update.edited_message
     words = (message.text or message.caption or "") if message else ""
     return bool(words) and bool(
         keywords.word_list(services.settings.safeguarding_words_file).find(words))

@@ -3,8 +3,8 @@
 The policy (docs/dpia.md): a young person's data goes `MYSAY_RETENTION_DAYS` after they left
 the caseload, and never stays past their `MYSAY_RETENTION_AGE`th birthday (25 by default,
 the NHS rule for children's records) when a date of birth is known. Unused invitations go
-once they have been expired for as long. An unacknowledged safety alert holds erasure back:
-a disclosure is never deleted unseen.
+once they have been expired for as long; the ids of handled Telegram updates after a week.
+An unacknowledged safety alert holds erasure back: a disclosure is never deleted unseen.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 JOB = "retention"
 DAY = 24 * 3600
+UPDATE_IDS_KEPT_DAYS = 7
 
 
 def birthday(born: date, age: int) -> date:
@@ -78,4 +79,6 @@ async def apply_retention(ctx: Context, session: AsyncSession, now: datetime) ->
     if erased or getattr(stale, "rowcount", 0):
         log.info("retention: erased %s young people and %s old invitations", erased,
                  getattr(stale, "rowcount", 0))
+    # Update ids are kept only to spot a repeated delivery, which Telegram makes within a day.
+    await repo.forget_processed_before(session, now - timedelta(days=UPDATE_IDS_KEPT_DAYS))
     return []

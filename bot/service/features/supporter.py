@@ -211,7 +211,8 @@ async def start_view(ctx: Context, session: AsyncSession, person: Person,
     if current is not None and current.about_id == young.id:
         return await _apply(ctx, session, person, current, Action(ActionKind.RESUME), edit=False)
     if current is not None and current.status == RunStatus.ACTIVE:
-        repo.save_state(current, replace(repo.run_state(current), status=RunStatus.PAUSED))
+        await repo.save_state(session, current,
+                              replace(repo.run_state(current), status=RunStatus.PAUSED))
     state, screen = ctx.engine.start(FLOW)
     run = await repo.start_run(session, person.id, state)
     run.about_id = young.id
@@ -273,7 +274,7 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     if outcome.keep_only is not None:
         await repo.drop_answers_except(session, run.id, outcome.keep_only)
     if outcome.changed:
-        repo.save_state(run, outcome.state)
+        await repo.save_state(session, run, outcome.state)
     if outcome.screen.kind is ScreenKind.FINISHED:
         shared = outcome.state.shared
         repo.audit(session, person, "supporter_view_sent" if shared else "supporter_view_kept",
