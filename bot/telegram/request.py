@@ -29,6 +29,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
@@ -163,7 +164,8 @@ class TelegramHTTP(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=total, sock_read=read, sock_connect=connect,
                                         connect=None if connect is None else connect + (pool or 0))
         try:
-            async with self._session.request(method, url, data=_body(request_data),
+            body, headers = _body(request_data)
+            async with self._session.request(method, url, data=body, headers=headers,
                                              timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too
@@ -172,20 +174,25 @@ class TelegramHTTP(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """A form, as Telegram takes it: multipart when there are files, else url-encoded."""
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _body(request_data: RequestData | None
+          ) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """A form, as Telegram takes it: multipart when there are files, else url-encoded (encoded
+    here: handing aiohttp a dict makes it build a multipart writer first, on every call)."""
     if request_data is None:
-        return None
+        return None, None
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        return urlencode(fields).encode(), _FORM
     form = aiohttp.FormData(quote_fields=False)
     for name, value in fields.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
-    return form
+    return form, None
 
 
 class TokenBucket:
