@@ -1,7 +1,8 @@
 """/mydata: everything MySay holds about one young person, as a readable PDF and a data file.
 
 The JSON file (in a ZIP, beside their photos and voice notes as ordinary files) is the
-complete, machine-readable copy; the PDF is the same in plain words, with their photos in it.
+complete, machine-readable copy; the PDF (bot/safety/export_pdf.py, loaded only when asked for)
+is the same in plain words, with their photos in it.
 Things other people wrote about them (a supporter's view) are not theirs to download here;
 docs/dpia.md explains that choice.
 """
@@ -13,19 +14,14 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fontTools.ttLib import TTFont
-from fpdf import FPDF
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.render.fonts import atkinson_path
 from bot.store.models import (
     Alert,
     Answer,
@@ -249,137 +245,3 @@ def data_zip(export: Export, *, with_media: bool = True) -> bytes:
             for item in export.media:
                 archive.writestr(item.file, item.data)
     return buffer.getvalue()
-
-
-@lru_cache(maxsize=2)
-def _glyphs(bold: bool) -> frozenset[int]:
-    """Characters the PDF font can draw (emoji and the like are left out, not boxes)."""
-    with TTFont(str(atkinson_path(bold))) as font:
-        return frozenset(font.getBestCmap())
-
-
-def _printable(text: str, bold: bool = False) -> str:
-    known = _glyphs(bold)
-    return "".join(c for c in text if ord(c) in known or c in "\n\t").strip()
-
-
-class _Document(FPDF):
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        self.add_font("Atkinson", "", str(atkinson_path(False)))
-        self.add_font("Atkinson", "B", str(atkinson_path(True)))
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=18)
-
-    def heading(self, text: str, size: int = 16) -> None:
-        self.ln(3)
-        self.set_font("Atkinson", "B", size)
-        self.multi_cell(0, size * 0.55, _printable(text, bold=True),
-                        new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def line(self, text: str, bold: bool = False) -> None:
-        self.set_font("Atkinson", "B" if bold else "", 12)
-        self.multi_cell(0, 6.5, _printable(text, bold), new_x="LMARGIN", new_y="NEXT")
-
-    def picture(self, data: bytes) -> bool:
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                width, height = image.size
-        except (UnidentifiedImageError, OSError):
-            return False
-        shown_w = min(90.0, width * 0.26)
-        shown_h = shown_w * height / max(width, 1)
-        if self.get_y() + shown_h > self.h - self.b_margin:
-            self.add_page()
-        self.image(io.BytesIO(data), w=shown_w, h=shown_h)
-        self.ln(2)
-        return True
-
-
-def readable_pdf(export: Export, locale: Locale) -> bytes:
-    """The same data in plain words, photos included, for the young person to read."""
-    say = locale
-    data = export.data
-    you = data["you"]
-    pdf = _Document()
-    pdf.set_title(say("mydata.pdf_title", name=export.name))
-    pdf.add_page()
-    pdf.heading(say("mydata.pdf_title", name=export.name), 20)
-    pdf.line(say("mydata.made_on", date=data["made"]))
-    pdf.heading(say("mydata.about_you"))
-    pdf.line(say("mydata.name", name=you["name"]))
-    pdf.line(say("mydata.joined", date=you["joined"]))
-    if you["agreed"]:
-        pdf.line(say("mydata.agreed", date=you["agreed"]))
-    if you["date_of_birth"]:
-        pdf.line(say("mydata.birthday", date=you["date_of_birth"]))
-    if data["therapists"]:
-        pdf.line(say("mydata.therapists",
-                     names=", ".join(t["name"] for t in data["therapists"])))
-    if you["settings"]:
-        pdf.line(say("mydata.settings", settings=", ".join(
-            f"{k}: {v}" for k, v in sorted(you["settings"].items()))))
-    _answers_section(pdf, say, data["flows"])
-    _media_section(pdf, say, export.media)
-    _list_section(pdf, say("mydata.help"), [
-        say("mydata.help_line", date=a["when"],
-            what=say("mydata.help_words", words=a["your_words"]) if a["your_words"]
-            else say("mydata.help_button")) for a in data["asked_for_help"]])
-    _list_section(pdf, say("mydata.deletes"), [
-        say("mydata.delete_line", date=d["asked"], status=_deletion_status(say, d))
-        for d in data["deletion_requests"]])
-    seen = [say("mydata.seen_line", date=e["when"], who=e["who"] or say("mydata.someone"),
-                what=say(f"mydata.what.{e['what']}") if say.has(f"mydata.what.{e['what']}")
-                else say("mydata.what.other")) for e in data["who_looked"]]
-    pdf.heading(say("mydata.seen"))
-    for text in seen or [say("mydata.nobody_seen")]:
-        pdf.line(text)
-    return bytes(pdf.output())
-
-
-def _deletion_status(say: Locale, request: dict[str, Any]) -> str:
-    if request["decision"] == "declined":
-        return say("mydata.delete_declined", reason=request["reason"] or "")
-    return say("mydata.delete_waiting")
-
-
-def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -> None:
-    pdf.heading(say("mydata.answers"))
-    if not flows:
-        pdf.line(say("mydata.no_answers"))
-    for flow in reversed(flows):  # newest first, as in /mine
-        status = ("mydata.status_shared" if flow["shared_with_therapist"] else
-                  "mydata.status_private" if flow["finished"] else "mydata.status_unfinished")
-        pdf.line(say("mydata.flow_line", title=flow["title"],
-                     date=flow["finished"] or flow["started"], status=say(status)), bold=True)
-        for answer in flow["answers"]:
-            said = [*answer["choices"]]
-            if answer["own_words"]:
-                said.append(f"“{answer['own_words']}”")
-            if answer["kind"] == "skipped":
-                said = [say("answer.skipped")]
-            elif answer["kind"] == "dont_know":
-                said = [say("answer.dont_know")]
-            said += answer["media"]
-            pdf.line(f"•  {answer['question']}  –  {', '.join(said)}")
-        pdf.ln(2)
-
-
-def _media_section(pdf: _Document, say: Locale, media: list[MediaItem]) -> None:
-    pdf.heading(say("mydata.media"))
-    if not media:
-        pdf.line(say("mydata.no_media"))
-    for item in media:
-        pdf.line(say("mydata.media_line", kind=item.kind, date=item.made, file=item.file))
-        if item.mime_type.startswith("image/"):
-            pdf.picture(item.data)
-
-
-def _list_section(pdf: _Document, title: str, lines: list[str]) -> None:
-    if not lines:
-        return
-    pdf.heading(title)
-    for text in lines:
-        pdf.line(text)

@@ -22,7 +22,6 @@ from bot.store import repo, therapist_repo
 from bot.store.models import InvitationKind, Person, Role
 from bot.summary import load, words
 from bot.summary.model import Summary
-from bot.summary.pdf import render_pdf
 from bot.summary.picture import render_picture
 from bot.summary.text import short_text
 from bot.timeutil import as_utc, utcnow
@@ -225,6 +224,10 @@ def summary_replies(ctx: Context, built: Summary) -> Result:
     made = as_utc(built.made_at).date()
 
     async def pdf() -> bytes:
+        # Imported when a summary is asked for: fpdf2 is about 20 MB the bot need not carry
+        # from start-up (bench/throughput.py's memory figure).
+        from bot.summary.pdf import render_pdf
+
         return await asyncio.to_thread(render_pdf, built, say)
 
     async def picture_jpeg() -> bytes:

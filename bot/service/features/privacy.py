@@ -122,7 +122,9 @@ async def my_data(ctx: Context, session: AsyncSession, person: Person, _: Comman
     repo.audit(session, person, "export_own_data", me)
     zone = hours.parse_zone(ctx.settings.service_timezone)
     found = await export.collect(session, ctx.engine, ctx.locale, me, zone, utcnow())
-    pdf = await asyncio.to_thread(export.readable_pdf, found, ctx.locale)
+    from bot.safety.export_pdf import readable_pdf  # fpdf2 loads only for this
+
+    pdf = await asyncio.to_thread(readable_pdf, found, ctx.locale)
     archive = await asyncio.to_thread(export.data_zip, found)
     if len(archive) > export.MAX_ZIP_BYTES:
         log.warning("a /mydata file is too big for Telegram; sending it without media")
