@@ -14,13 +14,15 @@ edits a keyboard per tap) they tap its one button as fast. Printed per run:
 - p50/p95/p99: milliseconds from the update being available to the bot's first request about
   it (MySay: answering the tap, or its reply to a typed answer; bare: its edit);
 - peak MB: the bot process's peak resident memory (VmHWM), start-up included;
-- the ratios to the bare bot measured in the same run, and whether the targets hold.
+- CPU ms: the bot process's CPU time per update in the timed window (both cores count);
+- the ratios to the bare bot measured in the same run (before and after MySay, pooled), and
+  whether the targets hold.
 
 MySay runs as `python -m bot run` with its production settings, except two limits a
 simulated person tapping non-stop would hit at once: the pacing of new messages (about one a
 second per chat, 30 overall; tested in tests/test_faults.py) and the flood limit per person.
 Those are deliberate waits, not costs. --profile DIR also writes a pyinstrument profile of
-MySay per run.
+MySay per run (`pip install -e ".[bench]"`), or with BENCH_CPROFILE=1 a cProfile .pstats file.
 """
 
 from __future__ import annotations
@@ -78,6 +80,12 @@ class Run:
     @property
     def taps_per_second(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pooled(self, other: Run) -> Run:
+        """Two runs of the same bot as one: all their taps over all their time."""
+        return Run(self.bot, self.database, self.people, self.seconds + other.seconds,
+                   self.latencies + other.latencies, max(self.peak_mb, other.peak_mb),
+                   self.cpu_seconds + other.cpu_seconds, self.flood_notices + other.flood_notices)
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -289,6 +297,9 @@ async def mysay(api: FakeBotAPI, kind: str, people: int, seconds: float,
                 out = profile / f"mysay-{kind}-{people}.txt"
                 command = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out),
                            "-m", "bot", "run"]
+                if os.environ.get("BENCH_CPROFILE"):  # exact per-function times, for pstats
+                    command = [sys.executable, "-m", "cProfile", "-o",
+                               str(out.with_suffix(".pstats")), "-m", "bot", "run"]
             bot = BotProcess(command, env, workdir)
             since = len(api.requests)
             await bot.start()
@@ -434,13 +445,16 @@ async def main(people_counts: list[int], seconds: float, profile: Path | None) -
         print("people  bot       database    taps/s  p50 ms  p95 ms  p99 ms  peak MB  CPU ms"
               "  taps/bare  p99/bare", flush=True)
         for people in people_counts:
-            floor = await bare(api, people, seconds)
+            # The floor is measured before and after MySay and the two pooled, so a shared
+            # machine slowing down (or speeding up) mid-run moves both sides alike.
+            before = await bare(api, people, seconds)
+            ours = [await mysay(api, kind, people, seconds, profile) for kind in backends]
+            floor = before.pooled(await bare(api, people, seconds))
             runs.append((floor, floor))
             print(row(floor, floor), flush=True)
-            for kind in backends:
-                ours = await mysay(api, kind, people, seconds, profile)
-                runs.append((ours, floor))
-                print(row(ours, floor), flush=True)
+            for run in ours:
+                runs.append((run, floor))
+                print(row(run, floor), flush=True)
     finally:
         await api.stop()
     for line in verdicts(runs):

@@ -36,7 +36,7 @@ async def test_statements_in_a_transaction_run_on_the_loop_and_commit_on_the_thr
             await session.execute(text("INSERT INTO notes VALUES ('kept')"))
         loop_thread = threading.get_ident()
         where = {sql.split()[0].upper(): thread for sql, thread in seen}
-        assert where["BEGIN"] != loop_thread  # may wait for the write lock: not on the loop
+        assert where["BEGIN"] == loop_thread  # the write lock was free: taken without waiting
         assert where["COMMIT"] != loop_thread  # writes and syncs to disk: not on the loop
         assert where["INSERT"] == loop_thread and where["CREATE"] == loop_thread
         async with db.transaction() as session:
@@ -72,6 +72,12 @@ async def test_waiting_for_another_writer_does_not_stall_the_event_loop(tmp_path
         other.execute("COMMIT")
         await asyncio.wait_for(writer, 10)
         clock.cancel()
+        async with db.engine.connect() as conn:  # the wait did not leave the lock switched off
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert isinstance(driver, sqlite_conn.LoopSideConnection)
+            timeout = driver._conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        assert timeout == sqlite_conn.BUSY_TIMEOUT_MS
     finally:
         other.close()
         await db.dispose()
