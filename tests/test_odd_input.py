@@ -114,6 +114,19 @@ async def test_a_button_from_three_steps_ago_shows_where_you_are(world: World) -
     assert await answer_count(world) == 2
 
 
+async def test_typing_at_the_review_asks_for_the_buttons(world: World) -> None:
+    _, jo = await in_check_in(world)
+    await jo.tap("Good")
+    await jo.tap("Skip")
+    await jo.send("ok")
+    assert "Share" in repr(jo.last().inline_keyboard)  # the review: buttons only
+    await jo.send("can I change it")
+    assert "Please use the buttons for this one" in jo.text()
+    assert "from before" not in jo.text()
+    assert "Share" in repr(jo.last().inline_keyboard)  # the review again, nothing lost
+    assert await answer_count(world) == 3
+
+
 async def test_a_button_from_a_finished_flow(world: World) -> None:
     _, jo = await in_check_in(world)
     await jo.tap("Good")

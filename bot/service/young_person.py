@@ -280,9 +280,11 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     try:
         outcome = ctx.engine.apply(state, answers, action)
     except InvalidAction:
-        result = _show(ctx, person, run, await _screen(ctx, session, run),
-                       lead=ctx.locale("stale_button"))
-        result.toast = ctx.locale("stale_button")
+        # Words where this step takes only buttons (the review), or a button it can't take.
+        typed_words = action.kind is ActionKind.TEXT
+        note = ctx.locale("buttons_here" if typed_words else "stale_button")
+        result = _show(ctx, person, run, await _screen(ctx, session, run), lead=note)
+        result.toast = None if typed_words else note
         return result
     extra: list[Reply] = []
     if outcome.mat_finished and outcome.answer is not None:

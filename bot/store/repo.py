@@ -58,10 +58,6 @@ async def claim_update(session: AsyncSession, update_id: int) -> bool:
     return claimed.first() is not None
 
 
-async def already_processed(session: AsyncSession, update_id: int) -> bool:
-    return await session.get(ProcessedUpdate, update_id) is not None
-
-
 async def forget_processed_before(session: AsyncSession, before: datetime) -> int:
     """Telegram redelivers an update for at most a day, so older ids need not be kept."""
     result = await session.execute(
