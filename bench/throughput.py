@@ -291,7 +291,7 @@ async def mysay(api: FakeBotAPI, kind: str, people: int, seconds: float,
             env = base_env(api) | {
                 "DATABASE_URL": url, "MYSAY_DATA_KEYS": key, "MYSAY_DATA_DIR": str(workdir),
                 "MYSAY_CHAT_SENDS_PER_SECOND": "0", "MYSAY_SENDS_PER_SECOND": "0",
-                "MYSAY_FLOOD_PER_MINUTE": "1000"}
+                "MYSAY_FLOOD_PER_MINUTE": "100000"}  # a simulated person taps non-stop
             command = [sys.executable, "-m", "bot", "run"]
             if profile is not None:
                 out = profile / f"mysay-{kind}-{people}.txt"

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     service_timezone: str = Field(default="Europe/London", alias="MYSAY_TIMEZONE")
     retention_days: int = Field(default=365, ge=1, le=3650, alias="MYSAY_RETENTION_DAYS")
     retention_age: int = Field(default=25, ge=18, le=120, alias="MYSAY_RETENTION_AGE")
-    flood_per_minute: int = Field(default=60, ge=3, le=1000, alias="MYSAY_FLOOD_PER_MINUTE")
+    flood_per_minute: int = Field(default=60, ge=3, le=100_000, alias="MYSAY_FLOOD_PER_MINUTE")
     # Meetings (issue 5): days before a meeting when the young person is invited to get ready,
     # and the local time window (MYSAY_TIMEZONE) those invitations may arrive in.
     meeting_invite_days: str = Field(default="7,2", pattern=r"^\d{1,2}(,\d{1,2})*$",
