@@ -383,6 +383,37 @@ async def test_a_blocked_bot_marks_them_inactive_then_start_brings_them_back(
     assert "✅ Friend" in jo.buttons()  # where they were, their pick still ticked
 
 
+async def test_blocking_the_bot_stops_messages_at_once_and_start_brings_them_back(
+        world: World) -> None:
+    """Telegram tells the bot when someone blocks it (my_chat_member, "kicked"): nothing more
+    is sent to them from then on, not even one refused reminder."""
+    api, bot = world.bot.api, world.bot
+    _, jo = await in_check_in(world)
+    await jo.tap("Good")
+    async with bot.services.db.transaction() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == jo.user_id))
+        assert person is not None
+        person.preferences = {**(person.preferences or {}), "reminders": "weekly"}
+        person.next_reminder_at = utcnow() - timedelta(minutes=1)
+    me = {"id": 1, "is_bot": True, "first_name": "MySay"}
+    update_id = api.push_raw({"my_chat_member": {
+        "chat": {"id": jo.user_id, "type": "private", "first_name": "Jo"},
+        "from": {"id": jo.user_id, "is_bot": False, "first_name": "Jo"}, "date": 1,
+        "old_chat_member": {"status": "member", "user": me},
+        "new_chat_member": {"status": "kicked", "until_date": 0, "user": me}}})
+    await bot.wait_processed(update_id)
+    assert not (await person_row(bot, jo.user_id)).active
+    since = len(api.requests)
+    assert bot.application is not None
+    assert await jobs.run_now(bot.application, "reminders") == 0
+    assert sends_to(api, jo.user_id, since) == []  # not even an attempt
+
+    await jo.send("/start")
+    assert (await person_row(bot, jo.user_id)).active
+    await jo.tap("Continue")
+    assert "What made it good?" in jo.text()
+
+
 # --- the database goes away, then comes back -----------------------------------------------
 
 

@@ -9,11 +9,12 @@ import logging
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from telegram import Update
+from telegram import ChatMember, Update
 from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -34,7 +35,7 @@ from bot.service.types import (
     Text,
 )
 from bot.services import Services
-from bot.store import repo
+from bot.store import reliability_repo, repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
@@ -262,6 +263,24 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not leave chat %s", chat.id)
 
 
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone blocked the bot in their private chat: stop messaging them now (reminders,
+    nudges), not at the next refused send. Writing to us again brings them back
+    (bot.service.conversation); unblocking alone changes nothing until they do."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != member.chat.PRIVATE:
+        return
+    if member.new_chat_member.status != ChatMember.BANNED:
+        return
+    try:
+        async with services_of(context).db.transaction() as session:
+            if await reliability_repo.mark_chat_inactive(session, member.chat.id):
+                log.info("a person blocked the bot: marked inactive")
+    except (OperationalError, DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
+        # The next refused send marks them instead (bot.telegram.request).
+        log.warning("could not mark a blocked chat inactive: %s", type(error).__name__)
+
+
 async def on_anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Update types MySay does not use are ignored, quietly and without error."""
     if update.callback_query is not None:  # a tap must always be answered
@@ -288,6 +307,8 @@ def register(application: Application, services: Services) -> None:
     application.add_handler(MessageHandler(_PRIVATE & filters.UpdateType.EDITED_MESSAGE, on_edited))
     application.add_handler(MessageHandler(_PRIVATE & _NEW_MESSAGE, on_media))
     application.add_handler(CallbackQueryHandler(_tap_router))
+    application.add_handler(ChatMemberHandler(on_my_chat_member,
+                                              ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(TypeHandler(Update, on_anything_else))
     application.add_error_handler(on_error)
 
