@@ -52,37 +52,6 @@ def build_application(settings: Settings, content: Content | None = None) -> App
 
 
 # The update types MySay handles, polling or webhook (the rest are never sent to us).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post",
-                   "my_chat_member"]
-
-
-async def start_embedded(application: Application, *, poll_timeout: float | None = None,
-                         allowed_updates: list[str] | None = None) -> None:
-    """Start the way Application.run_polling does, inside an event loop someone else runs (the
-    sandbox, the webhook server, tests). With `poll_timeout`, also long-poll for updates."""
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    if poll_timeout is not None:
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                                allowed_updates=allowed_updates or ALLOWED_UPDATES)
-    await application.start()
-
-
-async def stop_embedded(application: Application) -> None:
-    """The end of Application.run_polling, for whatever had started."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    if application.post_stop is not None:
-        await application.post_stop(application)
-    await application.shutdown()
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)
-
-
 def services_of(application: Application) -> Services:
     return application.bot_data[handlers.SERVICES]
 

@@ -16,7 +16,7 @@ from bot.logs import setup_logging
 from bot.services import BOT_USERNAME_FACT, load_content, open_database
 from bot.store import repo
 from bot.store.models import InvitationKind
-from bot.telegram import webhook
+from bot.telegram import lifecycle, webhook
 from bot.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if hook is not None:
         webhook.run(application, hook)
     else:
-        application.run_polling(allowed_updates=webhook.ALLOWED_UPDATES)
+        application.run_polling(allowed_updates=lifecycle.ALLOWED_UPDATES)
     return 0
 
 

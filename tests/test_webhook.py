@@ -21,7 +21,7 @@ from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
 from bot.store import repo
 from bot.store.models import Answer, FlowRun, InvitationKind, ProcessedUpdate
-from bot.telegram import webhook
+from bot.telegram import lifecycle, webhook
 from tests.test_faults import BotProcess, Outage, free_port, replies_to, until
 
 URL = "https://mysay.example.invalid/telegram/hook"
@@ -145,7 +145,7 @@ async def test_start_sets_the_webhook_with_its_secret(
         assert fake_api.webhook_url == URL
         assert fake_api.webhook_secret == webhook.webhook_secret(settings)
         call = next(r for r in fake_api.requests if r.method == "setWebhook")
-        assert set(call.params["allowed_updates"]) == set(webhook.ALLOWED_UPDATES)
+        assert set(call.params["allowed_updates"]) == set(lifecycle.ALLOWED_UPDATES)
     assert fake_api.webhook_url == URL  # not deleted on stop: other processes still serve
 
 

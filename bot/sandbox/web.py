@@ -23,7 +23,6 @@ import io
 import json
 import logging
 import re
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.app import build_application, services_of, start_embedded, stop_embedded
+from bot.app import build_application, services_of
 from bot.config import Settings
 from bot.i18n import Locale
 from bot.render.fonts import atkinson_path, emoji_font_path
@@ -44,6 +43,7 @@ from bot.sandbox import seed as seeding
 from bot.sandbox.fake_api import MAX_PHOTO_BYTES, FakeBotAPI, SentMessage, Validator
 from bot.sandbox.seed import Persona
 from bot.services import Content, load_content
+from bot.telegram.lifecycle import start_embedded, stop_embedded, stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -691,10 +691,7 @@ async def serve(settings: Settings, *, port: int, data_dir: Path,
                 announce: Callable[[str], None]) -> None:
     """Run until Ctrl+C (SIGINT) or SIGTERM; `announce` gets the address once it works."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
+    stop_on_signals(stop)
     server = SandboxServer(Sandbox(settings, data_dir), port)
     try:
         await server.start()

@@ -17,12 +17,10 @@ Telegram only posts to HTTPS: put a TLS-terminating proxy (nginx, Caddy) in fron
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
 import re
-import signal
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +31,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.telegram.lifecycle import (
+    ALLOWED_UPDATES,
+    start_embedded,
+    stop_embedded,
+    stop_on_signals,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +47,6 @@ _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_BODY = 1024 * 1024
 _UNPROCESSED = "mysay_unprocessed"  # bot_data: update ids whose transaction could not commit
 _FAILED_NOW = "mysay_failed_now"  # bot_data (webhook mode only): failed on this delivery
-# The update types MySay handles, in both modes (the rest are never sent to us).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post",
-                   "my_chat_member"]
 
 
 class WebhookError(SystemExit):
@@ -195,16 +196,10 @@ async def serve(application: Application, options: WebhookOptions,
     the port once Telegram has been told where to post."""
     if stop is None:  # a process of its own: a service manager stops it with a signal
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(signum, stop.set)
+        stop_on_signals(stop)
     server = WebhookServer(application, options)
-    await application.initialize()
     try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
+        await start_embedded(application)
         port = await server.start()
         if on_ready is not None:
             on_ready(port)
@@ -212,13 +207,7 @@ async def serve(application: Application, options: WebhookOptions,
         log.info("stopping: finishing the updates in hand")
     finally:
         await server.stop()
-        if application.running:
-            await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await stop_embedded(application)
 
 
 def run(application: Application, options: WebhookOptions) -> None:

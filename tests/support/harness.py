@@ -9,10 +9,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.app import build_application, services_of, start_embedded, stop_embedded
+from bot.app import build_application, services_of
 from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
+from bot.telegram.lifecycle import start_embedded, stop_embedded
 
 # Runs after every MySay handler group, so "processed" means the reply has been sent.
 _LAST_GROUP = 10_000
