@@ -16,7 +16,17 @@ from bot.safety import erase
 from bot.service.features.retention import apply_retention, birthday
 from bot.services import Services
 from bot.store import privacy_repo, repo
-from bot.store.models import Alert, Answer, AuditEntry, FlowRun, Invitation, Link, Person, Role
+from bot.store.models import (
+    Alert,
+    Answer,
+    AuditEntry,
+    FlowRun,
+    Invitation,
+    Link,
+    Person,
+    ProcessedUpdate,
+    Role,
+)
 from bot.telegram import jobs
 from bot.timeutil import utcnow
 from tests.conftest import World
@@ -123,6 +133,17 @@ async def test_old_unused_invitations_go_used_ones_stay_until_their_person_goes(
     async with services.db.transaction() as session:
         labels = (await session.scalars(select(Invitation.label))).all()
     assert labels == ["Dr Used"]
+
+
+async def test_handled_update_ids_are_forgotten_after_a_week(services: Services) -> None:
+    now = utcnow()
+    async with services.db.transaction() as session:
+        session.add(ProcessedUpdate(update_id=1, processed_at=now - timedelta(days=8)))
+        session.add(ProcessedUpdate(update_id=2, processed_at=now - timedelta(days=6)))
+    await run_job(services, now)
+    async with services.db.transaction() as session:
+        kept = (await session.scalars(select(ProcessedUpdate.update_id))).all()
+    assert kept == [2]
 
 
 def test_birthdays() -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from bot.engine.core import AnswerKind, AnswerRecord, RunState
+from bot.service.conversation import _seen
+from bot.service.types import Sender
 from bot.services import Services
 from bot.store import crypto, repo
+from bot.store.models import Person, Role
+from bot.timeutil import utcnow
 
 
 async def test_sqlite_connections_are_durable_and_strict(tmp_path: Path) -> None:
@@ -86,3 +91,17 @@ def test_rotation_keeps_old_values_readable() -> None:
     rotated = crypto.Keyring([new, old])
     assert rotated.decrypt(token) == b"kept"
     assert crypto.Keyring([new]).decrypt(rotated.rotate(token)) == b"kept"
+
+
+def test_writing_to_us_notes_only_what_changed() -> None:
+    """Every update sees the person; the row is written only when something moved (issue 6)."""
+    now = utcnow()
+    person = Person(telegram_user_id=5, chat_id=5, role=Role.YOUNG_PERSON, display_name="Jo",
+                    active=True, last_active_at=now - timedelta(seconds=20))
+    _seen(person, Sender(5, 5, "Jo"))
+    assert person.last_active_at == now - timedelta(seconds=20)  # within the minute: as it was
+    person.last_active_at = now - timedelta(minutes=2)
+    person.active = False
+    _seen(person, Sender(5, 6, "Jo"))
+    assert person.last_active_at is not None and person.last_active_at > now - timedelta(minutes=1)
+    assert person.active and person.chat_id == 6  # blocked, then wrote again from a new chat
