@@ -42,6 +42,8 @@ def build_application(settings: Settings, content: Content | None = None) -> App
         .get_updates_request(build_updates_request())
         .rate_limiter(build_rate_limiter(settings, services.db))
         .concurrent_updates(PerPersonUpdateProcessor(64))
+        # Polling is ours (bot.telegram.polling): PTB's Updater confirms updates too early.
+        .updater(None)
         .post_init(_on_start)
         .post_shutdown(_on_stop)
         .build()

@@ -39,7 +39,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if hook is not None:
         webhook.run(application, hook)
     else:
-        application.run_polling(allowed_updates=lifecycle.ALLOWED_UPDATES)
+        asyncio.run(lifecycle.serve_polling(application))
     return 0
 
 

@@ -166,7 +166,7 @@ class Sandbox:
                  seeding.THERAPIST.first_name, seeding.YOUNG_PERSON.first_name)
 
     async def _start_bot(self, api: FakeBotAPI) -> None:
-        # The same steps, in the same order, as Application.run_polling.
+        # Polling that confirms an update only once it is handled (bot.telegram.polling).
         application = build_application(self.bot_settings(api), self.content)
         application.add_handler(TypeHandler(Update, self._mark), group=_LAST_GROUP)
         self.application = application

@@ -102,6 +102,16 @@ class Conversation:
             return await young_person.message(self.ctx, session, person, event)
         return await therapist.message(self.ctx, session, person, event)
 
+    async def show_again(self, session: AsyncSession, sender: Sender) -> Result | None:
+        """After a restart: an update the old process stored but may not have answered. A
+        young person is shown where they are (an answer can never be left unsaid); for anyone
+        else, None: their next message gets its answer as usual."""
+        person = await repo.person_by_telegram_id(session, sender.telegram_user_id)
+        if person is None or person.role != Role.YOUNG_PERSON:
+            return None
+        return await young_person.where_you_are(self.ctx, session, person,
+                                                lead=self.ctx.locale("picked_up_again"))
+
     async def _refuse(self, session: AsyncSession, person: Person | None) -> Result:
         result = Result(toast=self.ctx.locale("not_allowed"))
         if person is not None and person.role == Role.YOUNG_PERSON:

@@ -58,6 +58,13 @@ async def claim_update(session: AsyncSession, update_id: int) -> bool:
     return claimed.first() is not None
 
 
+async def claimed_at(session: AsyncSession, update_id: int) -> datetime | None:
+    """When the update was claimed (UTC), or None if it never was."""
+    at = await session.scalar(
+        select(ProcessedUpdate.processed_at).where(ProcessedUpdate.update_id == update_id))
+    return None if at is None else as_utc(at)
+
+
 async def forget_processed_before(session: AsyncSession, before: datetime) -> int:
     """Telegram redelivers an update for at most a day, so older ids need not be kept."""
     result = await session.execute(

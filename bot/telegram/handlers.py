@@ -6,9 +6,11 @@ Thin on purpose: what to store and what to say is decided in bot.service, not he
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ChatMember, Update
 from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import (
@@ -39,7 +41,8 @@ from bot.store import reliability_repo, repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
-from bot.telegram.webhook import note_unprocessed
+from bot.telegram.unprocessed import note_unprocessed
+from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edited messages: those are answ
 
 
 CARDS = "mysay_cards"
+CLAIMS = "mysay_claims"
 FLOOD = "mysay_flood"
 # Taps that always pass the flood limit: "I don't feel safe", "tell more", acknowledging.
 SAFETY_TAPS = ("ga:", "gm:")
@@ -89,7 +93,8 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
     delivery = delivery_for(context)
     sender = _sender(update)
     try:
-        result = await _handle_once(services, update.update_id, sender, event)
+        result = await _handle_once(services, context.application.bot_data[CLAIMS],
+                                    update.update_id, sender, event)
     except IntegrityError:
         # Another process handled the same update at the same moment and committed first.
         log.info("update %s was handled elsewhere", update.update_id)
@@ -114,15 +119,20 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
                     update.update_id)
 
 
-async def _handle_once(services: Services, update_id: int, sender: Sender,
+async def _handle_once(services: Services, claims: Claims, update_id: int, sender: Sender,
                        event: Event) -> Result | None:
-    """The update's effect and its id, committed together; None if it was handled before."""
+    """The update's effect and its id, committed together. For an update handled before:
+    None, or where the young person is if an earlier process may have died before answering."""
     for attempt in range(2):
         try:
             async with services.db.transaction() as session:
-                if not await repo.claim_update(session, update_id):
-                    return None  # a repeated delivery: nothing to do again
-                return await services.conversation.handle(session, sender, event)
+                if await repo.claim_update(session, update_id):
+                    claims.add(update_id)
+                    return await services.conversation.handle(session, sender, event)
+                if update_id in claims:
+                    return None  # a repeated delivery of one we answered: nothing to do again
+                return await _answer_left_by_an_earlier_process(services, claims, session,
+                                                                update_id, sender)
         except DBAPIError as error:
             # A pooled connection the database dropped while idle (it restarted, or a network
             # hop timed it out): SQLAlchemy has replaced the pool's connections, and nothing
@@ -132,6 +142,36 @@ async def _handle_once(services: Services, update_id: int, sender: Sender,
                 raise
             log.info("database connection dropped; trying update %s again", update_id)
     raise AssertionError("not reached")
+
+
+async def _answer_left_by_an_earlier_process(services: Services, claims: Claims,
+                                             session: AsyncSession, update_id: int,
+                                             sender: Sender) -> Result | None:
+    """Telegram sends an update again only if it was never confirmed (polling) or never got
+    its 200 (webhook): stored by a process that stopped before it could answer. Claimed before
+    this process started, it is shown again; claimed since, another process is answering it."""
+    at = await repo.claimed_at(session, update_id)
+    if at is None or at >= claims.started_at:
+        return None
+    log.info("update %s was stored before a restart: showing where they are", update_id)
+    return await services.conversation.show_again(session, sender)
+
+
+class Claims:
+    """The update ids this process claimed (the newest 10 000), and when it started (UTC)."""
+
+    def __init__(self, remembered: int = 10_000) -> None:
+        self.started_at = utcnow()
+        self._remembered = remembered
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def add(self, update_id: int) -> None:
+        self._ids[update_id] = None
+        if len(self._ids) > self._remembered:
+            self._ids.popitem(last=False)
+
+    def __contains__(self, update_id: object) -> bool:
+        return update_id in self._ids
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -296,6 +336,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(application: Application, services: Services) -> None:
     application.bot_data[SERVICES] = services
     application.bot_data[CARDS] = CardPublisher(services.db)
+    application.bot_data[CLAIMS] = Claims()
     application.bot_data[FLOOD] = FloodGate(services.settings.flood_per_minute)
     keywords.word_list(services.settings.safeguarding_words_file)  # a broken list stops start-up
     not_private = ~_PRIVATE

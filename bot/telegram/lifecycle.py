@@ -10,28 +10,35 @@ import threading
 
 from telegram.ext import Application
 
+from bot.telegram.polling import POLLER, SafePoller
+
+POLL_TIMEOUT = 10  # whole seconds a getUpdates call waits for news (Bot API: an Integer)
 # The update types MySay handles, in both modes (the rest are never sent to us).
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post",
                    "my_chat_member"]
 
 
-async def start_embedded(application: Application, *, poll_timeout: float | None = None,
+async def start_embedded(application: Application, *, poll_timeout: int | None = None,
                          allowed_updates: list[str] | None = None) -> None:
-    """Initialise, run post_init and start. With `poll_timeout`, also long-poll for updates."""
+    """Initialise, run post_init and start. With `poll_timeout` (seconds), also long-poll for
+    updates, confirming each to Telegram only once it is handled (bot.telegram.polling)."""
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    if poll_timeout is not None:
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                                allowed_updates=allowed_updates or ALLOWED_UPDATES)
     await application.start()
+    if poll_timeout is not None:
+        poller = SafePoller(application, timeout=poll_timeout,
+                            allowed_updates=allowed_updates or ALLOWED_UPDATES)
+        application.bot_data[POLLER] = poller
+        await poller.start()
 
 
 async def stop_embedded(application: Application) -> None:
-    """The end of Application.run_polling, for whatever had started."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    """Stop in order whatever had started: polling (updates in hand finish first), then the
+    Application."""
+    poller: SafePoller | None = application.bot_data.pop(POLLER, None)
+    if poller is not None:
+        await poller.stop()
     if application.running:
         await application.stop()
     if application.post_stop is not None:
@@ -39,6 +46,18 @@ async def stop_embedded(application: Application) -> None:
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+async def serve_polling(application: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
+    """`python -m bot run` without --webhook: long-poll until SIGTERM or SIGINT, then stop in
+    order. Takes the built Application and the long-poll wait in seconds."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    try:
+        await start_embedded(application, poll_timeout=poll_timeout)
+        await stop.wait()
+    finally:
+        await stop_embedded(application)
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

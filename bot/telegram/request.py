@@ -286,7 +286,7 @@ class PacingRateLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                seconds = _seconds(error)
+                seconds = retry_after_seconds(error)
                 if attempt >= retries or seconds > MAX_RETRY_AFTER:
                     log.warning("%s: Telegram still asks us to wait (%.0f s); giving up",
                                 endpoint, seconds)
@@ -316,7 +316,8 @@ class PacingRateLimiter(BaseRateLimiter[int]):
             log.exception("could not mark chat %s inactive", chat_id)
 
 
-def _seconds(error: RetryAfter) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asks us to wait after a 429, in seconds (Bot API: retry_after)."""
     with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         wait = error.retry_after

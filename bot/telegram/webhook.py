@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -37,6 +36,7 @@ from bot.telegram.lifecycle import (
     stop_embedded,
     stop_on_signals,
 )
+from bot.telegram.unprocessed import failed_now, track_failures
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Updates are small (4096 characters of text at most); anything far bigger is not Telegram.
 MAX_BODY = 1024 * 1024
-_UNPROCESSED = "mysay_unprocessed"  # bot_data: update ids whose transaction could not commit
-_FAILED_NOW = "mysay_failed_now"  # bot_data (webhook mode only): failed on this delivery
 
 
 class WebhookError(SystemExit):
@@ -93,32 +91,6 @@ def options_for(settings: Settings, *, listen: str, port: int, url: str | None) 
     return WebhookOptions(listen, port, url, webhook_secret(settings))
 
 
-# --- which updates could not be stored -------------------------------------------------------
-
-
-def note_unprocessed(application: Application, update_id: int) -> bool:
-    """The database was away while handling this update. True the first time we see it, so
-    the person is told once, not on every redelivery."""
-    seen: OrderedDict[int, None] = application.bot_data.setdefault(_UNPROCESSED, OrderedDict())
-    first = update_id not in seen
-    seen[update_id] = None
-    seen.move_to_end(update_id)
-    while len(seen) > 10_000:
-        seen.popitem(last=False)
-    failed_now: set[int] | None = application.bot_data.get(_FAILED_NOW)
-    if failed_now is not None:
-        failed_now.add(update_id)
-    return first
-
-
-def _failed_now(application: Application, update_id: int) -> bool:
-    failed: set[int] = application.bot_data.setdefault(_FAILED_NOW, set())
-    if update_id in failed:
-        failed.discard(update_id)
-        return True
-    return False
-
-
 # --- the HTTP side ---------------------------------------------------------------------------
 
 
@@ -128,7 +100,7 @@ class WebhookServer:
         self.options = options
         self._secret = options.secret.encode()
         self._runner: web.AppRunner | None = None
-        application.bot_data.setdefault(_FAILED_NOW, set())
+        track_failures(application)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
@@ -181,7 +153,7 @@ class WebhookServer:
         # The same per-person ordering and concurrency limit as long polling uses.
         await application.update_processor.process_update(
             update, application.process_update(update))
-        if _failed_now(application, update.update_id):
+        if failed_now(application, update.update_id):
             return web.Response(status=503, headers={"Retry-After": "30"})
         return web.Response(status=200)
 

@@ -37,7 +37,7 @@ class RunningBot:
     async def start(self) -> RunningBot:
         application = build_application(self.settings)
         application.add_handler(TypeHandler(Update, self._mark), group=_LAST_GROUP)
-        # The order run_polling uses; every update type, so tests can send odd ones too.
+        # As `python -m bot run` polls; every update type, so tests can send odd ones too.
         await start_embedded(application, poll_timeout=1, allowed_updates=Update.ALL_TYPES)
         self.application = application
         return self

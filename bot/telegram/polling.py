@@ -1,0 +1,253 @@
+"""Long polling that confirms an update to Telegram only once it has been handled.
+
+Telegram's getUpdates confirms every update whose id is below the `offset` it is given, and
+then never sends those again (Bot API, getUpdates). python-telegram-bot's own Updater asks for
+the next batch as soon as the previous one is queued, so it confirms updates still waiting in
+its queue: a crash (SIGKILL, power loss, out of memory) then loses them, and with them a young
+person's own words and taps left spinning.
+
+Here the offset only moves past an update once its handling has finished: its transaction
+committed (or it was refused on purpose, or failed in a way a retry cannot mend) and its replies
+were sent. Until then Telegram keeps it, and after a crash sends it again to the next process;
+the processed-updates table (bot.store.repo.claim_update) makes the repeat harmless, and
+bot.telegram.handlers shows the young person where they are if the old process may have died
+before replying.
+
+An update whose transaction could not commit because the database was away is kept back too
+and handled again later (as Telegram does in webhook mode after our 503); a person's later
+updates wait behind it, so their words never land out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.telegram.ordering import update_key
+from bot.telegram.request import retry_after_seconds
+from bot.telegram.unprocessed import failed_now, track_failures
+
+log = logging.getLogger(__name__)
+
+POLLER = "mysay_poller"  # bot_data key
+# While updates are in hand, Telegram answers getUpdates at once (with them again); this is
+# the longest we wait for the offset to move before asking anyway, for other people's news.
+BUSY_PAUSE = 0.1  # seconds
+FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds, for Telegram or the database being away
+
+
+@dataclass
+class _Held:
+    """An update whose transaction could not commit, waiting to be handled again."""
+
+    update: Update
+    due: float  # event-loop time (seconds) after which it is tried again
+    backoff: float  # seconds to wait if it fails once more
+
+
+class SafePoller:
+    """Fetches updates with getUpdates and hands each to the Application's update processor,
+    confirming to Telegram only what is finished.
+
+    `timeout` is the long-poll wait in whole seconds (the Bot API takes an Integer);
+    `allowed_updates` the update types to ask for. Started by `start()`; `stop()` lets the
+    updates in hand finish first.
+    """
+
+    def __init__(self, application: Application, *, timeout: int,
+                 allowed_updates: Sequence[str], busy_pause: float = BUSY_PAUSE) -> None:
+        self.application = application
+        self.timeout = timeout
+        self.allowed_updates = list(allowed_updates)
+        self.busy_pause = busy_pause
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._held: dict[int, _Held] = {}
+        self._done: set[int] = set()  # finished, not yet confirmed (something older is not)
+        self._highest: int | None = None  # highest update id finished or in hand
+        self._progress = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        track_failures(application)
+
+    # --- the offset ---------------------------------------------------------------------------
+
+    def next_offset(self) -> int | None:
+        """The offset to send: the oldest update not finished, else one past the newest seen.
+        None before anything was seen (Telegram then sends all it holds)."""
+        waiting = self._in_flight.keys() | self._held.keys()
+        if waiting:
+            return min(waiting)
+        return None if self._highest is None else self._highest + 1
+
+    def _is_waiting(self) -> bool:
+        return bool(self._in_flight or self._held)
+
+    # --- running ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Remove any webhook (Telegram refuses getUpdates while one is set), then poll in the
+        background. Raises InvalidToken if Telegram does not know the token."""
+        await self._call_until_done(lambda: self.application.bot.delete_webhook(
+            drop_pending_updates=False), "deleteWebhook")
+        self._task = asyncio.create_task(self._poll_forever(), name="mysay-polling")
+
+    async def stop(self) -> None:
+        """Stop asking for updates, let those in hand finish, then confirm what is done (an
+        update kept back because the database was away stays with Telegram for next time)."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        offset = self.next_offset()
+        if offset is None:
+            return
+        try:
+            await self.application.bot.get_updates(offset=offset, limit=1, timeout=0,
+                                                   allowed_updates=self.allowed_updates)
+        except TelegramError as error:  # they come again on the next start, and are deduplicated
+            log.info("could not confirm the last updates on stopping: %s", type(error).__name__)
+
+    async def _poll_forever(self) -> None:
+        backoff = FIRST_BACKOFF
+        trouble: str | None = None  # what went wrong last time, said once, not on every retry
+        while not self._stopping.is_set():
+            offset = self.next_offset()
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=self.timeout,
+                    allowed_updates=self.allowed_updates)
+            except RetryAfter as error:
+                await self._sleep(retry_after_seconds(error))
+                continue
+            except InvalidToken:
+                raise
+            except TelegramError as error:  # 409 Conflict, network trouble, a 5xx
+                trouble = _warn_once(error, trouble)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            if trouble is not None:
+                log.warning("polling Telegram works again")
+                trouble, backoff = None, FIRST_BACKOFF
+            self._forget_confirmed(offset)
+            started = self._take(updates)
+            if not started and self._is_waiting():
+                await self._pause()
+
+    def _take(self, updates: Sequence[Update]) -> int:
+        """Start handling what is new in a batch; returns how many were started."""
+        now = asyncio.get_running_loop().time()
+        started = 0
+        for update in sorted(updates, key=lambda u: u.update_id):
+            uid = update.update_id
+            if uid in self._in_flight or uid in self._done:
+                continue  # Telegram sends unconfirmed updates again: already in hand
+            held = self._held.get(uid)
+            if held is not None and held.due > now:
+                continue
+            started += self._release_held_before(update)
+            self._dispatch(update, held)
+            started += 1
+        return started
+
+    def _release_held_before(self, update: Update) -> int:
+        """A person's newer update arrived: hand over their kept-back ones first, in order."""
+        key = update_key(update)
+        earlier = sorted(uid for uid, held in self._held.items()
+                         if uid < update.update_id and update_key(held.update) == key)
+        for uid in earlier:
+            self._dispatch(self._held[uid].update, self._held[uid])
+        return len(earlier)
+
+    def _dispatch(self, update: Update, held: _Held | None) -> None:
+        uid = update.update_id
+        self._held.pop(uid, None)
+        self._highest = uid if self._highest is None else max(self._highest, uid)
+        self._in_flight[uid] = asyncio.create_task(self._handle(update, held),
+                                                   name=f"mysay-update-{uid}")
+
+    async def _handle(self, update: Update, held: _Held | None) -> None:
+        application = self.application
+        uid = update.update_id
+        try:
+            # The same per-person ordering and concurrency limit as webhook mode uses.
+            await application.update_processor.process_update(
+                update, application.process_update(update))
+        except Exception:  # a retry cannot mend it: error handlers have had their say
+            log.exception("an update could not be handled")
+        finally:
+            del self._in_flight[uid]
+            if failed_now(application, uid):  # the database was away: try again later
+                backoff = held.backoff if held else FIRST_BACKOFF
+                self._held[uid] = _Held(update, asyncio.get_running_loop().time() + backoff,
+                                        min(backoff * 2, MAX_BACKOFF))
+            else:
+                self._done.add(uid)
+            self._progress.set()
+
+    def _forget_confirmed(self, offset: int | None) -> None:
+        """Telegram has now confirmed everything below `offset` and will not send it again
+        (unless it is a true duplicate, which is handled as one)."""
+        if offset is not None:
+            self._done = {uid for uid in self._done if uid >= offset}
+
+    async def _pause(self) -> None:
+        """Wait until the offset can move (the oldest update in hand finished), or a short
+        while, or stop: asking again sooner would only bring the same updates back."""
+        offset = self.next_offset()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.busy_pause
+        while self.next_offset() == offset and not self._stopping.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._progress.wait(), remaining)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _call_until_done(self, call: Callable[[], Awaitable[object]], what: str) -> None:
+        """Telegram calls needed before polling can start, tried until they work."""
+        backoff, trouble = FIRST_BACKOFF, None
+        while True:
+            try:
+                await call()
+                return
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(retry_after_seconds(error))
+            except TelegramError as error:
+                trouble = _warn_once(error, trouble, what)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def _warn_once(error: TelegramError, before: str | None, what: str = "getUpdates") -> str:
+    """One clear warning when a kind of trouble starts, not a traceback on every retry.
+    Returns the kind, to compare with next time."""
+    kind = type(error).__name__
+    if kind != before:
+        if isinstance(error, Conflict):
+            log.warning("Telegram says another process is polling with this bot's token (a "
+                        "deploy still running, or a second copy of MySay): waiting and trying "
+                        "again. Only one process may poll; for several, use --webhook.")
+        else:
+            log.warning("%s failed (%s: %s): trying again, waiting longer each time", what, kind,
+                        error.message)
+    return kind
+
