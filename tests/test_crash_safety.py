@@ -194,7 +194,7 @@ class Deliverer:
     async def _chat(self, queue: asyncio.Queue[int]) -> None:
         while True:
             update_id = await queue.get()
-            while not await self._once(update_id):
+            while not await self._once(update_id):  # noqa: ASYNC110 - as Telegram retries
                 await asyncio.sleep(0.2)
             self.delivered.add(update_id)
 

@@ -212,7 +212,7 @@ async def test_database_away_answers_503_then_telegrams_redelivery_is_handled(
         try:
             with caplog.at_level(logging.WARNING):
                 assert await telegram.post(port, update_id) == 503
-                assert "try again in a minute" in jo.text()
+                assert "I will try again soon" in jo.text()
                 apologies = len(telegram.api.messages_in(jo.user_id))
                 # Telegram tries again while it is still away: 503 again, no second apology.
                 assert await telegram.post(port, update_id) == 503
