@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, make_url, select
 
 from bot.config import Settings
@@ -28,7 +30,7 @@ from bot.telegram import webhook
 from bot.telegram.request import adds_a_message
 from tests.conftest import World
 from tests.support.harness import Person as Chat
-from tests.test_faults import BotProcess, free_port, until
+from tests.test_faults import BotProcess, free_port, in_check_in, until
 
 PEOPLE, ROUNDS = 40, 4
 HOOK_URL = "https://mysay.example.invalid/telegram/hook"
@@ -261,3 +263,23 @@ def _chat_of(api: FakeBotAPI, update_id: int) -> int:
     if "message" in update:
         return int(update["message"]["chat"]["id"])
     return int(update["callback_query"]["from"]["id"])
+
+
+async def test_another_process_polling_gives_one_warning_then_polling_goes_on(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """409 Conflict (a deploy still running the old process): one clear warning naming the
+    cause, no traceback on every retry, and the update waiting meanwhile is handled after."""
+    _, jo = await in_check_in(world)
+    api = world.bot.api
+    with caplog.at_level(logging.INFO):
+        api.inject_fault("getUpdates", status=409, count=3,
+                         description="Conflict: terminated by other getUpdates request; make "
+                                     "sure that only one bot instance is running")
+        await until(lambda: not api._faults, seconds=30)
+        await jo.tap("Good")
+    assert "What made it good?" in jo.text()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in warnings if "another process is polling" in r.getMessage()]
+    assert len(warnings) == 2, [r.getMessage() for r in warnings]  # trouble, then it is over
+    assert "polling Telegram works again" in warnings[1].getMessage()
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)

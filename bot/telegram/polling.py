@@ -183,18 +183,33 @@ class SafePoller:
         try:
             # The same per-person ordering and concurrency limit as webhook mode uses.
             await application.update_processor.process_update(
-                update, application.process_update(update))
+                update, self._unless_behind_held(update))
         except Exception:  # a retry cannot mend it: error handlers have had their say
             log.exception("an update could not be handled")
         finally:
             del self._in_flight[uid]
-            if failed_now(application, uid):  # the database was away: try again later
+            if uid in self._held:
+                pass  # kept back, behind an earlier one of theirs (_unless_behind_held)
+            elif failed_now(application, uid):  # the database was away: try again later
                 backoff = held.backoff if held else FIRST_BACKOFF
                 self._held[uid] = _Held(update, asyncio.get_running_loop().time() + backoff,
                                         min(backoff * 2, MAX_BACKOFF))
             else:
                 self._done.add(uid)
             self._progress.set()
+
+    async def _unless_behind_held(self, update: Update) -> None:
+        """Handle the update, unless an earlier one of the same person's was kept back while
+        this one waited its turn: then keep this one back too, so their words stay in order.
+        Runs inside the person's turn (PerPersonUpdateProcessor)."""
+        key = update_key(update)
+        earlier = [held for uid, held in self._held.items()
+                   if uid < update.update_id and update_key(held.update) == key]
+        if earlier:
+            due = min(held.due for held in earlier)
+            self._held[update.update_id] = _Held(update, due, FIRST_BACKOFF)
+            return
+        await self.application.process_update(update)
 
     def _forget_confirmed(self, offset: int | None) -> None:
         """Telegram has now confirmed everything below `offset` and will not send it again

@@ -1,0 +1,126 @@
+"""The poller's promise, for any order in which updates finish (issue 11, point 1): the offset
+sent to Telegram never passes an update that is not handled, every update is handled once,
+one that the database could not store is handled again, and each person's updates land in
+the order they were sent. Telegram is played by a stub that keeps what is not confirmed, as
+getUpdates does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from telegram import Update
+
+from bot.telegram import polling
+from bot.telegram.ordering import PerPersonUpdateProcessor
+from bot.telegram.polling import SafePoller
+from bot.telegram.unprocessed import note_unprocessed
+
+FIRST_ID = 500
+
+
+def _update(update_id: int, chat: int) -> Update:
+    return Update.de_json({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 0, "text": "words",
+        "chat": {"id": chat, "type": "private"}}}, None)
+
+
+class StubTelegram:
+    """getUpdates as Telegram does it: everything from `offset` on, until it is confirmed."""
+
+    def __init__(self, updates: list[Update], unfinished: set[int]) -> None:
+        self.pending = list(updates)
+        self.unfinished = unfinished  # ids not yet handled (shared with the application)
+        self.offsets: list[int | None] = []
+        self.too_far: list[tuple[int, int]] = []
+
+    async def get_updates(self, *, offset: int | None = None, limit: int = 100,
+                          **_: Any) -> list[Update]:
+        self.offsets.append(offset)
+        if offset is not None:
+            passed = [uid for uid in self.unfinished if uid < offset]
+            self.too_far += [(offset, uid) for uid in passed]
+            self.pending = [u for u in self.pending if u.update_id >= offset]
+        if not self.pending:
+            await asyncio.sleep(0.002)  # a long poll with nothing new
+        return self.pending[:limit]
+
+    async def delete_webhook(self, **_: Any) -> bool:
+        return True
+
+
+class StubApplication:
+    """Just what the poller uses of PTB's Application; handling waits for the test's go."""
+
+    def __init__(self, updates: list[Update], fail_once: set[int]) -> None:
+        self.unfinished = {u.update_id for u in updates}
+        self.bot = StubTelegram(updates, self.unfinished)
+        self.bot_data: dict[str, Any] = {}
+        self.update_processor = PerPersonUpdateProcessor(64)
+        self.gates = {u.update_id: asyncio.Event() for u in updates}
+        self.fail_once = set(fail_once)
+        self.handled: list[tuple[int, int]] = []  # (chat, update id), in the order they landed
+
+    async def process_update(self, update: Update) -> None:
+        uid = update.update_id
+        await self.gates[uid].wait()
+        if uid in self.fail_once:  # the database was away this time
+            self.fail_once.discard(uid)
+            note_unprocessed(self, uid)  # type: ignore[arg-type]
+            return
+        assert update.effective_chat is not None
+        self.handled.append((update.effective_chat.id, uid))
+        self.unfinished.discard(uid)
+
+
+@st.composite
+def bursts(draw: st.DrawFn) -> tuple[list[Update], list[int], set[int]]:
+    """Updates from up to four people, the order their handling is let go, and which ones
+    find the database away the first time."""
+    chats = draw(st.lists(st.integers(1, 4), min_size=1, max_size=25))
+    updates = [_update(FIRST_ID + i, chat) for i, chat in enumerate(chats)]
+    ids = [u.update_id for u in updates]
+    order = draw(st.permutations(ids))
+    fail_once = draw(st.sets(st.sampled_from(ids), max_size=4))
+    return updates, order, fail_once
+
+
+@pytest.fixture(autouse=True)
+def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(polling, "FIRST_BACKOFF", 0.01)  # seconds, not a second
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the same patch each time
+@given(burst=bursts())
+def test_the_offset_never_passes_an_update_that_is_not_handled(
+        burst: tuple[list[Update], list[int], set[int]]) -> None:
+    updates, order, fail_once = burst
+    application = asyncio.run(_run(updates, order, fail_once))
+    telegram = application.bot
+    assert telegram.too_far == [], "confirmed to Telegram before it was handled"
+    handled = [uid for _, uid in application.handled]
+    assert sorted(handled) == [u.update_id for u in updates]  # each once, none lost
+    for chat in {chat for chat, _ in application.handled}:
+        theirs = [uid for c, uid in application.handled if c == chat]
+        assert theirs == sorted(theirs), f"person {chat}: out of order"
+    assert telegram.offsets[-1] == updates[-1].update_id + 1  # all confirmed on stopping
+
+
+async def _run(updates: list[Update], order: list[int], fail_once: set[int]) -> StubApplication:
+    application = StubApplication(updates, fail_once)
+    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
+                        busy_pause=0.005)
+    await poller.start()
+    for uid in order:
+        application.gates[uid].set()
+        for _ in range(3):
+            await asyncio.sleep(0)
+    async with asyncio.timeout(10):
+        while application.unfinished:  # noqa: ASYNC110 - made true by the poller's tasks
+            await asyncio.sleep(0.005)
+    await poller.stop()
+    return application
