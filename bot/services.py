@@ -106,14 +106,12 @@ async def ready_database(settings: Settings) -> Database:
     try:
         await db.upgrade()
         await keycheck.check(db, crypto.active_keyring())
-    except crypto.DataKeyError:
+    except BaseException as error:
         await db.dispose()
-        raise _wrong_key(settings) from None
-    except (DBAPIError, OSError) as error:
-        await db.dispose()
-        raise _unusable_database(settings, db, error) from None
-    except BaseException:
-        await db.dispose()
+        if isinstance(error, crypto.DataKeyError):
+            raise _wrong_key(settings) from None
+        if isinstance(error, DBAPIError | OSError):
+            raise _unusable_database(settings, db, error) from None
         raise
     return db
 
@@ -149,15 +147,15 @@ def _unwritable_folder(settings: Settings) -> DataSetupError:
 
 
 def _unusable_database(settings: Settings, db: Database, error: Exception) -> DataSetupError:
-    if db.is_sqlite:
-        where = make_url(db.url).database
-        fix = "point DATABASE_URL at a database file" if settings.database_url else \
-            "set MYSAY_DATA_DIR to a folder"
-        return DataSetupError(f"it cannot write to the database {where}; {fix} this user can "
-                              "write to (the file and its folder).")
-    # The driver's own words (no address, so no password); the URL itself is never shown.
+    # The driver's own words: they never hold the URL, so never its password.
     said = str(getattr(error, "orig", None) or error).strip().splitlines()
     reason = said[0] if said else type(error).__name__
+    if db.is_sqlite:
+        fix = "point DATABASE_URL at a database file" if settings.database_url else \
+            "set MYSAY_DATA_DIR to a folder"
+        return DataSetupError(f"it cannot use the database {make_url(db.url).database} "
+                              f"({reason}); {fix} this user can write to (the file and its "
+                              "folder).")
     return DataSetupError(f"the database in DATABASE_URL refused it ({reason}); check the "
                           "address and that its user may read and write MySay's tables.")
 
