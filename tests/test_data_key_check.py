@@ -48,18 +48,24 @@ def cli(settings: Settings, *args: str, keys: str | None = DATA_KEY,
                    MYSAY_DATA_DIR=str(settings.data_dir), **env)
 
 
-def refused(result: subprocess.CompletedProcess[str], setting: str) -> str:
-    """Assert the process stopped with exit 2 and one sentence naming `setting`; return it."""
+def refused(result: subprocess.CompletedProcess[str], setting: str, *,
+            run: bool = False) -> str:
+    """Assert the process stopped with exit 2 and one sentence naming `setting` (for `run`,
+    after its INFO log lines, and before it reached Telegram); return the sentence."""
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    # `run` logs at INFO before it checks (the migration's two lines); nothing else.
-    assert all(" INFO " in line for line in lines[:-1]), result.stderr
+    if run:  # `run` logs at INFO before it checks (the migration's lines); nothing else
+        assert all(" INFO " in line for line in lines[:-1]), result.stderr
+        assert "MySay is running" not in result.stderr
+    else:
+        assert len(lines) == 1, result.stderr
     assert setting in lines[-1] and lines[-1].startswith("MySay cannot"), lines[-1]
     return lines[-1]
 
 
 def run_args(webhook: bool) -> list[str]:
+    """`run`'s arguments, polling or serving a webhook on a free local port."""
     if not webhook:
         return ["run"]
     with socket.socket() as sock:
@@ -70,6 +76,7 @@ def run_args(webhook: bool) -> list[str]:
 
 
 async def canary(services: Services) -> str | None:
+    """The stored check value, as written (None if there is none yet)."""
     async with services.db.transaction() as session:
         return await repo.get_fact(session, keycheck.CANARY_FACT)
 
@@ -97,7 +104,7 @@ async def test_run_refuses_a_wrong_key_before_it_polls_or_serves(
     assert cli(settings, "db", "upgrade").returncode == 0  # a database with its check value
     result = cli(settings, *run_args(webhook), keys=WRONG_KEY, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
                  TELEGRAM_API_BASE_URL=NOWHERE)
-    refused(result, "MYSAY_DATA_KEYS")
+    refused(result, "MYSAY_DATA_KEYS", run=True)
 
 
 async def test_an_empty_database_gets_the_check_value_so_a_later_wrong_key_is_refused(
@@ -178,7 +185,7 @@ def test_a_sqlite_database_it_cannot_write_is_one_sentence(
                          TELEGRAM_BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_BASE_URL=NOWHERE)
     finally:
         target.chmod(0o700)
-    sentence = refused(result, "MYSAY_DATA_DIR")
+    sentence = refused(result, "MYSAY_DATA_DIR", run=webhook is not None)
     assert "mysay.sqlite3" in sentence
 
 
