@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import cli
 from bot.config import load_settings
 from bot.engine.datafile import DataFileError
+from bot.store.crypto import DataKeyError
 
 
 def _port(value: str) -> int:
@@ -100,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(outcome or 0)
     except DataFileError as error:
         print(f"MySay cannot start: {error}", file=sys.stderr)
+        return 2
+    except DataKeyError:
+        # Past the start-up key check (bot/store/keycheck.py): one value that no key opens.
+        print("MySay cannot read a stored value: it was changed on disk, or its key is no "
+              "longer in MYSAY_DATA_KEYS (or the key file).", file=sys.stderr)
         return 2
     except SystemExit as exit_:
         if isinstance(exit_.code, str):

@@ -13,7 +13,13 @@ from telegram.error import TelegramError
 from bot.app import MissingToken, build_application
 from bot.config import Settings
 from bot.logs import setup_logging
-from bot.services import BOT_USERNAME_FACT, load_content, open_database
+from bot.services import (
+    BOT_USERNAME_FACT,
+    check_data,
+    load_content,
+    open_database,
+    ready_database,
+)
 from bot.store import repo
 from bot.store.models import InvitationKind
 from bot.telegram import lifecycle, webhook
@@ -35,6 +41,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         if getattr(args, "webhook", False) else None
     setup_logging(settings.log_level, [*_secrets(settings), *([hook.secret] if hook else [])])
     content = load_content()  # broken flow files stop us here, before any network
+    check_data(settings)  # a wrong data key or unwritable database: one sentence, exit 2
     application = build_application(settings, content)
     if hook is not None:
         webhook.run(application, hook)
@@ -64,11 +71,7 @@ def sandbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    db = open_database(settings)
-    try:
-        await db.upgrade()
-    finally:
-        await db.dispose()
+    await (await ready_database(settings)).dispose()  # migrates, then checks keys and writing
     print("Database is up to date.")
     return 0
 
@@ -93,9 +96,8 @@ async def _bot_username(settings: Settings) -> str | None:
 
 
 async def invite_therapist(settings: Settings, args: argparse.Namespace) -> int:
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             code = await repo.create_invitation(session, kind=InvitationKind.THERAPIST,
                                                 days=settings.invitation_days, label=args.name)
@@ -113,9 +115,8 @@ async def invite_therapist(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def people(settings: Settings, _args: argparse.Namespace) -> int:
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             rows = await repo.all_people(session)
             print(f"{'mysay id':>8}  {'telegram id':>12}  {'role':<13} name")
@@ -128,9 +129,8 @@ async def people(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 async def audit(settings: Settings, _args: argparse.Namespace) -> int:
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             for entry in await repo.audit_entries(session):
                 print(f"{as_utc(entry.at):%Y-%m-%d %H:%M:%S}  actor={entry.actor_id}  "

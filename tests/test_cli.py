@@ -5,16 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.conftest import DATA_KEY
 
 
-def run_cli(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, tmp_path: Path, prefix: Sequence[str] = (),
+            **env: str | None) -> subprocess.CompletedProcess[str]:
+    """`python -m bot *args` in tmp_path, with only the settings given (None: left unset;
+    prefix: a command that runs it, such as setpriv)."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("TELEGRAM_", "MYSAY_", "DATABASE_URL"))}
-    clean.update({"MYSAY_DATA_DIR": str(tmp_path / "data"), "MYSAY_DATA_KEYS": DATA_KEY}, **env)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean,
+    given = {"MYSAY_DATA_DIR": str(tmp_path / "data"), "MYSAY_DATA_KEYS": DATA_KEY, **env}
+    clean.update({k: v for k, v in given.items() if v is not None})
+    return subprocess.run([*prefix, sys.executable, "-m", "bot", *args], cwd=tmp_path, env=clean,
                           capture_output=True, text=True, timeout=60, check=False)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.safety import erase, rotation
-from bot.services import keyring_for, open_database
-from bot.store import privacy_repo, repo
+from bot.services import ready_database
+from bot.store import crypto, privacy_repo, repo
 from bot.store.crypto import Keyring
 from bot.store.models import Alert, Person
 from bot.timeutil import as_utc, utcnow
@@ -19,19 +19,13 @@ Say = Callable[[str], None]
 
 
 async def rotate_key(settings: Settings, say: Say = print) -> int:
-    """Re-encrypt everything with the first data key, and report what was done."""
-    if settings.data_keys is None:
-        keyring = rotation.add_key_to_file(settings.ensure_data_dir())
-        say("Added a new data key in front of the key file. The old key stays in the file, "
-            "so older backups can still be read.")
-    else:
-        keyring = keyring_for(settings)
-        if len(settings.data_keys.get_secret_value().split(",")) == 1:
-            say("MYSAY_DATA_KEYS has one key: values are re-encrypted with that same key. "
-                "To change key, put a new one first (python -m bot admin new-key).")
-    db = open_database(settings)
+    """Re-encrypt everything with the first data key, and report what was done.
+
+    Returns 0 when every value opens with the first key alone, else 1. Raises DataSetupError
+    (before any key is added) if the keys given do not open the data (bot/store/keycheck.py)."""
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
+        keyring = _rotation_keyring(settings, say)
         report = await rotation.rotate_all(db, keyring)
         for column, count in report.counts.items():
             say(f"  {column:<28} {count:>8}")
@@ -56,6 +50,21 @@ async def rotate_key(settings: Settings, say: Say = print) -> int:
     return 0
 
 
+def _rotation_keyring(settings: Settings, say: Say) -> Keyring:
+    """The keys to rotate with: MYSAY_DATA_KEYS as given, or the key file with a new key put in
+    front of it (and made the active keyring)."""
+    if settings.data_keys is None:
+        keyring = rotation.add_key_to_file(settings.ensure_data_dir())
+        crypto.activate(keyring)  # whatever is written from here on uses the new key
+        say("Added a new data key in front of the key file. The old key stays in the file, "
+            "so older backups can still be read.")
+        return keyring
+    if len(settings.data_keys.get_secret_value().split(",")) == 1:
+        say("MYSAY_DATA_KEYS has one key: values are re-encrypted with that same key. "
+            "To change key, put a new one first (python -m bot admin new-key).")
+    return crypto.active_keyring()
+
+
 def _status(alert: Alert, people: dict[int, Person]) -> str:
     if alert.acknowledged_at is not None:
         who = people.get(alert.acknowledged_by_id or 0)
@@ -72,9 +81,8 @@ def _status(alert: Alert, people: dict[int, Person]) -> str:
 async def list_alerts(settings: Settings, *, only_open: bool, words: bool,
                       say: Say = print) -> int:
     """Every safety alert, newest first. The young person's words only with --words."""
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             alerts = await privacy_repo.all_alerts(session, only_open=only_open)
             people = await privacy_repo.people_named_in(
@@ -102,9 +110,8 @@ async def list_alerts(settings: Settings, *, only_open: bool, words: bool,
 async def deletions(settings: Settings, *, confirm: int | None = None, say: Say = print) -> int:
     """Deletion requests, newest first; `confirm` erases the young person of one open request
     (for a service admin when no therapist can, or again after restoring a backup)."""
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             if confirm is not None:
                 return await _confirm(session, confirm, say)

@@ -15,9 +15,10 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import Column, LargeBinary, Table, bindparam, select, type_coerce, update
 
-from bot.store.crypto import KEY_FILE_NAME, DataKeyError, EncryptedBytes, EncryptedText, Keyring
+from bot.store import keycheck
+from bot.store.crypto import KEY_FILE_NAME, DataKeyError, Keyring
 from bot.store.db import Database
-from bot.store.models import Base
+from bot.store.models import encrypted_columns
 
 BATCH = 200
 
@@ -32,15 +33,6 @@ class Rotation:
         return sum(self.counts.values())
 
 
-def encrypted_columns() -> list[tuple[Table, Column[object]]]:
-    found = []
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, EncryptedText | EncryptedBytes):
-                found.append((table, column))
-    return found
-
-
 async def rotate_all(db: Database, keyring: Keyring, batch: int = BATCH) -> Rotation:
     """Re-encrypt every value with the keyring's primary key. A value no key can read is
     reported (table, column, row) and left as it is; everything else is still rotated."""
@@ -49,6 +41,12 @@ async def rotate_all(db: Database, keyring: Keyring, batch: int = BATCH) -> Rota
         key = f"{table.name}.{column.name}"
         report.counts[key] = await _rotate_column(db, keyring, table, column, batch,
                                                   report.unreadable)
+    # The data key check value too, or dropping the old key would lock the service out.
+    async with db.transaction() as session:
+        try:
+            await keycheck.rotate_canary(session, keyring)
+        except DataKeyError:
+            report.unreadable.append(f"app_state.value key={keycheck.CANARY_FACT}")
     return report
 
 

@@ -14,11 +14,13 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Integer,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -337,3 +339,16 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"))
+
+
+def encrypted_columns() -> list[tuple[Table, Column[Any]]]:
+    """Every encrypted column, found from the models (not a list), so a new one is covered too.
+
+    Returns (table, column) pairs in table dependency order. Used by key rotation and by the
+    data key check (bot/safety/rotation.py, bot/store/keycheck.py)."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, EncryptedText | EncryptedBytes):
+                found.append((table, column))
+    return found

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import load_content, open_database
+from bot.services import load_content, ready_database
 from bot.store import therapist_repo
 from bot.store.models import Person
 from bot.summary import load
@@ -63,9 +63,8 @@ async def summary(settings: Settings, args: argparse.Namespace) -> int:
               "the screen).", file=sys.stderr)
         return 2
     content = load_content()
-    db = open_database(settings)
+    db = await ready_database(settings)
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             young = await _young_person(session, args.young_person)
             viewer = await _viewer(session, young, args.therapist)
@@ -103,10 +102,9 @@ def _write(path: Path, data: bytes) -> None:
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content()
-    db = open_database(settings)
+    db = await ready_database(settings)
     now = utcnow()
     try:
-        await db.upgrade()
         async with db.transaction() as session:
             young = await _young_person(session, args.young_person)
             viewer = await _viewer(session, young, args.therapist)
