@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin
 
-from bot.render import fonts
+from bot.render import fonts, safe_image
 
 log = logging.getLogger(__name__)
 
@@ -422,15 +422,17 @@ def emoji_image(emoji: str, box: int) -> Image.Image | None:
     return img
 
 
+PHOTO_PLACEHOLDER = "🖼️"  # drawn where a kept photo cannot be opened
+
+
 def _photo_image(data: bytes, width: int, height: int, radius: int) -> Image.Image | None:
-    try:
-        with Image.open(io.BytesIO(data)) as src:
-            src.draft("RGB", (width, height))
-            photo = ImageOps.exif_transpose(src).convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        log.warning("Could not read a photo card (%s); drawing a placeholder.", exc)
+    """A kept photo cropped to fill width x height with rounded corners, or None if it cannot
+    be opened (bot.render.safe_image, the one way kept pictures are opened)."""
+    # Twice the box, so the crop to fill it still has pixels to spare.
+    opened = safe_image.open_stored(data, 2 * max(width, height))
+    if opened is None:
         return None
-    photo = ImageOps.fit(photo, (width, height), Image.Resampling.LANCZOS)
+    photo = ImageOps.fit(opened.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
     photo.putalpha(_rounded_mask(width, height, radius))
     return photo
 
@@ -626,7 +628,7 @@ def _draw_symbol(canvas: Image.Image, tile: Tile, spot: TileLayout) -> None:
     if tile.image:
         picture = _photo_image(tile.image, width, height, max(12, spot.radius - 8))
         if picture is None:
-            picture = emoji_image("🖼️", min(width, height))
+            picture = emoji_image(PHOTO_PLACEHOLDER, min(width, height))
     else:
         picture = emoji_image(tile.emoji, min(width, height))
     if picture is None:

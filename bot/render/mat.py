@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from bot.engine.screen import MatCard, MatView
 from bot.render.cards import (
+    PHOTO_PLACEHOLDER,
     WIDTH,
     CardStyle,
     Palette,
@@ -99,7 +100,9 @@ def _draw_topic(canvas: Image.Image, draw: ImageDraw.ImageDraw, topic: MatCard, 
 
 def _symbol(card: MatCard, box: int, images: dict[int, bytes]) -> Image.Image | None:
     if card.image is not None and card.image in images:
-        return _photo_image(images[card.image], box, box, box // 8)
+        photo = _photo_image(images[card.image], box, box, box // 8)
+        # A photo that cannot be opened still has a picture: the placeholder cards use.
+        return photo if photo is not None else emoji_image(PHOTO_PLACEHOLDER, box)
     return emoji_image(card.emoji, box) if card.emoji else None
 
 

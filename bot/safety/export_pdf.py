@@ -10,9 +10,9 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from PIL import Image, UnidentifiedImageError
 
 from bot.i18n import Locale
+from bot.render import safe_image
 from bot.render.fonts import atkinson_path
 from bot.safety.export import Export, MediaItem
 
@@ -27,6 +27,9 @@ def _glyphs(bold: bool) -> frozenset[int]:
 def _printable(text: str, bold: bool = False) -> str:
     known = _glyphs(bold)
     return "".join(c for c in text if ord(c) in known or c in "\n\t").strip()
+
+
+PICTURE_PIXELS = 1024  # shown at most 90 mm wide: about 290 dpi, plenty for reading
 
 
 class _Document(FPDF):
@@ -49,17 +52,18 @@ class _Document(FPDF):
         self.multi_cell(0, 6.5, _printable(text, bold), new_x="LMARGIN", new_y="NEXT")
 
     def picture(self, data: bytes) -> bool:
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                width, height = image.size
-        except (UnidentifiedImageError, OSError):
+        """Draw a kept picture; False (nothing drawn) if it cannot be opened safely."""
+        opened = safe_image.open_stored(data, PICTURE_PIXELS)
+        if opened is None:
             return False
+        width, height = opened.size
         shown_w = min(90.0, width * 0.26)
         shown_h = shown_w * height / max(width, 1)
         if self.get_y() + shown_h > self.h - self.b_margin:
             self.add_page()
-        self.image(io.BytesIO(data), w=shown_w, h=shown_h)
+        # fpdf2 gets bytes already checked and re-encoded, never the stored ones (it would
+        # open them with Pillow again, without the checks).
+        self.image(io.BytesIO(safe_image.as_jpeg(opened)), w=shown_w, h=shown_h)
         self.ln(2)
         return True
 
@@ -139,8 +143,8 @@ def _media_section(pdf: _Document, say: Locale, media: list[MediaItem]) -> None:
         pdf.line(say("mydata.no_media"))
     for item in media:
         pdf.line(say("mydata.media_line", kind=item.kind, date=item.made, file=item.file))
-        if item.mime_type.startswith("image/"):
-            pdf.picture(item.data)
+        if item.mime_type.startswith("image/") and not pdf.picture(item.data):
+            pdf.line(say("mydata.picture_unreadable"))  # still in the data file, as it was
 
 
 def _list_section(pdf: _Document, title: str, lines: list[str]) -> None:

@@ -49,14 +49,16 @@ class MediaKind(enum.StrEnum):
 @dataclass(frozen=True)
 class Media:
     """Anything that is not plain text. Photos and voice notes small enough to keep arrive with
-    their bytes (the adapter downloads them before the transaction)."""
+    their bytes (the adapter downloads them before the transaction); a photo's bytes have
+    passed bot.render.safe_image.check_arrival, or it arrives without them, marked why."""
 
     kind: MediaKind
     data: bytes | None = None
     mime_type: str | None = None
     file_id: str | None = None
     caption: str | None = None
-    too_large: bool = False
+    too_large: bool = False  # too many bytes, or (a photo) too many pixels
+    unreadable: bool = False  # a photo that is not a picture MySay can open (safe_image)
 
 
 @dataclass(frozen=True)

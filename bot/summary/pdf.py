@@ -17,10 +17,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from PIL import Image, ImageOps
+from PIL import Image
 
 from bot.i18n import Locale
-from bot.render import fonts
+from bot.render import fonts, safe_image
 from bot.render.cards import emoji_image
 from bot.summary import words
 from bot.summary.chart import week_chart
@@ -116,25 +116,10 @@ def _symbol_jpeg(emoji: str, background: tuple[int, int, int]) -> bytes | None:
 
 
 def _photo_jpeg(data: bytes | None) -> bytes | None:
-    """A photo, upright and scaled down, as JPEG; None if it cannot be read."""
-    if not data:
-        return None
-    try:
-        with Image.open(io.BytesIO(data)) as src:
-            # JPEG decodes straight at 1/2, 1/4 or 1/8 size: much faster than a full decode.
-            src.draft("RGB", (PHOTO_PIXELS // 2, PHOTO_PIXELS // 2))
-            turned = src.getexif().get(0x0112, 1) != 1
-            photo = src.convert("RGB")
-            photo.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS), Image.Resampling.BILINEAR)
-            if turned:
-                photo.info["exif"] = src.info.get("exif", b"")
-                photo = ImageOps.exif_transpose(photo)
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        log.warning("a photo in a summary could not be read (%s)", type(exc).__name__)
-        return None
-    out = io.BytesIO()
-    photo.save(out, "JPEG", quality=82)
-    return out.getvalue()
+    """A kept photo, upright and scaled down, as JPEG; None if it cannot be read (the one safe
+    opener, bot.render.safe_image, says why in the log)."""
+    photo = safe_image.open_stored(data, PHOTO_PIXELS)
+    return safe_image.as_jpeg(photo, quality=82) if photo is not None else None
 
 
 class _Document(FPDF):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, PngImagePlugin
 
 from bot.i18n import Locale
+from bot.render import safe_image
 from bot.render.cards import ATTRIBUTION, PALETTES, TextBlock, emoji_image, fit_text
 from bot.summary import words
 from bot.summary.chart import week_chart
@@ -90,14 +91,10 @@ def _photos(summary: Summary, ids: Sequence[int], limit: int = 3) -> Image.Image
         found = summary.media.get(media_id)
         if found is None or not found.data:
             continue
-        try:
-            with Image.open(io.BytesIO(found.data)) as src:
-                src.draft("RGB", (300, 300))
-                photo = src.convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError):
+        photo = safe_image.open_stored(found.data, 300)
+        if photo is None:
             continue
-        photo.thumbnail((300, 300))
-        shown.append(photo)
+        shown.append(photo.convert("RGB"))
         if len(shown) == limit:
             break
     if not shown:

@@ -5,13 +5,14 @@ Thin on purpose: what to store and what to say is decided in bot.service, not he
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import ChatMember, Update
+from telegram import ChatMember, Document, PhotoSize, Update, Voice
 from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
@@ -23,6 +24,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.render import safe_image
+from bot.render.safe_image import Refusal
 from bot.safety import keywords
 from bot.safety.flood import FloodGate, Verdict
 from bot.service.types import (
@@ -197,10 +200,20 @@ async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await process(update, context, Tap(update.callback_query.data))
 
 
+# A picture sent "as a file" (uncompressed) is a photo to the young person; Telegram calls it
+# a document. Its type and name come from the sender's phone, so its bytes are checked anyway.
+_PICTURE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+
+
 def media_kind(update: Update) -> MediaKind:
+    """What kind of non-text message this is; a picture sent as a file counts as a photo."""
     message = update.message
     if message is None:
         return MediaKind.OTHER
+    document = message.document
+    if document is not None and ((document.mime_type or "").startswith("image/") or (
+            document.file_name or "").lower().endswith(_PICTURE_NAMES)):
+        return MediaKind.PHOTO
     for kind in MediaKind:
         if kind is not MediaKind.OTHER and getattr(message, kind.value, None):
             return kind
@@ -214,14 +227,16 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
 
 async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Media:
     """A photo or voice note arrives with its bytes (fetched before the transaction opens);
-    anything too large to keep is marked so, and other kinds carry no bytes."""
+    anything too large to keep is marked so, and other kinds carry no bytes. A photo is checked
+    and cleaned here (bot.render.safe_image), so nothing unchecked is ever kept as a picture."""
     message = update.message
     kind = media_kind(update)
     caption = message.caption if message else None
     if message is None or kind not in (MediaKind.PHOTO, MediaKind.VOICE):
         return Media(kind, caption=caption)
+    item: PhotoSize | Document | Voice
     if kind is MediaKind.PHOTO:
-        item, mime = message.photo[-1], "image/jpeg"
+        item, mime = message.document or message.photo[-1], "image/jpeg"
     else:
         assert message.voice is not None
         item, mime = message.voice, message.voice.mime_type or "audio/ogg"
@@ -234,6 +249,14 @@ async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Med
         return Media(kind, caption=caption, too_large=True)
     if len(data) > MAX_MEDIA_BYTES:
         return Media(kind, caption=caption, too_large=True)
+    if kind is MediaKind.PHOTO:
+        # Decoding is CPU work: off the event loop, like rendering.
+        arrival = await asyncio.to_thread(safe_image.check_arrival, data,
+                                          max_bytes=MAX_MEDIA_BYTES)
+        if arrival.data is None:
+            return Media(kind, caption=caption, too_large=arrival.refused is Refusal.TOO_BIG,
+                         unreadable=arrival.refused is not Refusal.TOO_BIG)
+        data, mime = arrival.data, arrival.mime_type
     return Media(kind, data=data, mime_type=mime, file_id=item.file_id, caption=caption)
 
 

@@ -47,6 +47,8 @@ async def card_photo(ctx: Context, session: AsyncSession, person: Person,
                      payload: str | Media) -> Result:
     if not isinstance(payload, Media) or payload.kind is not MediaKind.PHOTO:
         return Result().say(ctx.locale("card.need_photo"))
+    if payload.unreadable:  # still waiting for the card's photo: another one can follow
+        return Result().say(ctx.locale("photo_unreadable"))
     if payload.too_large or payload.data is None:
         return Result().say(ctx.locale("media_too_big"))
     young_id = int((person.pending or {})["young"])

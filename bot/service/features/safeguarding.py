@@ -80,6 +80,8 @@ async def more_words(ctx: Context, session: AsyncSession, person: Person,
     say = ctx.locale
     attachment: Attachment | None = None
     if isinstance(payload, Media):
+        if payload.unreadable:  # still waiting: they can send words, a voice note or a photo
+            return Result().say(say("photo_unreadable"))
         if payload.kind not in (MediaKind.VOICE, MediaKind.PHOTO) or payload.data is None:
             return Result().say(say("safety.more_empty"))
         kind = "voice" if payload.kind is MediaKind.VOICE else "photo"
