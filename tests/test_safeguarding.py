@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -327,7 +328,7 @@ async def test_without_a_therapist_the_contact_still_gets_it(world: World) -> No
 
 # --- the pure parts ---------------------------------------------------------------------------
 
-LONDON = hours.working_time("Mon-Fri", "09:00-17:00", "Europe/London")
+LONDON = hours.working_time("Mon-Fri", "09:00-17:00", ZoneInfo("Europe/London"))
 
 
 @pytest.mark.parametrize(("moment", "kind", "day"), [

@@ -22,7 +22,7 @@ from bot.service.routes import command, pending, periodic, tap, watch_words
 from bot.service.types import Attachment, Button, Command, Media, MediaKind, Reply, Result
 from bot.store import media_repo, privacy_repo, repo
 from bot.store.models import Alert, Person, Role
-from bot.timeutil import as_utc, utcnow
+from bot.timeutil import local, local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -155,7 +155,7 @@ def when_someone_reads(ctx: Context, now: datetime, name: str | None) -> str:
     say = ctx.locale
     settings = ctx.settings
     work = hours.working_time(settings.working_days, settings.working_hours,
-                              settings.service_timezone)
+                              local_zone(settings))
     nxt = hours.next_read(now, work)
     who = name or say("safety.who_service")
     return say(f"safety.when.{nxt.kind.value}", who=who, start=hours.clock(nxt.start),
@@ -224,8 +224,7 @@ def alert_text(ctx: Context, young: Person, alert: Alert, therapists: Sequence[P
 
 
 def _local(ctx: Context, when: datetime) -> str:
-    zone = hours.parse_zone(ctx.settings.service_timezone)
-    return as_utc(when).astimezone(zone).strftime("%a %d %b %Y, %H:%M")
+    return local(when, ctx.settings).strftime("%a %d %b %Y, %H:%M")
 
 
 # --- acknowledging ---------------------------------------------------------------------------
