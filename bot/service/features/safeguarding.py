@@ -80,8 +80,10 @@ async def more_words(ctx: Context, session: AsyncSession, person: Person,
     say = ctx.locale
     attachment: Attachment | None = None
     if isinstance(payload, Media):
-        if payload.kind not in (MediaKind.VOICE, MediaKind.PHOTO) or payload.data is None:
+        if payload.kind not in (MediaKind.VOICE, MediaKind.PHOTO):
             return Result().say(say("safety.more_empty"))
+        if payload.data is None:  # still waiting for their words: they can send it again
+            return Result().say(say(payload.why_no_data()))
         kind = "voice" if payload.kind is MediaKind.VOICE else "photo"
         media_id = await media_repo.keep(
             session, owner_id=person.id, kind=kind, data=payload.data,
