@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import socket
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from telegram import Bot
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import build_application, services_of
 from bot.config import Settings
@@ -26,6 +30,8 @@ from bot.services import Services
 from bot.store import repo
 from bot.store.models import Answer, FlowRun, InvitationKind, ProcessedUpdate
 from bot.telegram import lifecycle, webhook
+from tests.conftest import TEST_TOKEN
+from tests.support.spec_check import load_spec
 from tests.test_faults import BotProcess, Outage, free_port, replies_to, until
 from tests.test_fuzz import on_loop
 
@@ -235,6 +241,70 @@ _NOT_UPDATES = {
         "message_id": 1, "date": 1, "text": _WORDS}}).encode(),
     "empty": b"",
 }
+
+
+# --- every update the Bot API allows is still read ---------------------------------------------
+
+_TYPES = load_spec()["types"]
+_ALWAYS = re.compile(r'always [“"]([^”"]+)[”"]')  # 'Type of the origin, always "user"'
+
+
+def _spec_value(types: list[str]) -> Any:
+    """A value of the first of these Bot API types, with only the required fields inside."""
+    kind = types[0]
+    if kind.startswith("Array of "):
+        return [_spec_value([kind.removeprefix("Array of ")])]
+    simple = {"Integer": 1, "Float": 1.5, "Boolean": True, "True": True, "String": "x"}
+    return simple[kind] if kind in simple else _spec_object(kind)
+
+
+def _spec_object(name: str, subtype: int = 0) -> Any:
+    """The smallest object of this Bot API type: its required fields only."""
+    spec = _TYPES[name]
+    if "subtypes" in spec:  # ChatMember, MessageOrigin, ...: one of them
+        return _spec_value([spec["subtypes"][subtype]])
+    found: dict[str, Any] = {}
+    for field in spec.get("fields", []):
+        if field["required"]:
+            fixed = _ALWAYS.search(field["description"]) if field["types"] == ["String"] else None
+            found[field["name"]] = fixed.group(1) if fixed else _spec_value(field["types"])
+    return found
+
+
+def _smallest_updates() -> list[tuple[str, dict[str, Any]]]:
+    """For each kind of update MySay asks for: its object with only the required fields, then
+    with each optional field added in turn (itself with only its required fields)."""
+    cases = []
+    update_fields = {f["name"]: f["types"][0] for f in _TYPES["Update"]["fields"]}
+    for kind in lifecycle.ALLOWED_UPDATES:
+        name = update_fields[kind]
+        smallest = _spec_object(name)
+        cases.append((kind, {"update_id": 1, kind: smallest}))
+        for field in _TYPES[name]["fields"]:
+            if not field["required"]:
+                cases.append((f"{kind}.{field['name']}", {"update_id": 1, kind: {
+                    **smallest, field["name"]: _spec_value(field["types"])}}))
+    members = _TYPES["ChatMember"]["subtypes"]
+    cases += [(f"my_chat_member.{members[n]}", {"update_id": 1, "my_chat_member": {
+        **_spec_object("ChatMemberUpdated"), "new_chat_member": _spec_object("ChatMember", n)}})
+        for n in range(len(members))]
+    return cases
+
+
+def test_every_update_the_bot_api_allows_is_read() -> None:
+    """read_update refuses objects missing a field PTB requires: check that PTB never requires
+    one the Bot API spec (tests/data) calls optional, or real updates would get 400."""
+    bot = Bot(TEST_TOKEN)
+    refused = []
+    with warnings.catch_warnings():  # reading every field must not fill the log with these
+        warnings.simplefilter("error", PTBDeprecationWarning)
+        for where, update in _smallest_updates():
+            try:
+                webhook.read_update(json.dumps(update).encode(), bot)
+            except webhook.NotAnUpdate as error:
+                refused.append(f"{where}: {error}")
+    assert refused == []
+    assert len(_smallest_updates()) > 100  # the spec was read, with its optional fields
 
 
 async def post_body(telegram: Telegram, port: int, body: bytes) -> int:

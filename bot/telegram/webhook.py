@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import re
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Bot, TelegramObject, Update
 from telegram.ext import Application
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.telegram.lifecycle import (
@@ -187,9 +189,11 @@ def read_update(body: bytes, bot: Bot) -> Update:
     try:
         data = json.loads(body.decode("utf-8"), parse_int=_number, parse_float=_finite,
                           parse_constant=_not_json)
-        update = Update.de_json(_shape(data), bot)
-        if update is not None:
-            _check_complete(update)
+        with warnings.catch_warnings():  # PTB 22: durations will become timedelta one day
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            update = Update.de_json(_shape(data), bot)
+            if update is not None:
+                _check_complete(update)
     except NotAnUpdate:
         raise
     except Exception as error:
