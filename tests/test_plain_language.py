@@ -18,8 +18,8 @@ YOUNG_PERSON_KEYS = [
     "helped_prompt", "mat_place_prompt", "mat_review_prompt", "mat_move_prompt", "paused",
     "shared", "kept", "use_buttons", "type_now", "first_question", "pick_or_skip",
     "empty_text", "stale_button", "edited_ignored", "too_long", "no_voice", "media_too_big",
-    "media_not_here", "photo_unreadable", "mydata.picture_unreadable", "remind.text",
-    "young_person_help", "privacy_short", "welcome_young_person",
+    "media_not_fetched", "media_not_here", "photo_unreadable", "mydata.picture_unreadable",
+    "remind.text", "young_person_help", "privacy_short", "welcome_young_person",
 ]
 FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000"}
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.engine.datafile import DataFileError
 from bot.safety import hours, keywords
+from bot.sandbox.fake_api import SentMessage
 from bot.service import callbacks
 from bot.store.models import Alert, Answer, AuditEntry, Person
 from bot.telegram import jobs
@@ -129,9 +131,10 @@ async def test_words_typed_at_the_menu_and_photo_captions_are_checked(world: Wor
     await jo.send(photo=buffer.getvalue(), caption="he hurts me")
     assert "I have sent this to Sam, your therapist too" in everything(jo)
     stored = await alerts(world.bot)
-    assert len(stored) == 1  # added to the open alert, not a second one
-    assert stored[0].words == "I want to run away\nhe hurts me"
-    assert 'Jo added: "he hurts me"' in everything(sam)
+    # Each is an alert of its own, with its own button (issue 11, point 7).
+    assert [(a.source, a.words) for a in stored] == [("words", "I want to run away"),
+                                                     ("caption", "he hurts me")]
+    assert 'Jo sent a photo or voice note with these words: "he hurts me"' in everything(sam)
 
 
 async def test_words_added_by_editing_a_message_are_checked_too(world: World) -> None:
@@ -165,8 +168,8 @@ async def test_saying_more_reaches_the_therapist_as_words_and_voice(world: World
     assert "Thank you. I have passed it on" in everything(jo)
     assert 'Jo added: "it happens at night"' in everything(sam)
     await jo.send("this is just a normal answer now")  # the next words are not captured
-    [stored] = await alerts(world.bot)
-    assert stored.words == "it happens at night"
+    assert [(a.source, a.words) for a in await alerts(world.bot)] == [
+        ("button", None), ("more", "it happens at night")]
     await jo.tap("I don't feel safe")
     await tap_on(jo, "I have sent this to Sam, your therapist too", "I want to say more")
     await jo.send(voice=b"OggS-voice-note-about-home")
@@ -206,6 +209,79 @@ async def test_acknowledging_tells_everyone_and_the_young_person(world: World) -
         sam_id = await session.scalar(select(Person.id).where(Person.role == "therapist"))
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert stored.acknowledged_by_id == sam_id and "alert_acknowledged" in actions
+
+
+def alert_messages(person: ChatPerson, about: str) -> list[SentMessage]:
+    """The alerts about `about` in this person's chat, oldest first, as they look now."""
+    return [m for m in person.messages() if f"Safety alert about {about}" in (m.display_text or "")]
+
+
+def ack_data(message: SentMessage) -> list[str]:
+    return [str(b["callback_data"]) for row in message.inline_keyboard for b in row]
+
+
+async def test_two_alerts_about_one_young_person_are_acknowledged_one_at_a_time(
+        world: World) -> None:
+    """Issue 11, point 7: the second alert had the first one's button, so acknowledging it
+    left the first still asking "I have seen this"."""
+    contact, sam, jo = await setup(world)
+    await jo.tap("I don't feel safe")
+    await jo.send("my brother hits me")
+    first, second = await alerts(world.bot)
+    assert "I have sent this to Sam, your therapist too" in everything(jo)
+    for staff in (sam, contact):
+        shown = alert_messages(staff, "Jo")
+        # Each alert's own id, in the wire format buttons have always had ("ga:<id>").
+        assert [ack_data(m) for m in shown] == [[callbacks.alert_ack(first.id)],
+                                                [callbacks.alert_ack(second.id)]]
+        assert callbacks.alert_ack(first.id) == f"ga:{first.id}"
+    await sam.tap("I have seen this", message_id=alert_messages(sam, "Jo")[1].message_id)
+    early, late = alert_messages(sam, "Jo")
+    assert "Seen by Sam" in (late.display_text or "") and late.inline_keyboard == []
+    assert "Seen by" not in (early.display_text or "")
+    assert ack_data(early) == [callbacks.alert_ack(first.id)]  # still its own button
+    assert [a.acknowledged_at is None for a in await alerts(world.bot)] == [True, False]
+    # A double tap on the first: both taps land before the message changes.
+    api = world.bot.api
+    taps = [api.push_callback(sam.user_id, early.message_id, callbacks.alert_ack(first.id))[0]
+            for _ in range(2)]
+    for update_id in taps:
+        await world.bot.wait_processed(update_id)
+    assert all(a.acknowledged_at is not None for a in await alerts(world.bot))
+    assert all("Seen by Sam" in (m.display_text or "") and m.inline_keyboard == []
+               for m in alert_messages(sam, "Jo"))
+    # The second tap, and the contact's copy: a kind answer, and the tapped message says who
+    # saw it instead of a button that does nothing now.
+    await contact.tap("I have seen this", message_id=alert_messages(contact, "Jo")[0].message_id)
+    answers = [str(a.get("text")) for a in api.answered_callback_queries.values()]
+    assert answers.count("Already seen by Sam.") == 2
+    copy, other = alert_messages(contact, "Jo")
+    assert "Seen by Sam" in (copy.display_text or "") and copy.inline_keyboard == []
+    assert ack_data(other) == [callbacks.alert_ack(second.id)]  # not tapped yet: unchanged
+    assert [a.acknowledged_by_id for a in await alerts(world.bot)] == [
+        first.therapist_id, first.therapist_id]
+
+
+async def test_acknowledging_an_alert_about_one_young_person_leaves_another_alone(
+        world: World) -> None:
+    contact, sam, jo = await setup(world)
+    ali = await join(world, sam, "Ali")
+    await jo.tap("I don't feel safe")
+    await ali.send("I want to run away")
+    jos, alis = await alerts(world.bot)
+    await sam.tap("I have seen this", message_id=alert_messages(sam, "Ali")[0].message_id)
+    assert "Seen by Sam" in (alert_messages(sam, "Ali")[0].display_text or "")
+    assert ack_data(alert_messages(sam, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
+    assert "Sam has read your message" in everything(ali)
+    assert "has read your message" not in everything(jo)
+    # The contact's copy of Ali's alert, tapped after Sam saw it, shows that; Jo's is unseen.
+    await contact.tap("I have seen this", message_id=alert_messages(contact, "Ali")[0].message_id)
+    assert "Seen by Sam" in (alert_messages(contact, "Ali")[0].display_text or "")
+    assert ack_data(alert_messages(contact, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
+    assert [a.acknowledged_at is None for a in await alerts(world.bot)] == [True, False]
+    await contact.tap("I have seen this", message_id=alert_messages(contact, "Jo")[0].message_id)
+    assert "Seen by Safeguarding contact" in (alert_messages(contact, "Jo")[0].display_text or "")
+    assert alis.id != jos.id and all(a.acknowledged_at for a in await alerts(world.bot))
 
 
 async def test_the_safeguarding_contact_can_acknowledge(world: World) -> None:
@@ -327,7 +403,7 @@ async def test_without_a_therapist_the_contact_still_gets_it(world: World) -> No
 
 # --- the pure parts ---------------------------------------------------------------------------
 
-LONDON = hours.working_time("Mon-Fri", "09:00-17:00", "Europe/London")
+LONDON = hours.working_time("Mon-Fri", "09:00-17:00", ZoneInfo("Europe/London"))
 
 
 @pytest.mark.parametrize(("moment", "kind", "day"), [

@@ -81,9 +81,11 @@ def check_setting(name: str, value: str) -> None:
         parse_zone(value)
 
 
-def working_time(days: str, hours: str, zone: str) -> WorkingTime:
+def working_time(days: str, hours: str, zone: ZoneInfo) -> WorkingTime:
+    """MYSAY_WORKING_DAYS and MYSAY_WORKING_HOURS in `zone` (bot.timeutil.local_zone).
+    Raises ValueError for days or hours that cannot be read."""
     start, end = parse_hours(hours)
-    return WorkingTime(parse_days(days), start, end, parse_zone(zone))
+    return WorkingTime(parse_days(days), start, end, zone)
 
 
 def next_read(now: datetime, work: WorkingTime) -> NextRead:

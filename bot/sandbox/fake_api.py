@@ -58,6 +58,8 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+# inject_fault's name for fetching a file's bytes from the file URL (after getFile).
+FILE_DOWNLOAD = "fileDownload"
 THUMBNAIL_SIDE = 90
 
 _NOT_MODIFIED = (
@@ -230,7 +232,7 @@ class _Fault:
 
     def matches(self, method: str) -> bool:
         if self.method is None:
-            return method != "getUpdates"
+            return method not in ("getUpdates", FILE_DOWNLOAD)
         return self.method.lower() == method.lower()
 
 
@@ -577,6 +579,13 @@ class FakeBotAPI:
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(BotAPIError(401, "Unauthorized").body(), status=401)
+        fault = self._take_fault(FILE_DOWNLOAD)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status >= 400:
+                return web.json_response(BotAPIError(fault.status, fault.description).body(),
+                                         status=fault.status)
         path = request.match_info["file_path"]
         stored = next((f for f in self.files.values() if f.file_path == path), None)
         if stored is None:
@@ -606,7 +615,8 @@ class FakeBotAPI:
         delay: float = 0.0,
         drop_connection: bool = False,
     ) -> None:
-        """Make the next `count` calls to `method` (None: any but getUpdates) fail.
+        """Make the next `count` calls to `method` fail. None: any method but getUpdates;
+        FILE_DOWNLOAD: fetching a file's bytes from the file URL.
 
         429 answers carry `parameters.retry_after` (default 1 s) like Telegram. A status
         below 400 with a `delay` gives a slow but successful answer; `drop_connection`

@@ -46,19 +46,32 @@ class MediaKind(enum.StrEnum):
     OTHER = "other"
 
 
+class Unfetched(enum.StrEnum):
+    """Why a photo or voice note came without its bytes. Each value is the locale key of what
+    the person is told (media/locales/en/flows.yaml)."""
+
+    TOO_BIG = "media_too_big"  # over MAX_MEDIA_BYTES, or Telegram says the file is too big
+    NOT_FETCHED = "media_not_fetched"  # Telegram or the network failed: sending again can work
+    UNREADABLE = "photo_unreadable"  # not a picture MySay can open safely (bot.render.safe_image)
+
+
 @dataclass(frozen=True)
 class Media:
     """Anything that is not plain text. Photos and voice notes small enough to keep arrive with
-    their bytes (the adapter downloads them before the transaction); a photo's bytes have
-    passed bot.render.safe_image.check_arrival, or it arrives without them, marked why."""
+    their bytes (the adapter downloads them before the transaction; a photo's bytes have
+    passed bot.render.safe_image.check_arrival); when it could not, `unfetched` says why."""
 
     kind: MediaKind
     data: bytes | None = None
     mime_type: str | None = None
     file_id: str | None = None
     caption: str | None = None
-    too_large: bool = False  # too many bytes, or (a photo) too many pixels
-    unreadable: bool = False  # a photo that is not a picture MySay can open (safe_image)
+    unfetched: Unfetched | None = None
+
+    def why_no_data(self) -> str:
+        """The locale key to say when a photo or voice note came without its bytes. A missing
+        reason counts as a failed fetch: never "too big" or "can't open" unless it was."""
+        return (self.unfetched or Unfetched.NOT_FETCHED).value
 
 
 @dataclass(frozen=True)

@@ -202,10 +202,8 @@ async def media_answer(ctx: Context, session: AsyncSession, person: Person,
     run = await repo.current_run(session, person.id, for_update=True)
     if media.kind not in (MediaKind.PHOTO, MediaKind.VOICE):
         result = await where_you_are(ctx, session, person, lead=say("use_buttons"))
-    elif media.unreadable:  # refused on arrival (bot.render.safe_image): they keep their place
-        result = await where_you_are(ctx, session, person, lead=say("photo_unreadable"))
-    elif media.too_large or media.data is None:
-        result = await where_you_are(ctx, session, person, lead=say("media_too_big"))
+    elif media.data is None:  # the step is shown again, so they can send it again
+        result = await where_you_are(ctx, session, person, lead=say(media.why_no_data()))
     elif run is None or not ctx.engine.accepts_media(repo.run_state(run)):
         result = await where_you_are(ctx, session, person, lead=say("media_not_here"))
     else:

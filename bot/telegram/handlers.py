@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ChatMember, Document, PhotoSize, Update, Voice
-from telegram.error import Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -38,6 +38,7 @@ from bot.service.types import (
     Sender,
     Tap,
     Text,
+    Unfetched,
 )
 from bot.services import Services
 from bot.store import reliability_repo, repo
@@ -60,6 +61,8 @@ CLAIMS = "mysay_claims"
 FLOOD = "mysay_flood"
 # Taps that always pass the flood limit: "I don't feel safe", "tell more", acknowledging.
 SAFETY_TAPS = ("ga:", "gm:")
+# What the Bot API says when getFile is asked for a file over its 20 MB download limit.
+_BOT_API_TOO_BIG = "file is too big"
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -220,15 +223,39 @@ def media_kind(update: Update) -> MediaKind:
     return MediaKind.OTHER
 
 
-async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
-    telegram_file = await context.bot.get_file(file_id)
-    return bytes(await telegram_file.download_as_bytearray())
+def _too_big(size: int | None) -> bool:
+    """More than MySay keeps (MAX_MEDIA_BYTES, bot/store/media_repo.py)."""
+    return (size or 0) > MAX_MEDIA_BYTES
+
+
+async def fetch_media(context: ContextTypes.DEFAULT_TYPE, file_id: str,
+                      announced: int | None) -> bytes | Unfetched:
+    """A file's bytes (getFile, then Telegram's file URL), or why there are none: TOO_BIG only
+    when it is (the size Telegram gave in the message or in getFile, the bytes read, or the
+    Bot API's own 400 "file is too big" past its 20 MB download limit); NOT_FETCHED when
+    Telegram or the network failed, where sending it again can work. Raises nothing."""
+    if _too_big(announced):
+        return Unfetched.TOO_BIG
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+        if _too_big(telegram_file.file_size):
+            return Unfetched.TOO_BIG
+        data = bytes(await telegram_file.download_as_bytearray())
+    except BadRequest as error:
+        if _BOT_API_TOO_BIG in error.message.casefold():
+            return Unfetched.TOO_BIG
+        log.warning("could not download a file: %s", type(error).__name__)
+        return Unfetched.NOT_FETCHED
+    except TelegramError as error:  # TimedOut, NetworkError, InvalidToken (an expired path)
+        log.warning("could not download a file: %s", type(error).__name__)
+        return Unfetched.NOT_FETCHED
+    return Unfetched.TOO_BIG if _too_big(len(data)) else data
 
 
 async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Media:
-    """A photo or voice note arrives with its bytes (fetched before the transaction opens);
-    anything too large to keep is marked so, and other kinds carry no bytes. A photo is checked
-    and cleaned here (bot.render.safe_image), so nothing unchecked is ever kept as a picture."""
+    """A photo or voice note arrives with its bytes (fetched before the transaction opens),
+    or with why it has none (fetch_media); other kinds carry no bytes. A photo is checked and
+    cleaned here (bot.render.safe_image), so nothing unchecked is ever kept as a picture."""
     message = update.message
     kind = media_kind(update)
     caption = message.caption if message else None
@@ -240,22 +267,16 @@ async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Med
     else:
         assert message.voice is not None
         item, mime = message.voice, message.voice.mime_type or "audio/ogg"
-    if (item.file_size or 0) > MAX_MEDIA_BYTES:
-        return Media(kind, caption=caption, too_large=True)
-    try:
-        data = await _download(context, item.file_id)
-    except TelegramError:
-        log.warning("could not download a %s", kind.value)
-        return Media(kind, caption=caption, too_large=True)
-    if len(data) > MAX_MEDIA_BYTES:
-        return Media(kind, caption=caption, too_large=True)
+    data = await fetch_media(context, item.file_id, item.file_size)
+    if isinstance(data, Unfetched):
+        return Media(kind, caption=caption, unfetched=data)
     if kind is MediaKind.PHOTO:
         # Decoding is CPU work: off the event loop, like rendering.
         arrival = await asyncio.to_thread(safe_image.check_arrival, data,
                                           max_bytes=MAX_MEDIA_BYTES)
         if arrival.data is None:
-            return Media(kind, caption=caption, too_large=arrival.refused is Refusal.TOO_BIG,
-                         unreadable=arrival.refused is not Refusal.TOO_BIG)
+            return Media(kind, caption=caption, unfetched=Unfetched.TOO_BIG
+                         if arrival.refused is Refusal.TOO_BIG else Unfetched.UNREADABLE)
         data, mime = arrival.data, arrival.mime_type
     return Media(kind, data=data, mime_type=mime, file_id=item.file_id, caption=caption)
 

@@ -4,6 +4,8 @@ A small aiohttp app rather than PTB's built-in server, because PTB's answers Tel
 update is handled. Here an update is answered:
 
 * 403 at once, before its body is read, if the secret token header is wrong or missing;
+* 400 if its body is not a Telegram update (`read_update` says what one is): one warning line,
+  never the body and never a traceback, and the server goes on serving;
 * 200 only after its transaction committed (and its replies went out);
 * 503 if the database could not be reached: nothing was stored, so Telegram sends it again
   later, and by then it is handled as if it had just arrived.
@@ -17,17 +19,24 @@ Telegram only posts to HTTPS: put a TLS-terminating proxy (nginx, Caddy) in fron
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
+import inspect
+import json
 import logging
+import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, TelegramObject, Update
 from telegram.ext import Application
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.telegram.lifecycle import (
@@ -45,6 +54,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Updates are small (4096 characters of text at most); anything far bigger is not Telegram.
 MAX_BODY = 1024 * 1024
+# The Bot API says its integers have at most 52 significant bits; the database keeps ids in
+# signed 64-bit columns. A number beyond that is not from Telegram, and would fail deep inside.
+_LARGEST_NUMBER = 2**63 - 1
+_UPDATE_KINDS = frozenset(Update.ALL_TYPES)  # message, callback_query, ...: what PTB can read
 
 
 class WebhookError(SystemExit):
@@ -89,6 +102,106 @@ def options_for(settings: Settings, *, listen: str, port: int, url: str | None) 
     if not 0 < port < 65536:
         raise WebhookError("--port must be a number from 1 to 65535.")
     return WebhookOptions(listen, port, url, webhook_secret(settings))
+
+
+# --- what a body must be ---------------------------------------------------------------------
+
+
+class NotAnUpdate(ValueError):
+    """A webhook body that is not a Telegram update. Its message names only the kind of fault,
+    never the body's content (which may be a young person's words)."""
+
+
+def _number(digits: str) -> int:
+    """json.loads' parse_int: an integer Telegram could have sent. Raises NotAnUpdate."""
+    if len(digits) > 20:  # checked before int() so a million digits cost nothing
+        raise NotAnUpdate("a number too long")
+    value = int(digits)
+    if abs(value) > _LARGEST_NUMBER:
+        raise NotAnUpdate("a number too large")
+    return value
+
+
+def _finite(text: str) -> float:
+    """json.loads' parse_float: 1e999 would become infinity. Raises NotAnUpdate."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotAnUpdate("a number too large")
+    return value
+
+
+def _not_json(name: str) -> NoReturn:
+    """json.loads' parse_constant: NaN and Infinity are Python's extension, not JSON."""
+    raise NotAnUpdate(f"{name}, which is not JSON")
+
+
+def _shape(data: Any) -> dict[str, Any]:
+    """The parsed body if it looks like an update: an object with a whole update_id of 0 or
+    more and one of the kinds of update the Bot API defines. Raises NotAnUpdate."""
+    if not isinstance(data, dict):
+        raise NotAnUpdate("not a JSON object")
+    update_id = data.get("update_id")
+    if type(update_id) is not int or update_id < 0:  # bool is an int to isinstance
+        raise NotAnUpdate("no update_id")
+    if not any(data.get(kind) is not None for kind in _UPDATE_KINDS):
+        raise NotAnUpdate("no kind of update")
+    return data
+
+
+@functools.cache
+def _fields(kind: type[TelegramObject]) -> tuple[tuple[str, bool], ...]:
+    """(name, required) for each field of a PTB class: its constructor's parameters, where
+    PTB marks the Bot API's required fields by giving them no default."""
+    return tuple((name, param.default is inspect.Parameter.empty)
+                 for name, param in inspect.signature(kind).parameters.items()
+                 if param.kind is param.POSITIONAL_OR_KEYWORD or param.kind is param.KEYWORD_ONLY)
+
+
+def _check_complete(found: TelegramObject) -> None:
+    """Every object inside has the fields the Bot API requires. PTB's de_json does not check
+    this (a message without its chat reads as chat=None, and fails later in a handler).
+    Raises NotAnUpdate."""
+    for name, required in _fields(type(found)):
+        value = getattr(found, name, None)
+        if value is None:
+            if required:
+                raise NotAnUpdate(f"{type(found).__name__} without {name}")
+            continue
+        for inner in _objects(value):
+            _check_complete(inner)
+
+
+def _objects(value: object) -> list[TelegramObject]:
+    """The PTB objects in a field: itself, or those in its tuples (an inline keyboard is a
+    tuple of rows, each a tuple of buttons)."""
+    if isinstance(value, TelegramObject):
+        return [value]
+    if isinstance(value, tuple):
+        return [found for item in value for found in _objects(item)]
+    return []
+
+
+def read_update(body: bytes, bot: Bot) -> Update:
+    """The update in a webhook body: UTF-8 JSON (RFC 8259) holding one Bot API `Update`
+    object. Returns it; raises NotAnUpdate for anything else, whatever went wrong inside."""
+    try:
+        data = json.loads(body.decode("utf-8"), parse_int=_number, parse_float=_finite,
+                          parse_constant=_not_json)
+        with warnings.catch_warnings():  # PTB 22: durations will become timedelta one day
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            update = Update.de_json(_shape(data), bot)
+            if update is not None:
+                _check_complete(update)
+    except NotAnUpdate:
+        raise
+    except Exception as error:
+        # Untrusted input, so any failure means "not an update": RecursionError from deep
+        # nesting, UnicodeDecodeError, ValueError, TypeError, KeyError, ... Only the kind of
+        # error is kept: a decoder's message can quote the body's bytes.
+        raise NotAnUpdate(type(error).__name__) from None
+    if update is None:
+        raise NotAnUpdate("empty")
+    return update
 
 
 # --- the HTTP side ---------------------------------------------------------------------------
@@ -136,19 +249,11 @@ class WebhookServer:
         if (request.content_length or 0) > MAX_BODY:
             return web.Response(status=413)
         try:
-            data = await request.json()
-        except ValueError:  # cut short or corrupted on the way: Telegram will send it again
+            update = read_update(await request.read(), self.application.bot)
+        except NotAnUpdate as error:
+            # Cut short or corrupted on the way, or not from Telegram at all: a client error.
+            log.warning("answered 400 to a webhook body that is not an update (%s)", error)
             return web.Response(status=400)
-        try:
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) \
-                else None
-        except Exception:  # any shape PTB cannot read
-            update = None
-        if update is None:
-            # From Telegram (the secret matched) but unreadable: sending it again cannot help,
-            # and Telegram would hold back the updates behind it meanwhile.
-            log.warning("dropped a webhook update this version of MySay cannot read")
-            return web.Response(status=200)
         application = self.application
         # The same per-person ordering and concurrency limit as long polling uses.
         await application.update_processor.process_update(

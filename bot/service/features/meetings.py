@@ -24,7 +24,7 @@ from bot.store import repo, therapist_repo
 from bot.store.models import Meeting, Person, Role
 from bot.summary import load, words
 from bot.summary.text import run_lines
-from bot.timeutil import as_utc, utcnow
+from bot.timeutil import as_utc, local, local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -41,7 +41,8 @@ _MONTHS["sept"] = 9
 
 
 def local_now(ctx: Context, now: datetime) -> datetime:
-    return as_utc(now).astimezone(ZoneInfo(ctx.settings.service_timezone))
+    """`now` in the service's time zone (bot.timeutil.local)."""
+    return local(now, ctx.settings)
 
 
 # --- the therapist sets the date --------------------------------------------------------------
@@ -233,13 +234,13 @@ def due_stage(meeting: Meeting, today: date, stages: list[int], zone: ZoneInfo) 
 
 @periodic("meeting_invites", 900)
 async def invite_to_get_ready(ctx: Context, session: AsyncSession, now: datetime) -> list[Reply]:
-    zone = ZoneInfo(ctx.settings.service_timezone)
-    local = as_utc(now).astimezone(zone)
+    zone = local_zone(ctx.settings)
+    here = local(now, ctx.settings)
     start, end = invite_window(ctx)
-    if not start <= local.time() < end:  # after school, never at night
+    if not start <= here.time() < end:  # after school, never at night
         return []
     stages = invite_days(ctx)
-    today = local.date()
+    today = here.date()
     replies: list[Reply] = []
     for meeting in await therapist_repo.meetings_between(session, today,
                                                          today + timedelta(days=max(stages))):

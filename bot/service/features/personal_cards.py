@@ -47,10 +47,8 @@ async def card_photo(ctx: Context, session: AsyncSession, person: Person,
                      payload: str | Media) -> Result:
     if not isinstance(payload, Media) or payload.kind is not MediaKind.PHOTO:
         return Result().say(ctx.locale("card.need_photo"))
-    if payload.unreadable:  # still waiting for the card's photo: another one can follow
-        return Result().say(ctx.locale("photo_unreadable"))
-    if payload.too_large or payload.data is None:
-        return Result().say(ctx.locale("media_too_big"))
+    if payload.data is None:  # still waiting for it: they can send it again
+        return Result().say(ctx.locale(payload.why_no_data()))
     young_id = int((person.pending or {})["young"])
     media_id = await media_repo.keep(session, owner_id=young_id, kind="card",
                                      mime_type=payload.mime_type or "image/jpeg",
@@ -119,8 +117,8 @@ async def record_voice(ctx: Context, session: AsyncSession, person: Person,
                        payload: str | Media) -> Result:
     if not isinstance(payload, Media) or payload.kind is not MediaKind.VOICE:
         return Result().say(ctx.locale("record.need_voice"))
-    if payload.too_large or payload.data is None:
-        return Result().say(ctx.locale("media_too_big"))
+    if payload.data is None:  # still waiting for it: they can send it again
+        return Result().say(ctx.locale(payload.why_no_data()))
     draft = person.pending or {}
     media_id = await media_repo.keep(session, owner_id=person.id, kind="recording",
                                      mime_type=payload.mime_type or "audio/ogg",

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import Tile
 from bot.render.screens import Picture
-from bot.safety import access, erase, export, hours
+from bot.safety import access, erase, export
 from bot.service import callbacks, young_person
 from bot.service.routes import command, pending, tap
 from bot.service.types import Attachment, Button, Command, Keyboard, Media, Reply, Result
 from bot.store import privacy_repo, repo
 from bot.store.models import DeletionRequest, FlowRun, Person, Role
-from bot.timeutil import as_utc, utcnow
+from bot.timeutil import local, local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -120,8 +120,8 @@ async def my_data(ctx: Context, session: AsyncSession, person: Person, _: Comman
     if me is None:  # only ever themself; kept so every read goes through the one check
         return Result().say(say("not_allowed"))
     repo.audit(session, person, "export_own_data", me)
-    zone = hours.parse_zone(ctx.settings.service_timezone)
-    found = await export.collect(session, ctx.engine, ctx.locale, me, zone, utcnow())
+    found = await export.collect(session, ctx.engine, ctx.locale, me,
+                                 local_zone(ctx.settings), utcnow())
     from bot.safety.export_pdf import readable_pdf  # fpdf2 loads only for this
 
     pdf = await asyncio.to_thread(readable_pdf, found, ctx.locale)
@@ -184,8 +184,7 @@ def _title(ctx: Context, run: FlowRun) -> str:
 
 
 def _row_label(ctx: Context, run: FlowRun) -> str:
-    zone = hours.parse_zone(ctx.settings.service_timezone)
-    when = as_utc(run.finished_at or run.updated_at).astimezone(zone).strftime("%d %b")
+    when = local(run.finished_at or run.updated_at, ctx.settings).strftime("%d %b")
     key = "mine.row_shared" if run.shared else "mine.row_private"
     return ctx.locale(key, title=_title(ctx, run), date=when)
 

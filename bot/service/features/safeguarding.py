@@ -5,6 +5,11 @@ not read messages all the time, when someone will, 999 and Childline. Never a pr
 secrecy. Their therapist and the service's safeguarding contact get an alert with an
 Acknowledge button; one nobody acknowledges is sent again, then escalated, by a job.
 Matching words only makes sure a person reads them; it decides nothing by itself.
+
+Each time something is passed on it is an alert of its own, with its own button ("ga:<id>",
+the wire format buttons have always had): acknowledging one marks that one seen and changes
+that message, and any other alert still shows its own button (issue 11, point 7; before, later
+words were added to the open alert and its second message shared the first one's button).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from bot.service.routes import command, pending, periodic, tap, watch_words
 from bot.service.types import Attachment, Button, Command, Media, MediaKind, Reply, Result
 from bot.store import media_repo, privacy_repo, repo
 from bot.store.models import Alert, Person, Role
-from bot.timeutil import as_utc, utcnow
+from bot.timeutil import local, local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -80,10 +85,10 @@ async def more_words(ctx: Context, session: AsyncSession, person: Person,
     say = ctx.locale
     attachment: Attachment | None = None
     if isinstance(payload, Media):
-        if payload.unreadable:  # still waiting: they can send words, a voice note or a photo
-            return Result().say(say("photo_unreadable"))
-        if payload.kind not in (MediaKind.VOICE, MediaKind.PHOTO) or payload.data is None:
+        if payload.kind not in (MediaKind.VOICE, MediaKind.PHOTO):
             return Result().say(say("safety.more_empty"))
+        if payload.data is None:  # still waiting for their words: they can send it again
+            return Result().say(say(payload.why_no_data()))
         kind = "voice" if payload.kind is MediaKind.VOICE else "photo"
         media_id = await media_repo.keep(
             session, owner_id=person.id, kind=kind, data=payload.data,
@@ -108,33 +113,23 @@ async def raise_alert(ctx: Context, session: AsyncSession, person: Person, *, so
     """Store the alert (in this update's transaction, so it survives any restart), tell the
     young person at once, and message everyone who must see it."""
     therapists = await privacy_repo.therapists_of(session, person.id)
-    alert = await privacy_repo.open_alert(session, person.id)
-    if alert is not None:  # nobody has seen the last one yet: add to it, don't start another
-        if words:
-            alert.words = _joined(alert.words, words)
-        if matched:
-            alert.matched = _joined(alert.matched, matched, sep="; ")[:120]
-        first = False
-    else:
-        alert = await privacy_repo.add_alert(
-            session, young_person=person, therapist=therapists[0] if therapists else None,
-            source=source[:20], words=words, matched=matched)
-        repo.audit(session, person, "alert_created", person, detail=f"alert {alert.id} {source}")
-        first = True
+    # An earlier one nobody has seen yet: the young person hears "sent ... too". This is still
+    # an alert of its own, so its message has its own button and is acknowledged on its own.
+    first = await privacy_repo.open_alert(session, person.id) is None
+    alert = await privacy_repo.add_alert(
+        session, young_person=person, therapist=therapists[0] if therapists else None,
+        source=source[:20], words=words, matched=matched)
+    repo.audit(session, person, "alert_created", person, detail=f"alert {alert.id} {source}")
     log.warning("safety alert %s raised (%s); waiting for a person to acknowledge it",
                 alert.id, source)
     result = Result()
     result.say_reply(_reply_to_young_person(ctx, person, therapists, alert, first=first,
                                             more=more))
-    what = _what(ctx, person, source, words, more=more or not first)
+    what = _what(ctx, person, source, words, more=more)
     for reply in await _to_recipients(ctx, session, person, alert, therapists, what,
                                       lead=None, attachment=attachment):
         result.say_reply(reply)
     return result
-
-
-def _joined(old: str | None, new: str, sep: str = "\n") -> str:
-    return f"{old}{sep}{new}" if old else new
 
 
 def _reply_to_young_person(ctx: Context, person: Person, therapists: Sequence[Person],
@@ -157,7 +152,7 @@ def when_someone_reads(ctx: Context, now: datetime, name: str | None) -> str:
     say = ctx.locale
     settings = ctx.settings
     work = hours.working_time(settings.working_days, settings.working_hours,
-                              settings.service_timezone)
+                              local_zone(settings))
     nxt = hours.next_read(now, work)
     who = name or say("safety.who_service")
     return say(f"safety.when.{nxt.kind.value}", who=who, start=hours.clock(nxt.start),
@@ -226,8 +221,7 @@ def alert_text(ctx: Context, young: Person, alert: Alert, therapists: Sequence[P
 
 
 def _local(ctx: Context, when: datetime) -> str:
-    zone = hours.parse_zone(ctx.settings.service_timezone)
-    return as_utc(when).astimezone(zone).strftime("%a %d %b %Y, %H:%M")
+    return local(when, ctx.settings).strftime("%a %d %b %Y, %H:%M")
 
 
 # --- acknowledging ---------------------------------------------------------------------------
@@ -246,17 +240,13 @@ async def acknowledge(ctx: Context, session: AsyncSession, person: Person,
         repo.audit(session, person, "refused_alert", detail=f"asked for alert {data.alert_id}")
         return Result(toast=say("not_allowed")).say(say("not_allowed"))
     if alert.acknowledged_at is not None:
-        who = await repo.person_by_id(session, alert.acknowledged_by_id or 0)
-        return Result(toast=say("alert.acked_already",
-                                who=who.display_name if who else say("mydata.someone")))
+        return await _seen_already(ctx, session, young, alert)
     alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), person.id
     repo.audit(session, person, "alert_acknowledged", young, detail=f"alert {alert.id}")
     log.info("safety alert %s acknowledged", alert.id)
     therapists = await privacy_repo.therapists_of(session, young.id)
-    seen = say("alert.acked", who=person.display_name, time=_local(ctx, alert.acknowledged_at))
     result = Result(toast="✅")
-    what = _what(ctx, young, alert.source, alert.words, more=False)
-    result.say(f"{alert_text(ctx, young, alert, therapists, what)}\n\n{seen}", edit=True)
+    result.say(_seen_text(ctx, young, alert, therapists, person), edit=True)
     for other in await recipients(ctx, session, therapists):
         if other.id != person.id:
             result.say_reply(Reply(say("alert.acked_other", who=person.display_name,
@@ -265,6 +255,28 @@ async def acknowledge(ctx: Context, session: AsyncSession, person: Person,
             else say("safety.seen_by_service"))
     result.say_reply(Reply(told, chat_id=young.chat_id))
     return result
+
+
+def _seen_text(ctx: Context, young: Person, alert: Alert, therapists: Sequence[Person],
+               seen_by: Person | None) -> str:
+    """An acknowledged alert's message: what it was about, then who saw it and when."""
+    say = ctx.locale
+    what = _what(ctx, young, alert.source, alert.words, more=alert.source == "more")
+    who = seen_by.display_name if seen_by else say("mydata.someone")
+    seen = say("alert.acked", who=who, time=_local(ctx, alert.acknowledged_at or utcnow()))
+    return f"{alert_text(ctx, young, alert, therapists, what)}\n\n{seen}"
+
+
+async def _seen_already(ctx: Context, session: AsyncSession, young: Person,
+                        alert: Alert) -> Result:
+    """A tap on an alert someone has already acknowledged (a double tap, another recipient's
+    copy, or the first message of one that was sent again): said kindly, and the tapped
+    message shows who saw it instead of a button that no longer does anything."""
+    who = await repo.person_by_id(session, alert.acknowledged_by_id or 0)
+    therapists = await privacy_repo.therapists_of(session, young.id)
+    name = who.display_name if who else ctx.locale("mydata.someone")
+    return Result(toast=ctx.locale("alert.acked_already", who=name)).say(
+        _seen_text(ctx, young, alert, therapists, who), edit=True)
 
 
 # --- reminders and escalation ----------------------------------------------------------------
@@ -288,7 +300,7 @@ async def _remind_one(ctx: Context, session: AsyncSession, alert: Alert, young: 
                       now: datetime, minutes: int) -> list[Reply]:
     say = ctx.locale
     therapists = await privacy_repo.therapists_of(session, young.id)
-    what = _what(ctx, young, alert.source, alert.words, more=False)
+    what = _what(ctx, young, alert.source, alert.words, more=alert.source == "more")
     escalate = alert.reminded_at is not None and alert.escalated_at is None
     alert.reminded_at = now  # claimed: another process will not send this one again now
     if not escalate:

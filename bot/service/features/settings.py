@@ -21,7 +21,7 @@ from bot.service.routes import command, periodic, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.service.young_person import look_of, menu
 from bot.store.models import Person, Role
-from bot.timeutil import utcnow
+from bot.timeutil import local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -44,9 +44,8 @@ CHOICES: dict[str, tuple[str, list[tuple[Any, str, str]]]] = {
 }
 DEFAULTS: dict[str, Any] = {"text_scale": 1.0, "palette": "standard", "font": "atkinson",
                             "read_aloud": False, "reminders": "never", "remind_at": "after_school"}
-# Gentle times, in the service's local time (UK).
+# Gentle times, in the service's own time zone (MYSAY_TIMEZONE, through bot.timeutil).
 REMIND_TIMES = {"morning": time(9, 30), "after_school": time(16, 30), "evening": time(18, 30)}
-LOCAL = ZoneInfo("Europe/London")
 REMIND_DAYS = {"weekly": (0,), "twice": (0, 3)}  # Monday; Monday and Thursday
 
 
@@ -54,17 +53,18 @@ def preference(person: Person, name: str) -> Any:
     return (person.preferences or {}).get(name, DEFAULTS[name])
 
 
-def next_reminder(prefs: dict[str, Any], after: datetime) -> datetime | None:
-    """The next reminder time after `after` (UTC), or None when reminders are off."""
+def next_reminder(prefs: dict[str, Any], after: datetime, zone: ZoneInfo) -> datetime | None:
+    """The next reminder time after `after` (UTC), on the chosen days at the chosen time in
+    `zone` (the service's, bot.timeutil.local_zone); None when reminders are off."""
     days = REMIND_DAYS.get(prefs.get("reminders", "never"))
     if not days:
         return None
     at = REMIND_TIMES.get(prefs.get("remind_at", "after_school"), REMIND_TIMES["after_school"])
-    local = after.astimezone(LOCAL)
+    local = after.astimezone(zone)
     for ahead in range(0, 8):
         day = (local + timedelta(days=ahead)).date()
         if day.weekday() in days:
-            moment = datetime.combine(day, at, LOCAL)
+            moment = datetime.combine(day, at, zone)
             if moment > local:
                 return moment.astimezone(after.tzinfo)
     return None  # unreachable: a week always holds one of the days
@@ -111,7 +111,7 @@ async def change(ctx: Context, session: AsyncSession, person: Person,
     prefs = {**(person.preferences or {}), name: options[data.value][0]}
     person.preferences = prefs
     if name in ("reminders", "remind_at"):
-        person.next_reminder_at = next_reminder(prefs, utcnow())
+        person.next_reminder_at = next_reminder(prefs, utcnow(), local_zone(ctx.settings))
     return Result(toast="✅").say_reply(settings_reply(ctx, person, edit=True))
 
 
@@ -127,7 +127,8 @@ async def send_reminders(ctx: Context, session: AsyncSession, now: datetime) -> 
     replies = []
     say = ctx.locale
     for person in due:
-        person.next_reminder_at = next_reminder(person.preferences or {}, now)
+        person.next_reminder_at = next_reminder(person.preferences or {}, now,
+                                                local_zone(ctx.settings))
         if preference(person, "reminders") == "never":
             continue
         # The reminder is the picture menu itself, with "no more reminders" one tap away.
