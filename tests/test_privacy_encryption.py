@@ -18,12 +18,12 @@ from bot.config import Settings
 from bot.engine.core import AnswerKind, AnswerRecord, RunState
 from bot.safety import rotation
 from bot.services import Services
-from bot.store import repo
+from bot.store import media_repo, repo
 from bot.store.crypto import KEY_FILE_NAME, Keyring
 from bot.store.db import Database
-from bot.store.models import Answer, Invitation
+from bot.store.models import Answer, CardUpload, Invitation
 from tests.conftest import DATA_KEY, World
-from tests.support.harness import RunningBot
+from tests.support.pg import pg_relation_bytes
 from tests.test_privacy import join
 
 ANSWER = "marmalade sunrise over the canal 4411"
@@ -56,23 +56,6 @@ async def known_answers(world: World) -> None:
 
 
 NEEDLES = [ANSWER.encode(), NAME.encode(), NAME.encode("utf-16-le"), VOICE, WORRY.encode()]
-
-
-async def pg_relation_bytes(bot: RunningBot) -> dict[str, bytes]:
-    """The table (and TOAST) files exactly as PostgreSQL wrote them to disk."""
-    found = {}
-    async with bot.services.db.transaction() as session:
-        await session.execute(text("CHECKPOINT"))  # write shared buffers out to the files
-        rows = await session.execute(text(
-            "SELECT c.relname, pg_relation_filepath(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE (n.nspname = 'public' AND c.relkind = 'r') OR (n.nspname = 'pg_toast' AND "
-            "c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relnamespace = "
-            "'public'::regnamespace))"))
-        for name, path in rows.all():
-            found[name] = bytes(await session.scalar(
-                text("SELECT pg_read_binary_file(:p)"), {"p": path}))
-    return found
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -122,6 +105,9 @@ async def some_values(services: Services) -> int:
             await repo.put_answer(session, run.id, AnswerRecord(
                 "own_words", AnswerKind.ANSWERED, (), f"answer {n}"))
         await repo.create_invitation(session, kind="therapist", days=14, label="Dr Who")
+        await media_repo.keep(session, owner_id=person.id, kind="voice", mime_type="audio/ogg",
+                              data=b"OggS", telegram_file_id="AwACAgQAAxkBVoice01")
+        session.add(CardUpload(key="k" * 64, file_id="AgACAgQAAxkBCard01", owner_id=person.id))
         return person.id
 
 
@@ -132,12 +118,16 @@ async def test_rotate_key_re_encrypts_everything_and_old_keys_can_go(
     done = run_cli(settings, "admin", "rotate-key", keys=f"{new},{DATA_KEY}")
     assert done.returncode == 0, done.stderr
     assert "answers.own_words" in done.stdout and "people.display_name" in done.stdout
-    assert "Re-encrypted 9 values with the first key." in done.stdout
+    for column in ("media_files.telegram_file_id", "card_uploads.file_id", "flow_runs.options"):
+        assert column in done.stdout  # issue 11: the file ids and run options are rotated too
+    # A name, 7 answers and their 7 runs' options, a label, a voice note and its file id,
+    # a card's file id.
+    assert "Re-encrypted 19 values with the first key." in done.stdout
     assert "Every value now opens with the first key alone" in done.stdout
     db = services.db
     assert await rotation.unreadable_with(db, Keyring([new.encode()])) == []
     old_only = await rotation.unreadable_with(db, Keyring([DATA_KEY.encode()]))
-    assert len(old_only) == 9
+    assert len(old_only) == 19
     audit = run_cli(settings, "admin", "audit", keys=new)  # the new key alone opens it all
     assert audit.returncode == 0 and "rotated_data_key" in audit.stdout
 
@@ -157,7 +147,7 @@ async def test_rotate_key_reports_a_tampered_value_and_rotates_the_rest(
     assert done.returncode == 1
     assert f"answers.own_words id={answer_id}" in done.stdout
     assert "could not be read with any key" in done.stdout
-    assert "Re-encrypted 8 values" in done.stdout
+    assert "Re-encrypted 18 values" in done.stdout
     assert await rotation.unreadable_with(services.db, Keyring([new.encode()])) == [
         f"answers.own_words id={answer_id}"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import Column, LargeBinary, Table, bindparam, select, type_coerce, update
 
-from bot.store.crypto import KEY_FILE_NAME, DataKeyError, EncryptedBytes, EncryptedText, Keyring
+from bot.store.crypto import ENCRYPTED_TYPES, KEY_FILE_NAME, DataKeyError, Keyring
 from bot.store.db import Database
 from bot.store.models import Base
 
@@ -36,7 +36,7 @@ def encrypted_columns() -> list[tuple[Table, Column[object]]]:
     found = []
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, EncryptedText | EncryptedBytes):
+            if isinstance(column.type, ENCRYPTED_TYPES):
                 found.append((table, column))
     return found
 
