@@ -463,9 +463,9 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
         assert raw_hits(folder, secrets), "the scan must be able to find them before"
     words = [JO_NAME, JO_WORDS, JO_VOICE.decode(), "We need your views", "about the shed"]
     assert await decrypted_hits(bot, jo_id, words, JO_TELEGRAM_ID)
-    # Telegram file ids of their voice note, photo and document, and of the picture cards
-    # drawn from their words (the review) and from their photo (the mat with their card).
-    file_ids = own_file_ids(bot.api, JO_TELEGRAM_ID)
+    # Telegram file ids of their voice note and document, of the photo Sam sent for their
+    # card, and of the picture cards drawn from their words (the review) and their photo.
+    file_ids = own_file_ids(bot.api, JO_TELEGRAM_ID) | own_file_ids(bot.api, sam.user_id)
     cards = card_file_ids(bot.api, JO_TELEGRAM_ID, [JO_WORDS, JO_CARD])
     hits = await decrypted_hits(bot, jo_id, [*file_ids, *cards], JO_TELEGRAM_ID)
     assert any(h.startswith("card_uploads.") for h in hits), "the scan finds their cards"

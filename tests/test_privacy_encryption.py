@@ -24,7 +24,7 @@ from bot.store.db import Database
 from bot.store.models import Answer, CardUpload, Invitation
 from tests.conftest import DATA_KEY, World
 from tests.support.pg import pg_relation_bytes
-from tests.test_privacy import join
+from tests.test_privacy import card_file_ids, join, own_file_ids
 
 ANSWER = "marmalade sunrise over the canal 4411"
 NAME = "Wolstenholme"
@@ -53,6 +53,27 @@ async def known_answers(world: World) -> None:
     await jo.send(voice=VOICE)
     await jo.tap("Keep it just for me")
     await jo.send(WORRY)
+    await jo.tap("How was today")
+    await jo.tap("Bad")
+    await jo.tap("Skip")
+    await jo.send(photo=photo())  # a photo as their own words
+    await jo.send(document=b"%PDF-1.4 a letter", document_name="letter.pdf")
+    await jo.tap("Keep it just for me")
+    await sam.send("/addcard")
+    await sam.tap(NAME)
+    await sam.send(photo=photo())
+    await sam.send("Wolstenholme's kite")
+
+
+def file_ids(world: World) -> list[bytes]:
+    """Telegram file ids of everything sent in media (the voice note, photos, the document)
+    and of the picture card drawn from the young person's own words (issue 11, point 5)."""
+    api = world.bot.api
+    chats = list(api.chats)
+    own = set().union(*(own_file_ids(api, chat) for chat in chats))
+    cards = {f for chat in chats for f in card_file_ids(api, chat, [ANSWER])}
+    assert len(own) >= 4 and cards, "the scan has file ids to look for"
+    return [f.encode() for f in own | cards]
 
 
 NEEDLES = [ANSWER.encode(), NAME.encode(), NAME.encode("utf-16-le"), VOICE, WORRY.encode()]
@@ -65,6 +86,7 @@ def read_folder(folder: Path) -> dict[str, bytes]:
 async def test_no_plaintext_of_a_known_answer_anywhere_on_disk(world: World) -> None:
     await known_answers(world)
     bot = world.bot
+    needles = [*NEEDLES, *file_ids(world)]
     if bot.services.db.is_sqlite:
         files = read_folder(Path(bot.settings.data_dir))
         assert "mysay.sqlite3" in files
@@ -75,13 +97,17 @@ async def test_no_plaintext_of_a_known_answer_anywhere_on_disk(world: World) -> 
     # The scan sees real content: plain ids and symbol ids are stored as they are.
     assert b"check_in" in everything and b"friend" in everything
     for name, data in files.items():
-        for needle in NEEDLES:
+        for needle in needles:
             assert needle not in data, f"{needle!r} in {name}"
     async with bot.services.db.transaction() as session:  # the raw column bytes too
-        for column in (Answer.own_words,):
+        seen = set()
+        for table, column in rotation.encrypted_columns():
             for value in (await session.scalars(select(type_coerce(column, LargeBinary))
                                                 .where(column.isnot(None)))):
-                assert bytes(value).startswith(b"gAAAAA")  # a Fernet token, nothing else
+                assert bytes(value).startswith(b"gAAAAA"), column  # a Fernet token only
+                seen.add(f"{table.name}.{column.name}")
+    assert {"media_files.telegram_file_id", "card_uploads.file_id", "flow_runs.options",
+            "answers.own_words"} <= seen
 
 
 def run_cli(settings: Settings, *args: str, keys: str | None = DATA_KEY,
