@@ -36,6 +36,7 @@ class Slot:
 
     @property
     def shared(self) -> bool:
+        """True for a card for everyone: the only kind also kept in the process's memory."""
         return self.key is not None and self.owner is None
 
 
