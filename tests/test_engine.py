@@ -91,6 +91,10 @@ def test_choices_offered_from_an_earlier_flow_come_first() -> None:
     options = {"offered": {"important": ["pet", "beach"]}}
     _, _, screens = run("one_page_profile", [SKIP, SKIP], options)
     assert [o.symbol_id for o in screens[2].options][:3] == ["pet", "beach", "family"]
+    # Their earlier choices, in their order: the card is theirs, not one for everyone.
+    assert screens[2].personal and not screens[1].personal
+    _, _, plain = run("one_page_profile", [SKIP, SKIP])
+    assert not plain[2].personal
 
 
 def test_personal_cards_join_the_mat() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import LargeBinary, func, select, type_coerce
 from bot.config import Settings
 from bot.engine.core import RunState, RunStatus
 from bot.safety import erase
+from bot.sandbox.fake_api import FakeBotAPI
 from bot.service import callbacks
 from bot.store import repo
 from bot.store.models import (
@@ -36,6 +37,7 @@ from bot.timeutil import utcnow
 from tests.conftest import World
 from tests.support.harness import Person as ChatPerson
 from tests.support.harness import RunningBot, forge_callback
+from tests.support.pg import pg_relation_bytes
 
 CONTACT = 6_100_002
 
@@ -320,6 +322,44 @@ JO_TELEGRAM_ID = 7_123_456_789  # over 32 bits: its raw encodings cannot match b
 JO_NAME = "Quenfrith"
 JO_WORDS = "my purple tractor named Zanzibar-4417"
 JO_VOICE = b"OggS-voice-bytes-only-quenfrith-made-0x5eed"
+JO_CARD = "Quenfrith's tortoise Blimp"
+
+
+def own_file_ids(api: FakeBotAPI, chat_id: int) -> set[str]:
+    """File ids of the voice notes, photos and documents this person sent the bot."""
+    return {file_id for m in api.messages_in(chat_id, include_user=True) if not m.from_bot
+            for file_id in (m.voice, m.photo, m.document) if file_id}
+
+
+def card_file_ids(api: FakeBotAPI, chat_id: int, words: list[str]) -> set[str]:
+    """File ids Telegram gave the picture cards sent to this chat whose words mention any of
+    `words`: cards drawn from the person's own content (every size of each photo)."""
+    found = set()
+    for request in api.requests:
+        result = (request.response or {}).get("result")
+        if request.method not in ("sendPhoto", "editMessageMedia") or not isinstance(
+                result, dict) or result.get("chat", {}).get("id") != chat_id:
+            continue
+        if any(w in (result.get("caption") or "") for w in words):
+            found |= {size["file_id"] for size in result.get("photo") or ()}
+    return found
+
+
+async def own_card_on_the_mat(sam: ChatPerson, jo: ChatPerson) -> None:
+    """Sam makes Jo a picture card from a photo; Jo places it on a Talking Mat."""
+    await sam.send("/addcard")
+    await sam.tap(JO_NAME)
+    await sam.send(photo=jpeg((10, 10, 200)))
+    await sam.send(JO_CARD)
+    await jo.send("/menu")
+    await jo.tap("Talking Mat")
+    for _ in range(12):
+        if JO_CARD in jo.text():
+            break
+        await jo.tap("Like")
+    assert f"where does {JO_CARD} go?" in jo.text()
+    await jo.tap("Like")
+    await jo.tap("Stop for now")
 
 
 async def ciphertexts(bot: RunningBot, person_id: int) -> list[bytes]:
@@ -390,6 +430,8 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
     for alert in [m for m in sam.messages() if m.inline_keyboard
                   and "Safety alert" in (m.display_text or "")]:  # two: the tap and the words
         await sam.tap("I have seen this", message_id=alert.message_id)  # open ones hold erasure
+    await own_card_on_the_mat(sam, jo)
+    await jo.send(document=b"%PDF-1.4 quenfrith's letter", document_name="letter.pdf")
 
     await jo.send("/delete")
     assert "It can't be undone" in jo.text()
@@ -423,6 +465,13 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
         assert raw_hits(folder, secrets), "the scan must be able to find them before"
     words = [JO_NAME, JO_WORDS, JO_VOICE.decode(), "We need your views", "about the shed"]
     assert await decrypted_hits(bot, jo_id, words, JO_TELEGRAM_ID)
+    # Telegram file ids of their voice note and document, of the photo Sam sent for their
+    # card, and of the picture cards drawn from their words (the review) and their photo.
+    file_ids = own_file_ids(bot.api, JO_TELEGRAM_ID) | own_file_ids(bot.api, sam.user_id)
+    cards = card_file_ids(bot.api, JO_TELEGRAM_ID, [JO_WORDS, JO_CARD])
+    hits = await decrypted_hits(bot, jo_id, [*file_ids, *cards], JO_TELEGRAM_ID)
+    assert any(h.startswith("card_uploads.") for h in hits), "the scan finds their cards"
+    assert any(h.startswith("media_files.telegram_file_id") for h in hits)
 
     await sam.tap("Delete everything")
     assert f"Everything MySay kept about {JO_NAME} is deleted" in sam.text()
@@ -430,6 +479,7 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
     await erase.settled()  # the WAL checkpoint after the commit
 
     assert await decrypted_hits(bot, jo_id, words, JO_TELEGRAM_ID) == []
+    assert await decrypted_hits(bot, jo_id, [*file_ids, *cards], JO_TELEGRAM_ID) == []
     assert await count(bot, Person, Person.role == "young_person") == 0
     for model in (FlowRun, Answer, MediaFile, Alert, Link):
         assert await count(bot, model) == 0, model
@@ -440,12 +490,15 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
         (None, None, "declined"), (None, None, "confirmed")]
     assert all(e.subject_id != jo_id and e.actor_id != jo_id for e in entries)
     assert any(e.action == "deletion_confirmed" for e in entries)
+    plain = [*(w.encode() for w in words), *(f.encode() for f in file_ids | cards)]
     if bot.services.db.is_sqlite:
-        needles = [*secrets, *id_encodings(JO_TELEGRAM_ID),
-                   *(w.encode() for w in words)]
+        needles = [*secrets, *id_encodings(JO_TELEGRAM_ID), *plain]
         assert raw_hits(folder, needles) == []
         wal = folder / "mysay.sqlite3-wal"
         assert not wal.exists() or wal.stat().st_size == 0
+    else:  # never written in plain text, so not even in rows PostgreSQL has yet to vacuum
+        files = await pg_relation_bytes(bot)
+        assert [(name, n) for name, data in files.items() for n in plain if n in data] == []
     # And they are a stranger now: a new link from a therapist is a fresh start.
     await jo.send("/start")
     assert "need a link from your speech and language therapist" in jo.text()

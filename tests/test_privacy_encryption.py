@@ -18,13 +18,13 @@ from bot.config import Settings
 from bot.engine.core import AnswerKind, AnswerRecord, RunState
 from bot.safety import rotation
 from bot.services import Services
-from bot.store import repo
+from bot.store import media_repo, repo
 from bot.store.crypto import KEY_FILE_NAME, Keyring
 from bot.store.db import Database
-from bot.store.models import Answer, Invitation
+from bot.store.models import Answer, CardUpload, Invitation
 from tests.conftest import DATA_KEY, World
-from tests.support.harness import RunningBot
-from tests.test_privacy import join
+from tests.support.pg import pg_relation_bytes
+from tests.test_privacy import card_file_ids, join, own_file_ids
 
 ANSWER = "marmalade sunrise over the canal 4411"
 NAME = "Wolstenholme"
@@ -53,26 +53,30 @@ async def known_answers(world: World) -> None:
     await jo.send(voice=VOICE)
     await jo.tap("Keep it just for me")
     await jo.send(WORRY)
+    await jo.tap("How was today")
+    await jo.tap("Bad")
+    await jo.tap("Skip")
+    await jo.send(photo=photo())  # a photo as their own words
+    await jo.send(document=b"%PDF-1.4 a letter", document_name="letter.pdf")
+    await jo.tap("Keep it just for me")
+    await sam.send("/addcard")
+    await sam.tap(NAME)
+    await sam.send(photo=photo())
+    await sam.send("Wolstenholme's kite")
+
+
+def file_ids(world: World) -> list[bytes]:
+    """Telegram file ids of everything sent in media (the voice note, photos, the document)
+    and of the picture card drawn from the young person's own words (issue 11, point 5)."""
+    api = world.bot.api
+    chats = list(api.chats)
+    own = set().union(*(own_file_ids(api, chat) for chat in chats))
+    cards = {f for chat in chats for f in card_file_ids(api, chat, [ANSWER])}
+    assert len(own) >= 4 and cards, "the scan has file ids to look for"
+    return [f.encode() for f in own | cards]
 
 
 NEEDLES = [ANSWER.encode(), NAME.encode(), NAME.encode("utf-16-le"), VOICE, WORRY.encode()]
-
-
-async def pg_relation_bytes(bot: RunningBot) -> dict[str, bytes]:
-    """The table (and TOAST) files exactly as PostgreSQL wrote them to disk."""
-    found = {}
-    async with bot.services.db.transaction() as session:
-        await session.execute(text("CHECKPOINT"))  # write shared buffers out to the files
-        rows = await session.execute(text(
-            "SELECT c.relname, pg_relation_filepath(c.oid) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE (n.nspname = 'public' AND c.relkind = 'r') OR (n.nspname = 'pg_toast' AND "
-            "c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relnamespace = "
-            "'public'::regnamespace))"))
-        for name, path in rows.all():
-            found[name] = bytes(await session.scalar(
-                text("SELECT pg_read_binary_file(:p)"), {"p": path}))
-    return found
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -82,6 +86,7 @@ def read_folder(folder: Path) -> dict[str, bytes]:
 async def test_no_plaintext_of_a_known_answer_anywhere_on_disk(world: World) -> None:
     await known_answers(world)
     bot = world.bot
+    needles = [*NEEDLES, *file_ids(world)]
     if bot.services.db.is_sqlite:
         files = read_folder(Path(bot.settings.data_dir))
         assert "mysay.sqlite3" in files
@@ -92,13 +97,17 @@ async def test_no_plaintext_of_a_known_answer_anywhere_on_disk(world: World) -> 
     # The scan sees real content: plain ids and symbol ids are stored as they are.
     assert b"check_in" in everything and b"friend" in everything
     for name, data in files.items():
-        for needle in NEEDLES:
+        for needle in needles:
             assert needle not in data, f"{needle!r} in {name}"
     async with bot.services.db.transaction() as session:  # the raw column bytes too
-        for column in (Answer.own_words,):
+        seen = set()
+        for table, column in rotation.encrypted_columns():
             for value in (await session.scalars(select(type_coerce(column, LargeBinary))
                                                 .where(column.isnot(None)))):
-                assert bytes(value).startswith(b"gAAAAA")  # a Fernet token, nothing else
+                assert bytes(value).startswith(b"gAAAAA"), column  # a Fernet token only
+                seen.add(f"{table.name}.{column.name}")
+    assert {"media_files.telegram_file_id", "card_uploads.file_id", "flow_runs.options",
+            "answers.own_words"} <= seen
 
 
 def run_cli(settings: Settings, *args: str, keys: str | None = DATA_KEY,
@@ -122,6 +131,9 @@ async def some_values(services: Services) -> int:
             await repo.put_answer(session, run.id, AnswerRecord(
                 "own_words", AnswerKind.ANSWERED, (), f"answer {n}"))
         await repo.create_invitation(session, kind="therapist", days=14, label="Dr Who")
+        await media_repo.keep(session, owner_id=person.id, kind="voice", mime_type="audio/ogg",
+                              data=b"OggS", telegram_file_id="AwACAgQAAxkBVoice01")
+        session.add(CardUpload(key="k" * 64, file_id="AgACAgQAAxkBCard01", owner_id=person.id))
         return person.id
 
 
@@ -132,12 +144,16 @@ async def test_rotate_key_re_encrypts_everything_and_old_keys_can_go(
     done = run_cli(settings, "admin", "rotate-key", keys=f"{new},{DATA_KEY}")
     assert done.returncode == 0, done.stderr
     assert "answers.own_words" in done.stdout and "people.display_name" in done.stdout
-    assert "Re-encrypted 9 values with the first key." in done.stdout
+    for column in ("media_files.telegram_file_id", "card_uploads.file_id", "flow_runs.options"):
+        assert column in done.stdout  # issue 11: the file ids and run options are rotated too
+    # A name, 7 answers and their 7 runs' options, a label, a voice note and its file id,
+    # a card's file id.
+    assert "Re-encrypted 19 values with the first key." in done.stdout
     assert "Every value now opens with the first key alone" in done.stdout
     db = services.db
     assert await rotation.unreadable_with(db, Keyring([new.encode()])) == []
     old_only = await rotation.unreadable_with(db, Keyring([DATA_KEY.encode()]))
-    assert len(old_only) == 9
+    assert len(old_only) == 19
     audit = run_cli(settings, "admin", "audit", keys=new)  # the new key alone opens it all
     assert audit.returncode == 0 and "rotated_data_key" in audit.stdout
 
@@ -157,7 +173,7 @@ async def test_rotate_key_reports_a_tampered_value_and_rotates_the_rest(
     assert done.returncode == 1
     assert f"answers.own_words id={answer_id}" in done.stdout
     assert "could not be read with any key" in done.stdout
-    assert "Re-encrypted 8 values" in done.stdout
+    assert "Re-encrypted 18 values" in done.stdout
     assert await rotation.unreadable_with(services.db, Keyring([new.encode()])) == [
         f"answers.own_words id={answer_id}"]
 

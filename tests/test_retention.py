@@ -20,6 +20,7 @@ from bot.store.models import (
     Alert,
     Answer,
     AuditEntry,
+    CardUpload,
     FlowRun,
     Invitation,
     Link,
@@ -30,7 +31,7 @@ from bot.store.models import (
 from bot.telegram import jobs
 from bot.timeutil import utcnow
 from tests.conftest import World
-from tests.test_privacy import check_in, join
+from tests.test_privacy import card_file_ids, check_in, join
 
 JOINED = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 
@@ -157,6 +158,9 @@ async def test_the_daily_job_runs_in_the_bot_and_the_person_is_a_stranger_after(
     sam = await world.therapist("Sam")
     jo = await join(world, sam, "Jo")
     await check_in(jo, "words kept for a while", share=True)
+    # The review picture with Jo's words was uploaded: its file id is kept, as Jo's.
+    review_cards = card_file_ids(world.bot.api, jo.user_id, ["words kept for a while"])
+    assert review_cards & await kept_card_file_ids(world)
     async with world.bot.services.db.transaction() as session:
         for link in (await session.scalars(select(Link))).all():
             link.ended_at = utcnow()  # Sam took Jo off the caseload today
@@ -171,3 +175,9 @@ async def test_the_daily_job_runs_in_the_bot_and_the_person_is_a_stranger_after(
     async with world.bot.services.db.transaction() as session:
         left = await session.scalar(select(func.count()).select_from(Answer))
     assert left == 0
+    assert not review_cards & await kept_card_file_ids(world)  # erased with Jo (issue 11)
+
+
+async def kept_card_file_ids(world: World) -> set[str]:
+    async with world.bot.services.db.transaction() as session:
+        return set((await session.scalars(select(CardUpload.file_id))).all())

@@ -220,8 +220,11 @@ class FlowEngine:
             controls.append(Control.SOMETHING_ELSE)
         controls += [Control.READ, Control.STOP]
         about = self.card(state, step.about) if step.about else None
+        personal = (bool(state.options.get("offered", {}).get(step.id))
+                    or any(o.image is not None for o in options))
         return Screen(flow.id, step.id, kind, step.prompt, tuple(options), tuple(controls),
-                      notice=notice, about=about, **self._progress(flow, state))
+                      notice=notice, about=about, personal=personal,
+                      **self._progress(flow, state))
 
     def _helped_screen(self, flow: Flow, state: RunState, notice: str | None) -> Screen:
         options = tuple(

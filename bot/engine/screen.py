@@ -96,3 +96,6 @@ class Screen:
     # Words to put into a locale prompt (prompts of engine-made screens are locale keys).
     fields: dict[str, str] = field(default_factory=dict)
     prompt_is_key: bool = False
+    # Drawn from this young person's own data (their earlier choices offered first, their own
+    # picture cards): its picture is theirs, not a card for everyone (issue 11, point 4).
+    personal: bool = False

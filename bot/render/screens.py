@@ -6,7 +6,16 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from bot.engine.screen import MatView, Screen, ScreenKind
-from bot.render.cards import Card, CardCache, CardStyle, Tile, card_key, text_card_key
+from bot.render.cards import (
+    Card,
+    CardCache,
+    CardStyle,
+    Tile,
+    card_key,
+    render_card,
+    render_text_card,
+    text_card_key,
+)
 from bot.render.mat import render_mat
 
 MAX_PICTURE_OPTIONS = 12
@@ -19,6 +28,10 @@ class Picture:
 
     Personal cards are photos: `photo_ids` names them (media ids, parallel to `tiles`) until
     the adapter fills the bytes in with `with_photos`.
+
+    `shared` says the picture holds only flow words, locale words and symbols, the same for
+    everyone, so its upload may be kept for all (issue 11, point 4). Anything else (a young
+    person's words, photos, mat, meeting date) is theirs: kept only tied to them, or not kept.
     """
 
     title: str
@@ -29,6 +42,7 @@ class Picture:
     mat: MatView | None = None
     photo_ids: tuple[int | None, ...] = ()
     photos: tuple[tuple[int, bytes], ...] = ()
+    shared: bool = False
 
     def wanted_photos(self) -> set[int]:
         wanted = {i for i in self.photo_ids if i is not None}
@@ -55,12 +69,19 @@ class Picture:
             return "mat-" + hashlib.sha256(payload.encode()).hexdigest()[:60]
         return card_key(Card(self.title, self.tiles, self.footer), style)
 
-    def render(self, cache: CardCache, style: CardStyle) -> tuple[str, bytes]:
+    def render(self, cache: CardCache | None, style: CardStyle) -> tuple[str, bytes]:
+        """(content key, PNG bytes). With no `cache`, nothing is kept in memory (a personal
+        picture must not outlive the person it shows)."""
         if self.as_list:
+            if cache is None:
+                return self.key(style), render_text_card(self.title, self.lines, style)
             return cache.get_or_render_text(self.title, self.lines, style)
         if self.mat is not None:
             return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title)
-        return cache.get_or_render(Card(self.title, self.tiles, self.footer), style)
+        card = Card(self.title, self.tiles, self.footer)
+        if cache is None:
+            return self.key(style), render_card(card, style)
+        return cache.get_or_render(card, style)
 
 
 def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None:
@@ -73,12 +94,21 @@ def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None
             return None
         tiles = tuple(Tile(o.words, o.emoji, selected=o.selected) for o in screen.options)
         return Picture(prompt, tiles, footer=footer,
-                       photo_ids=tuple(o.image for o in screen.options))
+                       photo_ids=tuple(o.image for o in screen.options),
+                       shared=_only_flow_words(screen))
     if screen.kind in (ScreenKind.TEXT, ScreenKind.PHOTO):
         tiles = ((Tile("Type it", "⌨️"), Tile("Say it", "🎤")) if screen.kind is ScreenKind.TEXT
                  else (Tile("Send a photo", "📷"),))
-        return Picture(prompt, tiles, footer=footer)
+        return Picture(prompt, tiles, footer=footer, shared=_only_flow_words(screen))
     if screen.kind in (ScreenKind.REVIEW, ScreenKind.CHANGE) and screen.review:
         lines = tuple((line.emoji, f"{line.question} {line.answer}") for line in screen.review)
         return Picture(prompt, lines=lines, as_list=True)
     return None
+
+
+def _only_flow_words(screen: Screen) -> bool:
+    """True when a question card can show nothing of one young person: not drawn from their own
+    data (see `Screen.personal`), no photo among the options, and no words filled into the
+    prompt (a mat's topic or card may be a therapist's words for one person)."""
+    return (not screen.personal and not screen.fields
+            and all(o.image is None for o in screen.options))

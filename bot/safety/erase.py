@@ -23,6 +23,7 @@ from bot.store.models import (
     Answer,
     Assignment,
     AuditEntry,
+    CardUpload,
     DeletionRequest,
     FlowRun,
     Invitation,
@@ -91,6 +92,8 @@ async def erase_young_person(session: AsyncSession, person: Person) -> Erased:
             session, delete(FlowRun).where(FlowRun.id.in_(run_ids))))
     for table, statement in (
         ("personal_cards", delete(PersonalCard).where(PersonalCard.young_person_id == pid)),
+        # Pictures drawn from their words, photos or mat, and their Telegram file ids.
+        ("card_uploads", delete(CardUpload).where(CardUpload.owner_id == pid)),
         ("assignments", delete(Assignment).where(Assignment.young_person_id == pid)),
         ("you_said", delete(YouSaid).where(YouSaid.young_person_id == pid)),
         ("meetings", delete(Meeting).where(Meeting.young_person_id == pid)),

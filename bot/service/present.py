@@ -101,6 +101,8 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
 
 def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
                  edit: bool = False, lead: str | None = None, extra: Keyboard = (),
-                 look: tuple[tuple[str, object], ...] = ()) -> Reply:
+                 look: tuple[tuple[str, object], ...] = (), about: int | None = None) -> Reply:
+    """A flow screen as a reply. `about` is the young person whose run it is: a picture of
+    their own content (their answers, mat, cards) is kept only tied to them (Reply.about)."""
     return Reply(caption(screen, locale, lead), keyboard(screen, run_id, version, locale) + extra,
-                 screen=screen, edit=edit, look=look)
+                 screen=screen, edit=edit, look=look, about=about)

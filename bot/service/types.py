@@ -113,6 +113,9 @@ class Reply:
     chat_id: int | None = None  # someone else's chat (an alert to a therapist); None: the sender
     # How pictures should look for this person (text_scale, palette, font from /settings).
     look: tuple[tuple[str, object], ...] = ()
+    # The young person (people.id) whose own content the picture shows: its upload is kept
+    # only tied to them, so erasing them erases it. None: a personal picture is not kept.
+    about: int | None = None
 
 
 @dataclass

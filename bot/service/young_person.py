@@ -122,7 +122,8 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
     text = "\n\n".join(p for p in (lead, say("menu_prompt")) if p)
     tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
-    picture = Picture(say("menu_prompt"), tiles) if tiles else None
+    # Flow titles and symbols only: one card for everyone with the same flows.
+    picture = Picture(say("menu_prompt"), tiles, shared=True) if tiles else None
     return Result().say_reply(Reply(text, tuple(rows), picture=picture, edit=edit,
                                     look=look_of(person)))
 
@@ -252,7 +253,8 @@ async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_
     state, screen = ctx.engine.start(flow_id, options)
     run = await repo.start_run(session, person.id, state)
     return Result(toast="▶️").say_reply(present.screen_reply(
-        screen, run.id, run.version, ctx.locale, edit=True, look=look_of(person)))
+        screen, run.id, run.version, ctx.locale, edit=True, look=look_of(person),
+        about=person.id))
 
 
 async def run_options(ctx: Context, session: AsyncSession, person: Person, flow: Flow,
@@ -305,11 +307,12 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     if screen.kind is ScreenKind.PAUSED:
         return Result(toast="⏸️").say_reply(present.screen_reply(
             screen, run.id, run.version, ctx.locale, edit=edit, lead=ctx.locale("paused"),
-            look=look))
+            look=look, about=person.id))
     result = Result(toast="")
     result.replies += extra
     result.say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
-                                          edit=edit and not extra, lead=lead, look=look))
+                                          edit=edit and not extra, lead=lead, look=look,
+                                          about=person.id))
     if (person.preferences or {}).get("read_aloud") and outcome.changed:
         spoken = await read_aloud(ctx, session, person, run)
         result.replies += spoken.replies
@@ -388,7 +391,7 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         else:
             result = Result().say_reply(present.screen_reply(
                 await _screen(ctx, session, run), run.id, run.version, ctx.locale, edit=True,
-                look=look_of(person)))
+                look=look_of(person), about=person.id))
         result.toast = ctx.locale("already_done")
         return result
     if run.status != RunStatus.ACTIVE:
@@ -407,5 +410,6 @@ async def _screen(ctx: Context, session: AsyncSession, run: FlowRun) -> Screen:
 def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
           lead: str | None = None) -> Result:
     return Result().say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
-                                                   lead=lead, look=look_of(person)))
+                                                   lead=lead, look=look_of(person),
+                                                   about=person.id))
 

@@ -7,9 +7,11 @@ to the database by default; a service should keep its keys elsewhere (see docs/r
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import LargeBinary
@@ -123,3 +125,24 @@ class EncryptedText(TypeDecorator[str]):
 
     def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
         return None if value is None else active_keyring().decrypt(bytes(value)).decode("utf-8")
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (compact, UTF-8) encrypted with the active keyring: for JSON that can hold a
+    young person's words, such as a run's options with their own picture cards' words."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return active_keyring().encrypt(text.encode("utf-8"))
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(active_keyring().decrypt(bytes(value)))
+
+
+# Every encrypted column type: key rotation re-encrypts the columns of these types.
+ENCRYPTED_TYPES = (EncryptedBytes, EncryptedText, EncryptedJSON)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.store.crypto import EncryptedBytes, EncryptedText
+from bot.store.crypto import ENCRYPTED_TYPES, EncryptedBytes, EncryptedJSON, EncryptedText
 from bot.timeutil import utcnow
 
 
@@ -128,8 +128,9 @@ class FlowRun(Base):
     # A supporter's run is about a young person; a young person's own run leaves this empty.
     about_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    # Options chosen for this run (for example a Talking Mat topic and option cards).
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Options chosen for this run (for example a Talking Mat topic and option cards), with the
+    # words of their own picture cards: encrypted like the rest of their content.
+    options: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="Answer.id"
@@ -199,17 +200,25 @@ class MediaFile(Base):
     kind: Mapped[str] = mapped_column(String(20))
     mime_type: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(EncryptedBytes)
-    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    # Encrypted: with the database and the bot token, a file id downloads the file from Telegram.
+    telegram_file_id: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CardUpload(Base):
-    """A picture card already uploaded to Telegram, by content hash, so it is re-sent by id."""
+    """A picture card already uploaded to Telegram, by content hash, so it is re-sent by id.
+
+    A card drawn from a young person's own content (their words, photos, mat or meeting) has
+    an owner and goes when they are erased; a card of flow words and symbols only has none.
+    """
 
     __tablename__ = "card_uploads"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    file_id: Mapped[str] = mapped_column(String(256))
+    # Encrypted like their content: the file id alone downloads the picture from Telegram.
+    file_id: Mapped[str] = mapped_column(EncryptedText)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -349,6 +358,6 @@ def encrypted_columns() -> list[tuple[Table, Column[Any]]]:
     found = []
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, EncryptedText | EncryptedBytes):
+            if isinstance(column.type, ENCRYPTED_TYPES):
                 found.append((table, column))
     return found

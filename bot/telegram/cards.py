@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from telegram import Message
@@ -24,61 +26,103 @@ _DATABASE_AWAY = (DBAPIError, OSError, TimeoutError)
 SHARED_CACHE = CardCache(max_entries=512)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where a picture's Telegram file id is kept: `key` in card_uploads (None: not kept at all),
+    `owner` the young person it belongs to (None: a card for everyone)."""
+
+    key: str | None
+    owner: int | None = None
+
+    @property
+    def shared(self) -> bool:
+        """True for a card for everyone: the only kind also kept in the process's memory."""
+        return self.key is not None and self.owner is None
+
+
+def slot_for(picture: Picture, style: CardStyle, about: int | None) -> Slot:
+    """A shared picture is kept for everyone under its content key. A personal one is kept
+    under a key of its owner and content, tied to them (erased with them); with no owner
+    known it is not kept (issue 11, point 4)."""
+    key = picture.key(style)
+    if picture.shared:
+        return Slot(key)
+    if about is None:
+        return Slot(None)
+    # Their own row, even for content two people share, so each row belongs to one person.
+    return Slot(hashlib.sha256(f"{about}:{key}".encode()).hexdigest(), about)
+
+
 class CardPublisher:
-    """Knows which cards Telegram already has. The file ids live in the database, so a restart
-    or a second bot process re-uses them too."""
+    """Knows which cards Telegram already has. The file ids live in the database (encrypted),
+    so a restart or a second bot process re-uses them too. Only shared cards are also kept in
+    memory and in the rendering cache: nothing of a young person stays in the process."""
 
     def __init__(self, db: Database, cache: CardCache | None = None) -> None:
         self.db = db
         self.cache = cache or SHARED_CACHE
         self._file_ids: dict[str, str] = {}
 
-    async def media(self, picture: Picture, style: CardStyle) -> tuple[str, str | bytes]:
-        """(content key, a Telegram file id if uploaded before, else the PNG bytes)."""
+    async def media(self, picture: Picture, style: CardStyle, about: int | None = None
+                    ) -> tuple[Slot, str | bytes]:
+        """(where its file id is kept, a Telegram file id if uploaded before, else the PNG).
+
+        `about` is the young person whose content a personal picture shows (see `slot_for`).
+        """
         if wanted := picture.wanted_photos():  # personal cards: their photos, decrypted
             async with self.db.transaction() as session:
                 picture = picture.with_photos(await media_repo.contents(session, wanted))
-        key = picture.key(style)
-        file_id = self._file_ids.get(key) or await self._stored(key)
+        slot = slot_for(picture, style, about)
+        file_id = await self._known(slot)
         if file_id:
-            return key, file_id
+            return slot, file_id
         # Rendering is CPU work (tens of ms): keep it off the event loop.
-        _, png = await asyncio.to_thread(picture.render, self.cache, style)
-        return key, png
+        cache = self.cache if picture.shared else None
+        _, png = await asyncio.to_thread(picture.render, cache, style)
+        return slot, png
 
-    async def _stored(self, key: str) -> str | None:
+    async def _known(self, slot: Slot) -> str | None:
+        if slot.key is None:
+            return None
+        if slot.shared and (file_id := self._file_ids.get(slot.key)):
+            return file_id
         try:
             async with self.db.transaction() as session:
-                row = await session.get(CardUpload, key)
+                row = await session.get(CardUpload, slot.key)
         except _DATABASE_AWAY as error:  # only a saving: upload the picture instead
             log.warning("could not look up a card upload: %s", type(error).__name__)
             return None
-        if row is not None:
-            self._file_ids[key] = row.file_id
-            return row.file_id
-        return None
+        if row is None:
+            return None
+        if slot.shared:
+            self._file_ids[slot.key] = row.file_id
+        return row.file_id
 
-    async def remember(self, key: str, message: Message | bool) -> None:
-        if not isinstance(message, Message) or not message.photo:
+    async def remember(self, slot: Slot, message: Message | bool) -> None:
+        """Keep the file id Telegram gave the picture just sent, where `slot` says."""
+        if slot.key is None or not isinstance(message, Message) or not message.photo:
             return
         file_id = message.photo[-1].file_id
-        if self._file_ids.get(key) == file_id:
-            return
-        self._file_ids[key] = file_id
+        if slot.shared:
+            if self._file_ids.get(slot.key) == file_id:
+                return
+            self._file_ids[slot.key] = file_id
         try:
             async with self.db.transaction() as session:
-                existing = await session.get(CardUpload, key)
+                existing = await session.get(CardUpload, slot.key)
                 if existing is None:
-                    session.add(CardUpload(key=key, file_id=file_id))
+                    session.add(CardUpload(key=slot.key, file_id=file_id, owner_id=slot.owner))
         except IntegrityError:
-            pass  # another process stored it first; either id works
+            pass  # another process stored it first (or the owner was just erased)
         except _DATABASE_AWAY as error:  # this process still re-uses it from memory
             log.warning("could not store a card upload: %s", type(error).__name__)
 
-    async def forget(self, key: str) -> None:
+    async def forget(self, slot: Slot) -> None:
         """Telegram no longer knows this file id: upload the picture again next time."""
-        self._file_ids.pop(key, None)
+        if slot.key is None:
+            return
+        self._file_ids.pop(slot.key, None)
         async with self.db.transaction() as session:
-            row = await session.get(CardUpload, key)
+            row = await session.get(CardUpload, slot.key)
             if row is not None:
                 await session.delete(row)

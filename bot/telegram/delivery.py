@@ -102,18 +102,18 @@ class Delivery:
             return await self._send_attachment(chat_id, reply, keyboard)
         picture = self._picture(reply)
         if picture is not None and len(reply.text) <= MAX_CAPTION and self.cards is not None:
-            key, media = await self.cards.media(picture, _style(reply))
+            slot, media = await self.cards.media(picture, _style(reply), reply.about)
             try:
                 message = await self.bot.send_photo(chat_id, self._photo(media),
                                                     caption=reply.text, reply_markup=keyboard)
             except BadRequest as error:
                 if isinstance(media, bytes) or not _stale_file(error):
                     raise
-                await self.cards.forget(key)
-                _, media = await self.cards.media(picture, _style(reply))
+                await self.cards.forget(slot)
+                _, media = await self.cards.media(picture, _style(reply), reply.about)
                 message = await self.bot.send_photo(chat_id, self._photo(media),
                                                     caption=reply.text, reply_markup=keyboard)
-            await self.cards.remember(key, message)
+            await self.cards.remember(slot, message)
             return message
         return await self.bot.send_message(chat_id, reply.text[:MAX_TEXT], reply_markup=keyboard)
 
@@ -151,12 +151,12 @@ class Delivery:
         try:
             if wants_photo and message.photo:
                 assert picture is not None and self.cards is not None
-                key, media = await self.cards.media(picture, _style(reply))
+                slot, media = await self.cards.media(picture, _style(reply), reply.about)
                 # Raw bytes, not an InputFile: PTB then sends it as attach://, as Telegram needs.
                 edited = await message.edit_media(
                     InputMediaPhoto(media, caption=reply.text),
                     reply_markup=markup(reply.buttons))
-                await self.cards.remember(key, edited)
+                await self.cards.remember(slot, edited)
                 return
             if not wants_photo and reply.attachment is None and message.text is not None:
                 await message.edit_text(reply.text[:MAX_TEXT], reply_markup=markup(reply.buttons))

@@ -275,7 +275,7 @@ def invitation(ctx: Context, young: Person, meeting: Meeting, today: date,
     rows.append((Button(say("th.ready_not_now"), callbacks.ready_tap("n", meeting.id)),))
     text = say("th.ready_text", date=when, count=left)
     return Reply(text, tuple(rows), picture=picture, chat_id=young.chat_id,
-                 look=young_person.look_of(young))
+                 look=young_person.look_of(young), about=young.id)
 
 
 @tap(Role.YOUNG_PERSON, callbacks.ReadyTap)
@@ -308,4 +308,5 @@ async def what_i_share(ctx: Context, session: AsyncSession, person: Person) -> R
     text = say("th.share_text", count=built.shared_count, private=built.private_count)
     picture = Picture(say("th.share_title"), lines=tuple(lines[:MAX_SHARE_LINES]), as_list=True)
     return Result(toast="👀").say_reply(Reply("\n".join(p for p in (text, change) if p),
-                                             picture=picture, look=young_person.look_of(person)))
+                                             picture=picture, look=young_person.look_of(person),
+                                             about=person.id))

@@ -44,7 +44,7 @@ def explanation_picture(ctx: Context) -> Picture:
     say = ctx.locale
     tiles = (Tile(say("privacy.tile_keep"), "🔒"), Tile(say("privacy.tile_choose"), "👍"),
              Tile(say("privacy.tile_rights"), "🗑️"), Tile(say("privacy.tile_safe"), "🛟"))
-    return Picture(say("privacy.card_title"), tiles)
+    return Picture(say("privacy.card_title"), tiles, shared=True)  # locale words only
 
 
 def hello_reply(ctx: Context, first_name: str, buttons: Keyboard) -> Reply:

@@ -93,7 +93,8 @@ def settings_reply(ctx: Context, person: Person, *, edit: bool, lead: str | None
     text = "\n".join(([lead, ""] if lead else []) + lines)
     # A preview card in their own style, so they see what they chose.
     preview = Picture(say("set.preview"), (Tile(say("set.size_normal"), "🔤"),
-                                           Tile(say("set.colour_calm"), "🌿")))
+                                           Tile(say("set.colour_calm"), "🌿")),
+                      shared=True)  # locale words only
     return Reply(text, _keyboard(ctx, person), picture=preview, edit=edit, look=look_of(person))
 
 

@@ -67,7 +67,8 @@ async def therapist_tap(ctx: Context, session: AsyncSession, person: Person,
         "a", person.id, data.relationship, asked, code)) for emoji, key, code in
         (("✅", "sv.yes", "y"), ("✋", "sv.not_now", "n"))]
     card = Picture(say("sv.ask_title", relationship=words.relationship(say, relationship)),
-                   (Tile(say("sv.yes"), "✅"), Tile(say("sv.not_now"), "✋")))
+                   (Tile(say("sv.yes"), "✅"), Tile(say("sv.not_now"), "✋")),
+                   shared=True)  # locale words and a relationship from a fixed list
     question = Reply(say("sv.ask_young", therapist=person.display_name,
                          relationship=words.relationship(say, relationship)),
                      tuple((b,) for b in answer), picture=card, chat_id=young.chat_id,

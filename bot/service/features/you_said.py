@@ -221,7 +221,8 @@ def _preview(ctx: Context, young: Person, draft: YouSaid,
                         callbacks.you_said_tap("g", draft.id)),))
     rows.append((Button(say("ys.cancel"), callbacks.you_said_tap("c", draft.id)),))
     text = say("ys.preview", name=young.display_name) + "\n\n" + card_words(ctx, items)
-    return Result(toast="").say_reply(Reply(text, tuple(rows), picture=card(ctx, items)))
+    return Result(toast="").say_reply(Reply(text, tuple(rows), picture=card(ctx, items),
+                                            about=young.id))
 
 
 def card(ctx: Context, items: list[dict[str, str]]) -> Picture:
@@ -258,14 +259,16 @@ async def _send(ctx: Context, session: AsyncSession, person: Person, young: Pers
     repo.audit(session, person, "you_said_sent", young, detail=f"{len(items)} items")
     look = look_of(young)
     question = Picture(say("ys.listen_title"),
-                       tuple(Tile(say(f"summary.listened.{key}"), emoji) for key, emoji in LISTEN))
+                       tuple(Tile(say(f"summary.listened.{key}"), emoji) for key, emoji in LISTEN),
+                       shared=True)  # locale words only
     buttons = ((*(Button(f"{emoji} {say(f'summary.listened.{key}')}",
                          callbacks.you_said_tap("l", draft.id, str(n)))
                   for n, (key, emoji) in enumerate(LISTEN)),),)
     return (Result(toast="📤")
             .say(say("ys.sent", name=young.display_name), edit=True)
             .say_reply(Reply(say("ys.card_text") + "\n\n" + card_words(ctx, items),
-                             picture=card(ctx, items), chat_id=young.chat_id, look=look))
+                             picture=card(ctx, items), chat_id=young.chat_id, look=look,
+                             about=young.id))
             .say_reply(Reply(say("ys.listen_text"), buttons, picture=question,
                              chat_id=young.chat_id, look=look)))
 

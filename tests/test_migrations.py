@@ -1,0 +1,139 @@
+"""Migration 0002 (issue 11, points 4 and 5): plain Telegram file ids and run options already
+in a database are encrypted by the migration, and old card uploads (owner unknown) are
+dropped; downgrading gives the plain values back. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy.engine import Connection
+
+from bot.store import crypto
+from bot.store.db import Database, alembic_config
+from tests.conftest import DATA_KEY
+
+FILE_ID = "AwACAgQAAxkBPlainVoiceFileId0042"
+CARD_FILE_ID = "AgACAgQAAxkBPlainCardFileId0042"
+CARD_WORDS = "Ozymandias the hamster 3318"
+WHEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+_people = sa.table("people", sa.column("id", sa.Integer), sa.column("telegram_user_id"),
+                   sa.column("chat_id"), sa.column("role"),
+                   sa.column("display_name", sa.LargeBinary), sa.column("created_at"),
+                   sa.column("active"), sa.column("preferences", sa.JSON),
+                   sa.column("pending", sa.JSON))
+_runs = sa.table("flow_runs", sa.column("id", sa.Integer), sa.column("person_id"),
+                 sa.column("flow_id"), sa.column("step_id"), sa.column("status"),
+                 sa.column("state", sa.JSON), sa.column("version"), sa.column("started_at"),
+                 sa.column("updated_at"), sa.column("shared"), sa.column("options", sa.JSON))
+_media = sa.table("media_files", sa.column("id", sa.Integer), sa.column("owner_id"),
+                  sa.column("kind"), sa.column("mime_type"),
+                  sa.column("content", sa.LargeBinary), sa.column("telegram_file_id"),
+                  sa.column("created_at"))
+_cards = sa.table("card_uploads", sa.column("key"), sa.column("file_id"),
+                  sa.column("created_at"))
+
+
+async def _alembic(db: Database, action: str, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+def _options() -> dict[str, Any]:
+    return {"cards": {"card_1": {"words": CARD_WORDS, "media": 1}}}
+
+
+async def _plain_rows_at_0001(db: Database, keyring: crypto.Keyring) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(_people.insert().values(
+            id=1, telegram_user_id=9001, chat_id=9001, role="young_person",
+            display_name=keyring.encrypt(b"Jo"), created_at=WHEN, active=True, preferences={},
+            pending={}))
+        await conn.execute(_media.insert().values(
+            id=1, owner_id=1, kind="card", mime_type="image/jpeg",
+            content=keyring.encrypt(b"jpeg"), telegram_file_id=FILE_ID, created_at=WHEN))
+        await conn.execute(_media.insert().values(
+            id=2, owner_id=1, kind="photo", mime_type="image/jpeg",
+            content=keyring.encrypt(b"jpeg"), telegram_file_id=None, created_at=WHEN))
+        await conn.execute(_runs.insert().values(
+            id=1, person_id=1, flow_id="talking_mat", step_id="mat", status="active", state={},
+            version=1, started_at=WHEN, updated_at=WHEN, shared=False, options=_options()))
+        await conn.execute(_cards.insert().values(key="k" * 64, file_id=CARD_FILE_ID,
+                                                  created_at=WHEN))
+
+
+async def _raw(db: Database) -> tuple[list[Any], Any, int]:
+    async with db.engine.connect() as conn:
+        file_ids = (await conn.execute(sa.text(
+            "SELECT telegram_file_id FROM media_files ORDER BY id"))).scalars().all()
+        options = (await conn.execute(sa.text("SELECT options FROM flow_runs"))).scalar_one()
+        cards = (await conn.execute(sa.text("SELECT count(*) FROM card_uploads"))).scalar_one()
+    return list(file_ids), options, int(cards)
+
+
+def _sqlite_bytes(url: str) -> bytes:
+    """The database file and any -wal beside it, as they are on disk."""
+    path = Path(sa.make_url(url).database or "")
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+@pytest.fixture
+def keyring() -> crypto.Keyring:
+    ring = crypto.Keyring.from_string(DATA_KEY)
+    crypto.activate(ring)
+    return ring
+
+
+async def test_0002_encrypts_plain_file_ids_and_options_and_drops_old_card_uploads(
+        database_url: str, keyring: crypto.Keyring) -> None:
+    db = Database(database_url)
+    try:
+        await db.upgrade()  # head, then back to 0001: the downgrade is exercised too
+        await _alembic(db, "downgrade", "0001")
+        await _plain_rows_at_0001(db, keyring)
+        await db.upgrade()
+        file_ids, options, cards = await _raw(db)
+        assert keyring.decrypt(bytes(file_ids[0])).decode() == FILE_ID
+        assert file_ids[1] is None
+        assert keyring.decrypt(bytes(options)).decode().count(CARD_WORDS) == 1
+        assert cards == 0  # whose they were is unknown: uploaded again, then kept with owners
+        await _alembic(db, "downgrade", "0001")  # and back: the plain values return
+        file_ids, options, _ = await _raw(db)
+        assert file_ids == [FILE_ID, None]
+        assert CARD_WORDS in str(options)
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    if db.is_sqlite:  # nothing plain is left in the file (secure_delete, WAL folded in)
+        data = _sqlite_bytes(database_url)
+        assert FILE_ID.encode() not in data and CARD_WORDS.encode() not in data
+        assert CARD_FILE_ID.encode() not in data
+
+
+async def test_0002_with_no_data_key_changes_nothing(database_url: str,
+                                                     keyring: crypto.Keyring) -> None:
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        await _alembic(db, "downgrade", "0001")
+        await _plain_rows_at_0001(db, keyring)
+        crypto._active = None  # an upgrade run without the data keys
+        try:
+            with pytest.raises(RuntimeError, match="needs the data keys"):
+                await db.upgrade()
+        finally:
+            crypto.activate(keyring)
+        file_ids, _, cards = await _raw(db)
+        assert file_ids == [FILE_ID, None] and cards == 1  # rolled back as a whole
+    finally:
+        await db.dispose()
