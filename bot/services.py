@@ -104,6 +104,7 @@ async def ready_database(settings: Settings) -> Database:
     Raises DataSetupError, one sentence naming the setting to fix, if not."""
     db = open_database(settings)
     try:
+        await keycheck.check_before_upgrade(db, crypto.active_keyring())
         await db.upgrade()
         await keycheck.check(db, crypto.active_keyring())
     except BaseException as error:

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import Connection
 
 from bot.store import crypto
 from bot.store.db import Database, alembic_config
 from tests.conftest import DATA_KEY
+from tests.test_cli import run_cli
 
 FILE_ID = "AwACAgQAAxkBPlainVoiceFileId0042"
 CARD_FILE_ID = "AgACAgQAAxkBPlainCardFileId0042"
@@ -137,3 +139,33 @@ async def test_0002_with_no_data_key_changes_nothing(database_url: str,
         assert file_ids == [FILE_ID, None] and cards == 1  # rolled back as a whole
     finally:
         await db.dispose()
+
+
+async def test_a_wrong_key_is_refused_before_0002_encrypts_anything(
+        database_url: str, keyring: crypto.Keyring, tmp_path: Path) -> None:
+    """Under a wrong key, 0002 would encrypt the plain file ids with it, beside names only the
+    right key opens: the command is refused first, and the database stays as it was."""
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        await _alembic(db, "downgrade", "0001")
+        await _plain_rows_at_0001(db, keyring)
+    finally:
+        await db.dispose()
+    wrong = Fernet.generate_key().decode()
+    refused = run_cli("admin", "people", tmp_path=tmp_path, DATABASE_URL=database_url,
+                      MYSAY_DATA_KEYS=wrong)
+    assert refused.returncode == 2 and "MYSAY_DATA_KEYS" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    db = Database(database_url)
+    try:
+        file_ids, _, cards = await _raw(db)
+        async with db.engine.connect() as conn:
+            revision = (await conn.execute(sa.text(
+                "SELECT version_num FROM alembic_version"))).scalar_one()
+    finally:
+        await db.dispose()
+    assert (file_ids, cards, revision) == ([FILE_ID, None], 1, "0001")
+    # With the right key it goes ahead.
+    accepted = run_cli("admin", "people", tmp_path=tmp_path, DATABASE_URL=database_url)
+    assert accepted.returncode == 0, accepted.stderr

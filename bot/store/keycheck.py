@@ -12,13 +12,13 @@ opening everything else.
 
 from __future__ import annotations
 
-from sqlalchemy import LargeBinary, select, type_coerce, update
+from sqlalchemy import LargeBinary, inspect, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import repo
 from bot.store.crypto import DataKeyError, Keyring
 from bot.store.db import Database
-from bot.store.models import AppState, encrypted_columns
+from bot.store.models import AppState, Person, encrypted_columns
 
 CANARY_FACT = "data_key_canary"
 # What the canary holds once decrypted. Not a secret: it only proves the key.
@@ -43,6 +43,27 @@ async def check(db: Database, keyring: Keyring) -> None:
             # first young person's answer (SQLite opens a read-only file without a word).
             await session.execute(update(AppState).where(AppState.key == CANARY_FACT)
                                   .values(value=AppState.value))
+
+
+async def check_before_upgrade(db: Database, keyring: Keyring) -> None:
+    """Before migrations run: some encrypt values already stored (0002 encrypts Telegram file
+    ids), and under a wrong key they would write values no right key opens, beside values only
+    the right key opens. So the keys must open what is there first: the canary if there is
+    one, else the newest person's name (encrypted since the first migration). A new, empty
+    database passes. Raises DataKeyError."""
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    if AppState.__tablename__ not in tables:
+        return  # nothing stored yet
+    async with db.transaction() as session:
+        stored = await repo.get_fact(session, CANARY_FACT)
+        if stored is not None:
+            _open_canary(keyring, stored)
+            return
+        name = await session.scalar(select(type_coerce(Person.display_name, LargeBinary))
+                                    .order_by(Person.id.desc()).limit(1))
+        if name is not None:
+            keyring.decrypt(bytes(name))
 
 
 async def rotate_canary(session: AsyncSession, keyring: Keyring) -> None:
