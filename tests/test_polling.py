@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
+from telegram.error import InvalidToken
 
 from bot.telegram import polling
 from bot.telegram.ordering import PerPersonUpdateProcessor
@@ -124,3 +125,71 @@ async def _run(updates: list[Update], order: list[int], fail_once: set[int]) -> 
             await asyncio.sleep(0.005)
     await poller.stop()
     return application
+
+
+async def test_an_update_that_keeps_failing_while_others_are_stored_is_given_up() -> None:
+    """Not an outage but that update: after a few tries it is confirmed, so it cannot hold the
+    offset, and with it Telegram's 100-update window, for everyone behind it."""
+    updates = [_update(FIRST_ID + i, 1 + i % 7) for i in range(150)]
+    application = StubApplication(updates, set())
+    bad = FIRST_ID + 3
+    always_failing = _AlwaysFailing(application, bad)
+    application.unfinished.discard(bad)
+    for gate in application.gates.values():
+        gate.set()
+    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
+                        busy_pause=0.005)
+    await poller.start()
+    async with asyncio.timeout(20):
+        while application.unfinished or poller.next_offset() != updates[-1].update_id + 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    await poller.stop()
+    assert always_failing.tries == polling.GIVE_UP_AFTER
+    assert application.bot.too_far == []
+
+
+async def test_polling_goes_on_after_an_answer_it_cannot_read_and_ends_on_a_refused_token(
+        caplog: pytest.LogCaptureFixture) -> None:
+    updates = [_update(FIRST_ID, 1)]
+    application = StubApplication(updates, set())
+    application.gates[FIRST_ID].set()
+    real = application.bot.get_updates
+    faults: list[BaseException] = [KeyError("odd answer")]
+
+    async def flaky(**kwargs: Any) -> list[Update]:
+        if faults:
+            raise faults.pop()
+        return await real(**kwargs)
+
+    application.bot.get_updates = flaky  # type: ignore[method-assign]
+    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
+                        busy_pause=0.005)
+    await poller.start()
+    async with asyncio.timeout(10):
+        while application.unfinished:  # noqa: ASYNC110 - made true by the poller
+            await asyncio.sleep(0.01)
+    assert "could not read" in caplog.text  # logged, then polling went on
+    faults.append(InvalidToken("Unauthorized"))
+    assert poller.task is not None
+    async with asyncio.timeout(10):
+        await asyncio.wait([poller.task])
+    assert isinstance(poller.task.exception(), InvalidToken)
+    await poller.stop()  # raises nothing: how it ended is the caller's to read
+
+
+class _AlwaysFailing:
+    """Makes one update's transaction fail every time, as if it broke something in the
+    database, while everyone else's are stored."""
+
+    def __init__(self, application: StubApplication, update_id: int) -> None:
+        self.tries = 0
+        original = application.process_update
+
+        async def process_update(update: Update) -> None:
+            if update.update_id == update_id:
+                self.tries += 1
+                note_unprocessed(application, update_id)  # type: ignore[arg-type]
+                return
+            await original(update)
+
+        application.process_update = process_update  # type: ignore[method-assign]

@@ -75,14 +75,12 @@ def check_arrival(data: bytes, *, max_bytes: int) -> Arrival:
             _check_size(src.size)
             plain = _plain_jpeg(src)
             picture = _decode(src, KEPT_SIDE)
-    except Exception as error:  # a decoder fed hostile bytes can fail in any way
+        return Arrival(data, "image/jpeg") if plain else _encoded(picture)
+    except Exception as error:  # a decoder (or encoder) fed hostile bytes can fail in any way
         reason = _reason(error)
         log.info("a picture was refused when it arrived (%s, %s)", reason.value,
                  type(error).__name__)
         return Arrival(None, refused=reason)
-    if plain:
-        return Arrival(data, "image/jpeg")
-    return _encoded(picture)
 
 
 def open_stored(data: bytes | None, box: int) -> Image.Image | None:

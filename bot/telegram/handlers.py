@@ -106,8 +106,9 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
         log.info("update %s was handled elsewhere", update.update_id)
         result = None
     except (OperationalError, DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
-        # The database is away. Not marked processed, so Telegram's redelivery (webhook: 503)
-        # or the person's next tap is handled once it is back; they are told once.
+        # The database is away. Not marked processed: it is handled again by itself once the
+        # database is back (polling keeps it from the offset, bot.telegram.polling; webhook
+        # answers 503 and Telegram sends it again). They are told once.
         log.warning("database unavailable for update %s: %s", update.update_id,
                     type(error).__name__)
         if note_unprocessed(context.application, update.update_id):
@@ -154,20 +155,28 @@ async def _answer_left_by_an_earlier_process(services: Services, claims: Claims,
                                              session: AsyncSession, update_id: int,
                                              sender: Sender) -> Result | None:
     """Telegram sends an update again only if it was never confirmed (polling) or never got
-    its 200 (webhook): stored by a process that stopped before it could answer. Claimed before
-    this process started, it is shown again; claimed since, another process is answering it."""
+    its 200 (webhook): stored by an earlier process that may have died before it answered (or,
+    after a graceful stop, before it could confirm). Claimed before this process started: the
+    young person is shown where they are, once per process however many such updates they
+    have. Claimed since: another process is answering it."""
+    if sender.telegram_user_id in claims.shown_again:
+        return None
     at = await repo.claimed_at(session, update_id)
     if at is None or at >= claims.started_at:
         return None
     log.info("update %s was stored before a restart: showing where they are", update_id)
+    claims.shown_again.add(sender.telegram_user_id)
     return await services.conversation.show_again(session, sender)
 
 
 class Claims:
-    """The update ids this process claimed (the newest 10 000), and when it started (UTC)."""
+    """The update ids this process claimed (the newest 10 000), when it started (UTC), and who
+    was shown where they are after a restart. The ids spare a repeated delivery a query (and
+    keep it silent even if the clock steps back)."""
 
     def __init__(self, remembered: int = 10_000) -> None:
         self.started_at = utcnow()
+        self.shown_again: set[int] = set()  # Telegram user ids
         self._remembered = remembered
         self._ids: OrderedDict[int, None] = OrderedDict()
 

@@ -50,14 +50,32 @@ async def stop_embedded(application: Application) -> None:
 
 async def serve_polling(application: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
     """`python -m bot run` without --webhook: long-poll until SIGTERM or SIGINT, then stop in
-    order. Takes the built Application and the long-poll wait in seconds."""
+    order. Takes the built Application and the long-poll wait in seconds. A signal during
+    start-up (Telegram unreachable) stops it too. Raises InvalidToken if Telegram refuses the
+    token, at start or later (polling then ends by itself)."""
     stop = asyncio.Event()
     stop_on_signals(stop)
+    stopped = asyncio.create_task(stop.wait())
+    failure: BaseException | None = None
     try:
-        await start_embedded(application, poll_timeout=poll_timeout)
-        await stop.wait()
+        starting = asyncio.create_task(start_embedded(application, poll_timeout=poll_timeout))
+        await asyncio.wait([starting, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+        await asyncio.wait([starting])
+        if starting.cancelled():
+            return
+        starting.result()  # what start-up raised, if anything
+        poller: SafePoller = application.bot_data[POLLER]
+        assert poller.task is not None
+        await asyncio.wait([poller.task, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if poller.task.done() and not poller.task.cancelled():
+            failure = poller.task.exception()
     finally:
+        stopped.cancel()
         await stop_embedded(application)
+    if failure is not None:
+        raise failure
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -41,6 +41,13 @@ POLLER = "mysay_poller"  # bot_data key
 # the longest we wait for the offset to move before asking anyway, for other people's news.
 BUSY_PAUSE = 0.1  # seconds
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0  # seconds, for Telegram or the database being away
+# While only kept-back updates wait, the longest pause between asks (seconds): Telegram would
+# answer at once with them again, and other people's news can wait this long in an outage.
+HELD_PAUSE = 2.0
+# An update that failed this often while other people's updates were stored is not a database
+# outage but something about that update: it is given up on, so it cannot hold back the
+# offset (and Telegram's 100-update window) for everyone.
+GIVE_UP_AFTER = 5
 
 
 @dataclass
@@ -50,6 +57,8 @@ class _Held:
     update: Update
     due: float  # event-loop time (seconds) after which it is tried again
     backoff: float  # seconds to wait if it fails once more
+    failures: int = 0  # times its transaction could not commit
+    stored_before: int = 0  # updates stored (by anyone) when it first failed
 
 
 class SafePoller:
@@ -71,6 +80,7 @@ class SafePoller:
         self._held: dict[int, _Held] = {}
         self._done: set[int] = set()  # finished, not yet confirmed (something older is not)
         self._highest: int | None = None  # highest update id finished or in hand
+        self._stored = 0  # updates finished since start, to tell an outage from a bad update
         self._progress = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -98,15 +108,21 @@ class SafePoller:
             drop_pending_updates=False), "deleteWebhook")
         self._task = asyncio.create_task(self._poll_forever(), name="mysay-polling")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The polling task once started. It ends by itself only if Telegram refuses the token
+        (InvalidToken); every other fault is logged and retried."""
+        return self._task
+
     async def stop(self) -> None:
         """Stop asking for updates, let those in hand finish, then confirm what is done (an
-        update kept back because the database was away stays with Telegram for next time)."""
+        update kept back because the database was away stays with Telegram for next time).
+        Raises nothing: how the polling task ended was logged, or is the caller's to read."""
         self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            if not self._task.done():
+                self._task.cancel()
+            await asyncio.wait([self._task])
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
         offset = self.next_offset()
@@ -131,9 +147,15 @@ class SafePoller:
                 await self._sleep(retry_after_seconds(error))
                 continue
             except InvalidToken:
+                log.critical("Telegram no longer accepts the bot token: stopping")
                 raise
             except TelegramError as error:  # 409 Conflict, network trouble, a 5xx
                 trouble = _warn_once(error, trouble)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            except Exception:  # an answer we could not read: never stop polling over it
+                log.exception("getUpdates gave an answer MySay could not read; asking again")
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
@@ -190,13 +212,25 @@ class SafePoller:
             del self._in_flight[uid]
             if uid in self._held:
                 pass  # kept back, behind an earlier one of theirs (_unless_behind_held)
-            elif failed_now(application, uid):  # the database was away: try again later
-                backoff = held.backoff if held else FIRST_BACKOFF
-                self._held[uid] = _Held(update, asyncio.get_running_loop().time() + backoff,
-                                        min(backoff * 2, MAX_BACKOFF))
+            elif failed_now(application, uid) and not self._give_up(uid, held):
+                backoff = held.backoff if held else FIRST_BACKOFF  # the database was away
+                self._held[uid] = _Held(
+                    update, asyncio.get_running_loop().time() + backoff,
+                    min(backoff * 2, MAX_BACKOFF), (held.failures if held else 0) + 1,
+                    held.stored_before if held else self._stored)
             else:
                 self._done.add(uid)
+                self._stored += 1
             self._progress.set()
+
+    def _give_up(self, uid: int, held: _Held | None) -> bool:
+        """True for an update that keeps failing while others are stored: the database is
+        there, so waiting cannot help, and holding it would stop everyone's updates."""
+        if held is None or held.failures + 1 < GIVE_UP_AFTER or self._stored <= held.stored_before:
+            return False
+        log.error("update %s could not be stored after %s tries while others were; giving it "
+                  "up", uid, held.failures + 1)
+        return True
 
     async def _unless_behind_held(self, update: Update) -> None:
         """Handle the update, unless an earlier one of the same person's was kept back while
@@ -219,10 +253,15 @@ class SafePoller:
 
     async def _pause(self) -> None:
         """Wait until the offset can move (the oldest update in hand finished), or a short
-        while, or stop: asking again sooner would only bring the same updates back."""
+        while, or stop: asking again sooner would only bring the same updates back. With only
+        kept-back updates waiting (the database is away), until the first is due again."""
         offset = self.next_offset()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.busy_pause
+        pause = self.busy_pause
+        if not self._in_flight and self._held:
+            earliest = min(held.due for held in self._held.values())
+            pause = min(max(earliest - loop.time(), self.busy_pause), HELD_PAUSE)
+        deadline = loop.time() + pause
         while self.next_offset() == offset and not self._stopping.is_set():
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -246,7 +285,7 @@ class SafePoller:
                 raise
             except RetryAfter as error:
                 await asyncio.sleep(retry_after_seconds(error))
-            except TelegramError as error:
+            except TelegramError as error:  # cancelled by whoever starts us, if they stop
                 trouble = _warn_once(error, trouble, what)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
