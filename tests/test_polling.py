@@ -18,7 +18,7 @@ from telegram.error import InvalidToken
 from bot.telegram import polling
 from bot.telegram.ordering import PerPersonUpdateProcessor
 from bot.telegram.polling import SafePoller
-from bot.telegram.unprocessed import note_unprocessed
+from bot.telegram.unprocessed import note_committed, note_unprocessed
 
 FIRST_ID = 500
 
@@ -56,13 +56,15 @@ class StubTelegram:
 class StubApplication:
     """Just what the poller uses of PTB's Application; handling waits for the test's go."""
 
-    def __init__(self, updates: list[Update], fail_once: set[int]) -> None:
+    def __init__(self, updates: list[Update], fail_once: set[int],
+                 concurrency: int = 64) -> None:
         self.unfinished = {u.update_id for u in updates}
         self.bot = StubTelegram(updates, self.unfinished)
         self.bot_data: dict[str, Any] = {}
-        self.update_processor = PerPersonUpdateProcessor(64)
+        self.update_processor = PerPersonUpdateProcessor(concurrency)
         self.gates = {u.update_id: asyncio.Event() for u in updates}
         self.fail_once = set(fail_once)
+        self.without_database: set[int] = set()  # handled without a transaction
         self.handled: list[tuple[int, int]] = []  # (chat, update id), in the order they landed
 
     async def process_update(self, update: Update) -> None:
@@ -75,18 +77,20 @@ class StubApplication:
         assert update.effective_chat is not None
         self.handled.append((update.effective_chat.id, uid))
         self.unfinished.discard(uid)
+        if uid not in self.without_database:
+            note_committed(self)  # type: ignore[arg-type]
 
 
 @st.composite
-def bursts(draw: st.DrawFn) -> tuple[list[Update], list[int], set[int]]:
-    """Updates from up to four people, the order their handling is let go, and which ones
-    find the database away the first time."""
+def bursts(draw: st.DrawFn) -> tuple[list[Update], list[int], set[int], int]:
+    """Updates from up to four people, the order their handling is let go, which ones find
+    the database away the first time, and how many may be handled at once."""
     chats = draw(st.lists(st.integers(1, 4), min_size=1, max_size=25))
     updates = [_update(FIRST_ID + i, chat) for i, chat in enumerate(chats)]
     ids = [u.update_id for u in updates]
     order = draw(st.permutations(ids))
     fail_once = draw(st.sets(st.sampled_from(ids), max_size=4))
-    return updates, order, fail_once
+    return updates, order, fail_once, draw(st.sampled_from([1, 2, 64]))
 
 
 @pytest.fixture(autouse=True)
@@ -98,9 +102,9 @@ def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # the same patch each time
 @given(burst=bursts())
 def test_the_offset_never_passes_an_update_that_is_not_handled(
-        burst: tuple[list[Update], list[int], set[int]]) -> None:
-    updates, order, fail_once = burst
-    application = asyncio.run(_run(updates, order, fail_once))
+        burst: tuple[list[Update], list[int], set[int], int]) -> None:
+    updates, order, fail_once, concurrency = burst
+    application = asyncio.run(_run(updates, order, fail_once, concurrency))
     telegram = application.bot
     assert telegram.too_far == [], "confirmed to Telegram before it was handled"
     handled = [uid for _, uid in application.handled]
@@ -111,15 +115,17 @@ def test_the_offset_never_passes_an_update_that_is_not_handled(
     assert telegram.offsets[-1] == updates[-1].update_id + 1  # all confirmed on stopping
 
 
-async def _run(updates: list[Update], order: list[int], fail_once: set[int]) -> StubApplication:
-    application = StubApplication(updates, fail_once)
+async def _run(updates: list[Update], order: list[int], fail_once: set[int],
+               concurrency: int) -> StubApplication:
+    application = StubApplication(updates, fail_once, concurrency)
     poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
                         busy_pause=0.005)
     await poller.start()
     for uid in order:
+        # Slower than a first retry (FIRST_BACKOFF here), so updates handed over again meet
+        # others still waiting for their turn.
         application.gates[uid].set()
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await asyncio.sleep(0.004)
     async with asyncio.timeout(10):
         while application.unfinished:  # noqa: ASYNC110 - made true by the poller's tasks
             await asyncio.sleep(0.005)
@@ -183,13 +189,61 @@ class _AlwaysFailing:
 
     def __init__(self, application: StubApplication, update_id: int) -> None:
         self.tries = 0
+        self.over = False
         original = application.process_update
 
         async def process_update(update: Update) -> None:
-            if update.update_id == update_id:
+            if update.update_id == update_id and not self.over:
                 self.tries += 1
                 note_unprocessed(application, update_id)  # type: ignore[arg-type]
                 return
             await original(update)
 
         application.process_update = process_update  # type: ignore[method-assign]
+
+
+async def test_in_an_outage_an_update_is_never_given_up_for_others_that_store_nothing() -> None:
+    """Group messages, blocked-bot notices and flood drops finish without a transaction: they
+    say nothing about the database, so the kept-back update keeps waiting for it."""
+    updates = [_update(FIRST_ID + i, 1 + i) for i in range(12)]
+    application = StubApplication(updates, set())
+    waiting = FIRST_ID
+    application.without_database = {u.update_id for u in updates} - {waiting}
+    outage = _AlwaysFailing(application, waiting)
+    for gate in application.gates.values():
+        gate.set()
+    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
+                        busy_pause=0.005)
+    await poller.start()
+    async with asyncio.timeout(20):
+        while outage.tries < polling.GIVE_UP_AFTER + 3:  # noqa: ASYNC110 - the poller retries
+            await asyncio.sleep(0.01)
+    assert poller.next_offset() == waiting  # still kept back, not given up
+    outage.over = True  # the database is back
+    async with asyncio.timeout(20):
+        while application.unfinished:  # noqa: ASYNC110 - made true by the poller
+            await asyncio.sleep(0.01)
+    await poller.stop()
+    assert application.bot.offsets[-1] == updates[-1].update_id + 1
+
+
+async def test_a_kept_back_update_telegram_no_longer_has_stops_pinning_the_offset() -> None:
+    updates = [_update(FIRST_ID + i, 1) for i in range(3)]
+    application = StubApplication(updates, set())
+    outage = _AlwaysFailing(application, FIRST_ID)
+    application.unfinished.discard(FIRST_ID)
+    for gate in application.gates.values():
+        gate.set()
+    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
+                        busy_pause=0.005)
+    await poller.start()
+    async with asyncio.timeout(20):
+        while outage.tries < 2:  # noqa: ASYNC110 - the poller retries
+            await asyncio.sleep(0.01)
+    # A day later Telegram has dropped it: only the newer ones come back.
+    application.bot.pending = [u for u in application.bot.pending if u.update_id != FIRST_ID]
+    async with asyncio.timeout(20):
+        while application.unfinished:  # noqa: ASYNC110 - made true by the poller
+            await asyncio.sleep(0.01)
+    await poller.stop()
+    assert application.bot.offsets[-1] == updates[-1].update_id + 1

@@ -45,7 +45,7 @@ from bot.store import reliability_repo, repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
-from bot.telegram.unprocessed import note_unprocessed
+from bot.telegram.unprocessed import note_committed, note_unprocessed
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
     try:
         result = await _handle_once(services, context.application.bot_data[CLAIMS],
                                     update.update_id, sender, event)
+        note_committed(context.application)
     except IntegrityError:
         # Another process handled the same update at the same moment and committed first.
         log.info("update %s was handled elsewhere", update.update_id)

@@ -44,6 +44,9 @@ async def stop_embedded(application: Application) -> None:
     if application.post_stop is not None:
         await application.post_stop(application)
     await application.shutdown()
+    # If initialize() never finished (a signal or a refused token at start), shutdown() above
+    # did nothing, but the bot's HTTP sessions may be open; closing them twice is harmless.
+    await application.bot.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
 

@@ -32,7 +32,7 @@ from telegram.ext import Application
 
 from bot.telegram.ordering import update_key
 from bot.telegram.request import retry_after_seconds
-from bot.telegram.unprocessed import failed_now, track_failures
+from bot.telegram.unprocessed import committed, failed_now, track_failures
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ class _Held:
     update: Update
     due: float  # event-loop time (seconds) after which it is tried again
     backoff: float  # seconds to wait if it fails once more
-    failures: int = 0  # times its transaction could not commit
-    stored_before: int = 0  # updates stored (by anyone) when it first failed
+    failures: int = 0  # times its own transaction could not commit
+    stored_before: int = 0  # transactions committed (by anyone) when it first failed itself
 
 
 class SafePoller:
@@ -80,7 +80,7 @@ class SafePoller:
         self._held: dict[int, _Held] = {}
         self._done: set[int] = set()  # finished, not yet confirmed (something older is not)
         self._highest: int | None = None  # highest update id finished or in hand
-        self._stored = 0  # updates finished since start, to tell an outage from a bad update
+        self._waiting_turn: dict[int, int | None] = {}  # handed over, not yet begun: its person
         self._progress = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -171,6 +171,7 @@ class SafePoller:
         """Start handling what is new in a batch; returns how many were started."""
         now = asyncio.get_running_loop().time()
         started = 0
+        self._forget_held_telegram_dropped(updates)
         for update in sorted(updates, key=lambda u: u.update_id):
             uid = update.update_id
             if uid in self._in_flight or uid in self._done:
@@ -182,6 +183,17 @@ class SafePoller:
             self._dispatch(update, held)
             started += 1
         return started
+
+    def _forget_held_telegram_dropped(self, updates: Sequence[Update]) -> None:
+        """Telegram keeps an unconfirmed update for a day, then drops it: a kept-back update
+        older than everything it sends is gone, and would otherwise pin the offset for good."""
+        if not updates:
+            return
+        oldest = min(update.update_id for update in updates)
+        for uid in [uid for uid in self._held if uid < oldest]:
+            log.error("update %s, kept back since the database was away, is no longer at "
+                      "Telegram (it keeps updates a day): it is lost", uid)
+            del self._held[uid]
 
     def _release_held_before(self, update: Update) -> int:
         """A person's newer update arrived: hand over their kept-back ones first, in order."""
@@ -196,6 +208,7 @@ class SafePoller:
         uid = update.update_id
         self._held.pop(uid, None)
         self._highest = uid if self._highest is None else max(self._highest, uid)
+        self._waiting_turn[uid] = update_key(update)
         self._in_flight[uid] = asyncio.create_task(self._handle(update, held),
                                                    name=f"mysay-update-{uid}")
 
@@ -210,23 +223,25 @@ class SafePoller:
             log.exception("an update could not be handled")
         finally:
             del self._in_flight[uid]
+            self._waiting_turn.pop(uid, None)
             if uid in self._held:
                 pass  # kept back, behind an earlier one of theirs (_unless_behind_held)
             elif failed_now(application, uid) and not self._give_up(uid, held):
                 backoff = held.backoff if held else FIRST_BACKOFF  # the database was away
+                failed_before = held is not None and held.failures > 0
                 self._held[uid] = _Held(
                     update, asyncio.get_running_loop().time() + backoff,
                     min(backoff * 2, MAX_BACKOFF), (held.failures if held else 0) + 1,
-                    held.stored_before if held else self._stored)
+                    held.stored_before if held and failed_before else committed(application))
             else:
                 self._done.add(uid)
-                self._stored += 1
             self._progress.set()
 
     def _give_up(self, uid: int, held: _Held | None) -> bool:
         """True for an update that keeps failing while others are stored: the database is
         there, so waiting cannot help, and holding it would stop everyone's updates."""
-        if held is None or held.failures + 1 < GIVE_UP_AFTER or self._stored <= held.stored_before:
+        if held is None or held.failures + 1 < GIVE_UP_AFTER \
+                or committed(self.application) <= held.stored_before:
             return False
         log.error("update %s could not be stored after %s tries while others were; giving it "
                   "up", uid, held.failures + 1)
@@ -235,13 +250,20 @@ class SafePoller:
     async def _unless_behind_held(self, update: Update) -> None:
         """Handle the update, unless an earlier one of the same person's was kept back while
         this one waited its turn: then keep this one back too, so their words stay in order.
-        Runs inside the person's turn (PerPersonUpdateProcessor)."""
-        key = update_key(update)
-        earlier = [held for uid, held in self._held.items()
-                   if uid < update.update_id and update_key(held.update) == key]
-        if earlier:
-            due = min(held.due for held in earlier)
-            self._held[update.update_id] = _Held(update, due, FIRST_BACKOFF)
+        Runs inside the person's turn (PerPersonUpdateProcessor). An earlier one handed over
+        again may also still wait for a place among the concurrent updates, behind this one: then
+        this one waits too."""
+        uid = update.update_id
+        key = self._waiting_turn.pop(uid, None)
+        if key is None:  # not a person's update: no order to keep
+            await self.application.process_update(update)
+            return
+        earlier = [held.due for other, held in self._held.items()
+                   if other < uid and update_key(held.update) == key]
+        behind = any(other < uid and person == key for other, person in self._waiting_turn.items())
+        if earlier or behind:
+            due = min(earlier, default=asyncio.get_running_loop().time())
+            self._held[uid] = _Held(update, due, FIRST_BACKOFF)
             return
         await self.application.process_update(update)
 

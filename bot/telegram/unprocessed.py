@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 _UNPROCESSED = "mysay_unprocessed"  # bot_data: update ids whose transaction could not commit
 _FAILED_NOW = "mysay_failed_now"  # bot_data: failed on this attempt (read by whoever delivered)
+_COMMITTED = "mysay_committed"  # bot_data: how many update transactions have committed
 _REMEMBERED = 10_000  # update ids; older ones are forgotten so memory stays flat
 
 
@@ -43,3 +44,14 @@ def failed_now(application: Application, update_id: int) -> bool:
         failed.discard(update_id)
         return True
     return False
+
+
+def note_committed(application: Application) -> None:
+    """An update's transaction committed: the database is there (bot.telegram.handlers)."""
+    application.bot_data[_COMMITTED] = application.bot_data.get(_COMMITTED, 0) + 1
+
+
+def committed(application: Application) -> int:
+    """How many update transactions have committed since start: if this grows while one
+    update keeps failing, the database is not away, and that update is at fault."""
+    return int(application.bot_data.get(_COMMITTED, 0))
