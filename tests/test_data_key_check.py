@@ -204,10 +204,11 @@ def test_a_data_folder_it_cannot_make_is_one_sentence(
     refused(key_file, "MYSAY_DATA_DIR")
 
 
+# PostgreSQL only (SQLite has its own tests above): no SQLite run to skip.
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)
 async def test_a_postgresql_database_it_cannot_write_is_one_sentence(
         services: Services, settings: Settings) -> None:
-    if services.db.is_sqlite:
-        pytest.skip("PostgreSQL only (SQLite has its own tests above)")
     assert cli(settings, "db", "upgrade").returncode == 0
     name = make_url(settings.resolved_database_url).database
     await services.db.dispose()
