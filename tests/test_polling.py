@@ -38,8 +38,10 @@ class StubTelegram:
         self.offsets: list[int | None] = []
         self.too_far: list[tuple[int, int]] = []
 
-    async def get_updates(self, *, offset: int | None = None, limit: int = 100,
-                          **_: Any) -> list[Update]:
+    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any],
+                             **_: Any) -> list[dict[str, Any]]:
+        assert endpoint == "getUpdates"
+        offset, limit = api_kwargs.get("offset"), api_kwargs.get("limit", 100)
         self.offsets.append(offset)
         if offset is not None:
             passed = [uid for uid in self.unfinished if uid < offset]
@@ -47,7 +49,7 @@ class StubTelegram:
             self.pending = [u for u in self.pending if u.update_id >= offset]
         if not self.pending:
             await asyncio.sleep(0.002)  # a long poll with nothing new
-        return self.pending[:limit]
+        return [u.to_dict() for u in self.pending[:limit]]
 
     async def delete_webhook(self, **_: Any) -> bool:
         return True
@@ -159,15 +161,15 @@ async def test_polling_goes_on_after_an_answer_it_cannot_read_and_ends_on_a_refu
     updates = [_update(FIRST_ID, 1)]
     application = StubApplication(updates, set())
     application.gates[FIRST_ID].set()
-    real = application.bot.get_updates
+    real = application.bot.do_api_request
     faults: list[BaseException] = [KeyError("odd answer")]
 
-    async def flaky(**kwargs: Any) -> list[Update]:
+    async def flaky(endpoint: str, api_kwargs: dict[str, Any], **kwargs: Any) -> Any:
         if faults:
             raise faults.pop()
-        return await real(**kwargs)
+        return await real(endpoint, api_kwargs, **kwargs)
 
-    application.bot.get_updates = flaky  # type: ignore[method-assign]
+    application.bot.do_api_request = flaky  # type: ignore[method-assign]
     poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
                         busy_pause=0.005)
     await poller.start()

@@ -338,9 +338,14 @@ def build_request(settings: Settings) -> TelegramHTTP:
     return TelegramHTTP(read_timeout=settings.telegram_read_timeout)
 
 
+# Seconds to wait for getUpdates' answer beyond its long-poll timeout.
+UPDATES_READ_TIMEOUT = 5.0
+
+
 def build_updates_request() -> TelegramHTTP:
-    """For getUpdates: PTB's updater retries on its own, and waits as long as it polls."""
-    return TelegramHTTP(read_timeout=5.0, retries=0, connections=1)
+    """For getUpdates: the poller retries on its own (bot.telegram.polling), and waits as long
+    as it polls plus UPDATES_READ_TIMEOUT."""
+    return TelegramHTTP(read_timeout=UPDATES_READ_TIMEOUT, retries=0, connections=1)
 
 
 def build_rate_limiter(settings: Settings, db: Database) -> PacingRateLimiter:
