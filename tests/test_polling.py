@@ -117,12 +117,18 @@ def test_the_offset_never_passes_an_update_that_is_not_handled(
     assert telegram.offsets[-1] == updates[-1].update_id + 1  # all confirmed on stopping
 
 
-async def _run(updates: list[Update], order: list[int], fail_once: set[int],
-               concurrency: int) -> StubApplication:
-    application = StubApplication(updates, fail_once, concurrency)
+async def _polling(application: StubApplication) -> SafePoller:
+    """A poller on the stub, started, asking again quickly while updates are in hand."""
     poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
                         busy_pause=0.005)
     await poller.start()
+    return poller
+
+
+async def _run(updates: list[Update], order: list[int], fail_once: set[int],
+               concurrency: int) -> StubApplication:
+    application = StubApplication(updates, fail_once, concurrency)
+    poller = await _polling(application)
     for uid in order:
         # Slower than a first retry (FIRST_BACKOFF here), so updates handed over again meet
         # others still waiting for their turn.
@@ -145,9 +151,7 @@ async def test_an_update_that_keeps_failing_while_others_are_stored_is_given_up(
     application.unfinished.discard(bad)
     for gate in application.gates.values():
         gate.set()
-    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
-                        busy_pause=0.005)
-    await poller.start()
+    poller = await _polling(application)
     async with asyncio.timeout(20):
         while application.unfinished or poller.next_offset() != updates[-1].update_id + 1:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
@@ -170,9 +174,7 @@ async def test_polling_goes_on_after_an_answer_it_cannot_read_and_ends_on_a_refu
         return await real(endpoint, api_kwargs, **kwargs)
 
     application.bot.do_api_request = flaky  # type: ignore[method-assign]
-    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
-                        busy_pause=0.005)
-    await poller.start()
+    poller = await _polling(application)
     async with asyncio.timeout(10):
         while application.unfinished:  # noqa: ASYNC110 - made true by the poller
             await asyncio.sleep(0.01)
@@ -214,18 +216,13 @@ async def test_in_an_outage_an_update_is_never_given_up_for_others_that_store_no
     outage = _AlwaysFailing(application, waiting)
     for gate in application.gates.values():
         gate.set()
-    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
-                        busy_pause=0.005)
-    await poller.start()
+    poller = await _polling(application)
     async with asyncio.timeout(20):
         while outage.tries < polling.GIVE_UP_AFTER + 3:  # noqa: ASYNC110 - the poller retries
             await asyncio.sleep(0.01)
     assert poller.next_offset() == waiting  # still kept back, not given up
     outage.over = True  # the database is back
-    async with asyncio.timeout(20):
-        while application.unfinished:  # noqa: ASYNC110 - made true by the poller
-            await asyncio.sleep(0.01)
-    await poller.stop()
+    await _all_done(application, poller)
     assert application.bot.offsets[-1] == updates[-1].update_id + 1
 
 
@@ -236,16 +233,19 @@ async def test_a_kept_back_update_telegram_no_longer_has_stops_pinning_the_offse
     application.unfinished.discard(FIRST_ID)
     for gate in application.gates.values():
         gate.set()
-    poller = SafePoller(application, timeout=0, allowed_updates=["message"],  # type: ignore[arg-type]
-                        busy_pause=0.005)
-    await poller.start()
+    poller = await _polling(application)
     async with asyncio.timeout(20):
         while outage.tries < 2:  # noqa: ASYNC110 - the poller retries
             await asyncio.sleep(0.01)
     # A day later Telegram has dropped it: only the newer ones come back.
     application.bot.pending = [u for u in application.bot.pending if u.update_id != FIRST_ID]
+    await _all_done(application, poller)
+    assert application.bot.offsets[-1] == updates[-1].update_id + 1
+
+
+async def _all_done(application: StubApplication, poller: SafePoller) -> None:
+    """Wait until every update is handled, then stop the poller."""
     async with asyncio.timeout(20):
         while application.unfinished:  # noqa: ASYNC110 - made true by the poller
             await asyncio.sleep(0.01)
     await poller.stop()
-    assert application.bot.offsets[-1] == updates[-1].update_id + 1
