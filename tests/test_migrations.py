@@ -1,9 +1,10 @@
-"""Migration 0002 (issue 11, points 4 and 5): plain Telegram file ids and run options already
+"""Migrations 0002 and 0003 (issues 11 and 12): plain Telegram file ids and run options already
 in a database are encrypted by the migration, and old card uploads (owner unknown) are
 dropped; downgrading gives the plain values back. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,58 @@ async def test_a_wrong_key_is_refused_before_0002_encrypts_anything(
     # With the right key it goes ahead.
     accepted = run_cli("admin", "people", tmp_path=tmp_path, DATABASE_URL=database_url)
     assert accepted.returncode == 0, accepted.stderr
+
+
+_answers = sa.table("answers", sa.column("id", sa.Integer), sa.column("run_id"),
+                    sa.column("step_id"), sa.column("kind"), sa.column("choices", sa.JSON),
+                    sa.column("media", sa.JSON), sa.column("created_at"),
+                    sa.column("updated_at"))
+
+
+async def test_0003_copies_a_finished_mats_placements_onto_its_answer(
+        database_url: str, keyring: crypto.Keyring) -> None:
+    """Issue 12, point 1: a mat finished before 0003 kept its placements only in the run's
+    options; after the upgrade its answer has them, Homework under "Don't like" included, and
+    the store reads them back as the engine's record. Answers without a mat get no detail."""
+    from bot.store import repo
+
+    placements = {"lessons": 0, "homework": 2, "pe": -1}
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        await _alembic(db, "downgrade", "0002")
+        async with db.engine.begin() as conn:
+            await conn.execute(_people.insert().values(
+                id=1, telegram_user_id=9001, chat_id=9001, role="young_person",
+                display_name=keyring.encrypt(b"Jo"), created_at=WHEN, active=True,
+                preferences={}, pending={}))
+            options = {"topic": "school", "scale": ["like", "not_sure", "dont_like"],
+                       "placements": placements}
+            await conn.execute(sa.text(
+                "INSERT INTO flow_runs (id, person_id, flow_id, step_id, status, state, "
+                "version, started_at, updated_at, shared, options, helped_by) VALUES (1, 1, "
+                "'talking_mat', 'mat', 'finished', '{}', 3, :when, :when, true, :options, "
+                "'helped_alone')"),
+                {"when": WHEN, "options": keyring.encrypt(
+                    json.dumps(options).encode())})
+            for answer_id, step, media in ((1, "mat", [{"id": 7, "kind": "mat"}]),
+                                           (2, "more", [])):
+                await conn.execute(_answers.insert().values(
+                    id=answer_id, run_id=1, step_id=step, kind="answered",
+                    choices=["lessons", "homework"] if step == "mat" else [], media=media,
+                    created_at=WHEN, updated_at=WHEN))
+        await db.upgrade()
+        async with db.transaction() as session:
+            answers = await repo.answers_of(session, 1)
+        assert dict(answers["mat"].placements) == placements
+        assert answers["more"].placements == () and not answers["more"].forwarded
+        async with db.engine.begin() as conn:  # several helpers fit now
+            await conn.execute(sa.text("UPDATE flow_runs SET helped_by = :h"),
+                               {"h": "helped_alone,helped_family,helped_school,helped_therapist"})
+        await _alembic(db, "downgrade", "0002")
+        async with db.engine.connect() as conn:
+            helped = (await conn.execute(sa.text("SELECT helped_by FROM flow_runs"))).scalar()
+        assert helped == "helped_alone"
+        await db.upgrade()
+    finally:
+        await db.dispose()

@@ -70,6 +70,12 @@ class AnswerRecord:
     choices: tuple[str, ...] = ()
     own_words: str | None = None
     media: tuple[tuple[int, str], ...] = ()  # (media id, kind) of photos and voice notes
+    # A Talking Mat: where each card went, (card, scale column 0-2 or LEFT_OFF), in the order
+    # placed. `choices` then holds the cards placed under the scale, for older readers.
+    placements: tuple[tuple[str, int], ...] = ()
+    # The words or media came in a message forwarded from someone else (Bot API
+    # `forward_origin`): kept, but never shown as the young person's own words.
+    forwarded: bool = False
 
 
 class RunStatus(enum.StrEnum):
@@ -128,7 +134,8 @@ class InvalidAction(ValueError):
 # The few words the engine itself puts into a review; the caller passes them from the locale.
 LABELS = {"answer.skipped": "(skipped)", "answer.dont_know": "I don't know",
           "answer.photo": "(a photo)", "answer.voice": "(a voice note)",
-          "helped_prompt": "Who helped you answer?"}
+          "helped_prompt": "Who helped you answer?", "answer.left_off": "Left off",
+          "answer.forwarded": "(sent on from someone else)"}
 
 
 class FlowEngine:
@@ -158,6 +165,12 @@ class FlowEngine:
             if symbol_id not in merged and self._known(state, symbol_id):
                 merged.append(symbol_id)
         return merged[:12]
+
+    def _card_or_id(self, state: RunState, symbol_id: str) -> MatCard:
+        # A symbol taken out of the vocabulary since: its id still says which card it was.
+        if self._known(state, symbol_id):
+            return self.card(state, symbol_id)
+        return MatCard(symbol_id, symbol_id.replace("_", " "), "")
 
     def _known(self, state: RunState, symbol_id: str) -> bool:
         return symbol_id in self.vocabulary or symbol_id in state.options.get("cards", {})
@@ -268,11 +281,42 @@ class FlowEngine:
             if card_id == state.moving:
                 continue
             (left_off if column == LEFT_OFF else columns[column]).append(
-                self.card(state, card_id))
-        scale_cards = tuple(self.card(state, s) for s in scale)
-        return MatView(self.card(state, topic), (scale_cards[0], scale_cards[1], scale_cards[2]),
+                self._card_or_id(state, card_id))
+        scale_cards = tuple(self._card_or_id(state, s) for s in scale)
+        return MatView(self._card_or_id(state, topic),
+                       (scale_cards[0], scale_cards[1], scale_cards[2]),
                        (tuple(columns[0]), tuple(columns[1]), tuple(columns[2])),
                        self.card(state, current) if current else None, tuple(left_off))
+
+    def mat_view_of(self, flow_id: str, answer: AnswerRecord,
+                    options: Mapping[str, Any] | None = None) -> MatView | None:
+        """The Talking Mat as the young person left it: topic, top scale, the cards under each
+        scale point in the order placed, and the cards left off.
+
+        Takes the run's flow id, the mat step's answer (its `placements`) and the run's
+        options (the therapist's topic and cards, the young person's own picture cards).
+        Returns None when the answer is not a mat's, or was skipped before any card went down.
+        A card whose symbol is no longer in the vocabulary keeps its id as its words, so a
+        placement is never dropped from the record."""
+        flow = self.flows.get(flow_id)
+        if flow is None or not flow.has_step(answer.step_id) or not answer.placements:
+            return None
+        step = flow.step(answer.step_id)
+        if step.type is not StepType.MAT:
+            return None
+        state = RunState(flow_id, step.id, options=dict(options or {}),
+                         placed=answer.placements)
+        return self._mat_view(state, step, None)
+
+    def mat_words(self, view: MatView) -> str:
+        """One line of words for a mat: "Like: Lessons, Art · Don't like: Homework · Left off:
+        PE". Scale points with no card are left out; every card placed or left off is named."""
+        parts = [f"{point.words}: {', '.join(c.words for c in column)}"
+                 for point, column in zip(view.scale, view.columns, strict=True) if column]
+        if view.left_off:
+            parts.append(f"{self.labels['answer.left_off']}: "
+                         f"{', '.join(c.words for c in view.left_off)}")
+        return " · ".join(parts)
 
     def _mat_next_card(self, state: RunState, step: Step) -> str | None:
         if state.moving:
@@ -340,7 +384,7 @@ class FlowEngine:
         if current is None and kind in (ActionKind.RIGHT, ActionKind.SKIP, ActionKind.DONT_KNOW):
             # Skip at the whole mat keeps it as it is: skip is always as easy as answering.
             cards = tuple(c for c, column in state.placed if column != LEFT_OFF)
-            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, cards)
+            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, cards, placements=state.placed)
             outcome = self._advance(flow, state, answers, answer, flow.default_next(step))
             return replace(outcome, mat_finished=True)
         raise InvalidAction(f"{kind.value} does not fit the mat now")

@@ -124,7 +124,8 @@ class FlowRun(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     shared_at: Mapped[datetime | None]
     # Who helped the young person answer (on my own / parent or carer / school staff / therapist).
-    helped_by: Mapped[str | None] = mapped_column(String(40))
+    # Who helped the young person answer: symbol ids joined by "," (more than one may help).
+    helped_by: Mapped[str | None] = mapped_column(String(200))
     # A supporter's run is about a young person; a young person's own run leaves this empty.
     about_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -152,6 +153,10 @@ class Answer(Base):
     own_words: Mapped[str | None] = mapped_column(EncryptedText)
     # Voice notes, photos and pictures made for this answer (ids in media_files).
     media: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # What else the answer is (encrypted; None when nothing): {"placements": [[card, column],
+    # ...]} for a Talking Mat (column 0-2 on the top scale, -1 left off), {"forwarded": true}
+    # for words or media sent on from someone else. See AnswerRecord in bot/engine/core.py.
+    detail: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Executable, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -246,25 +247,45 @@ async def answers_of(session: AsyncSession, run_id: int) -> dict[str, AnswerReco
     # Plain rows, not ORM objects: put_answer writes with one statement, so there is no
     # loaded object that could go stale within the transaction.
     rows = await session.execute(_ANSWERS, {"run_id": run_id})
-    return {row.step_id: _record(row.step_id, row.kind, row.choices, row.own_words, row.media)
+    return {row.step_id: answer_record(row.step_id, row.kind, row.choices, row.own_words,
+                                       row.media, row.detail)
             for row in rows}
 
 
-_ANSWERS = (select(Answer.step_id, Answer.kind, Answer.choices, Answer.own_words, Answer.media)
+_ANSWERS = (select(Answer.step_id, Answer.kind, Answer.choices, Answer.own_words, Answer.media,
+                   Answer.detail)
             .where(Answer.run_id == bindparam("run_id")))
 
 
-def _record(step_id: str, kind: str, choices: list[str] | None, own_words: str | None,
-            media: list[dict[str, object]] | None) -> AnswerRecord:
+def answer_record(step_id: str, kind: str, choices: list[str] | None, own_words: str | None,
+                  media: list[dict[str, object]] | None,
+                  detail: Mapping[str, Any] | None) -> AnswerRecord:
+    """The engine's AnswerRecord from a stored `answers` row's values (see models.Answer).
+
+    `media` is [{"id": 5, "kind": "voice"}, ...]; `detail` holds a Talking Mat's placements
+    and whether the answer was forwarded. Raises ValueError for an unknown answer kind."""
     kept = tuple((int(str(m["id"])), str(m["kind"])) for m in (media or ()))
-    return AnswerRecord(step_id, AnswerKind(kind), tuple(choices or ()), own_words, kept)
+    extra = detail or {}
+    placements = tuple((str(card), int(column)) for card, column in extra.get("placements", ()))
+    return AnswerRecord(step_id, AnswerKind(kind), tuple(choices or ()), own_words, kept,
+                        placements, bool(extra.get("forwarded")))
+
+
+def answer_detail(record: AnswerRecord) -> dict[str, Any] | None:
+    """What of an AnswerRecord goes into `answers.detail` (None when there is nothing)."""
+    detail: dict[str, Any] = {}
+    if record.placements:
+        detail["placements"] = [[card, column] for card, column in record.placements]
+    if record.forwarded:
+        detail["forwarded"] = True
+    return detail or None
 
 
 @cache
 def _put_answer_statement(dialect: str) -> Executable:
     table = Answer.__table__  # the table, not the class: see _claim_statement
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    replaced = ("kind", "choices", "own_words", "media", "updated_at")
+    replaced = ("kind", "choices", "own_words", "media", "detail", "updated_at")
     return (insert.values({c: bindparam(c) for c in ("run_id", "step_id", "created_at",
                                                      *replaced)})
             .on_conflict_do_update(index_elements=[table.c.run_id, table.c.step_id],
@@ -280,7 +301,8 @@ async def put_answer(session: AsyncSession, run_id: int, record: AnswerRecord) -
         "kind": record.kind.value, "choices": list(record.choices),
         "own_words": record.own_words,
         # Stored as [{"id": 5, "kind": "voice"}]: the media_files ids with what they are.
-        "media": [{"id": media_id, "kind": kind} for media_id, kind in record.media]})
+        "media": [{"id": media_id, "kind": kind} for media_id, kind in record.media],
+        "detail": answer_detail(record)})
 
 
 async def drop_answers_except(session: AsyncSession, run_id: int, keep: frozenset[str]) -> None:
