@@ -61,6 +61,8 @@ class Action:
     index: int | None = None
     text: str | None = None
     media: tuple[int, str] | None = None  # (media id, "photo" | "voice")
+    # TEXT / MEDIA: the words or media were sent on from someone else (AnswerRecord.forwarded).
+    forwarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class AnswerRecord:
     # The words or media came in a message forwarded from someone else (Bot API
     # `forward_origin`): kept, but never shown as the young person's own words.
     forwarded: bool = False
+    # The album (several photos or videos sent at once) this answer came from: its later
+    # items join this answer instead of answering the next step (bot.service.young_person).
+    media_group: str | None = None
 
 
 class RunStatus(enum.StrEnum):
@@ -438,6 +443,8 @@ class FlowEngine:
                 emoji = self.card(state, answer.choices[0]).emoji or "🖼️"
             else:
                 emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else "✏️"
+            if answer.forwarded and answer.kind is AnswerKind.ANSWERED:
+                words.append(self.labels["answer.forwarded"])  # never shown as their own
             lines.append(ReviewLine(step_id, self._question(flow, step_id), ", ".join(words),
                                     emoji))
         return tuple(lines)
@@ -531,12 +538,12 @@ class FlowEngine:
                 return Outcome(state, self.screen(state, answers, notice="empty_text"),
                                changed=False)
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
-                                  words[:MAX_OWN_WORDS])
+                                  words[:MAX_OWN_WORDS], forwarded=action.forwarded)
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind is ActionKind.MEDIA and action.media is not None:
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
                                   (action.text or "").strip()[:MAX_OWN_WORDS] or None,
-                                  (action.media,))
+                                  (action.media,), forwarded=action.forwarded)
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
             answer_kind = AnswerKind.SKIPPED if kind is ActionKind.SKIP else AnswerKind.DONT_KNOW

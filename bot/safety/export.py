@@ -169,6 +169,8 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
                 "step": a.step_id, "kind": a.kind,
                 "choices": [_choice_words(engine, run, c) for c in a.choices or ()],
                 "own_words": a.own_words,
+                # Sent on from someone else: kept, but not their own words (issue 12).
+                "forwarded": bool((a.detail or {}).get("forwarded")),
                 "media": [media_names.get(_media_id(m), f"media {_media_id(m)}")
                           for m in a.media or ()],
             } for a in answers],

@@ -126,7 +126,9 @@ def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -
                      date=flow["finished"] or flow["started"], status=say(status)), bold=True)
         for answer in flow["answers"]:
             said = [*answer["choices"]]
-            if answer["own_words"]:
+            if answer["own_words"] and answer.get("forwarded"):
+                said.append(f"{answer['own_words']} {say('answer.forwarded')}")
+            elif answer["own_words"]:
                 said.append(f"“{answer['own_words']}”")
             if answer["kind"] == "skipped":
                 said = [say("answer.skipped")]

@@ -196,6 +196,7 @@ class SentMessage:
     reply_markup: JSONDict | None = None
     reply_to_message_id: int | None = None
     media_group_id: str | None = None
+    forward_origin: JSONDict | None = None  # a user's message sent on from someone else
     edit_date: int | None = None
     history: list[JSONDict] = field(default_factory=list)
     deleted: bool = False
@@ -690,8 +691,12 @@ class FakeBotAPI:
         contact: bool = False,
         caption: str | None = None,
         reply_to: int | None = None,
+        forward_origin: JSONDict | None = None,
+        media_group_id: str | None = None,
     ) -> int:
-        """Queue a user's message (or, with `edited`, an edit of their latest one)."""
+        """Queue a user's message (or, with `edited`, an edit of their latest one).
+        `forward_origin`: a Bot API MessageOrigin, for a message forwarded from someone else;
+        `media_group_id`: for one item of an album (send each item with its own call)."""
         if chat_type != "private" and chat_id is None:
             raise ValueError(f"a {chat_type} message needs a chat_id")
         user = self.add_user(user_id, first_name)
@@ -715,6 +720,7 @@ class FakeBotAPI:
             self._messages.setdefault(target, {})[message.message_id] = message
         message.text, message.caption, message.entities = text, caption, entities
         message.reply_to_message_id = reply_to
+        message.forward_origin, message.media_group_id = forward_origin, media_group_id
         try:
             if photo is not None:
                 message.photo = self._store_photo(photo, "photo.jpg")[-1].file_id
@@ -985,6 +991,8 @@ class FakeBotAPI:
             result["contact"] = message.contact
         if message.media_group_id:
             result["media_group_id"] = message.media_group_id
+        if message.forward_origin:
+            result["forward_origin"] = message.forward_origin
         if message.edit_date:
             result["edit_date"] = message.edit_date
         if message.reply_markup and "inline_keyboard" in message.reply_markup:

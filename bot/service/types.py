@@ -25,7 +25,11 @@ class Command:
 
 @dataclass(frozen=True)
 class Text:
+    """Words typed (or sent) in the chat. `forwarded`: the message was sent on from someone
+    else (a forward), so the words are not the young person's own."""
+
     text: str
+    forwarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,10 @@ class Media:
     file_id: str | None = None
     caption: str | None = None
     unfetched: Unfetched | None = None
+    # Sent on from someone else (a forward): kept, marked, never shown as their own words.
+    forwarded: bool = False
+    # Several photos or videos sent at once (an album) share this id; each item comes alone.
+    media_group: str | None = None
 
     def why_no_data(self) -> str:
         """The locale key to say when a photo or voice note came without its bytes. A missing

@@ -66,7 +66,7 @@ async def message(ctx: Context, session: AsyncSession, person: Person, event: Ev
     """Anything that is not a command or a button: words, pictures, stickers, edits."""
     say = ctx.locale
     if isinstance(event, Text):
-        return await typed(ctx, session, person, event.text)
+        return await typed(ctx, session, person, event.text, forwarded=event.forwarded)
     if isinstance(event, Edited):
         noticed = await watch(ctx, session, person, event.text, "edited") if event.text else []
         result = await where_you_are(ctx, session, person, lead=say("edited_ignored"))
@@ -168,7 +168,10 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
     return await _apply(ctx, session, person, run, data.action, edit=True)
 
 
-async def typed(ctx: Context, session: AsyncSession, person: Person, text: str) -> Result:
+async def typed(ctx: Context, session: AsyncSession, person: Person, text: str, *,
+                forwarded: bool = False) -> Result:
+    """Words typed at a step are their answer; `forwarded` words (sent on from someone else)
+    are kept marked as such, and the young person is told (issue 12, point 4)."""
     run = await repo.current_run(session, person.id, for_update=True)
     noticed = await watch(ctx, session, person, text, "words")
     if run is None or run.status != RunStatus.ACTIVE:
@@ -177,15 +180,24 @@ async def typed(ctx: Context, session: AsyncSession, person: Person, text: str) 
         result = _show(ctx, person, run, await _screen(ctx, session, run),
                        lead=ctx.locale("too_long", limit=MAX_OWN_WORDS))
     else:
-        result = await _apply(ctx, session, person, run, Action(ActionKind.TEXT, text=text),
-                              edit=False)
+        action = Action(ActionKind.TEXT, text=text, forwarded=forwarded)
+        result = await _apply(ctx, session, person, run, action, edit=False,
+                              lead=_lead(ctx, None, forwarded))
     result.replies[:0] = noticed
     return result
 
 
+def _lead(ctx: Context, key: str | None, forwarded: bool) -> str | None:
+    """What to say above the next step: `key`'s words, then, for something sent on from
+    someone else, that it was kept marked as such."""
+    parts = [ctx.locale(k) for k in (key, "forwarded_kept" if forwarded else None) if k]
+    return "\n".join(parts) or None
+
+
 async def watch(ctx: Context, session: AsyncSession, person: Person, words: str,
                 source: str) -> list[Reply]:
-    """Let every watcher (safeguarding) see the words first; their replies go first."""
+    """Let every watcher (safeguarding) see the words first; their replies go first. Words
+    sent on from someone else are watched too: a disclosure can come in a forward."""
     replies: list[Reply] = []
     for watcher in ROUTES.watchers:
         found = await watcher(ctx, session, person, words, source)
@@ -194,29 +206,104 @@ async def watch(ctx: Context, session: AsyncSession, person: Person, words: str,
     return replies
 
 
+_KEPT_KINDS = {MediaKind.PHOTO: "photo", MediaKind.VOICE: "voice"}
+
+
 async def media_answer(ctx: Context, session: AsyncSession, person: Person,
                        media: Media) -> Result:
-    """A photo or voice note as an answer; anything else gets a kind word and the step."""
-    say = ctx.locale
+    """A photo or voice note as an answer, with its caption as their words; the words sent
+    with any other file are the answer (the file is not kept); anything else gets a kind word
+    and the step. The later items of an album join the answer its first item gave."""
     noticed = await watch(ctx, session, person, media.caption, "caption") if media.caption \
         else []
     run = await repo.current_run(session, person.id, for_update=True)
-    if media.kind not in (MediaKind.PHOTO, MediaKind.VOICE):
-        result = await where_you_are(ctx, session, person, lead=say("use_buttons"))
-    elif media.data is None:  # the step is shown again, so they can send it again
-        result = await where_you_are(ctx, session, person, lead=say(media.why_no_data()))
-    elif run is None or not ctx.engine.accepts_media(repo.run_state(run)):
-        result = await where_you_are(ctx, session, person, lead=say("media_not_here"))
-    else:
-        kind = "photo" if media.kind is MediaKind.PHOTO else "voice"
-        media_id = await media_repo.keep(
-            session, owner_id=person.id, kind=kind, data=media.data,
-            mime_type=media.mime_type or ("image/jpeg" if kind == "photo" else "audio/ogg"),
-            telegram_file_id=media.file_id)
-        action = Action(ActionKind.MEDIA, text=media.caption, media=(media_id, kind))
-        result = await _apply(ctx, session, person, run, action, edit=False,
-                              lead=say("photo_kept" if kind == "photo" else "voice_kept"))
+    result = await _album_item(ctx, session, person, run, media) if media.media_group \
+        else None
+    if result is None:
+        result = await _one_media(ctx, session, person, run, media)
     result.replies[:0] = noticed
+    return result
+
+
+async def _one_media(ctx: Context, session: AsyncSession, person: Person, run: FlowRun | None,
+                     media: Media) -> Result:
+    """A photo, voice note or other file on its own (or the first item of an album)."""
+    say = ctx.locale
+    album = media.media_group
+    words = (media.caption or "").strip()
+    if media.kind not in _KEPT_KINDS:
+        if words and run is not None and run.status == RunStatus.ACTIVE:
+            # A file sent with words: the words are their answer, the file is not kept.
+            action = Action(ActionKind.TEXT, text=words, forwarded=media.forwarded)
+            return await _apply(ctx, session, person, run, action, edit=False,
+                                lead=_lead(ctx, "file_words_kept", media.forwarded),
+                                album=album)
+        _album_told(person, album)
+        return await where_you_are(ctx, session, person,
+                                   lead=say("album_not_here" if album else "use_buttons"))
+    if media.data is None:  # the step is shown again, so they can send it again
+        return await where_you_are(ctx, session, person, lead=say(media.why_no_data()))
+    if run is None or not ctx.engine.accepts_media(repo.run_state(run)):
+        _album_told(person, album)
+        return await where_you_are(ctx, session, person,
+                                   lead=say("album_not_here" if album else "media_not_here"))
+    kind = _KEPT_KINDS[media.kind]
+    action = Action(ActionKind.MEDIA, text=media.caption, forwarded=media.forwarded,
+                    media=(await _keep_media(session, person, media), kind))
+    return await _apply(ctx, session, person, run, action, edit=False,
+                        lead=_lead(ctx, f"{kind}_kept", media.forwarded), album=album)
+
+
+async def _keep_media(session: AsyncSession, person: Person, media: Media) -> int:
+    """Store a fetched photo or voice note as the young person's; returns its media id."""
+    assert media.data is not None
+    kind = _KEPT_KINDS[media.kind]
+    return await media_repo.keep(
+        session, owner_id=person.id, kind=kind, data=media.data,
+        mime_type=media.mime_type or ("image/jpeg" if kind == "photo" else "audio/ogg"),
+        telegram_file_id=media.file_id)
+
+
+def _album_told(person: Person, album: str | None) -> None:
+    """An album that answers nothing here: note it (in the database, so a restart keeps it),
+    so its other items get no answer of their own."""
+    if album is not None:
+        person.pending = {**(person.pending or {}), "album": album}
+
+
+async def _album_item(ctx: Context, session: AsyncSession, person: Person, run: FlowRun | None,
+                      media: Media) -> Result | None:
+    """A later item of an album (several photos or videos sent at once share a
+    media_group_id, and Telegram sends each as its own update, in any order and batch): it
+    joins the answer an earlier item gave, silently, or is silent if the young person was
+    already told the album does not fit here. None: no item of it was seen yet."""
+    if run is not None:
+        answers = await repo.answers_of(session, run.id)
+        first = next((a for a in answers.values() if a.media_group == media.media_group), None)
+        if first is not None:
+            return await _join_album(ctx, session, person, run, first, media)
+    if (person.pending or {}).get("album") == media.media_group:
+        return Result()
+    return None
+
+
+async def _join_album(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
+                      answer: AnswerRecord, media: Media) -> Result:
+    """Add one more album item to the answer its first item gave: the photo or voice note, and
+    the caption's words (usually on one item only, whichever comes). No new message: the
+    first item was acknowledged. Only an item that could not be fetched gets a word."""
+    result = Result()
+    kept = answer.media
+    if media.kind in _KEPT_KINDS and media.data is not None:
+        kept = (*kept, (await _keep_media(session, person, media), _KEPT_KINDS[media.kind]))
+    elif media.kind in _KEPT_KINDS:
+        result.say(ctx.locale(media.why_no_data()))
+    words = answer.own_words
+    caption = (media.caption or "").strip()
+    if caption:
+        words = (f"{words}\n{caption}" if words else caption)[:MAX_OWN_WORDS]
+    await repo.put_answer(session, run.id, replace(
+        answer, own_words=words, media=kept, forwarded=answer.forwarded or media.forwarded))
     return result
 
 
@@ -276,7 +363,11 @@ async def run_options(ctx: Context, session: AsyncSession, person: Person, flow:
 
 
 async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
-                 action: Action, *, edit: bool, lead: str | None = None) -> Result:
+                 action: Action, *, edit: bool, lead: str | None = None,
+                 album: str | None = None) -> Result:
+    """Apply one action to the run, store what it gives and show the next screen. `album`:
+    the media_group_id of the album this action's media or words came from, kept on the
+    answer so the album's later items join it (_album_item)."""
     answers = await repo.answers_of(session, run.id)
     state = repo.run_state(run)
     try:
@@ -292,6 +383,8 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     if outcome.mat_finished and outcome.answer is not None:
         outcome, picture = await _keep_mat(ctx, session, person, run, outcome)
         extra.append(picture)
+    if outcome.answer is not None and album is not None:
+        outcome = replace(outcome, answer=replace(outcome.answer, media_group=album))
     if outcome.answer is not None:
         await repo.put_answer(session, run.id, outcome.answer)
         answers = {**answers, outcome.answer.step_id: outcome.answer}
@@ -365,7 +458,9 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
             continue
         items = [(ctx.engine.card(state, c).emoji or "🖼️", ctx.engine.card(state, c).words)
                  for c in answer.choices]
-        if answer.own_words:
+        if answer.own_words and answer.forwarded:  # never quoted as their own words
+            items.append(("✏️", f"{answer.own_words} {ctx.locale('answer.forwarded')}"))
+        elif answer.own_words:
             items.append(("✏️", f"“{answer.own_words}”"))
         if items:
             sections.append((step.prompt, items))

@@ -155,7 +155,8 @@ class Answer(Base):
     media: Mapped[list[int]] = mapped_column(JSON, default=list)
     # What else the answer is (encrypted; None when nothing): {"placements": [[card, column],
     # ...]} for a Talking Mat (column 0-2 on the top scale, -1 left off), {"forwarded": true}
-    # for words or media sent on from someone else. See AnswerRecord in bot/engine/core.py.
+    # for words or media sent on from someone else, {"media_group": "..."} for an answer from
+    # an album (Telegram's media_group_id). See AnswerRecord in bot/engine/core.py.
     detail: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

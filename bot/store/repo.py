@@ -262,13 +262,16 @@ def answer_record(step_id: str, kind: str, choices: list[str] | None, own_words:
                   detail: Mapping[str, Any] | None) -> AnswerRecord:
     """The engine's AnswerRecord from a stored `answers` row's values (see models.Answer).
 
-    `media` is [{"id": 5, "kind": "voice"}, ...]; `detail` holds a Talking Mat's placements
-    and whether the answer was forwarded. Raises ValueError for an unknown answer kind."""
+    `media` is [{"id": 5, "kind": "voice"}, ...]; `detail` holds a Talking Mat's placements,
+    whether the answer was forwarded and the album it came from. Raises ValueError for an
+    unknown answer kind."""
     kept = tuple((int(str(m["id"])), str(m["kind"])) for m in (media or ()))
     extra = detail or {}
     placements = tuple((str(card), int(column)) for card, column in extra.get("placements", ()))
+    group = extra.get("media_group")
     return AnswerRecord(step_id, AnswerKind(kind), tuple(choices or ()), own_words, kept,
-                        placements, bool(extra.get("forwarded")))
+                        placements, bool(extra.get("forwarded")),
+                        str(group) if group is not None else None)
 
 
 def answer_detail(record: AnswerRecord) -> dict[str, Any] | None:
@@ -278,6 +281,8 @@ def answer_detail(record: AnswerRecord) -> dict[str, Any] | None:
         detail["placements"] = [[card, column] for card, column in record.placements]
     if record.forwarded:
         detail["forwarded"] = True
+    if record.media_group is not None:
+        detail["media_group"] = record.media_group
     return detail or None
 
 

@@ -111,6 +111,8 @@ def _run(engine: FlowEngine, run: FlowRun, young: Person,
             "choices": [{"id": c, "words": engine.vocabulary[c].words
                          if c in engine.vocabulary else c} for c in answer.choices or ()],
             "own_words": answer.own_words,
+            # Sent on from someone else: not the young person's own words (issue 12).
+            "forwarded": bool((answer.detail or {}).get("forwarded")),
             "media": [media[m] for m in media_ids(answer.media) if m in media],
         })
     return {"run_id": run.id, "flow_id": run.flow_id,

@@ -104,7 +104,8 @@ def _run_in(run: FlowRun, who: Voice) -> RunIn:
     placed = tuple((str(p[0]), int(p[1])) for p in state.get("placed") or ()
                    if isinstance(p, list | tuple) and len(p) == 2)
     answers = tuple(AnswerIn(a.id, a.step_id, a.kind, tuple(a.choices or ()), a.own_words,
-                             media_ids(a.media)) for a in run.answers)
+                             media_ids(a.media), bool((a.detail or {}).get("forwarded")))
+                    for a in run.answers)
     return RunIn(run.id, run.flow_id, as_utc(run.finished_at or run.updated_at), who, answers,
                  tuple(state.get("history") or ()), run.helped_by, dict(run.options or {}),
                  placed)

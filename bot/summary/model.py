@@ -107,6 +107,7 @@ class AnswerIn:
     choices: tuple[str, ...] = ()
     own_words: str | None = None
     media: tuple[int, ...] = ()
+    forwarded: bool = False  # sent on from someone else: never quoted as their own words
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,9 @@ class Item:
     question: str
     symbols: tuple[Sym, ...] = ()
     quote: str | None = None  # the person's own words, quoted exactly
+    # Words they sent on from someone else (a forward): shown labelled as such, never as a
+    # quote (issue 12, point 4). An answer has a quote or these, not both.
+    sent_on: str | None = None
     about: Sym | None = None  # what the step was about (a part of the day)
     photos: tuple[int, ...] = ()
     voices: tuple[int, ...] = ()
@@ -459,7 +463,8 @@ def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
             heading=heading, who=run.who, when=as_utc(run.when).date(), flow_title=title,
             question=step.prompt if step is not None else answer.step_id,
             symbols=tuple(symbols.get(c, run.options) for c in answer.choices),
-            quote=(answer.own_words or "").strip() or None,
+            quote=None if answer.forwarded else (answer.own_words or "").strip() or None,
+            sent_on=(answer.own_words or "").strip() or None if answer.forwarded else None,
             about=symbols.get(about_id, run.options) if about_id else None,
             photos=tuple(m for m, k in kinds.items() if k in PHOTO_KINDS),
             voices=tuple(m for m, k in kinds.items() if k == "voice"),

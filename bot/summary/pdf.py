@@ -75,7 +75,7 @@ def _needs_fallback(summary: Summary) -> bool:
     skipping the second font saves a fifth of the time."""
     atkinson = _cmap(fonts.atkinson_path(False))
     texts = [summary.young_person.name, summary.viewer_name]
-    texts += [i.quote or "" for s in summary.sections for i in s.items]
+    texts += [i.quote or i.sent_on or "" for s in summary.sections for i in s.items]
     texts += [i.who.name for s in summary.sections for i in s.items]
     texts += [w for y in summary.you_said for pair in y.items for w in pair]
     return any(ord(c) not in atkinson for text in texts for c in text if c not in "\n\t")
@@ -228,8 +228,10 @@ class _Document(FPDF):
         self.set_xy(self.l_margin, y + SYMBOL_MM + 2.5)
 
     def quote(self, item: Item, *, show_who: bool = False) -> None:
-        """Own words, exactly as written, in quotation marks, with when and where."""
-        text = f"“{item.quote}”"
+        """Own words, exactly as written, in quotation marks, with when and where. Words sent
+        on from someone else (item.sent_on) are labelled so, with no quotation marks or bar."""
+        text = (f"“{item.quote}”" if item.quote
+                else f"{self.say('summary.sent_on')}: {item.sent_on}")
         meta = [words.short_day(item.when), item.flow_title]
         if item.about is not None:
             meta.append(item.about.words)
@@ -243,8 +245,9 @@ class _Document(FPDF):
         top = self.get_y()
         self.para(text, indent=4, gap=0)
         self.para(" · ".join(meta), size=9, colour=MUTED, indent=4, gap=1.5)
-        self.set_fill_color(*QUOTE_BAR)
-        self.rect(self.l_margin, top, 1.2, max(4.0, self.get_y() - top - 1.5), style="F")
+        if item.quote:
+            self.set_fill_color(*QUOTE_BAR)
+            self.rect(self.l_margin, top, 1.2, max(4.0, self.get_y() - top - 1.5), style="F")
 
     def prepare(self) -> None:
         """Scale every photo and mat picture down first, in threads (Pillow decodes and
@@ -348,7 +351,7 @@ def _views(doc: _Document, items: Sequence[Item], *, with_labels: dict[str, str]
                 doc.para(label, bold=True, size=11, gap=0)
             doc.chips(tally(group))
             for item in group:
-                if item.quote:
+                if item.quote or item.sent_on:
                     doc.quote(item)
             dont_know = sum(1 for i in group if i.dont_know)
             if dont_know:
@@ -441,7 +444,7 @@ def _mats(doc: _Document, key: str) -> None:
     for mat in mats:
         _mat(doc, mat)
         for item in items:  # what they said about this mat, in their own words
-            if item.run_id == mat.run_id and item.quote:
+            if item.run_id == mat.run_id and (item.quote or item.sent_on):
                 doc.quote(item)
     rest = [i for i in items if i.run_id not in on_a_mat]
     if rest:

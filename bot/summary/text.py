@@ -69,6 +69,8 @@ def _run_line(locale: Locale, when: str, title: str, who: str,
         said = [s.words for s in item.symbols]
         if item.quote:
             said.append(f"“{item.quote}”")
+        if item.sent_on:
+            said.append(_sent_on(locale, item))
         if item.dont_know:
             said.append(locale("answer.dont_know"))
         if said:
@@ -114,6 +116,11 @@ def full_text(summary: Summary, locale: Locale) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _sent_on(locale: Locale, item: Item) -> str:
+    """Words the young person sent on from someone else: labelled, never quoted as theirs."""
+    return f"{locale('summary.sent_on')}: {item.sent_on}"
+
+
 def _quote_line(item: Item) -> str:
     about = f", {item.about.words}" if item.about is not None else ""
     return f"  “{item.quote}” ({words.short_day(item.when)}, {item.flow_title}{about})"
@@ -134,6 +141,7 @@ def _view_lines(locale: Locale, items: Sequence[Item],
             if found := tally(group):
                 out.append(f"  {locale('summary.picked')}: {words.tally_text(found, 12)}")
             out += [_quote_line(i) for i in group if i.quote]
+            out += [f"  {_sent_on(locale, i)}" for i in group if i.sent_on]
             photos = sum(len(i.photos) for i in group)
             voices = sum(len(i.voices) for i in group)
             if photos:
@@ -153,6 +161,8 @@ def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
         for mat in summary.mats:
             lines += _mat_lines(locale, mat)
             lines += [_quote_line(i) for i in items if i.run_id == mat.run_id and i.quote]
+            lines += [f"  {_sent_on(locale, i)}" for i in items
+                      if i.run_id == mat.run_id and i.sent_on]
         rest = [i for i in items if i.run_id not in on_a_mat]
         return lines + (_view_lines(locale, rest) if rest else [])
     if key == "who_helped":

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import ChatMember, Document, PhotoSize, Update, Voice
+from telegram import ChatMember, Document, Message, PhotoSize, Update, Voice
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
@@ -200,7 +201,22 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.message is not None and update.message.text is not None
-    await process(update, context, Text(update.message.text))
+    await process(update, context, Text(update.message.text, forwarded(update.message)))
+
+
+# The fields a forward had before Bot API 7.0 brought `forward_origin`: PTB keeps them in
+# api_kwargs, so a server or test still sending them is still seen as a forward.
+_OLD_FORWARD_FIELDS = ("forward_from", "forward_from_chat", "forward_sender_name",
+                       "forward_date", "forward_signature", "forward_from_message_id")
+
+
+def forwarded(message: Message) -> bool:
+    """Whether a message was sent on from someone else rather than written by the sender
+    (Bot API `forward_origin`, the older forward_* fields, or an automatic forward), so its
+    words are not the young person's own. A reply quoting another message is still their own
+    words: the quote is not in its text."""
+    return (message.forward_origin is not None or bool(message.is_automatic_forward)
+            or any(name in message.api_kwargs for name in _OLD_FORWARD_FIELDS))
 
 
 async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -268,9 +284,12 @@ async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Med
     cleaned here (bot.render.safe_image), so nothing unchecked is ever kept as a picture."""
     message = update.message
     kind = media_kind(update)
-    caption = message.caption if message else None
-    if message is None or kind not in (MediaKind.PHOTO, MediaKind.VOICE):
-        return Media(kind, caption=caption)
+    if message is None:
+        return Media(kind)
+    base = Media(kind, caption=message.caption, forwarded=forwarded(message),
+                 media_group=message.media_group_id)
+    if kind not in (MediaKind.PHOTO, MediaKind.VOICE):
+        return base
     item: PhotoSize | Document | Voice
     if kind is MediaKind.PHOTO:
         item, mime = message.document or message.photo[-1], "image/jpeg"
@@ -279,16 +298,16 @@ async def media_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Med
         item, mime = message.voice, message.voice.mime_type or "audio/ogg"
     data = await fetch_media(context, item.file_id, item.file_size)
     if isinstance(data, Unfetched):
-        return Media(kind, caption=caption, unfetched=data)
+        return replace(base, unfetched=data)
     if kind is MediaKind.PHOTO:
         # Decoding is CPU work: off the event loop, like rendering.
         arrival = await asyncio.to_thread(safe_image.check_arrival, data,
                                           max_bytes=MAX_MEDIA_BYTES)
         if arrival.data is None:
-            return Media(kind, caption=caption, unfetched=Unfetched.TOO_BIG
-                         if arrival.refused is Refusal.TOO_BIG else Unfetched.UNREADABLE)
+            return replace(base, unfetched=Unfetched.TOO_BIG
+                           if arrival.refused is Refusal.TOO_BIG else Unfetched.UNREADABLE)
         data, mime = arrival.data, arrival.mime_type
-    return Media(kind, data=data, mime_type=mime, file_id=item.file_id, caption=caption)
+    return replace(base, data=data, mime_type=mime, file_id=item.file_id)
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -172,7 +172,10 @@ async def _said_from_ref(ctx: Context, session: AsyncSession, person: Person, yo
                          ref: str) -> str | None:
     if match := _QUOTE_REF.match(ref):
         answer = await therapist_repo.shared_answer(session, young.id, int(match[1]))
-        return _clip(f"“{answer.own_words}”", MAX_WORDS) if answer and answer.own_words else None
+        # Words sent on from someone else are not something they said (issue 12).
+        if answer is None or not answer.own_words or (answer.detail or {}).get("forwarded"):
+            return None
+        return _clip(f"“{answer.own_words}”", MAX_WORDS)
     offers = _offers(ctx, await _summary(ctx, session, person, young))
     return next((said for found, _, said in offers if found == ref), None)
 
