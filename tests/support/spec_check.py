@@ -408,3 +408,9 @@ def check_request(
     """Problems with one Bot API call against the bundled spec (usable as a FakeBotAPI
     validator)."""
     return default_checker().check_request(method, params, files)
+
+
+def check_object(value: Any, type_name: str) -> list[str]:
+    """Problems with one Bot API object (an Update a test pushes, say) against the bundled
+    spec: unknown or missing fields and wrong types. Empty list: it conforms."""
+    return default_checker()._check_value(value, [type_name], type_name, _Context({}))
