@@ -42,7 +42,7 @@ def push(person: Person, text: str | None = None, **kwargs: Any) -> int:
     """Queue a message from `person`, after checking the update against the Bot API spec."""
     api = person.api
     update_id = api.push_message(person.user_id, text, first_name=person.first_name, **kwargs)
-    update = api._updates[update_id]  # noqa: SLF001 - the update as it will be delivered
+    update = api._updates[update_id]  # the update as it will be delivered
     assert check_object(update, "Update") == []
     return update_id
 
