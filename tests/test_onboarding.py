@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
-from bot.store.models import Invitation, Link, Person
+from bot.service import callbacks
+from bot.store.models import Base, Invitation, Link, Person
 from bot.timeutil import utcnow
 from tests.conftest import World
-from tests.support.harness import RunningBot
+from tests.support.harness import Person as RunningPerson
+from tests.support.harness import RunningBot, forge_callback
 
 
 async def count(bot: RunningBot, model: type) -> int:
@@ -131,3 +135,84 @@ async def test_young_person_cannot_use_therapist_commands(world: World) -> None:
         await jo.send(command)
         assert "Tap the buttons to answer" in jo.text()
         assert "https://t.me/" not in jo.text()
+
+
+# Tables that change whatever anyone sends: the update ids handled, and the cached upload of a
+# picture card everyone shares. Nothing in them is about a person.
+NOT_ABOUT_ANYONE = {"processed_updates", "card_uploads", "app_state"}
+
+
+async def rows(bot: RunningBot) -> dict[str, int]:
+    """How many rows each table holds (but those that are about nobody)."""
+    async with bot.services.db.transaction() as session:
+        return {table.name: int(await session.scalar(select(func.count()).select_from(table))
+                                or 0)
+                for table in Base.metadata.sorted_tables if table.name not in NOT_ABOUT_ANYONE}
+
+
+async def invite_code(therapist: RunningPerson) -> str:
+    return ((await therapist.send("/invite")).display_text or "").rsplit("Code: ", 1)[1].strip()
+
+
+async def test_not_now_keeps_a_way_back_and_stores_nothing(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 12, point 7: after "Not now" an "I'm ready now" button shows the hello again.
+    The code rides in the button, as in "Yes": nothing about them is kept before they agree."""
+    caplog.set_level(logging.DEBUG, logger="bot")
+    therapist = await world.therapist()
+    code = await invite_code(therapist)
+    before = await rows(world.bot)
+    jo = world.person("Jo")
+    await jo.send(f"/start {code}")
+    await jo.tap("Not now")
+    not_now = jo.last()
+    assert "when you are ready" in (not_now.display_text or "")
+    assert jo.buttons(not_now.message_id) == ["👋 I'm ready now"]
+    ready = world.bot.api.button_data(jo.user_id, "I'm ready now")
+    assert ready == callbacks.ready_now(code) == f"h:{code}" and len(ready.encode()) <= 64
+    await jo.send("hello?")  # a stranger still: nothing says who they are
+    assert "need a link" in jo.text()
+    assert jo.buttons(not_now.message_id) == ["👋 I'm ready now"]  # the way back stays
+    assert await rows(world.bot) == before
+    hello = await jo.tap("I'm ready now", message_id=not_now.message_id)
+    assert "You choose what your therapist sees" in (hello.display_text or "")
+    assert hello.photo and jo.buttons(hello.message_id) == ["✅ Yes, let's start", "✋ Not now"]
+    await jo.tap("Not now")  # and round again: never a dead end
+    await jo.tap("I'm ready now")
+    assert await rows(world.bot) == before
+    assert code not in caplog.text and str(jo.user_id) not in caplog.text
+    await jo.tap("Yes")
+    assert "What would you like to do?" in jo.text()
+    assert await count(world.bot, Person) == 2 and await count(world.bot, Link) == 1
+
+
+async def test_im_ready_now_checks_the_link_again(world: World) -> None:
+    """A link used or too old by the time they tap "I'm ready now" gets the usual answer, and
+    nobody is added."""
+    therapist = await world.therapist()
+    code = await invite_code(therapist)
+    a, b = world.person("A"), world.person("B")
+    await a.send(f"/start {code}")
+    await a.tap("Not now")
+    await b.send(f"/start {code}")
+    await b.tap("Yes")
+    assert "used already" in (await a.tap("I'm ready now")).display_text
+    assert a.last().inline_keyboard == []
+
+    old = await invite_code(therapist)
+    late = world.person("Late")
+    await late.send(f"/start {old}")
+    await late.tap("Not now")
+    async with world.bot.services.db.transaction() as session:
+        await session.execute(update(Invitation).where(Invitation.used_at.is_(None)).values(
+            expires_at=utcnow() - timedelta(seconds=1)))
+    assert "too old" in (await late.tap("I'm ready now")).display_text
+    assert await count(world.bot, Person) == 2  # the therapist and B
+
+    # A "Not now" from before the code rode in it ("n") still answers, with the old words.
+    guess = world.person("Guess")
+    await guess.send(f"/start {await invite_code(therapist)}")
+    update_id = forge_callback(world.bot.api, guess.user_id, guess.last().message_id, "n")
+    await world.bot.wait_processed(update_id)
+    assert "link from your therapist" in guess.text()
+    assert callbacks.decode("n") == callbacks.Decline(None)

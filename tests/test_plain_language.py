@@ -21,6 +21,7 @@ YOUNG_PERSON_KEYS = [
     "media_not_fetched", "media_not_here", "photo_unreadable", "mydata.picture_unreadable",
     "remind.text", "young_person_help", "privacy_short", "welcome_young_person",
     "forwarded_kept", "file_words_kept", "album_not_here", "answer.forwarded",
+    "consent_later", "consent_ready", "consent_later_link", "safety.carry_on",
 ]
 FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000"}
 

@@ -110,6 +110,7 @@ async def test_worrying_words_in_a_flow_are_passed_on_and_the_flow_goes_on(world
     await jo.tap("Skip")
     await jo.send("my brother hits me when mum is out")
     assert_safe_reply(said_with(jo, "Thank you for telling me"))
+    await jo.tap("Carry on")
     assert "This is what you told me" in jo.text()  # the flow carried on
     alert = said_with(sam, "Safety alert about Jo")
     assert 'Jo wrote: "my brother hits me when mum is out"' in alert
@@ -142,11 +143,75 @@ async def test_words_added_by_editing_a_message_are_checked_too(world: World) ->
     await jo.tap("How was today")
     await jo.send("I am fine")
     await jo.send("I am not safe at home", edited=True)
-    assert "I keep your first answer" in jo.text()
     assert_safe_reply(said_with(jo, "Thank you for telling me"))
+    assert "I keep your first answer" not in everything(jo)  # only the safety reply
     [stored] = await alerts(world.bot)
     assert (stored.source, stored.words) == ("edited", "I am not safe at home")
     assert "Safety alert about Jo" in everything(sam)
+
+
+def photo_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def chat_now(person: ChatPerson) -> list[tuple[int, str, str]]:
+    return [(m.message_id, m.display_text or "", repr(m.inline_keyboard))
+            for m in person.messages()]
+
+
+# Where worrying words can arrive: (place, what they send, alert source, answer kept).
+PLACES = [
+    ("menu", "I want to run away", "words", None),
+    ("step", "my brother hits me when mum is out", "words", "my brother hits me when mum is out"),
+    ("caption", "he hurts me", "caption", "he hurts me"),
+    ("edit", "I am not safe at home", "edited", "I am fine"),
+]
+
+
+@pytest.mark.parametrize(("place", "words", "source", "kept"), PLACES,
+                         ids=[p[0] for p in PLACES])
+async def test_after_worrying_words_the_safety_reply_is_all_they_get(
+        world: World, place: str, words: str, source: str, kept: str | None) -> None:
+    """Issue 12, point 8: a menu, "Please use the buttons" or the step again after the safety
+    reply reads as "not understood". What the words did still stands (the answer is kept, the
+    step moves on); mid-flow "Carry on" on the safety reply shows where they are now."""
+    _, sam, jo = await setup(world)
+    if place != "menu":
+        await jo.tap("How was today")
+        await jo.tap("Bad")
+        await jo.tap("Skip")  # at "Tell me in your own words"
+    if place == "edit":
+        await jo.send("I am fine")  # answered: now at the review
+    before = chat_now(jo)
+    if place == "caption":
+        await jo.send(photo=photo_bytes(), caption=words)
+    else:
+        await jo.send(words, edited=place == "edit")
+    after = chat_now(jo)
+    assert after[:len(before)] == before  # nothing earlier was changed
+    [(_, reply, _)] = after[len(before):]  # one new message: the safety reply
+    assert_safe_reply(reply)
+    assert "Thank you for telling me" in reply
+    for not_understood in ("Please use the buttons", "What would you like to do?",
+                           "I keep your first answer", "This is what you told me"):
+        assert not_understood not in reply
+    mid_flow = place != "menu"
+    carry_on = ["▶️ Carry on where I was"] if mid_flow else []
+    assert jo.buttons() == ["✏️ I want to say more", *carry_on]
+    [stored] = await alerts(world.bot)
+    assert (stored.source, stored.words) == (source, words)
+    assert "Safety alert about Jo" in everything(sam)
+    async with world.bot.services.db.transaction() as session:
+        answer = await session.scalar(select(Answer).where(Answer.step_id == "own_words"))
+    assert (answer.own_words if answer else None) == kept  # their answer, kept as it was
+    if place == "caption":
+        assert answer is not None and [m["kind"] for m in answer.media] == ["photo"]
+    if mid_flow:
+        await jo.tap("Carry on")
+        assert "This is what you told me" in jo.text()  # the words moved them on
+        assert chat_now(jo)[len(before)] == after[len(before)]  # the safety reply stays
 
 
 async def test_ordinary_words_raise_nothing(world: World) -> None:

@@ -118,7 +118,9 @@ async def test_links_are_for_supporters_only_and_work_once(world: World) -> None
     async with world.bot.services.db.transaction() as session:
         assert await session.scalar(select(PersonRow).where(
             PersonRow.telegram_user_id == bea.user_id)) is None  # nothing kept before yes
-    await bea.send(f"/start {code}")
+    # Not a dead end (issue 12, point 7): "I'm ready now" brings the hello back.
+    hello = await bea.tap("I'm ready now")
+    assert "asked me to invite you to share your view about Jo" in (hello.display_text or "")
     await bea.tap("Yes")
     assert "You can now add your view about Jo" in " ".join(
         m.display_text or "" for m in bea.messages())

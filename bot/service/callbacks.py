@@ -28,6 +28,10 @@ READ_ALOUD = "v"
 _RUN = re.compile(r"^r:(\d{1,12}):(\d{1,9}):([a-zA-Z])(\d{0,2})$")
 _FLOW = re.compile(r"^f:([a-z][a-z0-9_]{0,30})$")
 _CONSENT = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
+# "Not now" and "I'm ready now" carry the invitation code as the consent button does, so
+# nothing about the person is stored before they agree (issue 12, point 7).
+_DECLINE = re.compile(r"^n:([A-Za-z0-9_-]{16,43})$")
+_READY_NOW = re.compile(r"^h:([A-Za-z0-9_-]{16,43})$")
 _PERSON = re.compile(r"^([sp]):(\d{1,12})$")
 
 
@@ -55,7 +59,18 @@ class Consent:
 
 @dataclass(frozen=True)
 class Decline:
-    pass
+    """"Not now" on a hello. `code` is the invitation's code ("n:<code>"); None for the plain
+    "n" such buttons carried before issue 12, which still decode (no way back can be offered:
+    the code is not known)."""
+
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadyNow:
+    """"I'm ready now" on the message after "Not now": show the hello again ("h:<code>")."""
+
+    code: str
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,12 @@ class Unsafe:
     """The young person tapped "I don't feel safe"."""
 
 
-Callback = RunTap | StartFlow | Consent | Decline | PickPerson | Unsafe
+@dataclass(frozen=True)
+class CarryOn:
+    """"Carry on" on a safety reply given mid-flow: show the step they are on now ("w")."""
+
+
+Callback = RunTap | StartFlow | Consent | Decline | ReadyNow | PickPerson | Unsafe | CarryOn
 
 
 def _checked(data: str) -> str:
@@ -98,8 +118,20 @@ def consent(code: str) -> str:
     return _checked(f"a:{code}")
 
 
-def decline() -> str:
-    return "n"
+def decline(code: str | None = None) -> str:
+    """"Not now" on the hello for invitation `code` ("n:<code>"); without a code the plain "n"
+    of buttons made before issue 12 (kept so those still decode)."""
+    return "n" if code is None else _checked(f"n:{code}")
+
+
+def ready_now(code: str) -> str:
+    """"I'm ready now" after "Not now": the hello for invitation `code` again."""
+    return _checked(f"h:{code}")
+
+
+def carry_on() -> str:
+    """"Carry on" on a safety reply: where the young person is now (issue 12, point 8)."""
+    return "w"
 
 
 def unsafe() -> str:
@@ -214,6 +246,8 @@ def decode(data: str | None) -> Callback | PrivacyCallback:
         return Decline()
     if data == "u":
         return Unsafe()
+    if data == "w":
+        return CarryOn()
     if match := _RUN.match(data):
         run_id, version, op, index = match.groups()
         if op in (SOMETHING_ELSE, READ_ALOUD) and not index:
@@ -229,6 +263,10 @@ def decode(data: str | None) -> Callback | PrivacyCallback:
         return StartFlow(match.group(1))
     if match := _CONSENT.match(data):
         return Consent(match.group(1))
+    if match := _DECLINE.match(data):
+        return Decline(match.group(1))
+    if match := _READY_NOW.match(data):
+        return ReadyNow(match.group(1))
     if match := _PERSON.match(data):
         return PickPerson(match.group(1), int(match.group(2)))
     if (found := _privacy(data)) is not None:

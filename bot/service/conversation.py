@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from bot.service.features import privacy, supporter
 from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
 from bot.store import repo
-from bot.store.models import InvitationKind, Person, Role
+from bot.store.models import Invitation, InvitationKind, Person, Role
 from bot.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class Conversation:
             except callbacks.InvalidCallback:
                 log.info("refused a callback we never issued")
                 return await self._refuse(session, person)
-            if isinstance(tap, callbacks.Consent | callbacks.Decline):
+            if isinstance(tap, callbacks.Consent | callbacks.Decline | callbacks.ReadyNow):
                 return await self._consent(session, sender, person, tap)
             if person is None:
                 return Result(toast=self.ctx.locale("not_allowed")).say(
@@ -138,6 +138,13 @@ class Conversation:
             invitation.used_at, invitation.used_by_id = utcnow(), person.id
             repo.audit(session, person, "therapist_joined")
             return Result().say(say("welcome_therapist", name=person.display_name))
+        return await self._hello(session, sender, person, invitation, code)
+
+    async def _hello(self, session: AsyncSession, sender: Sender, person: Person | None,
+                     invitation: Invitation, code: str) -> Result:
+        """The hello with "Yes" / "Not now" for a young person's or a supporter's invitation
+        (already checked: not used, not expired, not a therapist's)."""
+        say = self.ctx.locale
         if invitation.kind == InvitationKind.SUPPORTER:  # a parent, carer or staff member
             return await supporter.hello(self.ctx, session, sender, person, invitation, code)
         if person is not None:
@@ -145,22 +152,58 @@ class Conversation:
         # Nothing about a young person is stored before they agree: the code rides in the
         # button, and the invitation is checked again when they tap it.
         buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
-                   (Button(say("consent_no"), callbacks.decline()),))
+                   (Button(say("consent_no"), callbacks.decline(code)),))
         return Result().say_reply(privacy.hello_reply(self.ctx, sender.first_name or "there",
                                                       buttons))
 
+    async def _not_now(self, tap: callbacks.Decline) -> Result:
+        """"Not now" is not a dead end (issue 12, point 7): the message that says so keeps an
+        "I'm ready now" button with the code in it, so nothing is stored to offer it."""
+        say = self.ctx.locale
+        if tap.code is None:  # a button from before the code rode in "Not now"
+            return Result(toast="👍").say(say("consent_later_link"), edit=True)
+        ready = ((Button(say("consent_ready"), callbacks.ready_now(tap.code)),),)
+        return Result(toast="👍").say(say("consent_later"), ready, edit=True)
+
+    async def _ready_now(self, session: AsyncSession, sender: Sender, person: Person | None,
+                         tap: callbacks.ReadyNow) -> Result:
+        """"I'm ready now": the hello and its consent buttons again, in place of the Not-now
+        message. The invitation is checked again first, so a link used or expired meanwhile
+        gets the same answer as opening it would."""
+        say = self.ctx.locale
+        if person is not None and person.role == Role.YOUNG_PERSON:
+            return await self._already_in(session, person)
+        invitation = await repo.find_invitation(session, tap.code)
+        problem = repo.invitation_problem(invitation, utcnow())
+        if invitation is not None and invitation.kind == InvitationKind.THERAPIST:
+            problem = "code_unknown"  # never on such a button: a therapist's link has no hello
+        if problem or invitation is None:
+            return Result(toast="✋").say(say(problem or "code_unknown"), edit=True)
+        result = await self._hello(session, sender, person, invitation, tap.code)
+        result.toast = "👋"
+        result.replies[0] = replace(result.replies[0], edit=True)
+        return result
+
+    async def _already_in(self, session: AsyncSession, person: Person) -> Result:
+        """A tap on a hello's button by someone already in MySay: "got it", and a young person
+        their menu."""
+        result = Result(toast=self.ctx.locale("already_done"))
+        if person.role == Role.YOUNG_PERSON:
+            result.replies += (await young_person.menu(self.ctx, session, person)).replies
+        return result
+
     async def _consent(self, session: AsyncSession, sender: Sender, person: Person | None,
-                       tap: callbacks.Consent | callbacks.Decline) -> Result:
+                       tap: callbacks.Consent | callbacks.Decline | callbacks.ReadyNow
+                       ) -> Result:
         say = self.ctx.locale
         if isinstance(tap, callbacks.Decline):
-            return Result(toast="👍").say(say("consent_later"), edit=True)
+            return await self._not_now(tap)
+        if isinstance(tap, callbacks.ReadyNow):
+            return await self._ready_now(session, sender, person, tap)
         if (joined := await supporter.join(self.ctx, session, sender, person, tap.code)):
             return joined
         if person is not None:
-            result = Result(toast=say("already_done"))
-            if person.role == Role.YOUNG_PERSON:
-                result.replies += (await young_person.menu(self.ctx, session, person)).replies
-            return result
+            return await self._already_in(session, person)
         invitation = await repo.find_invitation(session, tap.code)
         problem = repo.invitation_problem(invitation, utcnow())
         if problem or invitation is None or invitation.kind != InvitationKind.YOUNG_PERSON:

@@ -69,9 +69,8 @@ async def message(ctx: Context, session: AsyncSession, person: Person, event: Ev
         return await typed(ctx, session, person, event.text, forwarded=event.forwarded)
     if isinstance(event, Edited):
         noticed = await watch(ctx, session, person, event.text, "edited") if event.text else []
-        result = await where_you_are(ctx, session, person, lead=say("edited_ignored"))
-        result.replies[:0] = noticed
-        return result
+        return watched(noticed, await where_you_are(ctx, session, person,
+                                                    lead=say("edited_ignored")))
     if isinstance(event, Media):
         return await media_answer(ctx, session, person, event)
     return await where_you_are(ctx, session, person)
@@ -183,8 +182,7 @@ async def typed(ctx: Context, session: AsyncSession, person: Person, text: str, 
         action = Action(ActionKind.TEXT, text=text, forwarded=forwarded)
         result = await _apply(ctx, session, person, run, action, edit=False,
                               lead=_lead(ctx, None, forwarded))
-    result.replies[:0] = noticed
-    return result
+    return watched(noticed, result)
 
 
 def _lead(ctx: Context, key: str | None, forwarded: bool) -> str | None:
@@ -206,6 +204,32 @@ async def watch(ctx: Context, session: AsyncSession, person: Person, words: str,
     return replies
 
 
+def watched(noticed: list[Reply], result: Result) -> Result:
+    """What to send after words were watched: `result` if the watchers said nothing, else only
+    what they said (issue 12, point 8).
+
+    After a disclosure the safety reply is the only thing the young person reads: a menu, a
+    "Please use the buttons" or the step again after it reads as "not understood". What the
+    words did still stands (an answer kept, the step moved on: the caller has applied it);
+    mid-flow the safety reply has a "Carry on" button that shows where they are now
+    (bot.service.features.safeguarding), and at the menu nothing more is needed (the menu
+    they typed under is still there).
+    """
+    if not noticed:
+        return result
+    return Result(replies=list(noticed))
+
+
+@tap(Role.YOUNG_PERSON, callbacks.CarryOn)
+async def carry_on(ctx: Context, session: AsyncSession, person: Person,
+                   _: callbacks.CarryOn) -> Result:
+    """"Carry on" on a safety reply: the step they are on now, or the menu. A new message:
+    the safety reply (999, Childline) stays as it was."""
+    result = await where_you_are(ctx, session, person)
+    result.toast = ""
+    return result
+
+
 _KEPT_KINDS = {MediaKind.PHOTO: "photo", MediaKind.VOICE: "voice"}
 
 
@@ -221,8 +245,7 @@ async def media_answer(ctx: Context, session: AsyncSession, person: Person,
         else None
     if result is None:
         result = await _one_media(ctx, session, person, run, media)
-    result.replies[:0] = noticed
-    return result
+    return watched(noticed, result)
 
 
 async def _one_media(ctx: Context, session: AsyncSession, person: Person, run: FlowRun | None,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.core import RunStatus
 from bot.safety import access, hours, keywords
 from bot.service import callbacks, young_person
 from bot.service.routes import command, pending, periodic, tap, watch_words
@@ -54,7 +55,9 @@ async def unsafe(ctx: Context, session: AsyncSession, person: Person,
 @watch_words
 async def worrying_words(ctx: Context, session: AsyncSession, person: Person, words: str,
                          source: str) -> Result | None:
-    """Typed words and captions, checked against the list before the flow sees them."""
+    """Typed words, captions and edited words, checked against the list before the flow sees
+    them. Returns the safety reply and the alerts, or None if nothing matched. The young
+    person's side sends nothing else after it (bot.service.young_person.watched)."""
     if person.role != Role.YOUNG_PERSON:
         return None
     found = keywords.word_list(ctx.settings.safeguarding_words_file).find(words)
@@ -62,7 +65,11 @@ async def worrying_words(ctx: Context, session: AsyncSession, person: Person, wo
         return None
     matched = ", ".join(dict.fromkeys(
         f"{m.category.replace('_', ' ')}: {m.phrase.replace('*', '')}" for m in found))
-    return await raise_alert(ctx, session, person, source=source, words=words, matched=matched)
+    # The safety reply is all they hear (issue 12, point 8): mid-flow it carries the way on.
+    run = await repo.current_run(session, person.id)
+    mid_flow = run is not None and run.status == RunStatus.ACTIVE
+    return await raise_alert(ctx, session, person, source=source, words=words, matched=matched,
+                             carry_on=mid_flow)
 
 
 @tap(Role.YOUNG_PERSON, callbacks.AlertMore)
@@ -109,9 +116,11 @@ async def more_words(ctx: Context, session: AsyncSession, person: Person,
 
 async def raise_alert(ctx: Context, session: AsyncSession, person: Person, *, source: str,
                       words: str | None, matched: str | None,
-                      attachment: Attachment | None = None, more: bool = False) -> Result:
+                      attachment: Attachment | None = None, more: bool = False,
+                      carry_on: bool = False) -> Result:
     """Store the alert (in this update's transaction, so it survives any restart), tell the
-    young person at once, and message everyone who must see it."""
+    young person at once, and message everyone who must see it. `carry_on` adds a "Carry on"
+    button to the young person's reply, for when that reply is all they are sent mid-flow."""
     therapists = await privacy_repo.therapists_of(session, person.id)
     # An earlier one nobody has seen yet: the young person hears "sent ... too". This is still
     # an alert of its own, so its message has its own button and is acknowledged on its own.
@@ -124,7 +133,7 @@ async def raise_alert(ctx: Context, session: AsyncSession, person: Person, *, so
                 alert.id, source)
     result = Result()
     result.say_reply(_reply_to_young_person(ctx, person, therapists, alert, first=first,
-                                            more=more))
+                                            more=more, carry_on=carry_on))
     what = _what(ctx, person, source, words, more=more)
     for reply in await _to_recipients(ctx, session, person, alert, therapists, what,
                                       lead=None, attachment=attachment):
@@ -133,9 +142,11 @@ async def raise_alert(ctx: Context, session: AsyncSession, person: Person, *, so
 
 
 def _reply_to_young_person(ctx: Context, person: Person, therapists: Sequence[Person],
-                           alert: Alert, *, first: bool, more: bool) -> Reply:
+                           alert: Alert, *, first: bool, more: bool,
+                           carry_on: bool = False) -> Reply:
     """Every safety reply ends the same way: nobody reads all the time, when someone will,
-    999 and Childline. Never a promise to keep it secret."""
+    999 and Childline. Never a promise to keep it secret. With `carry_on`, a "Carry on"
+    button under "I want to say more" shows the step they are on now."""
     say = ctx.locale
     name = therapists[0].display_name if therapists else None
     helper = say("safety.helper_therapist", name=name) if name else say("safety.helper_service")
@@ -143,8 +154,11 @@ def _reply_to_young_person(ctx: Context, person: Person, therapists: Sequence[Pe
     if more:
         return Reply(f"{say('safety.more_thanks')}\n{tail}")
     key = "safety.reply" if first else "safety.reply_again"
-    buttons = ((Button(say("safety.tell_more"), callbacks.alert_more(alert.id)),),)
-    return Reply(f"{say(key, helper=helper)}\n{tail}", buttons)
+    buttons: list[tuple[Button, ...]] = [
+        (Button(say("safety.tell_more"), callbacks.alert_more(alert.id)),)]
+    if carry_on:
+        buttons.append((Button(say("safety.carry_on"), callbacks.carry_on()),))
+    return Reply(f"{say(key, helper=helper)}\n{tail}", tuple(buttons))
 
 
 def when_someone_reads(ctx: Context, now: datetime, name: str | None) -> str:

@@ -135,7 +135,7 @@ async def hello(ctx: Context, session: AsyncSession, sender: Sender, person: Per
     if young is None or helper is None:
         return Result().say(say("code_unknown"))
     buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
-               (Button(say("consent_no"), callbacks.decline()),))
+               (Button(say("consent_no"), callbacks.decline(code)),))
     return Result().say(say("sv.hello", first=sender.first_name or say("sv.there"),
                             therapist=helper.display_name, name=young.display_name), buttons)
 
