@@ -54,10 +54,10 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     therapist, jo = await young(world)
     await jo.tap("Good day, bad day")
     card = jo.last()
-    assert "How is morning for you?" in (card.display_text or "")
+    assert "How is the morning for you?" in (card.display_text or "")
     assert photo_of(card, world.bot.api).size[0] == 1080  # every question is a picture card
     await jo.tap("Good")
-    assert "What makes morning good?" in jo.text()
+    assert "What makes the morning good?" in jo.text()
     await jo.tap("Friend")
     await jo.tap("Calm")
     await jo.tap("Done")
@@ -69,7 +69,7 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     assert "What makes getting to school bad?" in jo.text()
     await jo.tap("Worried")
     await jo.tap("Done")
-    assert "How is lessons for you?" in jo.text()
+    assert "How are lessons for you?" in jo.text()
     for _ in ("lessons", "break", "after school", "evening", "bedtime"):
         await jo.tap("Skip")
     assert "What would make more good days?" in jo.text()
