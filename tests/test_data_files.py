@@ -187,3 +187,9 @@ def test_a_placeholder_outside_a_repeat_block_is_an_error(tmp_path: Path) -> Non
         load_flow(write(tmp_path, GOOD.replace("How was today?", "How was {part}?")),
                   VOCABULARY)
 
+
+def test_a_flow_that_goes_back_is_an_error(tmp_path: Path) -> None:
+    """Parts are counted down the file, so a step may only go on to a later one."""
+    body = GOOD.replace("    prompt: Tell me more.\n", "    prompt: Tell me more.\n    next: how\n")
+    with pytest.raises(DataFileError, match=r'tiny.yaml: .*"words" goes back to \[\'how\'\]'):
+        load_flow(write(tmp_path, body), VOCABULARY)

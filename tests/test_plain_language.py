@@ -20,8 +20,10 @@ YOUNG_PERSON_KEYS = [
     "empty_text", "stale_button", "edited_ignored", "too_long", "no_voice", "media_too_big",
     "media_not_fetched", "media_not_here", "photo_unreadable", "mydata.picture_unreadable",
     "remind.text", "young_person_help", "privacy_short", "welcome_young_person",
+    "part_of", "card_of", "mat_card_count",
 ]
-FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000"}
+FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000", "n": "2",
+          "total": "8", "count": "8"}
 
 
 def prompts() -> list[tuple[str, str]]:

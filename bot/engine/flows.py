@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import (
     BaseModel,
     Field,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -171,6 +172,8 @@ class Flow(BaseModel):
     # A picture made from the answers when the flow ends ("profile": the one-page profile).
     ends_with: str | None = Field(default=None, pattern="^profile$")
     steps: list[Step] = Field(min_length=1)
+    # Part number of each step (1, 2, ...): made from the steps when the file is loaded.
+    _parts: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -203,6 +206,13 @@ class Flow(BaseModel):
             missing = [t for t in step.targets() if t not in known]
             if missing:
                 raise ValueError(f'step "{step.id}" goes next to unknown step(s) {missing}')
+        order = {s.id: i for i, s in enumerate(self.steps)}
+        for i, step in enumerate(self.steps):
+            back = [t for t in step.targets() if t != END and order[t] <= i]
+            if back:
+                raise ValueError(f'step "{step.id}" goes back to {back}: a flow only moves '
+                                 "on, so that its parts can be counted (issue 12, point 5)")
+        self._parts = _number_parts(self)
         return self
 
     def step(self, step_id: str) -> Step:
@@ -227,6 +237,65 @@ class Flow(BaseModel):
         if isinstance(step.next, dict) and choice in step.next:
             return step.next[choice]
         return self.default_next(step)
+
+    def following(self, step: Step) -> set[str]:
+        """Every step (or END) that can come straight after `step`: by a choice, or by
+        default (a skip, or a choice with no route of its own)."""
+        routes = set(step.next.values()) if isinstance(step.next, dict) else set()
+        return routes | {self.default_next(step)}
+
+    @property
+    def part_count(self) -> int:
+        """How many parts the flow has (its questions; "Who helped you answer?" not counted)."""
+        return max(self._parts.values())
+
+    def part_of(self, step_id: str) -> int:
+        """The part (1 to `part_count`) a step belongs to. See `_number_parts` for the rule.
+
+        Raises KeyError for a step the flow does not have."""
+        return self._parts[step_id]
+
+
+def _number_parts(flow: Flow) -> dict[str, int]:
+    """Number the parts of a flow, so that "Part 2 of 5" never jumps or changes its end.
+
+    The rule (issue 12, point 5): a part begins at the first step of each top-level entry of
+    the flow file (a step, or one round of a repeat block) that every route through the flow
+    passes. Any other step belongs to the part before it, so a branch's follow-up question
+    (like "What makes lessons good?") shares the part of the question that led to it. As a
+    flow only moves forward through its file, every route meets every part in order, one at a
+    time, and the count is the same whichever answers are given.
+    """
+    first = flow.steps[0]
+    numbers: dict[str, int] = {}
+    part, previous_round = 0, None
+    for step in flow.steps:
+        begins_entry = step.round is None or step.round != previous_round
+        if step is first or (begins_entry and _on_every_route(flow, step.id)):
+            part += 1
+        numbers[step.id] = part
+        previous_round = step.round
+    return numbers
+
+
+def _on_every_route(flow: Flow, step_id: str) -> bool:
+    """True when no route from the first step to the end gets by without `step_id` (and some
+    route reaches it)."""
+    start = flow.steps[0].id
+
+    def reach(avoid: str | None) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            here = todo.pop()
+            if here == END:
+                continue
+            for there in flow.following(flow.step(here)):
+                if there != avoid and there not in seen:
+                    seen.add(there)
+                    todo.append(there)
+        return seen
+
+    return step_id in reach(None) and END not in reach(step_id)
 
 
 def expand_repeats(steps: list[Any]) -> list[Any]:
