@@ -42,6 +42,11 @@ def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.?!])\s+|\n+", text) if s.strip()]
 
 
+# "Part 2 of 5" and the Talking Mat's card count (issue 12, point 5).
+YOUNG_PERSON_KEYS += ["part_of", "card_of", "mat_card_count"]
+FIELDS.update(n="2", total="8", count="8")
+
+
 @pytest.mark.parametrize(("where", "text"), prompts())
 def test_every_prompt_is_short_and_easy(where: str, text: str) -> None:
     longest = max(len(s.split()) for s in sentences(text))

@@ -4,6 +4,8 @@ picture cards, back, skip, stop and resume after a restart, own words, voice not
 from __future__ import annotations
 
 import io
+import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -54,10 +56,10 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     therapist, jo = await young(world)
     await jo.tap("Good day, bad day")
     card = jo.last()
-    assert "How is morning for you?" in (card.display_text or "")
+    assert "How is the morning for you?" in (card.display_text or "")
     assert photo_of(card, world.bot.api).size[0] == 1080  # every question is a picture card
     await jo.tap("Good")
-    assert "What makes morning good?" in jo.text()
+    assert "What makes the morning good?" in jo.text()
     await jo.tap("Friend")
     await jo.tap("Calm")
     await jo.tap("Done")
@@ -69,7 +71,7 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     assert "What makes getting to school bad?" in jo.text()
     await jo.tap("Worried")
     await jo.tap("Done")
-    assert "How is lessons for you?" in jo.text()
+    assert "How are lessons for you?" in jo.text()
     for _ in ("lessons", "break", "after school", "evening", "bedtime"):
         await jo.tap("Skip")
     assert "What would make more good days?" in jo.text()
@@ -90,6 +92,67 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     run = (await runs(world.bot))[-1]
     assert run.shared and run.helped_by == "helped_alone"
     del therapist
+
+
+def part_of(text: str) -> tuple[int, int]:
+    found = re.findall(r"Part (\d+) of (\d+)", text)
+    assert len(found) == 1, f"no single part number in {text!r}"
+    return int(found[0][0]), int(found[0][1])
+
+
+async def test_good_day_bad_day_keeps_a_steady_part_number(world: World) -> None:
+    """Branches and Back do not move the end: "Part N of 10" all the way (issue 12, point 5)."""
+    _, jo = await young(world)
+    seen: list[tuple[str, tuple[int, int]]] = []
+
+    async def step(label: str) -> None:
+        await jo.tap(label)
+        if "Part " in jo.text():
+            seen.append((label, part_of(jo.text())))
+
+    await jo.tap("Good day, bad day")
+    seen.append(("start", part_of(jo.text())))
+    for label in ("Good", "Friend", "Done",  # the morning, and what made it good
+                  "Bad", "Too loud", "Done",  # getting to school, and what made it bad
+                  "Back", "Worried", "Done",  # back from lessons to change that
+                  "Not sure",  # lessons: no follow-up question
+                  "Bad", "Skip",  # break and lunch
+                  "Skip", "Skip", "Good", "Skip",  # after school, evening, bedtime
+                  "Quiet place", "Done", "Skip"):  # more good days, own words
+        await step(label)
+    assert "Who helped you answer?" in jo.text()
+    assert {total for _, (_, total) in seen} == {10}
+    assert [n for _, (n, _) in seen] == [
+        1, 1, 1, 2, 2, 2, 3, 2, 2, 3, 4, 4, 5, 6, 7, 7, 8, 8, 9, 10]
+    for (_, (was, _)), (label, (now, _)) in pairwise(seen):
+        assert now - was in ((-1, 0) if label == "Back" else (0, 1)), label
+    await jo.tap("On my own")
+    assert "This is what you told me" in jo.text() and "Part " not in jo.text()
+
+
+async def test_repeated_prompts_read_right_in_words_and_aloud(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prompt a repeated item gets is the one on the card, in the caption and read aloud
+    (issue 12, point 6): "How are lessons for you?", never "How is lessons"."""
+    spoken: list[str] = []
+
+    async def speak(text: str, *args: Any, **kwargs: Any) -> bytes:
+        spoken.append(text)
+        return VOICE
+
+    monkeypatch.setattr(speech, "speak", speak)
+    _, jo = await young(world)
+    await jo.tap("Good day, bad day")
+    await jo.tap("Skip")
+    await jo.tap("Skip")
+    assert "How are lessons for you?" in jo.text()
+    await jo.tap("Read it to me")
+    voice = next(r for r in reversed(world.bot.api.requests) if r.method == "sendVoice")
+    assert voice.params.get("caption") == "How are lessons for you?"
+    assert spoken and spoken[-1].startswith("How are lessons for you?")
+    await jo.tap("Good")
+    question = next(m for m in reversed(jo.messages()) if m.inline_keyboard)
+    assert "What makes lessons good?" in (question.display_text or "")
 
 
 async def test_important_to_me_then_for_me(world: World) -> None:

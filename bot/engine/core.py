@@ -219,8 +219,13 @@ class FlowEngine:
         return self._step_screen(flow, step, state, notice)
 
     def _progress(self, flow: Flow, state: RunState) -> dict[str, int]:
-        return {"step_number": len(state.history) + 1,
-                "step_count": self._expected_length(flow, state)}
+        """The "Part N of M" of the step the run is at: the flow's parts, plus "Who helped you
+        answer?" as the last part when the flow asks it. The count is fixed for the flow, and
+        the number never goes down on the way forward, whatever the answers (issue 12,
+        point 5; the rule for parts is in bot.engine.flows._number_parts)."""
+        total = flow.part_count + (1 if flow.ask_who_helped else 0)
+        number = total if state.step_id == HELPED else flow.part_of(state.step_id)
+        return {"part_number": number, "part_count": total}
 
     def _step_screen(self, flow: Flow, step: Step, state: RunState,
                      notice: str | None) -> Screen:
@@ -251,15 +256,6 @@ class FlowEngine:
         controls = (Control.BACK, Control.SKIP, Control.READ, Control.STOP)
         return Screen(flow.id, HELPED, ScreenKind.CHOICE, "helped_prompt", options, controls,
                       notice=notice, prompt_is_key=True, **self._progress(flow, state))
-
-    def _expected_length(self, flow: Flow, state: RunState) -> int:
-        """Steps on the way from here by default routes, plus those already taken."""
-        count, step_id, seen = len(state.history), state.step_id, set(state.history)
-        while step_id not in (END, HELPED, REVIEW) and step_id not in seen:
-            seen.add(step_id)
-            count += 1
-            step_id = flow.default_next(flow.step(step_id))
-        return count + (1 if flow.ask_who_helped else 0)
 
     # -- the Talking Mat ------------------------------------------------------------------
 
@@ -342,7 +338,8 @@ class FlowEngine:
             return Screen(flow.id, step.id, ScreenKind.MAT_PLACE, "mat_place_prompt", options,
                           tuple(controls), notice=notice, mat=view, prompt_is_key=True,
                           fields={"card": view.current.words if view.current else "",
-                                  "topic": view.topic.words}, **progress)
+                                  "topic": view.topic.words},
+                          **progress, **self._card_progress(state, step))
         view = self._mat_view(state, step, None)
         if state.picking:
             placed = [c for c, column in state.placed]
@@ -357,6 +354,15 @@ class FlowEngine:
                                 Control.READ, Control.STOP),
                       notice=notice, mat=view, prompt_is_key=True,
                       fields={"topic": view.topic.words}, **progress)
+
+    def _card_progress(self, state: RunState, step: Step) -> dict[str, int]:
+        """The "Card 3 of 8" while placing the mat's cards: the number goes up by one with each
+        card placed (or left off) and the count is the mat's cards for this run. Nothing
+        while a placed card is being moved (issue 12, point 5)."""
+        if state.moving:
+            return {}
+        _, _, cards = self.mat_setup(state, step)
+        return {"card_number": len(state.placed) + 1, "card_count": len(cards)}
 
     def _at_mat(self, flow: Flow, step: Step, state: RunState,
                 answers: Mapping[str, AnswerRecord], action: Action) -> Outcome:
@@ -455,8 +461,7 @@ class FlowEngine:
                       controls=(Control.SHARE, Control.KEEP, Control.CHANGE, Control.BACK,
                                 Control.READ, Control.STOP),
                       review=self._review_lines(flow, state, state.history, answers),
-                      notice=notice, step_number=len(state.history) + 1,
-                      step_count=len(state.history) + 1, prompt_is_key=True)
+                      notice=notice, prompt_is_key=True)
 
     def _change_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:

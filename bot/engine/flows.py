@@ -7,7 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.engine.datafile import DataFileError, parse_model
 from bot.engine.vocabulary import Vocabulary
@@ -68,12 +75,22 @@ class Step(BaseModel):
     personal_cards: bool = False
     # Mat steps: topics a therapist can pick from in /assign, each with its option cards.
     topics: dict[str, list[str]] = Field(default_factory=dict)
+    # Set by a repeat block (never written in a file): the item this round of steps is about.
+    round: str | None = None
 
     @field_validator("id")
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _ID.match(value) or value in (END, CONTINUE):
             raise ValueError("step ids are lower-case letters, digits and _, not 'end'/'continue'")
+        return value
+
+    @field_validator("prompt")
+    @classmethod
+    def _no_braces(cls, value: str) -> str:
+        if "{" in value or "}" in value:
+            raise ValueError("a prompt has a { or } left: {name} works only inside a repeat "
+                             "block, for a phrase every item gives")
         return value
 
     @field_validator("choices", "scale")
@@ -155,13 +172,14 @@ class Flow(BaseModel):
     # A picture made from the answers when the flow ends ("profile": the one-page profile).
     ends_with: str | None = Field(default=None, pattern="^profile$")
     steps: list[Step] = Field(min_length=1)
+    # Part number of each step (1, 2, ...): made from the steps when the file is loaded.
+    _parts: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _expand_repeats(cls, data: Any, info: ValidationInfo) -> Any:
+    def _expand_repeats(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("steps"), list):
-            vocabulary: Vocabulary | None = (info.context or {}).get("vocabulary")
-            data = {**data, "steps": expand_repeats(data["steps"], vocabulary)}
+            data = {**data, "steps": expand_repeats(data["steps"])}
         return data
 
     @field_validator("id")
@@ -188,6 +206,13 @@ class Flow(BaseModel):
             missing = [t for t in step.targets() if t not in known]
             if missing:
                 raise ValueError(f'step "{step.id}" goes next to unknown step(s) {missing}')
+        order = {s.id: i for i, s in enumerate(self.steps)}
+        for i, step in enumerate(self.steps):
+            back = [t for t in step.targets() if t != END and order[t] <= i]
+            if back:
+                raise ValueError(f'step "{step.id}" goes back to {back}: a flow only moves '
+                                 "on, so that its parts can be counted (issue 12, point 5)")
+        self._parts = _number_parts(self)
         return self
 
     def step(self, step_id: str) -> Step:
@@ -213,43 +238,173 @@ class Flow(BaseModel):
             return step.next[choice]
         return self.default_next(step)
 
+    def following(self, step: Step) -> set[str]:
+        """Every step (or END) that can come straight after `step`: by a choice, or by
+        default (a skip, or a choice with no route of its own)."""
+        routes = set(step.next.values()) if isinstance(step.next, dict) else set()
+        return routes | {self.default_next(step)}
 
-def expand_repeats(steps: list[Any], vocabulary: Vocabulary | None) -> list[Any]:
-    """Unfold `- repeat: [morning, lessons, ...]` blocks into one set of steps per item.
+    @property
+    def part_count(self) -> int:
+        """How many parts the flow has (its questions; "Who helped you answer?" not counted)."""
+        return max(self._parts.values())
 
-    Inside a block, step ids get the item as a suffix, `{part}` in a prompt becomes the item's
-    words, `about` becomes the item, and `continue` goes to the next round (or past the block).
+    def part_of(self, step_id: str) -> int:
+        """The part (1 to `part_count`) a step belongs to. See `_number_parts` for the rule.
+
+        Raises KeyError for a step the flow does not have."""
+        return self._parts[step_id]
+
+
+def _number_parts(flow: Flow) -> dict[str, int]:
+    """Number the parts of a flow, so that "Part 2 of 5" never jumps or changes its end.
+
+    The rule (issue 12, point 5): a part begins at the first step of each top-level entry of
+    the flow file (a step, or one round of a repeat block) that every route through the flow
+    passes. Any other step belongs to the part before it, so a branch's follow-up question
+    (like "What makes lessons good?") shares the part of the question that led to it. As a
+    flow only moves forward through its file, every route meets every part in order, one at a
+    time, and the count is the same whichever answers are given.
+    """
+    first = flow.steps[0]
+    numbers: dict[str, int] = {}
+    part, previous_round = 0, None
+    for step in flow.steps:
+        begins_entry = step.round is None or step.round != previous_round
+        if step is first or (begins_entry and _on_every_route(flow, step.id)):
+            part += 1
+        numbers[step.id] = part
+        previous_round = step.round
+    return numbers
+
+
+def _on_every_route(flow: Flow, step_id: str) -> bool:
+    """True when no route from the first step to the end gets by without `step_id` (and some
+    route reaches it)."""
+    start = flow.steps[0].id
+
+    def reach(avoid: str | None) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            here = todo.pop()
+            if here == END:
+                continue
+            for there in flow.following(flow.step(here)):
+                if there != avoid and there not in seen:
+                    seen.add(there)
+                    todo.append(there)
+        return seen
+
+    return step_id in reach(None) and END not in reach(step_id)
+
+
+def expand_repeats(steps: list[Any]) -> list[Any]:
+    """Unfold `- repeat: [...]` blocks into one set of steps per item (one *round* each).
+
+    Takes the raw `steps` list of a flow file and returns it with every block unfolded (an
+    item's words come from the file, never from its symbol lower-cased). Inside a block,
+    step ids get the item as a suffix, `about` becomes the item, `round` is set to the item,
+    `continue` goes to the next round (or past the block), and each `{name}` in a prompt
+    becomes that item's phrase `name`. An item is a symbol id, or a mapping of the symbol id
+    (`item`) and the phrases its prompts need, written out in full by the flow's author so
+    that each prompt reads right (issue 12, point 6: "How are lessons for you?", never "How
+    is lessons"):
+
+        - repeat:
+            - {item: lessons, part: lessons, is: are}
+          steps:
+            - {id: how, type: choice, prompt: "How {is} {part} for you?", ...}
+
+    Raises ValueError (reported with the file's name by `load_flow`) when a prompt names a
+    phrase an item lacks, an item has a phrase no prompt uses, or a prompt is left with a brace.
     """
     out: list[Any] = []
     for index, entry in enumerate(steps):
         if not (isinstance(entry, dict) and "repeat" in entry):
+            if isinstance(entry, dict) and "round" in entry:
+                raise ValueError(f'step "{entry.get("id")}": "round" is set by repeat blocks')
             out.append(entry)
             continue
         items, template = entry.get("repeat"), entry.get("steps")
         if not isinstance(items, list) or not isinstance(template, list) or not template:
             out.append(entry)  # left for validation to report
             continue
+        _check_template(template)
+        rounds = [_round_item(item, template) for item in items]
         following = _first_id(steps[index + 1:]) or END
         ids = {s.get("id") for s in template if isinstance(s, dict)}
-        for n, item in enumerate(items):
-            after = f"{template[0].get('id')}_{items[n + 1]}" if n + 1 < len(items) else following
-            words = vocabulary[item].words.lower() if vocabulary and item in vocabulary else item
+        for n, (item, phrases) in enumerate(rounds):
+            after = (f"{template[0].get('id')}_{rounds[n + 1][0]}" if n + 1 < len(rounds)
+                     else following)
             for step in template:
-                out.append(_one_round(step, item, words, ids, after))
+                out.append(_one_round(step, item, phrases, ids, after))
     return out
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PHRASE_NAME = re.compile(r"^[a-z][a-z_]{0,20}$")
+
+
+def placeholders(template: list[Any]) -> set[str]:
+    """The `{name}`s used in the prompts of a repeat block's steps."""
+    return {name for step in template if isinstance(step, dict)
+            and isinstance(step.get("prompt"), str)
+            for name in PLACEHOLDER.findall(step["prompt"])}
+
+
+def _check_template(template: list[Any]) -> None:
+    """Every brace in a repeat block's prompts is part of a `{name}` of a phrase, and no step
+    sets `round` itself. Raises ValueError naming the step."""
+    for step in template:
+        if isinstance(step, dict) and "round" in step:
+            raise ValueError(f'step "{step.get("id")}": "round" is set by repeat blocks')
+        prompt = step.get("prompt") if isinstance(step, dict) else None
+        if not isinstance(prompt, str):
+            continue
+        bad = [n for n in PLACEHOLDER.findall(prompt) if not _PHRASE_NAME.match(n)]
+        if bad or set(PLACEHOLDER.sub("", prompt)) & set("{}"):
+            raise ValueError(f'step "{step.get("id")}": in "{prompt}", write each phrase as '
+                             "{name} (a-z and _)")
+
+
+def _round_item(item: Any, template: list[Any]) -> tuple[str, dict[str, str]]:
+    """(symbol id, phrases) of one repeat item, checked against the prompts that use it."""
+    if isinstance(item, dict):
+        phrases = {str(k): v for k, v in item.items() if k != "item"}
+        item_id = item.get("item")
+    else:
+        phrases, item_id = {}, item
+    if not isinstance(item_id, str) or not _ID.match(item_id):
+        raise ValueError(f"repeat item {item!r}: give the symbol id, as `item: lessons`")
+    wanted = placeholders(template)
+    missing = sorted(wanted - set(phrases))
+    if missing:
+        raise ValueError(f"repeat item {item_id}: no phrase for {{{missing[0]}}}; write it as "
+                         f"{{item: {item_id}, {missing[0]}: ...}}")
+    unused = sorted(set(phrases) - wanted)
+    if unused:
+        raise ValueError(f"repeat item {item_id}: no prompt uses the phrase {unused[0]!r}")
+    for name, words in phrases.items():
+        if not isinstance(words, str) or not words.strip() or set(words) & set("{}"):
+            raise ValueError(f"repeat item {item_id}: phrase {name!r} must be words")
+    return item_id, phrases
+
+
+def _item_id(item: Any) -> Any:
+    return item.get("item") if isinstance(item, dict) else item
 
 
 def _first_id(steps: list[Any]) -> str | None:
     for entry in steps:
         if isinstance(entry, dict) and "repeat" in entry and entry.get("repeat"):
             first = (entry.get("steps") or [{}])[0]
-            return f"{first.get('id')}_{entry['repeat'][0]}"
+            return f"{first.get('id')}_{_item_id(entry['repeat'][0])}"
         if isinstance(entry, dict) and "id" in entry:
             return str(entry["id"])
     return None
 
 
-def _one_round(step: Any, item: str, words: str, ids: set[Any], after: str) -> Any:
+def _one_round(step: Any, item: str, phrases: dict[str, str], ids: set[Any], after: str) -> Any:
     if not isinstance(step, dict):
         return step
 
@@ -258,9 +413,10 @@ def _one_round(step: Any, item: str, words: str, ids: set[Any], after: str) -> A
             return after
         return f"{name}_{item}" if name in ids else name
 
-    made = {**step, "id": f"{step.get('id')}_{item}", "about": step.get("about", item)}
+    made = {**step, "id": f"{step.get('id')}_{item}", "about": step.get("about", item),
+            "round": item}
     if isinstance(step.get("prompt"), str):
-        made["prompt"] = step["prompt"].replace("{part}", words)
+        made["prompt"] = PLACEHOLDER.sub(lambda m: phrases[m.group(1)], step["prompt"])
     nxt = step.get("next")
     if isinstance(nxt, str):
         made["next"] = target(nxt)

@@ -89,8 +89,10 @@ class Screen:
     controls: tuple[Control, ...] = ()
     review: tuple[ReviewLine, ...] = ()
     notice: str | None = None  # locale key of a short note shown above the question
-    step_number: int = 0
-    step_count: int = 0
+    # "Part 2 of 5": the part of the flow this question is in, and how many parts it has
+    # (0 where no part is shown, as on the review). See Flow.part_of (issue 12, point 5).
+    part_number: int = 0
+    part_count: int = 0
     about: MatCard | None = None  # what the question is about (a part of the day), if any
     mat: MatView | None = None
     # Words to put into a locale prompt (prompts of engine-made screens are locale keys).
@@ -99,3 +101,7 @@ class Screen:
     # Drawn from this young person's own data (their earlier choices offered first, their own
     # picture cards): its picture is theirs, not a card for everyone (issue 11, point 4).
     personal: bool = False
+    # On a Talking Mat: "Card 3 of 8", the card being placed now and how many there are
+    # (0 when no new card is being placed, as when moving one).
+    card_number: int = 0
+    card_count: int = 0

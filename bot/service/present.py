@@ -41,6 +41,8 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
         parts.append(locale(screen.notice))
     if screen.kind in (ScreenKind.PAUSED, ScreenKind.FINISHED):
         return "\n\n".join(parts) or locale("paused")
+    if counter := mat_counter(screen, locale):
+        parts.append(counter)
     parts.append(prompt_words(screen, locale))
     if screen.review:
         parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
@@ -65,11 +67,24 @@ def mat_words(screen: Screen, locale: Locale) -> str:
 
 
 def footer(screen: Screen, locale: Locale) -> str:
-    """'2 of 5' under a question (not on the review, where the count means nothing)."""
-    if screen.step_count > 1 and screen.kind not in (ScreenKind.REVIEW, ScreenKind.CHANGE,
-                                                     ScreenKind.PAUSED, ScreenKind.FINISHED):
-        return locale("step_of", n=screen.step_number, total=screen.step_count)
+    """'Part 2 of 5' under a question, in the words and on the picture card alike; nothing on
+    the review (it has no part number) or in a flow of one part (issue 12, point 5)."""
+    if screen.part_count > 1 and screen.part_number and screen.kind not in (
+            ScreenKind.REVIEW, ScreenKind.CHANGE, ScreenKind.PAUSED, ScreenKind.FINISHED):
+        return locale("part_of", n=screen.part_number, total=screen.part_count)
     return ""
+
+
+def mat_counter(screen: Screen, locale: Locale) -> str:
+    """Above a Talking Mat card to place: 'Card 3 of 8', and before the first card how many
+    there are, so the young person knows how long the mat will take (issue 12, point 5).
+    Empty on any other screen."""
+    if not screen.card_number or screen.kind is not ScreenKind.MAT_PLACE:
+        return ""
+    counter = locale("card_of", n=screen.card_number, total=screen.card_count)
+    if screen.card_number == 1 and screen.card_count > 1:
+        return locale("mat_card_count", count=screen.card_count) + "\n" + counter
+    return counter
 
 
 def _label(selected: bool, emoji: str, words: str) -> str:
