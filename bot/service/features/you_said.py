@@ -29,6 +29,7 @@ from bot.store import repo, therapist_repo
 from bot.store.models import Person, Role, YouSaid
 from bot.summary import load
 from bot.summary.model import (
+    TALKING_MAT,
     Item,
     Summary,
     Sym,
@@ -127,16 +128,29 @@ def _offers(ctx: Context, built: Summary) -> list[tuple[str, str, str]]:
     offers: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for heading in _headings_by_weight(mine):
-        for symbol, _ in tally([i for i in mine if i.heading == heading]):
+        for symbol, said in _themes(ctx, built, mine, heading):
             if symbol.id in seen or len(offers) >= OFFER_THEMES:
                 continue
             seen.add(symbol.id)
-            said = _theme_words(ctx, heading, symbol)
             offers.append((symbol.id, f"{symbol.emoji} {said}"[:60], said))
     for item in [i for i in mine if i.quote][:OFFER_QUOTES]:
         quote = f"“{item.quote}”"
         offers.append((f"q{item.answer_id}", f"💬 {_clip(quote, 50)}", _clip(quote, MAX_WORDS)))
     return offers
+
+
+def _themes(ctx: Context, built: Summary, mine: list[Item],
+            heading: str) -> list[tuple[Sym, str]]:
+    """(symbol, the words for the card) to offer under one heading, most frequent first. A
+    Talking Mat card comes with where the young person put it ("you put homework under
+    “Don't like”"), newest mat first; cards left off are not offered as something said."""
+    if heading != TALKING_MAT:
+        return [(symbol, _theme_words(ctx, heading, symbol))
+                for symbol, _ in tally([i for i in mine if i.heading == heading])]
+    return [(card, ctx.locale("ys.theme.talking_mat", words=lower_words(card.words),
+                              scale=point.words))
+            for mat in reversed(built.mats) if mat.who.is_young_person
+            for point, column in zip(mat.scale, mat.columns, strict=True) for card in column]
 
 
 def _headings_by_weight(items: list[Item]) -> list[str]:
