@@ -182,6 +182,21 @@ async def test_the_summary_text_lists_each_scale_point_and_the_cards_left_off(
     assert built.mats[0].words == MAT_WORDS
 
 
+async def test_you_said_offers_a_mat_card_with_where_it_went(world: World) -> None:
+    sam = await world.therapist()
+    jo = await world.young_person(sam, "Jo")
+    await do_the_mat(jo)
+    await jo.tap("Share with my therapist")
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    offered = sam.buttons()
+    assert any("you put maths under “Don't like”" in b for b in offered), offered
+    assert any("you put lessons under “Like”" in b for b in offered), offered
+    assert not any(b.endswith(" Maths") or b.endswith(" PE") for b in offered), offered
+    await sam.tap("you put maths under")
+    assert "What will happen now?" in sam.text()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([0, 1, 2, LEFT_OFF]), min_size=1, max_size=8),
        st.randoms(use_true_random=False))

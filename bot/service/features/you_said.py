@@ -143,14 +143,23 @@ def _themes(ctx: Context, built: Summary, mine: list[Item],
             heading: str) -> list[tuple[Sym, str]]:
     """(symbol, the words for the card) to offer under one heading, most frequent first. A
     Talking Mat card comes with where the young person put it ("you put homework under
-    “Don't like”"), newest mat first; cards left off are not offered as something said."""
+    “Don't like”"), newest mat first, a card from each scale point in turn; cards left off
+    are not offered as something said."""
     if heading != TALKING_MAT:
         return [(symbol, _theme_words(ctx, heading, symbol))
                 for symbol, _ in tally([i for i in mine if i.heading == heading])]
-    return [(card, ctx.locale("ys.theme.talking_mat", words=lower_words(card.words),
-                              scale=point.words))
-            for mat in reversed(built.mats) if mat.who.is_young_person
-            for point, column in zip(mat.scale, mat.columns, strict=True) for card in column]
+    offers = []
+    for mat in reversed(built.mats):
+        if not mat.who.is_young_person:
+            continue
+        # A card from each scale point in turn, so what they did not like is offered too.
+        for row in range(max(len(column) for column in mat.columns)):
+            offers += [(column[row], ctx.locale("ys.theme.talking_mat",
+                                                words=lower_words(column[row].words),
+                                                scale=point.words))
+                       for point, column in zip(mat.scale, mat.columns, strict=True)
+                       if row < len(column)]
+    return offers
 
 
 def _headings_by_weight(items: list[Item]) -> list[str]:
