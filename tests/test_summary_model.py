@@ -60,7 +60,9 @@ class Runs:
             words = rest[0] if rest else None
             kind = rest[1] if len(rest) > 1 else "answered"
             media = rest[2] if len(rest) > 2 else ()
-            made.append(AnswerIn(self.next_id, step_id, kind, tuple(choices), words, media))
+            placements = rest[3] if len(rest) > 3 else ()
+            made.append(AnswerIn(self.next_id, step_id, kind, tuple(choices), words, media,
+                                 placements=placements))
         self.next_id += 1
         return RunIn(self.next_id, flow_id, NOW - timedelta(days=days_ago), who, tuple(made),
                      tuple(a.step_id for a in made), **extra)
@@ -172,15 +174,14 @@ def test_whose_view_every_item_is_and_supporters_are_not_in_section_a(
 
 def mat_run(run: Runs, days_ago: int, placements: dict[str, int], media_id: int,
             **extra: Any) -> RunIn:
-    options = {"topic": "school", "scale": ["like", "not_sure", "dont_like"],
-               "placements": placements}
-    options.update(extra.pop("options", {}))
-    return run("talking_mat", days_ago, [("mat", list(placements), None, "answered",
-                                          (media_id,))], options=options, **extra)
+    """A finished mat: its answer holds where each card went (answers.detail)."""
+    return run("talking_mat", days_ago, [
+        ("mat", [c for c, column in placements.items() if column >= 0], None, "answered",
+         (media_id,), tuple(placements.items()))], **extra)
 
 
-def test_talking_mats_read_from_the_runs_options_and_what_moved(engine: FlowEngine,
-                                                               locale: Locale) -> None:
+def test_talking_mats_read_from_the_mat_answer_and_what_moved(engine: FlowEngine,
+                                                             locale: Locale) -> None:
     run = Runs()
     media = {m: MediaIn(m, "mat", "image/png", b"png", NOW) for m in (50, 51, 52)}
     summary = build(engine, locale, snapshot([
@@ -192,6 +193,9 @@ def test_talking_mats_read_from_the_runs_options_and_what_moved(engine: FlowEngi
     newest = summary.mats[-1]
     assert [[c.id for c in column] for column in newest.columns] == [["maths"], ["art"], ["pe"]]
     assert [(m.card.id, m.before, m.now) for m in newest.moved] == [("pe", 0, 2)]
+    first = summary.mats[0]
+    assert [c.id for c in first.left_off] == ["reading"]  # left off the mat is kept too
+    assert first.words == "Like: Maths, PE · Not sure: Art · Left off: Reading"
     assert newest.earlier == summary.mats[0].when
     first = summary.mats[0]
     assert {(m.card.id, m.before, m.now) for m in first.moved} == {("maths", 1, 0),
@@ -205,16 +209,29 @@ def test_talking_mats_read_from_the_runs_options_and_what_moved(engine: FlowEngi
                         "art under Not sure; PE under Don't like.")
 
 
-def test_a_mat_without_the_options_contract_falls_back_to_the_engine_state(
+def test_a_mat_takes_the_therapists_topic_and_keeps_the_cards_left_off(
         engine: FlowEngine, locale: Locale) -> None:
     run = Runs()
     summary = build(engine, locale, snapshot([
-        run("talking_mat", 3, [("mat", ["maths", "pe"])],
-            options={"mat": {"topic": "home", "scale": ["like", "not_sure", "dont_like"]}},
-            placed=(("maths", 2), ("pe", 0), ("art", -1)))]))
+        run("talking_mat", 3, [("mat", ["maths", "pe"], None, "answered", (),
+                                (("maths", 2), ("pe", 0), ("art", -1)))],
+            options={"mat": {"topic": "home", "scale": ["like", "not_sure", "dont_like"]}})]))
     mat = summary.mats[0]
     assert mat.topic.id == "home" and mat.image is None
     assert [[c.id for c in column] for column in mat.columns] == [["pe"], [], ["maths"]]
+    assert [c.id for c in mat.left_off] == ["art"]
+    item = summary.section("talking_mat").items[0]
+    assert item.placed == "Like: PE · Don't like: Maths · Left off: Art"
+
+
+def test_a_mat_with_no_card_put_down_reads_as_skipped(engine: FlowEngine,
+                                                     locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine, locale, snapshot([
+        run("talking_mat", 3, [("mat", ["maths"]), ("more", [], "it was hard")])]))
+    assert summary.mats == ()
+    assert [i.question for i in summary.section("talking_mat").items] == [
+        "Is there anything else you want to say about it?"]
 
 
 def test_since_the_last_meeting_new_and_gone_themes_and_the_balance(engine: FlowEngine,

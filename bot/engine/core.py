@@ -319,6 +319,27 @@ class FlowEngine:
                          f"{', '.join(c.words for c in view.left_off)}")
         return " · ".join(parts)
 
+    def mat_record(self, flow_id: str, answer: AnswerRecord,
+                   options: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """A mat as data, for exports: {"topic": {id, words}, "scale": [{id, words}, x3],
+        "cards": [{id, words, placed, placed_words}, ...]} with the cards in the order placed;
+        `placed` is the scale point's id, or "left_off" (words from answer.left_off).
+        None where `mat_view_of` gives None (not a mat, or no card went down)."""
+        view = self.mat_view_of(flow_id, answer, options)
+        if view is None:
+            return None
+        cards = {c.symbol_id: (c, point.symbol_id, point.words)
+                 for point, column in zip(view.scale, view.columns, strict=True)
+                 for c in column}
+        cards |= {c.symbol_id: (c, "left_off", self.labels["answer.left_off"])
+                  for c in view.left_off}
+        return {"topic": {"id": view.topic.symbol_id, "words": view.topic.words},
+                "scale": [{"id": p.symbol_id, "words": p.words} for p in view.scale],
+                "cards": [{"id": card.symbol_id, "words": card.words, "placed": placed,
+                           "placed_words": words}
+                          for card_id, _ in answer.placements if card_id in cards
+                          for card, placed, words in (cards[card_id],)]}
+
     def _mat_next_card(self, state: RunState, step: Step) -> str | None:
         if state.moving:
             return state.moving
@@ -436,6 +457,8 @@ class FlowEngine:
                 continue
             words = [self.card(state, c).words for c in answer.choices
                      if self._known(state, c)]
+            if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
+                words = [self.mat_words(view)]  # each card under its scale point, and left off
             if answer.own_words:
                 words.append(f"“{answer.own_words}”")
             kinds = [k for _, k in answer.media]

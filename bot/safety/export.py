@@ -35,6 +35,7 @@ from bot.store.models import (
     SupporterLink,
     YouSaid,
 )
+from bot.store.repo import answer_record
 from bot.timeutil import as_utc
 
 # Telegram lets a bot send files up to 50 MB; stay clear of it.
@@ -166,16 +167,36 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
             "shared_at": _when(run.shared_at, zone), "helped_by": run.helped_by,
             "answers": [{
                 "question": _question(engine, locale, run.flow_id, a.step_id),
-                "step": a.step_id, "kind": a.kind,
+                "step": a.step_id, "step_type": _step_type(engine, run.flow_id, a.step_id),
+                "kind": a.kind,
                 "choices": [_choice_words(engine, run, c) for c in a.choices or ()],
                 "own_words": a.own_words,
                 # Sent on from someone else: kept, but not their own words (issue 12).
                 "forwarded": bool((a.detail or {}).get("forwarded")),
                 "media": [media_names.get(_media_id(m), f"media {_media_id(m)}")
                           for m in a.media or ()],
+                # A Talking Mat: where each card went (None for any other answer).
+                "mat": _mat(engine, run, a),
             } for a in answers],
         })
     return flows
+
+
+def _step_type(engine: FlowEngine, flow_id: str, step_id: str) -> str | None:
+    """The kind of question (choice, multi, text, photo, mat); None for a step no longer in
+    its flow, and for "who helped"."""
+    flow = engine.flows.get(flow_id)
+    if flow is None or not flow.has_step(step_id):
+        return None
+    return flow.step(step_id).type.value
+
+
+def _mat(engine: FlowEngine, run: FlowRun, answer: Answer) -> dict[str, Any] | None:
+    """A mat answer's topic, scale and each card's place, in the order placed (see
+    FlowEngine.mat_record); None for other answers and a mat with no card put down."""
+    record = answer_record(answer.step_id, answer.kind, answer.choices, answer.own_words,
+                           None, answer.detail)  # (its media are listed beside it)
+    return engine.mat_record(run.flow_id, record, run.options or {})
 
 
 def _media_id(item: Any) -> int:

@@ -125,6 +125,9 @@ def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -
         pdf.line(say("mydata.flow_line", title=flow["title"],
                      date=flow["finished"] or flow["started"], status=say(status)), bold=True)
         for answer in flow["answers"]:
+            if answer.get("step_type") == "mat" or answer.get("mat"):
+                _mat_lines(pdf, say, answer)
+                continue
             said = [*answer["choices"]]
             if answer["own_words"] and answer.get("forwarded"):
                 said.append(f"{answer['own_words']} {say('answer.forwarded')}")
@@ -137,6 +140,24 @@ def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -
             said += answer["media"]
             pdf.line(f"•  {answer['question']}  –  {', '.join(said)}")
         pdf.ln(2)
+
+
+def _mat_lines(pdf: _Document, say: Locale, answer: dict[str, Any]) -> None:
+    """A Talking Mat: each scale point with the cards put under it, then the cards left off,
+    so no card reads as liked when it was not. No card put down: skipped."""
+    mat = answer.get("mat")
+    if not mat:
+        pdf.line(f"•  {answer['question']}  –  {say('answer.skipped')}")
+        return
+    pdf.line(f"•  {answer['question']}  –  {mat['topic']['words']}")
+    points = [*((p["id"], p["words"]) for p in mat["scale"]),
+              ("left_off", say("answer.left_off"))]
+    for point, words in points:
+        cards = [c["words"] for c in mat["cards"] if c["placed"] == point]
+        if cards or point != "left_off":
+            pdf.line(f"      {words}:  {', '.join(cards) or '–'}")
+    if answer["own_words"]:
+        pdf.line(f"      “{answer['own_words']}”")
 
 
 def _media_section(pdf: _Document, say: Locale, media: list[MediaItem]) -> None:

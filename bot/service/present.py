@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.engine.core import ActionKind
-from bot.engine.screen import Control, Screen, ScreenKind
+from bot.engine.screen import Control, MatView, Screen, ScreenKind
 from bot.i18n import Locale
+from bot.render.screens import Picture
 from bot.service import callbacks
 from bot.service.types import Button, Keyboard, Reply
 
@@ -23,6 +26,7 @@ _PICKS = {ScreenKind.CHOICE: ActionKind.CHOOSE, ScreenKind.MULTI: ActionKind.TOG
           ScreenKind.CHANGE: ActionKind.CHOOSE, ScreenKind.MAT_PLACE: ActionKind.CHOOSE,
           ScreenKind.MAT_MOVE: ActionKind.CHOOSE}
 _ONE_PER_ROW = (ScreenKind.CHANGE, ScreenKind.MAT_PLACE)
+CAPTION_LIMIT = 1024  # Telegram's limit for the words under a photo (Bot API sendPhoto)
 
 
 def prompt_words(screen: Screen, locale: Locale) -> str:
@@ -47,7 +51,8 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if screen.review:
         parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
                                for line in screen.review))
-    if screen.mat is not None:
+    if screen.mat is not None and screen.kind is not ScreenKind.REVIEW:
+        # (A review's mat is already in words in its line: see with_mat.)
         parts.append(mat_words(screen, locale))
     if progress := footer(screen, locale):
         parts.append(progress)
@@ -121,3 +126,30 @@ def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
     their own content (their answers, mat, cards) is kept only tied to them (Reply.about)."""
     return Reply(caption(screen, locale, lead), keyboard(screen, run_id, version, locale) + extra,
                  screen=screen, edit=edit, look=look, about=about)
+
+
+def with_mat(screen: Screen, mat: MatView | None) -> Screen:
+    """A review ("This is what you told me") that holds a finished Talking Mat shows the mat
+    itself as its picture, so the young person sees each card where they put it before they
+    share (MySay issue 12, point 1). Other screens, or no mat: the screen as it is."""
+    if mat is None or screen.kind is not ScreenKind.REVIEW:
+        return screen
+    return replace(screen, mat=mat)
+
+
+def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
+                   edit: bool = False, lead: str | None = None,
+                   look: tuple[tuple[str, object], ...] = (),
+                   about: int | None = None) -> list[Reply]:
+    """`screen_reply` as a list: one message, except a review with a mat whose words do not
+    fit under a photo (CAPTION_LIMIT). Then the mat picture comes first with the mat in words,
+    and the review after it, so neither the picture nor any word is dropped."""
+    reply = screen_reply(screen, run_id, version, locale, edit=edit, lead=lead, look=look,
+                         about=about)
+    mat = screen.mat
+    if mat is None or screen.kind is not ScreenKind.REVIEW or len(reply.text) <= CAPTION_LIMIT:
+        return [reply]
+    picture = Reply(mat_words(screen, locale)[:CAPTION_LIMIT],
+                    picture=Picture(mat.topic.words, mat=mat), edit=edit, look=look,
+                    about=about)
+    return [picture, replace(reply, screen=replace(screen, mat=None), edit=False)]

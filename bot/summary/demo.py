@@ -82,7 +82,8 @@ class _Writer:
     async def run(self, person: Person, flow_id: str, when: datetime,
                   answers: list[tuple[str, list[str], str | None, list[dict[str, Any]]]], *,
                   shared: bool = True, about: Person | None = None,
-                  helped_by: str | None = None, options: dict[str, Any] | None = None) -> None:
+                  helped_by: str | None = None, options: dict[str, Any] | None = None,
+                  details: dict[str, dict[str, Any]] | None = None) -> None:
         run = FlowRun(person_id=person.id, flow_id=flow_id, step_id="_review",
                       status="finished", state={"history": [a[0] for a in answers]}, version=9,
                       started_at=when - timedelta(minutes=6), updated_at=when, finished_at=when,
@@ -93,6 +94,7 @@ class _Writer:
         for step_id, choices, words, media in answers:
             self.session.add(Answer(run_id=run.id, step_id=step_id, kind="answered",
                                     choices=choices, own_words=words, media=media,
+                                    detail=(details or {}).get(step_id),
                                     created_at=when, updated_at=when))
             self.answers += 1
             if words:
@@ -195,6 +197,7 @@ async def _mat(w: _Writer, when: datetime, n: int) -> None:
          [{"id": media_id, "kind": "mat"}]),
         ("more", [], f"I like art more now (example mat {n})", [])],
         options={"topic": "school", "scale": list(MAT_SCALE), "placements": placements},
+        details={"mat": {"placements": [[c, col] for c, col in placements.items()]}},
         helped_by="helped_therapist")
 
 

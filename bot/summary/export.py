@@ -114,6 +114,11 @@ def _run(engine: FlowEngine, run: FlowRun, young: Person,
             # Sent on from someone else: not the young person's own words (issue 12).
             "forwarded": bool((answer.detail or {}).get("forwarded")),
             "media": [media[m] for m in media_ids(answer.media) if m in media],
+            # A Talking Mat: topic, scale and where each card went, in the order placed
+            # (FlowEngine.mat_record); None for other answers and a mat with no card put down.
+            "mat": engine.mat_record(run.flow_id, repo.answer_record(
+                answer.step_id, answer.kind, answer.choices, answer.own_words, None,
+                answer.detail), run.options or {}),
         })
     return {"run_id": run.id, "flow_id": run.flow_id,
             "flow_title": flow.title if flow is not None else run.flow_id,

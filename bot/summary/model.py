@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.engine.core import FlowEngine
+from bot.engine.core import AnswerKind, AnswerRecord, FlowEngine
 from bot.engine.flows import Flow, Step
+from bot.engine.screen import MatCard
 from bot.i18n import Locale
 from bot.timeutil import as_utc
 
@@ -108,6 +109,9 @@ class AnswerIn:
     own_words: str | None = None
     media: tuple[int, ...] = ()
     forwarded: bool = False  # sent on from someone else: never quoted as their own words
+    # A Talking Mat: (card, scale column 0-2 or -1 left off), in the order placed
+    # (AnswerRecord.placements, from answers.detail).
+    placements: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,6 @@ class RunIn:
     path: tuple[str, ...] = ()  # the steps taken, in order (engine history)
     helped_by: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
-    placed: tuple[tuple[str, int], ...] = ()  # engine state of a mat, when options lack it
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,10 @@ class Item:
     photos: tuple[int, ...] = ()
     voices: tuple[int, ...] = ()
     helped: str | None = None
+    # A Talking Mat's answer in one line ("Like: Lessons · Don't like: Homework · Left off:
+    # PE", FlowEngine.mat_words): shown instead of `symbols`, which name the cards without
+    # where they went.
+    placed: str | None = None
     dont_know: bool = False
     verdict: str | None = None  # for good / bad day answers: how that day (or part) went
     day: str | None = None  # how the day went, when the run asked about one whole day
@@ -243,6 +250,8 @@ class Mat:
     earlier: date | None = None  # when this topic was last done
     moved: tuple[Moved, ...] = ()
     run_id: int = 0
+    left_off: tuple[Sym, ...] = ()  # cards the young person left off the mat
+    words: str = ""  # the whole mat in one line (FlowEngine.mat_words)
 
 
 @dataclass(frozen=True)
@@ -449,6 +458,9 @@ def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
         if answer.step_id == HELPED_STEP or answer.kind == "skipped":
             continue
         step = step_of(flow, answer.step_id)
+        view = engine.mat_view_of(run.flow_id, _record(answer), run.options)
+        if _text(getattr(step, "type", None)) == "mat" and view is None:
+            continue  # no card put down: skipped
         heading, explicit = step_heading(run.flow_id, step)
         about_id = _text(getattr(step, "about", None)) if step is not None else None
         verdict: str | None = None
@@ -469,8 +481,16 @@ def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
             photos=tuple(m for m, k in kinds.items() if k in PHOTO_KINDS),
             voices=tuple(m for m, k in kinds.items() if k == "voice"),
             helped=helped, dont_know=answer.kind == "dont_know", verdict=verdict, day=day,
-            run_id=run.run_id, answer_id=answer.answer_id))
+            run_id=run.run_id, answer_id=answer.answer_id,
+            placed=engine.mat_words(view) if view is not None else None))
     return items
+
+
+def _record(answer: AnswerIn) -> AnswerRecord:
+    """The engine's view of an answer (enough for FlowEngine.mat_view_of)."""
+    kind = AnswerKind(answer.kind) if answer.kind in set(AnswerKind) else AnswerKind.ANSWERED
+    return AnswerRecord(answer.step_id, kind, answer.choices, answer.own_words,
+                        placements=answer.placements)
 
 
 def _count(pairs: Iterable[tuple[int, Sym]]) -> tuple[tuple[Sym, int], ...]:
@@ -552,33 +572,31 @@ def _mat_step(engine: FlowEngine, run: RunIn) -> Step | None:
 
 
 def _is_mat(engine: FlowEngine, run: RunIn) -> bool:
-    return _mat_step(engine, run) is not None or "placements" in run.options
+    return _mat_step(engine, run) is not None
 
 
 def _mat_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
             media: Mapping[int, MediaIn]) -> Mat | None:
-    """A finished mat, read from FlowRun.options {"topic", "scale", "placements"}; where those
-    are missing, from the therapist's mat setup and the engine state, then the flow's default."""
+    """A finished mat as the young person left it: the mat answer's placements (answers.detail;
+    migration 0003 copied older mats' there from the run's options), laid out by
+    FlowEngine.mat_view_of. None when no card was put down (the mat reads as skipped)."""
     step = _mat_step(engine, run)
-    setup = run.options.get("mat") if isinstance(run.options.get("mat"), Mapping) else {}
-    topic = run.options.get("topic") or setup.get("topic") or getattr(step, "topic", None)
-    scale = list(run.options.get("scale") or setup.get("scale") or getattr(step, "scale", ()))
-    placements = run.options.get("placements")
-    if not isinstance(placements, Mapping):
-        placements = {card: column for card, column in run.placed}
-    if not topic or len(scale) != 3:
+    answer = next((a for a in run.answers if step is not None and a.step_id == step.id), None)
+    if answer is None or answer.kind == "skipped":
         return None
-    columns: list[list[Sym]] = [[], [], []]
-    for card, column in placements.items():
-        if isinstance(column, int) and 0 <= column < 3:
-            columns[column].append(symbols.get(str(card), run.options))
-    image = next((m for a in reversed(_ordered_answers(run)) for m in a.media
-                  if m in media and media[m].kind == "mat"), None)
-    scale_syms = tuple(symbols.get(s, run.options) for s in scale)
-    return Mat(as_utc(run.when).date(), run.who, symbols.get(str(topic), run.options),
-               (scale_syms[0], scale_syms[1], scale_syms[2]),
-               (tuple(columns[0]), tuple(columns[1]), tuple(columns[2])), image,
-               run_id=run.run_id)
+    view = engine.mat_view_of(run.flow_id, _record(answer), run.options)
+    if view is None:
+        return None
+
+    def sym(card: MatCard) -> Sym:
+        return symbols.get(card.symbol_id, run.options)
+
+    image = next((m for m in answer.media if m in media and media[m].kind == "mat"), None)
+    columns = tuple(tuple(sym(c) for c in column) for column in view.columns)
+    return Mat(as_utc(run.when).date(), run.who, sym(view.topic),
+               (sym(view.scale[0]), sym(view.scale[1]), sym(view.scale[2])),
+               (columns[0], columns[1], columns[2]), image, run_id=run.run_id,
+               left_off=tuple(sym(c) for c in view.left_off), words=engine.mat_words(view))
 
 
 def _placements(mat: Mat) -> dict[str, int]:

@@ -468,6 +468,9 @@ def _mat(doc: _Document, mat: Mat) -> None:
     for scale, cards in zip(mat.scale, mat.columns, strict=True):
         doc.chips([(scale, 1)])
         doc.para(", ".join(c.words for c in cards) or "–", indent=SYMBOL_MM + 1.5, gap=1)
+    if mat.left_off:  # the cards left off are named too: leaving one off says something
+        doc.para(f"{say('answer.left_off')}: {', '.join(c.words for c in mat.left_off)}",
+                 size=10.5, gap=1)
     for moved in mat.moved:
         before = (mat.scale[moved.before].words if 0 <= moved.before < 3
                   else say("summary.mat_not_there"))

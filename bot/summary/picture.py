@@ -243,7 +243,8 @@ def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") 
     mats = summary.mats
     blocks.append(_lines(locale("summary.section.talking_mat"), "🗂️",
                          [locale("summary.picture.mat", topic=m.topic.words,
-                                 date=words.short_day(m.when)) for m in mats[-3:]]))
+                                 date=words.short_day(m.when), cards=m.words)
+                          for m in mats[-3:]]))
     blocks += [_changes(summary, locale), _listened(summary, locale)]
     foot = _text(locale("summary.picture.footer", name=summary.young_person.name), 28,
                  lines=3, smallest=22)

@@ -66,7 +66,7 @@ def _run_line(locale: Locale, when: str, title: str, who: str,
               items: Sequence[Item]) -> str:
     parts = []
     for item in items:
-        said = [s.words for s in item.symbols]
+        said = [item.placed] if item.placed else [s.words for s in item.symbols]
         if item.quote:
             said.append(f"“{item.quote}”")
         if item.sent_on:
@@ -87,7 +87,7 @@ def run_lines(summary: Summary, *, young_only: bool = False) -> list[tuple[str, 
             continue
         said = []
         for item in items:
-            said += [s.words for s in item.symbols]
+            said += [item.placed] if item.placed else [s.words for s in item.symbols]
             if item.quote:
                 said.append(f"“{_clip(item.quote, 120)}”")
         emoji = next((s.emoji for i in items for s in i.symbols if s.emoji), "✏️")
@@ -207,6 +207,8 @@ def _mat_lines(locale: Locale, mat: Mat) -> list[str]:
                   who=words.who(locale, mat.who))]
     for scale, cards in zip(mat.scale, mat.columns, strict=True):
         out.append(f"  {scale.words}: {', '.join(c.words for c in cards) or '–'}")
+    if mat.left_off:
+        out.append(f"  {locale('answer.left_off')}: {', '.join(c.words for c in mat.left_off)}")
     for moved in mat.moved:
         before = (mat.scale[moved.before].words if 0 <= moved.before < 3
                   else locale("summary.mat_not_there"))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MINE_PAGE = 8
+MINE_WORDS = 420  # letters of one flow's answers on /mine: a page of 8 fits one message
 REASON = "deletion_reason"  # person.pending kind while a therapist types why not
 MAX_REASON = 500
 CHUNK = 3800  # a long privacy notice is sent in parts (Telegram allows 4096 a message)
@@ -175,7 +176,20 @@ async def mine_page(ctx: Context, session: AsyncSession, person: Person, page: i
     text = [lead, say("mine.title")]
     if pages > 1:
         text.append(say("mine.page", n=page + 1, total=pages))
+    text += [await _said(ctx, session, run) for run in runs]
     return Result().say("\n\n".join(p for p in text if p), tuple(rows), edit=edit)
+
+
+async def _said(ctx: Context, session: AsyncSession, run: FlowRun) -> str:
+    """One finished flow on /mine: its title, then each answer as the review showed it (a
+    Talking Mat with each card under its scale point, and the cards left off)."""
+    lines = ctx.engine.review_lines(run.flow_id, repo.run_state(run).history,
+                                    await repo.answers_of(session, run.id), run.options or {}) \
+        if run.flow_id in ctx.engine.flows else ()
+    said = "\n".join(f"  {line.emoji} {line.answer}" for line in lines)
+    if len(said) > MINE_WORDS:
+        said = said[:MINE_WORDS - 1].rstrip() + "…"
+    return "\n".join(p for p in (_row_label(ctx, run), said) if p)
 
 
 def _title(ctx: Context, run: FlowRun) -> str:

@@ -29,6 +29,7 @@ from bot.store import repo, therapist_repo
 from bot.store.models import Person, Role, YouSaid
 from bot.summary import load
 from bot.summary.model import (
+    TALKING_MAT,
     Item,
     Summary,
     Sym,
@@ -127,15 +128,37 @@ def _offers(ctx: Context, built: Summary) -> list[tuple[str, str, str]]:
     offers: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for heading in _headings_by_weight(mine):
-        for symbol, _ in tally([i for i in mine if i.heading == heading]):
+        for symbol, said in _themes(ctx, built, mine, heading):
             if symbol.id in seen or len(offers) >= OFFER_THEMES:
                 continue
             seen.add(symbol.id)
-            said = _theme_words(ctx, heading, symbol)
             offers.append((symbol.id, f"{symbol.emoji} {said}"[:60], said))
     for item in [i for i in mine if i.quote][:OFFER_QUOTES]:
         quote = f"“{item.quote}”"
         offers.append((f"q{item.answer_id}", f"💬 {_clip(quote, 50)}", _clip(quote, MAX_WORDS)))
+    return offers
+
+
+def _themes(ctx: Context, built: Summary, mine: list[Item],
+            heading: str) -> list[tuple[Sym, str]]:
+    """(symbol, the words for the card) to offer under one heading, most frequent first. A
+    Talking Mat card comes with where the young person put it ("you put homework under
+    “Don't like”"), newest mat first, a card from each scale point in turn; cards left off
+    are not offered as something said."""
+    if heading != TALKING_MAT:
+        return [(symbol, _theme_words(ctx, heading, symbol))
+                for symbol, _ in tally([i for i in mine if i.heading == heading])]
+    offers = []
+    for mat in reversed(built.mats):
+        if not mat.who.is_young_person:
+            continue
+        # A card from each scale point in turn, so what they did not like is offered too.
+        for row in range(max(len(column) for column in mat.columns)):
+            offers += [(column[row], ctx.locale("ys.theme.talking_mat",
+                                                words=lower_words(column[row].words),
+                                                scale=point.words))
+                       for point, column in zip(mat.scale, mat.columns, strict=True)
+                       if row < len(column)]
     return offers
 
 
