@@ -53,6 +53,11 @@ class Step(BaseModel):
     id: str
     type: StepType
     prompt: str = Field(min_length=1, max_length=200)
+    # A few words naming what the step is about, for the review and "Change something"
+    # ("More good days"); the prompt when not given. Within a repeated round (steps with the
+    # same `about`) the round's item names the line, and a follow-up step's label leads its
+    # answer ("because").
+    label: str | None = Field(default=None, min_length=1, max_length=40)
     choices: list[str] = Field(default_factory=list)
     # Where to go next: a step id, "end", or {choice id: step id} with an optional "default".
     next: str | dict[str, str] | None = None
@@ -259,8 +264,9 @@ def _one_round(step: Any, item: str, words: str, ids: set[Any], after: str) -> A
         return f"{name}_{item}" if name in ids else name
 
     made = {**step, "id": f"{step.get('id')}_{item}", "about": step.get("about", item)}
-    if isinstance(step.get("prompt"), str):
-        made["prompt"] = step["prompt"].replace("{part}", words)
+    for key in ("prompt", "label"):
+        if isinstance(step.get(key), str):
+            made[key] = step[key].replace("{part}", words)
     nxt = step.get("next")
     if isinstance(nxt, str):
         made["next"] = target(nxt)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.engine.core import ActionKind
-from bot.engine.screen import Control, Screen, ScreenKind
+from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.service import callbacks
 from bot.service.types import Button, Keyboard, Reply
@@ -15,6 +17,7 @@ _CONTROL_ACTIONS: dict[Control, ActionKind | str] = {
     Control.SHARE: ActionKind.SHARE, Control.KEEP: ActionKind.KEEP,
     Control.CHANGE: ActionKind.CHANGE, Control.CONTINUE: ActionKind.RESUME,
     Control.MOVE: ActionKind.MOVE, Control.RIGHT: ActionKind.RIGHT,
+    Control.KEEP_EARLIER: ActionKind.KEEP_EARLIER,
 }
 # Controls that sit side by side; the rest get a row each so they are big enough to hit.
 _PAIRS = ((Control.BACK, Control.SKIP), (Control.DONT_KNOW, Control.SOMETHING_ELSE),
@@ -23,6 +26,11 @@ _PICKS = {ScreenKind.CHOICE: ActionKind.CHOOSE, ScreenKind.MULTI: ActionKind.TOG
           ScreenKind.CHANGE: ActionKind.CHOOSE, ScreenKind.MAT_PLACE: ActionKind.CHOOSE,
           ScreenKind.MAT_MOVE: ActionKind.CHOOSE}
 _ONE_PER_ROW = (ScreenKind.CHANGE, ScreenKind.MAT_PLACE)
+# A review longer than this goes out as several pages, each a picture with its words: a photo
+# caption holds 1024 characters (Bot API sendPhoto), and a few lines per picture stay readable.
+PAGE_CHARS = 1000
+PAGE_LINES = 6
+BUTTON_WORDS = 24  # of the earlier own words on the "Keep what I wrote" button
 
 
 def prompt_words(screen: Screen, locale: Locale) -> str:
@@ -42,14 +50,39 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if screen.kind in (ScreenKind.PAUSED, ScreenKind.FINISHED):
         return "\n\n".join(parts) or locale("paused")
     parts.append(prompt_words(screen, locale))
+    if screen.earlier:
+        parts.append(locale("earlier_words", words=screen.earlier))
+    elif screen.earlier is not None:
+        parts.append(locale("earlier_sent"))
     if screen.review:
-        parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
-                               for line in screen.review))
+        parts.append(review_words(screen.review))
     if screen.mat is not None:
         parts.append(mat_words(screen, locale))
     if progress := footer(screen, locale):
         parts.append(progress)
     return "\n\n".join(parts)
+
+
+def review_words(lines: tuple[ReviewLine, ...]) -> str:
+    """The review in words, one line per topic: "🌅 Morning: Good 😀 · because: Calm 😌"."""
+    return "\n".join(f"{line.emoji} {line.title}: {line.answer}" for line in lines)
+
+
+def review_pages(screen: Screen, locale: Locale,
+                 lead: str | None = None) -> list[tuple[ReviewLine, ...]]:
+    """The review's lines split into pages that each fit one photo caption (with the prompt,
+    the notice and the page number) and PAGE_LINES lines. Every line is on a page: a line too
+    long for a caption gets a page of its own (sent as words, up to 4096 characters)."""
+    fixed = len(caption(replace(screen, review=()), locale, lead)) + 40
+    pages: list[list[ReviewLine]] = [[]]
+    for line in screen.review:
+        page = pages[-1]
+        size = len(review_words((*page, line)))
+        if page and (len(page) >= PAGE_LINES or fixed + size > PAGE_CHARS):
+            pages.append([line])
+        else:
+            page.append(line)
+    return [tuple(page) for page in pages]
 
 
 def mat_words(screen: Screen, locale: Locale) -> str:
@@ -87,6 +120,10 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
         rows += [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
     placed: set[Control] = set()
     for control in screen.controls:
+        if control is Control.KEEP_EARLIER:
+            rows.append((Button(_keep_label(screen, locale),
+                                callbacks.run_tap(run_id, version, ActionKind.KEEP_EARLIER)),))
+            continue
         if control in placed:
             continue
         pair = next((p for p in _PAIRS if control in p and all(c in screen.controls for c in p)),
@@ -97,6 +134,40 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
             for c in pair))
         placed.update(pair)
     return tuple(rows)
+
+
+def _keep_label(screen: Screen, locale: Locale) -> str:
+    """ "Keep what I wrote: “I like…”": the start of the earlier words, so the button says
+    what it keeps (the caption shows them whole)."""
+    words = screen.earlier or ""
+    if not words:
+        return locale("control.keep_sent")
+    short = words if len(words) <= BUTTON_WORDS else words[:BUTTON_WORDS - 1].rstrip() + "…"
+    return locale("control.keep_earlier", words=short)
+
+
+def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
+                   edit: bool = False, lead: str | None = None, extra: Keyboard = (),
+                   look: tuple[tuple[str, object], ...] = (),
+                   about: int | None = None) -> list[Reply]:
+    """A flow screen as one reply, or a long review as several pages: each page a picture
+    with its lines and "Page 1 of 2"; the buttons go with the last page. Nothing is cut."""
+    pages = review_pages(screen, locale, lead) if screen.review else []
+    if len(pages) <= 1:
+        return [screen_reply(screen, run_id, version, locale, edit=edit, lead=lead,
+                             extra=extra, look=look, about=about)]
+    replies = []
+    for n, page in enumerate(pages, start=1):
+        header = locale("review_page", n=n, total=len(pages))
+        paged = replace(screen, review=page)
+        if n < len(pages):  # an earlier page: the picture and words only, no buttons
+            replies.append(Reply(caption(replace(paged, notice=None), locale, header),
+                                 screen=paged, edit=edit and n == 1, look=look, about=about))
+        else:  # the note (if any) goes with the buttons, where the young person looks next
+            last = "\n\n".join(p for p in (lead, header) if p)
+            replies.append(screen_reply(paged, run_id, version, locale, lead=last,
+                                        extra=extra, look=look, about=about))
+    return replies
 
 
 def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,

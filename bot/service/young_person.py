@@ -310,9 +310,9 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
             look=look, about=person.id))
     result = Result(toast="")
     result.replies += extra
-    result.say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
-                                          edit=edit and not extra, lead=lead, look=look,
-                                          about=person.id))
+    result.replies += present.screen_replies(screen, run.id, run.version, ctx.locale,
+                                             edit=edit and not extra, lead=lead, look=look,
+                                             about=person.id)
     if (person.preferences or {}).get("read_aloud") and outcome.changed:
         spoken = await read_aloud(ctx, session, person, run)
         result.replies += spoken.replies
@@ -328,10 +328,12 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
     photo_ids = {c.image for column in view.columns for c in column if c.image is not None}
     photos = await media_repo.contents(session, photo_ids)
     png = await asyncio.to_thread(render_mat, view, style_of(person), photos)
-    media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
-                                     mime_type="image/png", data=png)
     run.options = {**(run.options or {}), **placed}
-    answer = replace(outcome.answer, media=((media_id, "mat"),))
+    answer = outcome.answer
+    if not any(kind == "mat" for _, kind in answer.media):  # a reopened mat keeps its picture
+        media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
+                                         mime_type="image/png", data=png)
+        answer = replace(answer, media=((media_id, "mat"),))
     picture = Reply(ctx.locale("mat_saved"), attachment=Attachment("photo", png, "mat.png"))
     return replace(outcome, answer=answer), picture
 
@@ -339,7 +341,8 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                     outcome: Outcome, answers: dict[str, AnswerRecord], *, edit: bool) -> Result:
     helped = answers.get(HELPED)
-    run.helped_by = helped.choices[0] if helped and helped.choices else None
+    # Everyone who helped, joined by "," (flow_runs.helped_by, widened by migration 0003).
+    run.helped_by = ",".join(helped.choices) if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]
     result = Result(toast="🌟" if outcome.state.shared else "🔒")
     if flow.ends_with == "profile":
@@ -389,7 +392,7 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         if run.status == RunStatus.FINISHED:
             result = await menu(ctx, session, person, edit=True)
         else:
-            result = Result().say_reply(present.screen_reply(
+            result = Result(replies=present.screen_replies(
                 await _screen(ctx, session, run), run.id, run.version, ctx.locale, edit=True,
                 look=look_of(person), about=person.id))
         result.toast = ctx.locale("already_done")
@@ -409,7 +412,7 @@ async def _screen(ctx: Context, session: AsyncSession, run: FlowRun) -> Screen:
 
 def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
           lead: str | None = None) -> Result:
-    return Result().say_reply(present.screen_reply(screen, run.id, run.version, ctx.locale,
-                                                   lead=lead, look=look_of(person),
-                                                   about=person.id))
+    return Result(replies=present.screen_replies(screen, run.id, run.version, ctx.locale,
+                                                 lead=lead, look=look_of(person),
+                                                 about=person.id))
 

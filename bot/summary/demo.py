@@ -195,7 +195,7 @@ async def _mat(w: _Writer, when: datetime, n: int) -> None:
          [{"id": media_id, "kind": "mat"}]),
         ("more", [], f"I like art more now (example mat {n})", [])],
         options={"topic": "school", "scale": list(MAT_SCALE), "placements": placements},
-        helped_by="helped_therapist")
+        helped_by="helped_therapist,helped_family")  # more than one person can help
 
 
 async def _tools(w: _Writer, now: datetime) -> None:
