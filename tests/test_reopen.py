@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -288,3 +289,15 @@ def test_every_step_of_every_flow_has_a_short_label() -> None:
         for step in flow.steps:
             assert step.label and "{" not in step.label, (flow.id, step.id)
             assert len(step.label) <= 40
+
+
+def test_a_mat_reopened_from_the_review_gets_its_cards_from_the_answer() -> None:
+    """The run's state may not hold the mat (a run kept before placements were in the
+    state, or a mat taken apart with Back since): the answer's placements put it back."""
+    state, answers = walk("talking_mat", [tap(0), tap(2), SKIP, tap(1), tap(0), tap(0), tap(2),
+                                          tap(1), Action(ActionKind.RIGHT), SKIP, SKIP])
+    assert state.step_id == REVIEW and answers["mat"].placements
+    state = act(replace(state, placed=()), answers, Action(ActionKind.CHANGE))
+    state = act(state, answers, tap(0))
+    assert state.step_id == "mat" and state.placed == answers["mat"].placements
+    assert ENGINE.screen(state, answers).kind is ScreenKind.MAT_REVIEW

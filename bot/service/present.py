@@ -68,17 +68,19 @@ def review_words(lines: tuple[ReviewLine, ...]) -> str:
     return "\n".join(f"{line.emoji} {line.title}: {line.answer}" for line in lines)
 
 
-def review_pages(screen: Screen, locale: Locale,
-                 lead: str | None = None) -> list[tuple[ReviewLine, ...]]:
+def review_pages(screen: Screen, locale: Locale, lead: str | None = None,
+                 text_scale: float = 1.0) -> list[tuple[ReviewLine, ...]]:
     """The review's lines split into pages that each fit one photo caption (with the prompt,
-    the notice and the page number) and PAGE_LINES lines. Every line is on a page: a line too
-    long for a caption gets a page of its own (sent as words, up to 4096 characters)."""
+    the notice and the page number) and one picture: PAGE_LINES lines at normal text size,
+    fewer for larger text (/settings). Every line is on a page: a line too long for a caption
+    gets a page of its own (sent as words, up to 4096 characters)."""
     fixed = len(caption(replace(screen, review=()), locale, lead)) + 40
+    most = max(2, round(PAGE_LINES / max(1.0, text_scale) ** 2))
     pages: list[list[ReviewLine]] = [[]]
     for line in screen.review:
         page = pages[-1]
         size = len(review_words((*page, line)))
-        if page and (len(page) >= PAGE_LINES or fixed + size > PAGE_CHARS):
+        if page and (len(page) >= most or fixed + size > PAGE_CHARS):
             pages.append([line])
         else:
             page.append(line)
@@ -152,7 +154,9 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
                    about: int | None = None) -> list[Reply]:
     """A flow screen as one reply, or a long review as several pages: each page a picture
     with its lines and "Page 1 of 2"; the buttons go with the last page. Nothing is cut."""
-    pages = review_pages(screen, locale, lead) if screen.review else []
+    scale = dict(look).get("text_scale", 1.0)
+    text_scale = float(scale) if isinstance(scale, int | float) else 1.0
+    pages = review_pages(screen, locale, lead, text_scale) if screen.review else []
     if len(pages) <= 1:
         return [screen_reply(screen, run_id, version, locale, edit=edit, lead=lead,
                              extra=extra, look=look, about=about)]
