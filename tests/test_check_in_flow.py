@@ -122,7 +122,7 @@ async def test_change_an_answer_from_the_review(world: World) -> None:
     await jo.send("nice day")
     await jo.tap("Change something")
     assert "Which one do you want to change?" in jo.text()
-    await jo.tap("How was today?")
+    await jo.tap("How today was")  # the answer's topic, as in the review
     await jo.tap("Bad")  # a different route: asks what made it bad
     assert "What made it bad?" in jo.text()
     await jo.tap("Tired")

@@ -51,6 +51,7 @@ async def check_in(jo: Person, how: str, pick: str | None, words: str, *, share:
 async def finish(jo: Person, *, share: bool) -> None:
     if "Who helped you answer?" in jo.text():
         await jo.tap("On my own")
+        await jo.tap("Done")
     assert "This is what you told me" in jo.text()
     await jo.tap("Share with my therapist" if share else "Keep it just for me")
 

@@ -306,6 +306,19 @@ def test_who_helped_the_private_count_and_you_said(engine: FlowEngine, locale: L
     assert all(i.heading != "other" for s in summary.sections for i in s.items)
 
 
+def test_every_helper_of_a_run_is_counted(engine: FlowEngine, locale: Locale) -> None:
+    """Several people can help with one flow (issue 12): each is counted for it."""
+    run = Runs()
+    summary = build(engine, locale, snapshot([
+        run("important_to_for", 5, [("people", ["mum"])],
+            helped_by="helped_family,helped_school"),
+        run("my_meeting", 4, [("talk_about", ["school"]),
+                              ("_helped", ["helped_family", "helped_therapist"])]),
+    ]))
+    assert [(h.key, h.count) for h in summary.helped] == [
+        ("helped_family", 2), ("helped_school", 1), ("helped_therapist", 1)]
+
+
 def test_you_said_items_read_kindly_from_stored_json() -> None:
     assert you_said_items('[{"said": "a", "will": "b"}]') == (("a", "b"),)
     assert you_said_items("not json") == ()

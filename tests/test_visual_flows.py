@@ -67,8 +67,9 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     await jo.tap("Bad")
     await jo.tap("Too loud")
     await jo.tap("Done")
-    await jo.tap("Back")  # back to "what makes getting to school bad?", ticks gone
+    await jo.tap("Back")  # back to "what makes getting to school bad?", ticks kept
     assert "What makes getting to school bad?" in jo.text()
+    assert "✅ Too loud" in jo.buttons()
     await jo.tap("Worried")
     await jo.tap("Done")
     assert "How are lessons for you?" in jo.text()
@@ -81,12 +82,13 @@ async def test_good_day_bad_day_walks_through_the_day(world: World) -> None:
     assert "Got your voice note" in jo.text()
     assert "Who helped you answer?" in jo.text()
     await jo.tap("On my own")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     review = jo.text()
     assert "This is what you told me" in review and "(a voice note)" in review
     await jo.tap("Share")
     kept = await answers_of(world.bot, "good_day_bad_day")
     assert kept["why_good_morning"].choices == ["friend", "calm"]
-    assert kept["why_bad_getting_to_school"].choices == ["worried"]
+    assert kept["why_bad_getting_to_school"].choices == ["too_loud", "worried"]
     assert kept["how_lessons"].kind == "skipped"
     assert kept["own_words"].media and kept["own_words"].media[0]["kind"] == "voice"
     run = (await runs(world.bot))[-1]
@@ -177,6 +179,7 @@ async def test_important_to_me_then_for_me(world: World) -> None:
     await jo.tap("Done")
     await jo.tap("Skip")
     await jo.tap("My family")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     await jo.tap("Keep it just for me")
     kept = await answers_of(world.bot, "important_to_for")
     assert kept["people"].choices == ["pet"]
@@ -199,6 +202,7 @@ async def test_working_not_working_with_why_in_own_words(world: World) -> None:
     await jo.tap("Working")
     await jo.send("My TA uses pictures")
     await jo.tap("School staff")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     review = jo.text()
     assert "It is too noisy in class" in review and "Not working" in review
     await jo.tap("Share")
@@ -233,6 +237,7 @@ async def test_talking_mat_one_card_at_a_time_then_move_one(world: World) -> Non
     assert sent, "the finished mat is sent as a picture"
     await jo.send("I like art best")
     await jo.tap("My therapist")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     await jo.tap("Share")
     run = (await runs(world.bot))[-1]
     assert run.options["topic"] == "school"
@@ -259,6 +264,7 @@ async def test_one_page_profile_offers_what_was_said_and_ends_with_a_picture(
     for _ in range(7):
         await jo.tap("Skip")
     await jo.tap("On my own")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     await jo.tap("Keep it just for me")
 
     await jo.tap("About me")
@@ -276,6 +282,7 @@ async def test_one_page_profile_offers_what_was_said_and_ends_with_a_picture(
     assert "Send a photo of you" in jo.text()
     await jo.send(photo=jpeg((30, 160, 90)))
     await jo.tap("On my own")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     await jo.tap("Share")
     profile = next(m for m in reversed(jo.messages())
                    if m.photo and "one-page profile" in (m.display_text or ""))
@@ -299,6 +306,7 @@ async def test_my_meeting(world: World) -> None:
     await jo.tap("Send pictures")
     await jo.tap("Done")
     await jo.tap("My family")
+    await jo.tap("Done")  # more than one can help: tick, then Done
     assert "Can I do art GCSE?" in jo.text()
     await jo.tap("Share")
     kept = await answers_of(world.bot, "my_meeting")

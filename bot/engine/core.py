@@ -53,6 +53,7 @@ class ActionKind(enum.StrEnum):
     CHANGE = "change"
     MOVE = "move"  # Talking Mat: move a card
     RIGHT = "right"  # Talking Mat: "this is right"
+    KEEP_EARLIER = "keep_earlier"  # a reopened step: keep the earlier answer as it was
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ class InvalidAction(ValueError):
 LABELS = {"answer.skipped": "(skipped)", "answer.dont_know": "I don't know",
           "answer.photo": "(a photo)", "answer.voice": "(a voice note)",
           "helped_prompt": "Who helped you answer?", "answer.left_off": "Left off",
-          "answer.forwarded": "(sent on from someone else)"}
+          "answer.forwarded": "(sent on from someone else)", "helped_label": "Who helped"}
 
 
 class FlowEngine:
@@ -216,7 +217,7 @@ class FlowEngine:
         step = flow.step(state.step_id)
         if step.type is StepType.MAT:
             return self._mat_screen(flow, step, state, notice)
-        return self._step_screen(flow, step, state, notice)
+        return self._step_screen(flow, step, state, notice, answers.get(step.id))
 
     def _progress(self, flow: Flow, state: RunState) -> dict[str, int]:
         """The "Part N of M" of the step the run is at: the flow's parts, plus "Who helped you
@@ -228,7 +229,7 @@ class FlowEngine:
         return {"part_number": number, "part_count": total}
 
     def _step_screen(self, flow: Flow, step: Step, state: RunState,
-                     notice: str | None) -> Screen:
+                     notice: str | None, earlier: AnswerRecord | None = None) -> Screen:
         kind = ScreenKind(step.type.value)
         options = []
         for i, symbol_id in enumerate(self.choices(state, step)):
@@ -236,6 +237,9 @@ class FlowEngine:
             options.append(Option(i, symbol_id, card.words, card.emoji,
                                   selected=symbol_id in state.selected, image=card.image))
         controls: list[Control] = [Control.DONE] if kind is ScreenKind.MULTI else []
+        kept = _kept_words(earlier)
+        if kept is not None:  # a reopened step: its own words or media kept with one tap
+            controls.insert(0, Control.KEEP_EARLIER)
         if state.history:
             controls.append(Control.BACK)
         controls += [Control.SKIP, Control.DONT_KNOW]
@@ -246,15 +250,17 @@ class FlowEngine:
         personal = (bool(state.options.get("offered", {}).get(step.id))
                     or any(o.image is not None for o in options))
         return Screen(flow.id, step.id, kind, step.prompt, tuple(options), tuple(controls),
-                      notice=notice, about=about, personal=personal,
-                      **self._progress(flow, state))
+                      notice=notice, about=about, personal=personal or kept is not None,
+                      earlier=kept, **self._progress(flow, state))
 
     def _helped_screen(self, flow: Flow, state: RunState, notice: str | None) -> Screen:
+        # More than one person can help (a parent and a teaching assistant): tick, then Done.
         options = tuple(
-            Option(i, sid, self.vocabulary[sid].words, self.vocabulary[sid].emoji)
+            Option(i, sid, self.vocabulary[sid].words, self.vocabulary[sid].emoji,
+                   selected=sid in state.selected)
             for i, sid in enumerate(HELPED_CHOICES))
-        controls = (Control.BACK, Control.SKIP, Control.READ, Control.STOP)
-        return Screen(flow.id, HELPED, ScreenKind.CHOICE, "helped_prompt", options, controls,
+        controls = (Control.DONE, Control.BACK, Control.SKIP, Control.READ, Control.STOP)
+        return Screen(flow.id, HELPED, ScreenKind.MULTI, "helped_prompt", options, controls,
                       notice=notice, prompt_is_key=True, **self._progress(flow, state))
 
     # -- the Talking Mat ------------------------------------------------------------------
@@ -417,6 +423,9 @@ class FlowEngine:
             # Skip at the whole mat keeps it as it is: skip is always as easy as answering.
             cards = tuple(c for c, column in state.placed if column != LEFT_OFF)
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, cards, placements=state.placed)
+            earlier = answers.get(step.id)
+            if earlier is not None and earlier.placements == state.placed:
+                answer = earlier  # a reopened mat left as it was: the same answer, same picture
             outcome = self._advance(flow, state, answers, answer, flow.default_next(step))
             return replace(outcome, mat_finished=True)
         raise InvalidAction(f"{kind.value} does not fit the mat now")
@@ -448,35 +457,74 @@ class FlowEngine:
             return self.labels["helped_prompt"]
         return flow.step(step_id).prompt
 
+    def _topic(self, flow: Flow, state: RunState, step_id: str) -> str:
+        """A few words naming what a step is about: the round's item (a part of the day) for
+        a step with `about`, else the step's `label`, else its prompt."""
+        if step_id == HELPED:
+            return self.labels["helped_label"]
+        step = flow.step(step_id)
+        if step.about:
+            return self._card_or_id(state, step.about).words
+        return step.label or step.prompt
+
     def _review_lines(self, flow: Flow, state: RunState, path: tuple[str, ...],
                       answers: Mapping[str, AnswerRecord]) -> tuple[ReviewLine, ...]:
-        lines = []
+        """One line per answered step of `path`, in order; the steps of one repeated round
+        (consecutive steps with the same `about`, such as "How is morning?" and "What makes
+        morning good?") share one line: "Morning: Good 😀 · because: Friends 👫, Calm 😌".
+        Every choice is named with its symbol, and nothing answered is left out."""
+        lines: list[ReviewLine] = []
+        last_about: str | None = None
         for step_id in path:
             answer = answers.get(step_id)
             if answer is None or not (step_id == HELPED or flow.has_step(step_id)):
                 continue
-            words = [self.card(state, c).words for c in answer.choices
-                     if self._known(state, c)]
-            if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
-                words = [self.mat_words(view)]  # each card under its scale point, and left off
-            if answer.own_words:
-                words.append(f"“{answer.own_words}”")
-            kinds = [k for _, k in answer.media]
-            words += [self.labels["answer.photo"] for k in kinds if k == "photo"]
-            words += [self.labels["answer.voice"] for k in kinds if k == "voice"]
-            if answer.kind is AnswerKind.SKIPPED:
-                words, emoji = [self.labels["answer.skipped"]], "⏭️"
-            elif answer.kind is AnswerKind.DONT_KNOW:
-                words, emoji = [self.labels["answer.dont_know"]], "🤷"
-            elif answer.choices and self._known(state, answer.choices[0]):
-                emoji = self.card(state, answer.choices[0]).emoji or "🖼️"
+            about = None if step_id == HELPED else flow.step(step_id).about
+            line = self._review_line(flow, state, step_id, answer)
+            if about is not None and about == last_about and lines:
+                lines[-1] = _joined(lines[-1], line, flow.step(step_id).label)
             else:
-                emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else "✏️"
-            if answer.forwarded and answer.kind is AnswerKind.ANSWERED:
-                words.append(self.labels["answer.forwarded"])  # never shown as their own
-            lines.append(ReviewLine(step_id, self._question(flow, step_id), ", ".join(words),
-                                    emoji))
+                lines.append(line)
+            last_about = about
         return tuple(lines)
+
+    def _review_line(self, flow: Flow, state: RunState, step_id: str,
+                     answer: AnswerRecord) -> ReviewLine:
+        """The line for one answer: its topic, its words with each symbol beside its words,
+        and one symbol for the line (the round's item, else the first choice's)."""
+        topic = self._topic(flow, state, step_id)
+        about = None if step_id == HELPED else flow.step(step_id).about
+        if answer.kind is AnswerKind.SKIPPED:
+            words = self.labels["answer.skipped"]
+            return ReviewLine(step_id, self._question(flow, step_id), words, "⏭️", topic=topic,
+                              words=words, step_ids=(step_id,))
+        if answer.kind is AnswerKind.DONT_KNOW:
+            words = self.labels["answer.dont_know"]
+            return ReviewLine(step_id, self._question(flow, step_id), words, "🤷", topic=topic,
+                              words=words, step_ids=(step_id,))
+        cards = [self._card_or_id(state, c) for c in answer.choices]
+        symbols = tuple((c.emoji or "🖼️", c.words) for c in cards)
+        shown = [f"{c.words} {emoji}" for (emoji, _), c in zip(symbols, cards, strict=True)]
+        plain = [c.words for c in cards]
+        if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
+            shown = plain = [self.mat_words(view)]  # each card under its scale point, left off
+        extra = []
+        if answer.own_words:  # only their own words are quoted as theirs
+            extra.append(answer.own_words if answer.forwarded else f"“{answer.own_words}”")
+        kinds = [k for _, k in answer.media]
+        extra += [self.labels["answer.photo"] for k in kinds if k == "photo"]
+        extra += [self.labels["answer.voice"] for k in kinds if k == "voice"]
+        if answer.forwarded:
+            extra.append(self.labels["answer.forwarded"])
+        if about is not None:
+            emoji = self._card_or_id(state, about).emoji or "🖼️"
+        elif symbols:
+            emoji = symbols[0][0]
+        else:
+            emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else "✏️"
+        return ReviewLine(step_id, self._question(flow, step_id), ", ".join(shown + extra),
+                          emoji, topic=topic, words=", ".join(plain + extra), symbols=symbols,
+                          step_ids=(step_id,))
 
     def _review_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:
@@ -489,10 +537,9 @@ class FlowEngine:
     def _change_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:
         lines = self._review_lines(flow, state, state.history, answers)
-        options = tuple(
-            Option(i, line.step_id, self._question(flow, line.step_id), line.emoji)
-            for i, line in enumerate(lines)
-        )
+        # The same topic names as the review: one button per line (a repeated round is one).
+        options = tuple(Option(i, line.step_id, line.topic, line.emoji)
+                        for i, line in enumerate(lines))
         return Screen(flow.id, CHANGE, ScreenKind.CHANGE, "change_prompt", options,
                       controls=(Control.BACK, Control.STOP), review=lines, notice=notice,
                       prompt_is_key=True)
@@ -534,44 +581,76 @@ class FlowEngine:
         if not state.history:
             return Outcome(state, self.screen(state, answers, notice="first_question"),
                            changed=False)
-        # Mat placements are kept: back onto a finished mat shows the whole mat again.
-        back = replace(state, step_id=state.history[-1], history=state.history[:-1],
-                       selected=(), rejoin=(), moving=None, picking=False)
+        # The step goes back to what was said there: ticks, the choice, the mat's cards.
+        back = self._reopened(self.flows[state.flow_id], replace(
+            state, step_id=state.history[-1], history=state.history[:-1], rejoin=()), answers)
         return Outcome(back, self.screen(back, answers))
+
+    def _reopened(self, flow: Flow, state: RunState,
+                  answers: Mapping[str, AnswerRecord]) -> RunState:
+        """`state` arriving at its step again (Back, Change something, or a route through a
+        step answered before): the earlier choices ticked or marked, and a mat's cards where
+        they were (from the answer's placements). Nothing is dropped: the earlier own words
+        and media stay in the stored answer until replaced (see `_at_step`)."""
+        state = replace(state, selected=(), moving=None, picking=False)
+        earlier = answers.get(state.step_id)
+        if earlier is None or earlier.kind is not AnswerKind.ANSWERED:
+            return state
+        if flow.has_step(state.step_id) and flow.step(state.step_id).type is StepType.MAT:
+            return replace(state, placed=earlier.placements) if earlier.placements else state
+        return replace(state, selected=earlier.choices)
 
     def _at_step(self, flow: Flow, step: Step, state: RunState,
                  answers: Mapping[str, AnswerRecord], action: Action) -> Outcome:
         kind = action.kind
         choices = self.choices(state, step)
+        # A reopened step: its earlier own words and media stay unless replaced.
+        earlier = answers.get(step.id)
+        base = earlier if earlier is not None and earlier.kind is AnswerKind.ANSWERED else None
         if kind is ActionKind.CHOOSE and step.type is StepType.CHOICE:
             choice = _pick(choices, action.index)
-            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, (choice,))
+            answer = _merged(step.id, (choice,), base)
             return self._advance(flow, state, answers, answer, flow.next_after(step, choice))
         if kind is ActionKind.TOGGLE and step.type is StepType.MULTI:
             choice = _pick(choices, action.index)
             chosen = [c for c in state.selected if c != choice]
             if choice not in state.selected:
                 chosen.append(choice)
-            ticked = replace(state, selected=tuple(c for c in choices if c in chosen))
+            # In the order shown; an earlier choice no longer offered stays ticked at the end.
+            order = [c for c in choices if c in chosen] + [c for c in chosen if c not in choices]
+            ticked = replace(state, selected=tuple(order))
             return Outcome(ticked, self.screen(ticked, answers), in_place=True)
         if kind is ActionKind.DONE and step.type is StepType.MULTI:
-            if not state.selected:
+            if not state.selected and _kept_words(base) is None:
                 return Outcome(state, self.screen(state, answers, notice="pick_or_skip"),
                                changed=False)
-            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected)
+            answer = _merged(step.id, state.selected, base)
             return self._advance(flow, state, answers, answer, flow.default_next(step))
+        if kind is ActionKind.KEEP_EARLIER and base is not None \
+                and _kept_words(base) is not None:
+            answer = _merged(step.id, state.selected, base)
+            first = answer.choices[0] if answer.choices else None
+            return self._advance(flow, state, answers, answer, flow.next_after(step, first))
         if kind is ActionKind.TEXT:
             words = (action.text or "").strip()
             if not words:
                 return Outcome(state, self.screen(state, answers, notice="empty_text"),
                                changed=False)
-            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
-                                  words[:MAX_OWN_WORDS], forwarded=action.forwarded)
+            # New words replace the earlier words; earlier media stays (and, if it was sent on
+            # from someone else, keeps the answer marked: never shown as their own).
+            kept = _merged(step.id, state.selected, base)
+            answer = replace(kept, own_words=words[:MAX_OWN_WORDS],
+                             forwarded=action.forwarded or (kept.forwarded and bool(kept.media)))
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind is ActionKind.MEDIA and action.media is not None:
+            # A new photo or voice note replaces the earlier one; earlier words stay unless
+            # it came with new words.
+            kept = _merged(step.id, state.selected, base)
+            new_words = (action.text or "").strip()[:MAX_OWN_WORDS]
             answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
-                                  (action.text or "").strip()[:MAX_OWN_WORDS] or None,
-                                  (action.media,), forwarded=action.forwarded)
+                                  new_words or kept.own_words, (action.media,),
+                                  forwarded=action.forwarded
+                                  or (not new_words and kept.forwarded and bool(kept.own_words)))
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
             answer_kind = AnswerKind.SKIPPED if kind is ActionKind.SKIP else AnswerKind.DONT_KNOW
@@ -581,7 +660,19 @@ class FlowEngine:
 
     def _at_helped(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                    action: Action) -> Outcome:
-        if action.kind is ActionKind.CHOOSE:
+        """"Who helped you answer?": tick everyone who helped, then Done (more than one person
+        often helps). CHOOSE answers with one helper straight away."""
+        if action.kind is ActionKind.TOGGLE:
+            choice = _pick(list(HELPED_CHOICES), action.index)
+            chosen = {*state.selected} ^ {choice}
+            ticked = replace(state, selected=tuple(c for c in HELPED_CHOICES if c in chosen))
+            return Outcome(ticked, self.screen(ticked, answers), in_place=True)
+        if action.kind is ActionKind.DONE:
+            if not state.selected:
+                return Outcome(state, self.screen(state, answers, notice="pick_or_skip"),
+                               changed=False)
+            answer = AnswerRecord(HELPED, AnswerKind.ANSWERED, state.selected)
+        elif action.kind is ActionKind.CHOOSE:
             answer = AnswerRecord(HELPED, AnswerKind.ANSWERED,
                                   (_pick(list(HELPED_CHOICES), action.index),))
         elif action.kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
@@ -605,8 +696,9 @@ class FlowEngine:
                                     selected=(), rejoin=(), moving=None, picking=False)
                 return Outcome(at_review, self.screen(at_review, merged), answer=answer)
         step_id = REVIEW if next_id == END else next_id
-        moved = replace(state, step_id=step_id, history=history, selected=(), moving=None,
-                        picking=False, rejoin=state.rejoin if step_id != REVIEW else ())
+        moved = self._reopened(flow, replace(
+            state, step_id=step_id, history=history,
+            rejoin=state.rejoin if step_id != REVIEW else ()), merged)
         return Outcome(moved, self.screen(moved, merged), answer=answer)
 
     def _at_review(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
@@ -629,9 +721,9 @@ class FlowEngine:
             raise InvalidAction("no such answer to change")
         target = lines[action.index].step_id
         cut = state.history.index(target)
-        editing = replace(state, step_id=target, history=state.history[:cut],
-                          rejoin=state.history[cut + 1:], selected=(), moving=None,
-                          picking=False)
+        editing = self._reopened(flow, replace(
+            state, step_id=target, history=state.history[:cut],
+            rejoin=state.history[cut + 1:]), answers)
         return Outcome(editing, self.screen(editing, answers))
 
 
@@ -639,3 +731,31 @@ def _pick(choices: list[str], index: int | None) -> str:
     if index is None or not 0 <= index < len(choices):
         raise InvalidAction("no such choice")
     return choices[index]
+
+
+def _kept_words(answer: AnswerRecord | None) -> str | None:
+    """What a reopened step offers to keep with one tap: the earlier own words ("" when the
+    earlier answer was a photo or voice note alone), or None when there is nothing to keep."""
+    if answer is None or answer.kind is not AnswerKind.ANSWERED:
+        return None
+    if answer.own_words:
+        return answer.own_words
+    return "" if any(kind in ("photo", "voice") for _, kind in answer.media) else None
+
+
+def _merged(step_id: str, choices: tuple[str, ...], base: AnswerRecord | None) -> AnswerRecord:
+    """An answer of `choices` that keeps the earlier answer's own words and media (a reopened
+    step: nothing said before is dropped unless the young person replaces it)."""
+    if base is None:
+        return AnswerRecord(step_id, AnswerKind.ANSWERED, choices)
+    return replace(base, kind=AnswerKind.ANSWERED, choices=choices)
+
+
+def _joined(first: ReviewLine, then: ReviewLine, label: str | None) -> ReviewLine:
+    """Two answers of one repeated round on one line; the follow-up introduced by its label
+    ("because")."""
+    lead = f"{label}: " if label else ""
+    return replace(first, answer=f"{first.answer} · {lead}{then.answer}",
+                   words=f"{first.words} · {lead}{then.words}",
+                   symbols=first.symbols + then.symbols,
+                   step_ids=first.step_ids + then.step_ids)

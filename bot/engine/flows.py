@@ -60,6 +60,11 @@ class Step(BaseModel):
     id: str
     type: StepType
     prompt: str = Field(min_length=1, max_length=200)
+    # A few words naming what the step is about, for the review and "Change something"
+    # ("More good days"); the prompt when not given. Within a repeated round (steps with the
+    # same `about`) the round's item names the line, and a follow-up step's label leads its
+    # answer ("because").
+    label: str | None = Field(default=None, min_length=1, max_length=40)
     choices: list[str] = Field(default_factory=list)
     # Where to go next: a step id, "end", or {choice id: step id} with an optional "default".
     next: str | dict[str, str] | None = None
@@ -342,14 +347,15 @@ def expand_repeats(steps: list[Any]) -> list[Any]:
 
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+PHRASED = ("prompt", "label")  # a repeat block's step fields that take the item's phrases
 _PHRASE_NAME = re.compile(r"^[a-z][a-z_]{0,20}$")
 
 
 def placeholders(template: list[Any]) -> set[str]:
-    """The `{name}`s used in the prompts of a repeat block's steps."""
-    return {name for step in template if isinstance(step, dict)
-            and isinstance(step.get("prompt"), str)
-            for name in PLACEHOLDER.findall(step["prompt"])}
+    """The `{name}`s used in the prompts (and labels) of a repeat block's steps."""
+    return {name for step in template if isinstance(step, dict) for key in PHRASED
+            if isinstance(step.get(key), str)
+            for name in PLACEHOLDER.findall(step[key])}
 
 
 def _check_template(template: list[Any]) -> None:
@@ -358,13 +364,14 @@ def _check_template(template: list[Any]) -> None:
     for step in template:
         if isinstance(step, dict) and "round" in step:
             raise ValueError(f'step "{step.get("id")}": "round" is set by repeat blocks')
-        prompt = step.get("prompt") if isinstance(step, dict) else None
-        if not isinstance(prompt, str):
-            continue
-        bad = [n for n in PLACEHOLDER.findall(prompt) if not _PHRASE_NAME.match(n)]
-        if bad or set(PLACEHOLDER.sub("", prompt)) & set("{}"):
-            raise ValueError(f'step "{step.get("id")}": in "{prompt}", write each phrase as '
-                             "{name} (a-z and _)")
+        for key in PHRASED:
+            prompt = step.get(key) if isinstance(step, dict) else None
+            if not isinstance(prompt, str):
+                continue
+            bad = [n for n in PLACEHOLDER.findall(prompt) if not _PHRASE_NAME.match(n)]
+            if bad or set(PLACEHOLDER.sub("", prompt)) & set("{}"):
+                raise ValueError(f'step "{step.get("id")}": in "{prompt}", write each phrase '
+                                 "as {name} (a-z and _)")
 
 
 def _round_item(item: Any, template: list[Any]) -> tuple[str, dict[str, str]]:
@@ -415,8 +422,9 @@ def _one_round(step: Any, item: str, phrases: dict[str, str], ids: set[Any], aft
 
     made = {**step, "id": f"{step.get('id')}_{item}", "about": step.get("about", item),
             "round": item}
-    if isinstance(step.get("prompt"), str):
-        made["prompt"] = PLACEHOLDER.sub(lambda m: phrases[m.group(1)], step["prompt"])
+    for key in PHRASED:
+        if isinstance(step.get(key), str):
+            made[key] = PLACEHOLDER.sub(lambda m: phrases[m.group(1)], step[key])
     nxt = step.get("next")
     if isinstance(nxt, str):
         made["next"] = target(nxt)

@@ -40,6 +40,7 @@ class Control(enum.StrEnum):
     MOVE = "move"
     RIGHT = "right"
     CONTINUE = "continue"
+    KEEP_EARLIER = "keep_earlier"  # a reopened step: keep the earlier own words or media
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,29 @@ class MatView:
 
 @dataclass(frozen=True)
 class ReviewLine:
+    """One line of the review: what an answer (or one repeated round's answers) is about, and
+    everything said there.
+
+    `step_id` is the first step of the line (the one "Change something" reopens); `question` its
+    whole prompt; `answer` every answer with each symbol beside its words ("Good 😀 · because:
+    Friends 👫"); `emoji` one symbol for the line (the round's item, else the first choice).
+    `topic` names it in a few words (the round's item, else the step's label); `words` is
+    `answer` without the symbols (for the picture, which draws `symbols` as pictures);
+    `symbols` is (emoji, words) of every choice; `step_ids` every step on the line."""
+
     step_id: str
     question: str
     answer: str
     emoji: str
+    topic: str = ""
+    words: str = ""
+    symbols: tuple[tuple[str, str], ...] = ()
+    step_ids: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The line's name: its topic, or the whole question for a line made without one."""
+        return self.topic or self.question
 
 
 @dataclass(frozen=True)
@@ -105,3 +125,6 @@ class Screen:
     # (0 when no new card is being placed, as when moving one).
     card_number: int = 0
     card_count: int = 0
+    # A reopened step whose answer had own words or media: those words ("" for media alone),
+    # kept with one tap (Control.KEEP_EARLIER). None on a step not answered before.
+    earlier: str | None = None

@@ -27,7 +27,7 @@ from bot.render import fonts, safe_image
 
 log = logging.getLogger(__name__)
 
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 WIDTH = 1080
 BASE_HEIGHT = 1080
 MAX_TILES = 12
@@ -697,14 +697,17 @@ def render_card(card: Card, style: CardStyle = CardStyle()) -> bytes:
 
 # ---------------------------------------------------------------------------- review picture --
 
-ReviewLine = tuple[str, str] | str
+# (emoji, text), or (emoji, text, symbols): the symbols of the choices, drawn small under the
+# words so every chosen picture is on the card. A plain string is a line with no symbol.
+ReviewLine = tuple[str, str] | tuple[str, str, tuple[str, ...]] | str
 
 
-def _split_line(line: ReviewLine) -> tuple[str, str]:
+def _split_line(line: ReviewLine) -> tuple[str, str, tuple[str, ...]]:
     if isinstance(line, str):
-        return ("", line)
-    emoji, text = line
-    return (emoji or "", text or "")
+        return ("", line, ())
+    emoji, text = line[0], line[1]
+    symbols = tuple(line[2]) if len(line) > 2 else ()  # type: ignore[misc]
+    return (emoji or "", text or "", symbols)
 
 
 @dataclass(frozen=True)
@@ -712,6 +715,8 @@ class _Row:
     emoji: str
     text: TextBlock
     height: int
+    symbols: tuple[str, ...] = ()
+    symbol_size: int = 0
 
 
 def _review_rows(lines: Sequence[ReviewLine], style: CardStyle, top: int) -> tuple[list[_Row], int]:
@@ -722,19 +727,22 @@ def _review_rows(lines: Sequence[ReviewLine], style: CardStyle, top: int) -> tup
     symbol = round(96 * min(scale, 1.25))
     text_w = WIDTH - 2 * _MARGIN - 2 * pad - symbol - 28
     more_h = round(44 * scale * _LINE) + 24
+    small = round(64 * min(scale, 1.25))
+    per_row = max(1, (text_w + 12) // (small + 12))
     rows: list[_Row] = []
     y = top
     items = [_split_line(line) for line in lines]
-    for index, (emoji, text) in enumerate(items):
+    for index, (emoji, text, symbols) in enumerate(items):
         block = fit_text(
             text, style.font, text_w, 10_000, _REVIEW_LINES, size, max(28, round(size * 0.8))
         )
-        height = max(symbol, block.height) + 2 * pad
+        strip = -(-len(symbols) // per_row) * (small + 12) if symbols else 0
+        height = max(symbol, block.height + strip) + 2 * pad
         remaining = len(items) - index - 1
         reserve = more_h if remaining else 0
         if y + height + reserve > MAX_TEXT_CARD_HEIGHT - _BOTTOM and rows:
             return rows, len(items) - index
-        rows.append(_Row(emoji, block, height))
+        rows.append(_Row(emoji, block, height, symbols, small))
         y += height + 16
     return rows, 0
 
@@ -744,8 +752,10 @@ def render_text_card(
 ) -> bytes:
     """A 'this is what you said' picture: the title, then one row per (emoji, text) line.
 
-    Long lines wrap; the picture grows to fit, up to MAX_TEXT_CARD_HEIGHT, then ends with
-    "…and N more". A plain string is accepted as a line with no symbol.
+    Long lines wrap; a line's chosen symbols are drawn small under its words. The picture
+    grows to fit, up to MAX_TEXT_CARD_HEIGHT, then ends with "…and N more" (the review is sent
+    in pages of a few lines, bot/service/present.py, so its pictures stay under the cap). A
+    plain string is accepted as a line with no symbol.
     """
     pal = palette_for(style)
     scale = _scale(style)
@@ -783,9 +793,17 @@ def render_text_card(
             px = sym_left + (symbol - picture.width) // 2
             py = y + (row.height - picture.height) // 2
             canvas.paste(picture, (px, py), picture)
-        _draw_block_left(
-            draw, row.text, text_left, y + (row.height - row.text.height) // 2, pal.text
-        )
+        per_row = max(1, (WIDTH - _MARGIN - 22 - text_left + 12) // (row.symbol_size + 12))
+        strip = -(-len(row.symbols) // per_row) * (row.symbol_size + 12) if row.symbols else 0
+        text_top = y + (row.height - row.text.height - strip) // 2
+        _draw_block_left(draw, row.text, text_left, text_top, pal.text)
+        for n, sym in enumerate(row.symbols):
+            small = emoji_image(sym, row.symbol_size)
+            if small is None:
+                continue
+            sx = text_left + (n % per_row) * (row.symbol_size + 12)
+            sy = text_top + row.text.height + 12 + (n // per_row) * (row.symbol_size + 12)
+            canvas.paste(small, (sx, sy), small)
         y += row.height + 16
     if more.lines:
         _draw_block(draw, more, WIDTH // 2, y, pal.muted)
@@ -824,7 +842,7 @@ def card_key(card: Card, style: CardStyle) -> str:
 
 
 def text_card_key(title: str, lines: Sequence[ReviewLine], style: CardStyle) -> str:
-    items = [list(_split_line(line)) for line in lines]
+    items = [[emoji, text, list(symbols)] for emoji, text, symbols in map(_split_line, lines)]
     return _digest(["text", RENDER_VERSION, title, items, _style_fields(style)])
 
 

@@ -36,7 +36,7 @@ class Picture:
 
     title: str
     tiles: tuple[Tile, ...] = ()
-    lines: tuple[tuple[str, str], ...] = ()
+    lines: tuple[tuple[str, str] | tuple[str, str, tuple[str, ...]], ...] = ()
     footer: str = ""
     as_list: bool = False
     mat: MatView | None = None
@@ -101,7 +101,9 @@ def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None
                  else (Tile("Send a photo", "📷"),))
         return Picture(prompt, tiles, footer=footer, shared=_only_flow_words(screen))
     if screen.kind in (ScreenKind.REVIEW, ScreenKind.CHANGE) and screen.review:
-        lines = tuple((line.emoji, f"{line.question} {line.answer}") for line in screen.review)
+        # Each line: its topic and words, with the chosen symbols drawn small beside them.
+        lines = tuple((line.emoji, f"{line.title}: {line.words or line.answer}",
+                       tuple(emoji for emoji, _ in line.symbols)) for line in screen.review)
         return Picture(prompt, lines=lines, as_list=True)
     return None
 

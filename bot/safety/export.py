@@ -36,6 +36,7 @@ from bot.store.models import (
     YouSaid,
 )
 from bot.store.repo import answer_record
+from bot.summary.model import helpers_of
 from bot.timeutil import as_utc
 
 # Telegram lets a bot send files up to 50 MB; stay clear of it.
@@ -164,7 +165,8 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
             "flow": run.flow_id, "title": flow.title if flow else run.flow_id,
             "started": _when(run.started_at, zone), "finished": _when(run.finished_at, zone),
             "status": run.status, "shared_with_therapist": bool(run.shared),
-            "shared_at": _when(run.shared_at, zone), "helped_by": run.helped_by,
+            "shared_at": _when(run.shared_at, zone),
+            "helped_by": [_choice_words(engine, run, h) for h in helpers_of(run.helped_by)],
             "answers": [{
                 "question": _question(engine, locale, run.flow_id, a.step_id),
                 "step": a.step_id, "step_type": _step_type(engine, run.flow_id, a.step_id),

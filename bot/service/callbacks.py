@@ -17,7 +17,7 @@ _OPS: dict[str, ActionKind] = {
     "c": ActionKind.CHOOSE, "t": ActionKind.TOGGLE, "d": ActionKind.DONE, "b": ActionKind.BACK,
     "s": ActionKind.SKIP, "i": ActionKind.DONT_KNOW, "x": ActionKind.STOP,
     "k": ActionKind.RESUME, "S": ActionKind.SHARE, "K": ActionKind.KEEP, "C": ActionKind.CHANGE,
-    "m": ActionKind.MOVE, "y": ActionKind.RIGHT,
+    "m": ActionKind.MOVE, "y": ActionKind.RIGHT, "e": ActionKind.KEEP_EARLIER,
 }
 _CODES = {kind: code for code, kind in _OPS.items()}
 # Not engine actions: "Something else" only asks for typed words; "Read it to me" sends the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.core import ActionKind
-from bot.engine.screen import Control, MatView, Screen, ScreenKind
+from bot.engine.screen import Control, MatView, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -18,6 +18,7 @@ _CONTROL_ACTIONS: dict[Control, ActionKind | str] = {
     Control.SHARE: ActionKind.SHARE, Control.KEEP: ActionKind.KEEP,
     Control.CHANGE: ActionKind.CHANGE, Control.CONTINUE: ActionKind.RESUME,
     Control.MOVE: ActionKind.MOVE, Control.RIGHT: ActionKind.RIGHT,
+    Control.KEEP_EARLIER: ActionKind.KEEP_EARLIER,
 }
 # Controls that sit side by side; the rest get a row each so they are big enough to hit.
 _PAIRS = ((Control.BACK, Control.SKIP), (Control.DONT_KNOW, Control.SOMETHING_ELSE),
@@ -27,6 +28,11 @@ _PICKS = {ScreenKind.CHOICE: ActionKind.CHOOSE, ScreenKind.MULTI: ActionKind.TOG
           ScreenKind.MAT_MOVE: ActionKind.CHOOSE}
 _ONE_PER_ROW = (ScreenKind.CHANGE, ScreenKind.MAT_PLACE)
 CAPTION_LIMIT = 1024  # Telegram's limit for the words under a photo (Bot API sendPhoto)
+# A review longer than this goes out as several pages, each a picture with its words: a photo
+# caption holds 1024 characters (Bot API sendPhoto), and a few lines per picture stay readable.
+PAGE_CHARS = 1000
+PAGE_LINES = 6
+BUTTON_WORDS = 24  # of the earlier own words on the "Keep what I wrote" button
 
 
 def prompt_words(screen: Screen, locale: Locale) -> str:
@@ -48,15 +54,42 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if counter := mat_counter(screen, locale):
         parts.append(counter)
     parts.append(prompt_words(screen, locale))
+    if screen.earlier:
+        parts.append(locale("earlier_words", words=screen.earlier))
+    elif screen.earlier is not None:
+        parts.append(locale("earlier_sent"))
     if screen.review:
-        parts.append("\n".join(f"{line.emoji} {line.question} → {line.answer}"
-                               for line in screen.review))
+        parts.append(review_words(screen.review))
     if screen.mat is not None and screen.kind is not ScreenKind.REVIEW:
         # (A review's mat is already in words in its line: see with_mat.)
         parts.append(mat_words(screen, locale))
     if progress := footer(screen, locale):
         parts.append(progress)
     return "\n\n".join(parts)
+
+
+def review_words(lines: tuple[ReviewLine, ...]) -> str:
+    """The review in words, one line per topic: "🌅 Morning: Good 😀 · because: Calm 😌"."""
+    return "\n".join(f"{line.emoji} {line.title}: {line.answer}" for line in lines)
+
+
+def review_pages(screen: Screen, locale: Locale, lead: str | None = None,
+                 text_scale: float = 1.0) -> list[tuple[ReviewLine, ...]]:
+    """The review's lines split into pages that each fit one photo caption (with the prompt,
+    the notice and the page number) and one picture: PAGE_LINES lines at normal text size,
+    fewer for larger text (/settings). Every line is on a page: a line too long for a caption
+    gets a page of its own (sent as words, up to 4096 characters)."""
+    fixed = len(caption(replace(screen, review=()), locale, lead)) + 40
+    most = max(2, round(PAGE_LINES / max(1.0, text_scale) ** 2))
+    pages: list[list[ReviewLine]] = [[]]
+    for line in screen.review:
+        page = pages[-1]
+        size = len(review_words((*page, line)))
+        if page and (len(page) >= most or fixed + size > PAGE_CHARS):
+            pages.append([line])
+        else:
+            page.append(line)
+    return [tuple(page) for page in pages]
 
 
 def mat_words(screen: Screen, locale: Locale) -> str:
@@ -107,6 +140,10 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
         rows += [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
     placed: set[Control] = set()
     for control in screen.controls:
+        if control is Control.KEEP_EARLIER:
+            rows.append((Button(_keep_label(screen, locale),
+                                callbacks.run_tap(run_id, version, ActionKind.KEEP_EARLIER)),))
+            continue
         if control in placed:
             continue
         pair = next((p for p in _PAIRS if control in p and all(c in screen.controls for c in p)),
@@ -117,6 +154,16 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
             for c in pair))
         placed.update(pair)
     return tuple(rows)
+
+
+def _keep_label(screen: Screen, locale: Locale) -> str:
+    """ "Keep what I wrote: “I like…”": the start of the earlier words, so the button says
+    what it keeps (the caption shows them whole)."""
+    words = screen.earlier or ""
+    if not words:
+        return locale("control.keep_sent")
+    short = words if len(words) <= BUTTON_WORDS else words[:BUTTON_WORDS - 1].rstrip() + "…"
+    return locale("control.keep_earlier", words=short)
 
 
 def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
@@ -138,18 +185,43 @@ def with_mat(screen: Screen, mat: MatView | None) -> Screen:
 
 
 def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
-                   edit: bool = False, lead: str | None = None,
+                   edit: bool = False, lead: str | None = None, extra: Keyboard = (),
                    look: tuple[tuple[str, object], ...] = (),
                    about: int | None = None) -> list[Reply]:
-    """`screen_reply` as a list: one message, except a review with a mat whose words do not
-    fit under a photo (CAPTION_LIMIT). Then the mat picture comes first with the mat in words,
-    and the review after it, so neither the picture nor any word is dropped."""
-    reply = screen_reply(screen, run_id, version, locale, edit=edit, lead=lead, look=look,
-                         about=about)
-    mat = screen.mat
-    if mat is None or screen.kind is not ScreenKind.REVIEW or len(reply.text) <= CAPTION_LIMIT:
-        return [reply]
-    picture = Reply(mat_words(screen, locale)[:CAPTION_LIMIT],
-                    picture=Picture(mat.topic.words, mat=mat), edit=edit, look=look,
-                    about=about)
-    return [picture, replace(reply, screen=replace(screen, mat=None), edit=False)]
+    """A flow screen as the replies that show it whole (issue 12, points 1 and 3).
+
+    One reply, except: a long review goes out as several pages, each a picture with its lines
+    and "Page 1 of 2", the buttons with the last page; and a review that holds a finished
+    Talking Mat (see with_mat) has the mat as its picture, or, when the review's words do not
+    fit under a photo (CAPTION_LIMIT, Bot API sendPhoto), the mat picture comes first with the
+    mat in words and the review after it. Nothing is cut."""
+    scale = dict(look).get("text_scale", 1.0)
+    text_scale = float(scale) if isinstance(scale, int | float) else 1.0
+    pages = review_pages(screen, locale, lead, text_scale) if screen.review else []
+    mat = screen.mat if screen.kind is ScreenKind.REVIEW else None
+    if len(pages) <= 1:
+        reply = screen_reply(screen, run_id, version, locale, edit=edit, lead=lead,
+                             extra=extra, look=look, about=about)
+        if mat is None or len(reply.text) <= CAPTION_LIMIT:
+            return [reply]
+    replies: list[Reply] = []
+    if mat is not None:
+        replies.append(Reply(mat_words(screen, locale)[:CAPTION_LIMIT],
+                             picture=Picture(mat.topic.words, mat=mat), edit=edit, look=look,
+                             about=about))
+        screen, edit = replace(screen, mat=None), False
+    if len(pages) <= 1:
+        replies.append(screen_reply(screen, run_id, version, locale, lead=lead, extra=extra,
+                                    look=look, about=about))
+        return replies
+    for n, page in enumerate(pages, start=1):
+        header = locale("review_page", n=n, total=len(pages))
+        paged = replace(screen, review=page)
+        if n < len(pages):  # an earlier page: the picture and words only, no buttons
+            replies.append(Reply(caption(replace(paged, notice=None), locale, header),
+                                 screen=paged, edit=edit and n == 1, look=look, about=about))
+        else:  # the note (if any) goes with the buttons, where the young person looks next
+            last = "\n\n".join(p for p in (lead, header) if p)
+            replies.append(screen_reply(paged, run_id, version, locale, lead=last,
+                                        extra=extra, look=look, about=about))
+    return replies

@@ -444,10 +444,12 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
     photo_ids = {c.image for column in view.columns for c in column if c.image is not None}
     photos = await media_repo.contents(session, photo_ids)
     png = await asyncio.to_thread(render_mat, view, style_of(person), photos)
-    media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
-                                     mime_type="image/png", data=png)
     run.options = {**(run.options or {}), **placed}
-    answer = replace(outcome.answer, media=((media_id, "mat"),))
+    answer = outcome.answer
+    if not any(kind == "mat" for _, kind in answer.media):  # a reopened mat keeps its picture
+        media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
+                                         mime_type="image/png", data=png)
+        answer = replace(answer, media=((media_id, "mat"),))
     picture = Reply(ctx.locale("mat_saved"), attachment=Attachment("photo", png, "mat.png"))
     return replace(outcome, answer=answer), picture
 
@@ -455,7 +457,8 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                     outcome: Outcome, answers: dict[str, AnswerRecord], *, edit: bool) -> Result:
     helped = answers.get(HELPED)
-    run.helped_by = helped.choices[0] if helped and helped.choices else None
+    # Everyone who helped, joined by "," (flow_runs.helped_by, widened by migration 0003).
+    run.helped_by = ",".join(helped.choices) if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]
     result = Result(toast="🌟" if outcome.state.shared else "🔒")
     if flow.ends_with == "profile":

@@ -198,7 +198,7 @@ async def _mat(w: _Writer, when: datetime, n: int) -> None:
         ("more", [], f"I like art more now (example mat {n})", [])],
         options={"topic": "school", "scale": list(MAT_SCALE), "placements": placements},
         details={"mat": {"placements": [[c, col] for c, col in placements.items()]}},
-        helped_by="helped_therapist")
+        helped_by="helped_therapist,helped_family")  # more than one person can help
 
 
 async def _tools(w: _Writer, now: datetime) -> None:

@@ -20,7 +20,7 @@ from bot.safety import access
 from bot.store import repo, therapist_repo
 from bot.store.models import FlowRun, Person
 from bot.summary.load import NotAllowed, media_ids
-from bot.summary.model import HELPED_STEP, step_heading, step_of, you_said_items
+from bot.summary.model import HELPED_STEP, helpers_of, step_heading, step_of, you_said_items
 from bot.timeutil import as_utc
 
 FORMAT = "mysay-export-1"
@@ -123,6 +123,6 @@ def _run(engine: FlowEngine, run: FlowRun, young: Person,
     return {"run_id": run.id, "flow_id": run.flow_id,
             "flow_title": flow.title if flow is not None else run.flow_id,
             "by": by, "started_at": _when(run.started_at), "finished_at": _when(run.finished_at),
-            "shared_at": _when(run.shared_at), "helped_by": run.helped_by,
+            "shared_at": _when(run.shared_at), "helped_by": list(helpers_of(run.helped_by)),
             "options": {k: v for k, v in (run.options or {}).items() if k != "cards"},
             "answers": answers}

@@ -184,7 +184,7 @@ class Item:
     about: Sym | None = None  # what the step was about (a part of the day)
     photos: tuple[int, ...] = ()
     voices: tuple[int, ...] = ()
-    helped: str | None = None
+    helped: str | None = None  # who helped: helper keys joined by "," (see helpers_of)
     # A Talking Mat's answer in one line ("Like: Lessons · Don't like: Homework · Left off:
     # PE", FlowEngine.mat_words): shown instead of `symbols`, which name the cards without
     # where they went.
@@ -436,14 +436,24 @@ def _asked_day(engine: FlowEngine, run: RunIn) -> str | None:
     return None
 
 
-def _helped_key(run: RunIn) -> str | None:
+def helpers_of(helped_by: str | None) -> tuple[str, ...]:
+    """Every helper in `flow_runs.helped_by` ("helped_family,helped_school": more than one
+    person can help since issue 12), each as its symbol key ("family" from older runs becomes
+    "helped_family"). Empty when nobody was named."""
+    keys = [k.strip() for k in (helped_by or "").split(",") if k.strip()]
+    return tuple(dict.fromkeys(k if k.startswith("helped_") else f"helped_{k}" for k in keys))
+
+
+def _helped_keys(run: RunIn) -> tuple[str, ...]:
     if run.helped_by:
-        key = run.helped_by
-        return key if key.startswith("helped_") else f"helped_{key}"
+        return helpers_of(run.helped_by)
     helped = next((a for a in run.answers if a.step_id == HELPED_STEP), None)
-    if helped is not None and helped.choices:
-        return helped.choices[0]
-    return None
+    return tuple(helped.choices) if helped is not None else ()
+
+
+def _helped_key(run: RunIn) -> str | None:
+    """All of a run's helpers joined by "," (None when not asked)."""
+    return ",".join(_helped_keys(run)) or None
 
 
 def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
@@ -787,7 +797,9 @@ def _in(run: RunIn, start: date | None, end: date | None = None) -> bool:
 
 
 def _helped(symbols: _Symbols, locale: Locale, runs: Sequence[RunIn]) -> tuple[Helped, ...]:
-    counts = Counter(_helped_key(r) or "helped_unknown" for r in runs if r.who.is_young_person)
+    # Each helper counts once for every flow they helped with (several can help with one).
+    counts = Counter(key for r in runs if r.who.is_young_person
+                     for key in (_helped_keys(r) or ("helped_unknown",)))
     order = [*HELPED_KEYS, *sorted(k for k in counts if k not in HELPED_KEYS)]
     found = []
     for key in order:

@@ -239,7 +239,7 @@ class _Document(FPDF):
             meta.append(self.say(f"summary.verdict.{item.day}"))
         if show_who:
             meta.append(words.who(self.say, item.who))
-        if item.helped and item.helped != "helped_alone":
+        if item.helped and item.helped.split(",") != ["helped_alone"]:
             meta.append(self.say("summary.with_help"))
         self.room(14)
         top = self.get_y()
