@@ -315,14 +315,18 @@ class FlowEngine:
                          placed=answer.placements)
         return self._mat_view(state, step, None)
 
-    def mat_words(self, view: MatView) -> str:
+    def mat_words(self, view: MatView, *, symbols: bool = False) -> str:
         """One line of words for a mat: "Like: Lessons, Art · Don't like: Homework · Left off:
-        PE". Scale points with no card are left out; every card placed or left off is named."""
-        parts = [f"{point.words}: {', '.join(c.words for c in column)}"
+        PE". Scale points with no card are left out; every card placed or left off is named.
+        With `symbols`, each card's emoji follows its words ("Lessons 📓"), as in the review."""
+        def named(cards: tuple[MatCard, ...]) -> str:
+            return ", ".join(f"{c.words} {c.emoji}" if symbols and c.emoji else c.words
+                             for c in cards)
+
+        parts = [f"{point.words}: {named(column)}"
                  for point, column in zip(view.scale, view.columns, strict=True) if column]
         if view.left_off:
-            parts.append(f"{self.labels['answer.left_off']}: "
-                         f"{', '.join(c.words for c in view.left_off)}")
+            parts.append(f"{self.labels['answer.left_off']}: {named(view.left_off)}")
         return " · ".join(parts)
 
     def mat_record(self, flow_id: str, answer: AnswerRecord,
@@ -507,7 +511,8 @@ class FlowEngine:
         shown = [f"{c.words} {emoji}" for (emoji, _), c in zip(symbols, cards, strict=True)]
         plain = [c.words for c in cards]
         if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
-            shown = plain = [self.mat_words(view)]  # each card under its scale point, left off
+            # Each card under its scale point, and the cards left off.
+            shown, plain = [self.mat_words(view, symbols=True)], [self.mat_words(view)]
         extra = []
         if answer.own_words:  # only their own words are quoted as theirs
             extra.append(answer.own_words if answer.forwarded else f"“{answer.own_words}”")
