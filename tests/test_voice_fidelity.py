@@ -123,16 +123,27 @@ def _label(button: Any) -> str:
     return button.label if isinstance(button, Button) else str(button.get("text"))
 
 
-async def walk(chat: Any, model: Model, chooser: Chooser, steps: int,
-               look: Any = None) -> None:
-    """`steps` random things, then on to the end by the quickest way, and Share. `look` is
-    called on every screen (to check the review whenever it is shown)."""
-    for n in range(steps + 300):
+async def walk(chat: Any, model: Model, chooser: Chooser, steps: int, look: Any = None,
+               changes: int = 0) -> None:
+    """`steps` random things, then on to the review by the quickest way; there, `changes`
+    times, "Change something", a random answer and a few random things more; then Share.
+    `look` is called on every screen (to check the review whenever it is shown)."""
+    random_left, picking = steps, False
+    for _ in range(steps + 500):
         seen = await chat.seen()
         model.check_screen(seen)
         if look is not None:
             look(seen, model)
-        do = model.choose(seen, chooser) if n < steps else model.finish(seen)
+        if random_left > 0:
+            do, random_left = model.choose(seen, chooser), random_left - 1
+        elif model.kind() == "review" and changes > 0:
+            do, changes, picking = Do("control", name="change"), changes - 1, True
+        elif model.kind() == "change" and picking:
+            index = chooser.pick(range(len(seen.options)))
+            do, picking = Do("option", index, seen.options[index][0]), False
+            random_left = chooser.pick([1, 2, 3, 5, 8])
+        else:
+            do = model.finish(seen)
         model.apply(do, seen)
         await chat.do(do, seen)
         if model.finished:
@@ -180,7 +191,8 @@ def engine_walk(flow_id: str, data: st.DataObject, *, mats: bool) -> None:
         if model.kind() in ("review", "change"):
             problems.extend(check_review(seen.text, model))
 
-    asyncio.run(walk(chat, model, DrawnChooser(data), data.draw(st.integers(0, 40)), look))
+    asyncio.run(walk(chat, model, DrawnChooser(data), data.draw(st.integers(0, 40)), look,
+                     data.draw(st.integers(0, 2))))
     assert chat.screen.kind is ScreenKind.FINISHED and chat.state.shared
     if not mats and set(chat.answers) != set(model.path):
         problems.append(f"kept {sorted(chat.answers)} after Share, the way was {model.path}")
@@ -372,7 +384,7 @@ async def real_walk(world: World, sam: Person, flow_id: str, seed: int, *,
                             else check_review(seen.text, model))
 
     chooser = SeededChooser(seed)
-    await walk(chat, model, chooser, 8 + seed % 17, look)
+    await walk(chat, model, chooser, 12 + seed % 12, look, changes=1 + seed % 2)
     problems += await mydata(jo, model, mats=mats)
     await sam.send("/summary")
     await sam.tap(name)
