@@ -388,6 +388,10 @@ class Model:
         self.given.setdefault(step_id, []).append(said)
         self.path.append(step_id)
         if next_id == END and not helped and self.flow.ask_who_helped:
+            # As main does today: "who helped", once answered, is not asked again, and after
+            # Back past it or "Change something" it is not kept on the way either, so Share
+            # drops it. test_changing_the_last_question_keeps_who_helped (xfail) shows it;
+            # when that is fixed, keep the answer on the way here (and in the rejoin below).
             next_id = HELPED if HELPED not in self.answers else END
         if self.rejoin and (next_id in self.rejoin or next_id == END):
             rest = self.rejoin[self.rejoin.index(next_id):] if next_id != END else []
@@ -511,14 +515,22 @@ def check_review_mat(text: str, model: Model) -> list[str]:
 def mat_by_scale(where: str, step: Step, said: Said, text: str) -> list[str]:
     """Each placed card's words in the same part of `text` as its scale point's words."""
     parts = re.split(r"[·\n;|]", text)
+    points = [words_of(s) for s in step.scale] + [SAY("answer.left_off")]
     problems = []
     for card, column in said.placements:
-        point = SAY("answer.left_off") if column == LEFT_OFF else words_of(step.scale[column])
-        if not any(has_word(p, words_of(card)) and point.casefold() in p.casefold()
+        point = points[-1] if column == LEFT_OFF else points[column]
+        if not any(has_word(p, words_of(card)) and point_named(p, points) == point
                    for p in parts):
             problems.append(f"{where}: {words_of(card)!r} is not shown under {point!r}: "
                             f"{text!r}")
     return problems
+
+
+def point_named(part: str, points: Sequence[str]) -> str | None:
+    """The scale point a part of a line is under: the longest point named in it as whole
+    words ("Don't like" rather than the "like" inside it)."""
+    named = [p for p in points if has_word(part.casefold(), p.casefold())]
+    return max(named, key=len) if named else None
 
 
 def check_quotes(where: str, text: str, model: Model) -> list[str]:
