@@ -180,6 +180,9 @@ def review_lines_agree(chat: EngineChat, model: Model) -> list[str]:
 
 
 def engine_walk(flow_id: str, data: st.DataObject, *, mats: bool) -> None:
+    """One drawn walk through the engine alone, then Share. mats=False: at every step
+    FlowEngine.review_lines and the review's words agree with the model, and Share keeps
+    exactly the steps on the way. mats=True: the review shows each mat card at its point."""
     chat, model = EngineChat(flow_id), Model(ENGINE.flows[flow_id])
     problems: list[str] = []
 
@@ -399,6 +402,8 @@ async def real_walk(world: World, sam: Person, flow_id: str, seed: int, *,
 
 async def real_walks(settings_: Settings, fake_api: FakeBotAPI, flow_id: str, *,
                      mats: bool) -> None:
+    """A few walks (FEW), each by a new young person, through the real bot polling the fake
+    Bot API; one therapist (Sam) looks at each one's summary."""
     async with fast_bot(settings_, fake_api) as bot:
         world = World(bot)
         sam = await world.therapist("Sam")
