@@ -30,7 +30,11 @@ SAY = CONTENT.locale
 HELPED = "_helped"  # the "Who helped you answer?" step, as the store names it
 REVIEW, CHANGE = "review", "change"
 # Every control's words, as the buttons show them.
-CONTROLS: dict[str, str] = {SAY(f"control.{c.value}"): c.value for c in Control}
+CONTROLS: dict[str, str] = {SAY(f"control.{c.value}"): c.value for c in Control
+                             if c is not Control.KEEP_EARLIER}
+# "✅ Keep what I wrote: “…”" (the start of the earlier words) or "✅ Keep what I sent": a
+# reopened step's one tap that keeps the earlier answer as it was.
+KEEP_EARLIER = (SAY("control.keep_sent"), SAY("control.keep_earlier").split("{")[0])
 ANSWERED, SKIPPED, DONT_KNOW = "answered", "skipped", "dont_know"
 
 # Own words as people type them: quotes, apostrophes, emoji (with skin tones and joiners),
@@ -80,6 +84,9 @@ class Seen:
         for label in labels:
             if label in CONTROLS:
                 controls[CONTROLS[label]] = label
+                continue
+            if label.startswith(KEEP_EARLIER):
+                controls["keep_earlier"] = label
                 continue
             head, _, words = label.partition(" ")
             options.append((words, head == "✅"))
@@ -273,7 +280,8 @@ class Model:
         step = self.step()
         if kind not in ("choice", "multi", "text", "photo") or not words or step is None:
             return  # the step shows itself again, with a kind note
-        ticked = self._ticked(seen) if kind == "multi" else ()
+        # New words replace the earlier words; what is ticked or marked stays with them.
+        ticked = self._ticked(seen) if kind in ("multi", "choice") else ()
         self._advance(Said(ANSWERED, ticked, words), self.flow.default_next(step))
 
     def _option(self, index: int, seen: Seen) -> None:
@@ -282,7 +290,8 @@ class Model:
         if kind == "choice":
             assert step is not None
             choice = self._symbol(words, step.choices)
-            self._advance(Said(ANSWERED, (choice,)), self.flow.next_after(step, choice))
+            self._advance(Said(ANSWERED, (choice,), self._earlier_words()),
+                          self.flow.next_after(step, choice))
         elif kind == "multi" or (kind == "helped" and "done" in seen.controls):
             pass  # a tick: read from the buttons at Done
         elif kind == "helped":
@@ -296,11 +305,12 @@ class Model:
             card = self.placed[index][0]
             assert words == words_of(card), (words, card)
             self.moving, self.picking = card, False
-        elif kind == "change":
-            target = self.path[index]
-            assert question(self.flow, target) in words, (words, target)
-            self.at, self.rejoin = target, self.path[index + 1:]
-            self.path = self.path[:index]
+        elif kind == "change":  # one button per review line (a repeated round is one line)
+            at = self.lines()[index]
+            target = self.path[at]
+            assert topic(self.flow, target) in words, (words, target)
+            self.at, self.rejoin = target, self.path[at + 1:]
+            self.path = self.path[:at]
             self.moving, self.picking = None, False
         else:
             raise AssertionError(f"an option tapped on a {kind} screen")
@@ -340,10 +350,32 @@ class Model:
             if name in ("skip", "dont_know"):
                 self._advance(Said(SKIPPED if name == "skip" else DONT_KNOW),
                               self.flow.default_next(step))
-            elif name == "done" and self._ticked(seen):
-                self._advance(Said(ANSWERED, self._ticked(seen)), self.flow.default_next(step))
+            elif name == "done" and (self._ticked(seen) or self._earlier_words()):
+                self._advance(Said(ANSWERED, self._ticked(seen), self._earlier_words()),
+                              self.flow.default_next(step))
+            elif name == "keep_earlier":  # the earlier answer as it was, with what is ticked
+                ticked = self._ticked(seen)
+                self._advance(Said(ANSWERED, ticked, self._earlier_words()),
+                              self.flow.next_after(step, ticked[0] if ticked else None))
         else:
             raise AssertionError(f"{name} on a {kind} screen")
+
+    def _earlier_words(self) -> str | None:
+        """The own words of this step's earlier answer: kept when a reopened step is answered
+        by a tap (nothing said before is dropped unless replaced)."""
+        earlier = self.answers.get(self.at)
+        return earlier.own_words if earlier is not None and earlier.kind == ANSWERED else None
+
+    def lines(self) -> list[int]:
+        """Where each review line starts in the path: the steps of one repeated round (the same
+        `about`, one after the other) share a line."""
+        starts, last = [], None
+        for n, step_id in enumerate(self.path):
+            about = None if step_id == HELPED else self.flow.step(step_id).about
+            if about is None or about != last:
+                starts.append(n)
+            last = about
+        return starts
 
     def _ticked(self, seen: Seen) -> tuple[str, ...]:
         """What is ticked now, read from the buttons (a reopened step may show old ticks)."""
@@ -388,11 +420,10 @@ class Model:
         self.given.setdefault(step_id, []).append(said)
         self.path.append(step_id)
         if next_id == END and not helped and self.flow.ask_who_helped:
-            # As main does today: "who helped", once answered, is not asked again, and after
-            # Back past it or "Change something" it is not kept on the way either, so Share
-            # drops it. test_changing_the_last_question_keeps_who_helped (xfail) shows it;
-            # when that is fixed, keep the answer on the way here (and in the rejoin below).
-            next_id = HELPED if HELPED not in self.answers else END
+            # Always by way of "who helped": after "Change something" the rejoin below passes
+            # straight over it (its answer stays on the way); after Back it is asked again,
+            # with its earlier ticks.
+            next_id = HELPED
         if self.rejoin and (next_id in self.rejoin or next_id == END):
             rest = self.rejoin[self.rejoin.index(next_id):] if next_id != END else []
             if all(s in self.answers for s in rest):
@@ -430,28 +461,38 @@ class Model:
 # Each check returns the problems it found, as sentences; a test asserts there are none.
 
 
+def topic(flow: Flow, step_id: str) -> str:
+    """The few words a review line starts with: the round's item for a repeated step (its
+    `about` symbol's words), else the step's label, else its question."""
+    if step_id == HELPED:
+        return SAY("helped_label")
+    step = flow.step(step_id)
+    if step.about:
+        return words_of(step.about)
+    return step.label or question(flow, step_id)
+
+
 def segments(text: str, flow: Flow, path: Sequence[str]) -> list[str]:
-    """The text after each step's question, up to the next step's line: the review's line for
-    that step, however it is laid out. Every step on the way must have its line, in order."""
-    found, at = [], 0
+    """Each step's review line after its topic ("🌅 Morning: Good 😀 · because: Calm 😌"),
+    however it is laid out. The steps of one repeated round (the same `about`, one after the
+    other) share their round's line. Every step on the way must have its line, in order."""
+    lines = text.split("\n")
+    found: list[str] = []
+    at, last_about = 0, None
     for step_id in path:
-        start = text.find(question(flow, step_id), at)
-        if start < 0:
-            raise AssertionError(f"no line for {step_id!r} ({question(flow, step_id)!r}), "
+        about = None if step_id == HELPED else flow.step(step_id).about
+        if about is not None and about == last_about and found:
+            found.append(found[-1])
+            continue
+        last_about = about
+        head = re.compile(rf"^\W*{re.escape(topic(flow, step_id))}:")
+        index = next((n for n in range(at, len(lines)) if head.match(lines[n])), None)
+        if index is None:
+            raise AssertionError(f"no line for {step_id!r} ({topic(flow, step_id)!r}), "
                                  f"in order, in:\n{text}")
-        found.append(start + len(question(flow, step_id)))
-        at = found[-1]
-    cut = []
-    for n, start in enumerate(found):
-        if n + 1 < len(found):
-            end = text.rfind(question(flow, path[n + 1]), 0, found[n + 1])
-            segment = text[start:end]
-            # Whatever the next line puts before its question (its symbol, its topic) is its.
-            segment = segment[:segment.rfind("\n")] if "\n" in segment else segment
-        else:
-            segment = text[start:]
-        cut.append(segment)
-    return cut
+        found.append(head.sub("", lines[index], count=1))
+        at = index + 1
+    return found
 
 
 def has_word(text: str, words: str) -> bool:

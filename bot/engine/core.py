@@ -691,7 +691,10 @@ class FlowEngine:
         history = (*state.history, state.step_id)
         merged = {**answers, answer.step_id: answer}
         if next_id == END and not helped and flow.ask_who_helped:
-            next_id = HELPED if HELPED not in merged else END
+            # Always by way of "who helped", so its answer stays on the way (and is kept at
+            # Share): reopened with its ticks when answered before, and passed straight over
+            # when changing an answer from the review rejoins the old route.
+            next_id = HELPED
         if state.rejoin and (next_id in state.rejoin or next_id == END):
             # Changing one answer from the review: if the route rejoins the old one, go
             # straight back to the review instead of asking everything again.
