@@ -270,9 +270,14 @@ class BotChat:
         labels = [str(b.get("text")) for row in self.message.inline_keyboard for b in row]
         text = self.message.display_text or ""
         page = re.match(r"Page (\d+) of \d+", text)
-        if page and int(page[1]) > 1:  # a long review: its earlier pages came just before
-            at = messages.index(self.message)
-            text = "\n".join(m.display_text or "" for m in messages[at - int(page[1]) + 1:at + 1])
+        if page and int(page[1]) > 1:  # a long review: its earlier pages are above it (the
+            # first may be the message tapped, edited in place)
+            at, pages = messages.index(self.message), [text]
+            for n in range(int(page[1]) - 1, 0, -1):
+                at = next(i for i in range(at - 1, -1, -1)
+                          if (messages[i].display_text or "").startswith(f"Page {n} of "))
+                pages.insert(0, messages[at].display_text or "")
+            text = "\n".join(pages)
         return Seen.of(text, labels)
 
     async def do(self, do: Do, seen: Seen) -> None:
