@@ -123,6 +123,11 @@ async def test_export_json_with_media_beside_it(seeded: tuple[Database, demo.See
         content = (folder / item["file"]).read_bytes()
         with Image.open(io.BytesIO(content)) as picture:
             assert picture.format == ("JPEG" if item["kind"] == "photo" else "PNG")
+    mats = [a["mat"] for r in data["runs"] for a in r["answers"] if a["step_id"] == "mat"]
+    assert len(mats) == made.mats  # each with where every card went, in the order placed
+    for mat in mats:
+        points = [p["id"] for p in mat["scale"]]
+        assert mat["cards"] and all(c["placed"] in points for c in mat["cards"])
     assert data["you_said"][0]["listened"] == "a_bit"
     async with db.transaction() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
