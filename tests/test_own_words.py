@@ -138,8 +138,13 @@ async def test_an_album_answers_one_step_once_with_every_photo_and_the_caption(
     assert [kind for _, kind in answer.media] == ["photo"] * 3
     assert answer.own_words == "me and my friends"
     assert answer.media_group == "13000000000000999"
-    await jo.tap("Change")  # the review drawn again shows the whole album with its words
+    # Share on that first review shares nothing unseen: the review comes again, whole.
+    await jo.tap("Share with my therapist")
     assert jo.text().count("(a photo)") == 3 and "me and my friends" in jo.text()
+    async with world.bot.services.db.transaction() as session:
+        run = await repo.current_run(session, (await repo.person_by_telegram_id(
+            session, jo.user_id)).id)
+    assert run is not None and not run.shared
 
 
 async def test_an_album_at_the_menu_gets_one_kind_answer(world: World) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import (
     HELPED,
     MAX_OWN_WORDS,
+    REVIEW,
     Action,
     ActionKind,
     AnswerRecord,
@@ -327,6 +328,11 @@ async def _join_album(ctx: Context, session: AsyncSession, person: Person, run: 
         words = (f"{words}\n{caption}" if words else caption)[:MAX_OWN_WORDS]
     await repo.put_answer(session, run.id, replace(
         answer, own_words=words, media=kept, forwarded=answer.forwarded or media.forwarded))
+    if run.step_id == REVIEW:
+        # The review its first item brought no longer shows all of the album: a new run
+        # version makes its buttons stale, so Share there shows the review again, whole,
+        # instead of sharing what they have not seen.
+        await repo.save_state(session, run, repo.run_state(run))
     return result
 
 
