@@ -301,3 +301,44 @@ def test_a_mat_reopened_from_the_review_gets_its_cards_from_the_answer() -> None
     state = act(state, answers, tap(0))
     assert state.step_id == "mat" and state.placed == answers["mat"].placements
     assert ENGINE.screen(state, answers).kind is ScreenKind.MAT_REVIEW
+
+
+def test_changing_a_round_asks_its_follow_up_again_filled_in() -> None:
+    """A review line holds a round ("Morning: Good · because: Friend, Calm"): changing it
+    reopens the first question, then its follow-up with the earlier ticks (its own words can
+    be changed too), and only then goes back to the review."""
+    actions = [tap(0), tick(0), tick(2), DONE] + [SKIP] * 6 + [SKIP, SKIP, SKIP]
+    state, answers = walk("good_day_bad_day", actions)
+    assert state.step_id == REVIEW
+    state = act(state, answers, Action(ActionKind.CHANGE))
+    state = act(state, answers, tap(0))  # the Morning line
+    assert state.step_id == "how_morning"
+    state = act(state, answers, tap(0))  # Good again
+    assert state.step_id == "why_good_morning"
+    assert ENGINE.screen(state, answers).kind is ScreenKind.MULTI and state.selected
+    state = act(state, answers, Action(ActionKind.TEXT, text="my dog"))
+    assert state.step_id == REVIEW
+    assert answers["why_good_morning"].own_words == "my dog"
+    assert answers["why_good_morning"].choices == ("friend", "calm")  # the ticks stayed
+
+
+def test_words_sent_on_from_someone_else_are_not_offered_back_as_theirs() -> None:
+    state, answers = walk("check_in", [SKIP, SKIP])
+    assert ENGINE.flows["check_in"].step(state.step_id).type is StepType.TEXT
+    state = act(state, answers, Action(ActionKind.TEXT, text="mum says so", forwarded=True))
+    state = act(state, answers, BACK)
+    screen = ENGINE.screen(state, answers)
+    assert Control.KEEP_EARLIER in screen.controls
+    assert screen.earlier == ""  # "Keep what I sent", never "You wrote: “mum says so”"
+
+
+def test_words_at_a_one_picture_step_answer_instead_of_the_picture() -> None:
+    """A reopened one-picture step shows its earlier picture marked; words typed there are
+    the answer (the route is the default one), so no picture is kept beside them."""
+    state, answers = walk("good_day_bad_day", [tap(0), tick(0), DONE])
+    state = act(state, answers, BACK)
+    state = act(state, answers, BACK)
+    assert state.step_id == "how_morning" and state.selected == ("good",)
+    state = act(state, answers, Action(ActionKind.TEXT, text="it is weird"))
+    assert answers["how_morning"].choices == () and answers["how_morning"].own_words == \
+        "it is weird"

@@ -280,8 +280,9 @@ class Model:
         step = self.step()
         if kind not in ("choice", "multi", "text", "photo") or not words or step is None:
             return  # the step shows itself again, with a kind note
-        # New words replace the earlier words; what is ticked or marked stays with them.
-        ticked = self._ticked(seen) if kind in ("multi", "choice") else ()
+        # New words replace the earlier words; what is ticked stays with them (on a
+        # one-picture step the words answer instead of a picture).
+        ticked = self._ticked(seen) if kind == "multi" else ()
         self._advance(Said(ANSWERED, ticked, words), self.flow.default_next(step))
 
     def _option(self, index: int, seen: Seen) -> None:
@@ -306,10 +307,14 @@ class Model:
             assert words == words_of(card), (words, card)
             self.moving, self.picking = card, False
         elif kind == "change":  # one button per review line (a repeated round is one line)
-            at = self.lines()[index]
+            starts = self.lines()
+            at = starts[index]
+            end = starts[index + 1] if index + 1 < len(starts) else len(self.path)
             target = self.path[at]
             assert topic(self.flow, target) in words, (words, target)
-            self.at, self.rejoin = target, self.path[at + 1:]
+            # Back to the review after the line's last step: a round's follow-up is asked
+            # again, filled in.
+            self.at, self.rejoin = target, self.path[end:]
             self.path = self.path[:at]
             self.moving, self.picking = None, False
         else:

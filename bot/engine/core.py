@@ -238,6 +238,8 @@ class FlowEngine:
                                   selected=symbol_id in state.selected, image=card.image))
         controls: list[Control] = [Control.DONE] if kind is ScreenKind.MULTI else []
         kept = _kept_words(earlier)
+        if kept and earlier is not None and earlier.forwarded:
+            kept = ""  # sent on from someone else: "Keep what I sent", never "You wrote"
         if kept is not None:  # a reopened step: its own words or media kept with one tap
             controls.insert(0, Control.KEEP_EARLIER)
         if state.history:
@@ -643,16 +645,16 @@ class FlowEngine:
                                changed=False)
             # New words replace the earlier words; earlier media stays (and, if it was sent on
             # from someone else, keeps the answer marked: never shown as their own).
-            kept = _merged(step.id, state.selected, base)
+            kept = _merged(step.id, _ticks(step, state), base)
             answer = replace(kept, own_words=words[:MAX_OWN_WORDS],
                              forwarded=action.forwarded or (kept.forwarded and bool(kept.media)))
             return self._advance(flow, state, answers, answer, flow.default_next(step))
         if kind is ActionKind.MEDIA and action.media is not None:
             # A new photo or voice note replaces the earlier one; earlier words stay unless
             # it came with new words.
-            kept = _merged(step.id, state.selected, base)
+            kept = _merged(step.id, _ticks(step, state), base)
             new_words = (action.text or "").strip()[:MAX_OWN_WORDS]
-            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, state.selected,
+            answer = AnswerRecord(step.id, AnswerKind.ANSWERED, _ticks(step, state),
                                   new_words or kept.own_words, (action.media,),
                                   forwarded=action.forwarded
                                   or (not new_words and kept.forwarded and bool(kept.own_words)))
@@ -727,12 +729,22 @@ class FlowEngine:
         if action.kind is not ActionKind.CHOOSE or action.index is None \
                 or not 0 <= action.index < len(lines):
             raise InvalidAction("no such answer to change")
-        target = lines[action.index].step_id
-        cut = state.history.index(target)
+        line = lines[action.index]
+        cut = state.history.index(line.step_id)
+        # Rejoin after the line's last step: a round's follow-up ("because: ...") is asked
+        # again, filled in, rather than passed over on the way back to the review.
+        end = state.history.index(line.step_ids[-1]) if line.step_ids else cut
         editing = self._reopened(flow, replace(
-            state, step_id=target, history=state.history[:cut],
-            rejoin=state.history[cut + 1:]), answers)
+            state, step_id=line.step_id, history=state.history[:cut],
+            rejoin=state.history[end + 1:]), answers)
         return Outcome(editing, self.screen(editing, answers))
+
+
+def _ticks(step: Step, state: RunState) -> tuple[str, ...]:
+    """The pictures that go with words or media sent at this step: what is ticked on a multi
+    step. On a one-picture step, words or a photo answer instead of a picture (the route is
+    then the default one, so a picture kept beside them would say a route not taken)."""
+    return state.selected if step.type is StepType.MULTI else ()
 
 
 def _pick(choices: list[str], index: int | None) -> str:

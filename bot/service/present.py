@@ -197,7 +197,9 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
     mat in words and the review after it. Nothing is cut."""
     scale = dict(look).get("text_scale", 1.0)
     text_scale = float(scale) if isinstance(scale, int | float) else 1.0
-    pages = review_pages(screen, locale, lead, text_scale) if screen.review else []
+    # Only the review is paged: "Change something" lists topics, one button each.
+    pages = review_pages(screen, locale, lead, text_scale) \
+        if screen.review and screen.kind is ScreenKind.REVIEW else []
     mat = screen.mat if screen.kind is ScreenKind.REVIEW else None
     if len(pages) <= 1:
         reply = screen_reply(screen, run_id, version, locale, edit=edit, lead=lead,

@@ -186,7 +186,8 @@ async def _said(ctx: Context, session: AsyncSession, run: FlowRun) -> str:
     lines = ctx.engine.review_lines(run.flow_id, repo.run_state(run).history,
                                     await repo.answers_of(session, run.id), run.options or {}) \
         if run.flow_id in ctx.engine.flows else ()
-    said = "\n".join(f"  {line.emoji} {line.answer}" for line in lines)
+    said = "\n".join(f"  {line.emoji} {line.topic or line.question}: {line.answer}"
+                     for line in lines)
     if len(said) > MINE_WORDS:
         said = said[:MINE_WORDS - 1].rstrip() + "…"
     return "\n".join(p for p in (_row_label(ctx, run), said) if p)
