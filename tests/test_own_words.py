@@ -108,6 +108,28 @@ async def test_a_forward_is_never_shown_as_their_own_words(world: World) -> None
     assert answer["own_words"] == "words my mum wrote" and answer["forwarded"] is True
 
 
+async def test_a_photo_sent_on_is_named_as_sent_on_in_the_summary(world: World) -> None:
+    """A forwarded photo with no words is not the young person's picture: the summary names
+    it as sent on from someone else (📷), and does not count or show it as theirs."""
+    from bot.summary import load
+    from bot.timeutil import utcnow
+
+    sam, jo = await at_own_words(world)
+    await send(jo, photo=jpeg((90, 120, 200)), forward_origin=origin("hidden_user"))
+    assert LABEL in jo.text()
+    await jo.tap("Share")
+    content = world.bot.services.content
+    async with world.bot.services.db.transaction() as session:
+        therapist = await repo.person_by_telegram_id(session, sam.user_id)
+        young = await repo.person_by_telegram_id(session, jo.user_id)
+        assert therapist is not None and young is not None
+        summary = await load.summary_for(session, content.engine, content.locale, therapist,
+                                         young.id, utcnow())
+    items = [i for s in summary.sections for i in s.items]
+    sent = [i for i in items if i.sent_on]
+    assert [i.sent_on for i in sent] == ["📷"] and not any(i.photos for i in items)
+
+
 async def test_their_own_text_is_not_marked(world: World) -> None:
     _, jo = await at_own_words(world)
     await send(jo, "my own words")

@@ -481,12 +481,15 @@ def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
             if not explicit:
                 heading = _resolve(pair, verdict)
         kinds = {m: media[m].kind for m in answer.media if m in media}
+        sent_on = _sent_on(answer, kinds) if answer.forwarded else None
+        if answer.forwarded:  # not theirs: named as sent on, not shown as their photo
+            kinds = {}
         items.append(Item(
             heading=heading, who=run.who, when=as_utc(run.when).date(), flow_title=title,
             question=step.prompt if step is not None else answer.step_id,
             symbols=tuple(symbols.get(c, run.options) for c in answer.choices),
             quote=None if answer.forwarded else (answer.own_words or "").strip() or None,
-            sent_on=(answer.own_words or "").strip() or None if answer.forwarded else None,
+            sent_on=sent_on,
             about=symbols.get(about_id, run.options) if about_id else None,
             photos=tuple(m for m, k in kinds.items() if k in PHOTO_KINDS),
             voices=tuple(m for m, k in kinds.items() if k == "voice"),
@@ -494,6 +497,16 @@ def _items_of(engine: FlowEngine, symbols: _Symbols, run: RunIn,
             run_id=run.run_id, answer_id=answer.answer_id,
             placed=engine.mat_words(view) if view is not None else None))
     return items
+
+
+def _sent_on(answer: AnswerIn, kinds: Mapping[int, str]) -> str | None:
+    """What an answer sent on from someone else holds, for its "Sent on from someone else
+    (not their own words)" line: the words, then 📷 / 🎤 for each photo or voice note (those
+    are not shown as the young person's own). None when it holds nothing."""
+    said = [(answer.own_words or "").strip()]
+    said += ["📷" if kind in PHOTO_KINDS else "🎤" for kind in kinds.values()
+             if kind in PHOTO_KINDS or kind == "voice"]
+    return " ".join(w for w in said if w) or None
 
 
 def _record(answer: AnswerIn) -> AnswerRecord:
