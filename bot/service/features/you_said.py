@@ -149,8 +149,9 @@ def _themes(ctx: Context, built: Summary, mine: list[Item],
         return [(symbol, _theme_words(ctx, heading, symbol))
                 for symbol, _ in tally([i for i in mine if i.heading == heading])]
     offers = []
+    since = {i.run_id for i in mine}  # the same window as every other offer
     for mat in reversed(built.mats):
-        if not mat.who.is_young_person:
+        if not mat.who.is_young_person or mat.run_id not in since:
             continue
         # A card from each scale point in turn, so what they did not like is offered too.
         for row in range(max(len(column) for column in mat.columns)):
