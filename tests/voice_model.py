@@ -472,7 +472,7 @@ def topic(flow: Flow, step_id: str) -> str:
     if step_id == HELPED:
         return SAY("helped_label")
     step = flow.step(step_id)
-    if step.about:
+    if step.about and (step.round or not step.label):
         return words_of(step.about)
     return step.label or question(flow, step_id)
 

@@ -465,11 +465,12 @@ class FlowEngine:
 
     def _topic(self, flow: Flow, state: RunState, step_id: str) -> str:
         """A few words naming what a step is about: the round's item (a part of the day) for
-        a step with `about`, else the step's `label`, else its prompt."""
+        a step of a `repeat:` round, else the step's `label`, else what it is `about`, else
+        its prompt."""
         if step_id == HELPED:
             return self.labels["helped_label"]
         step = flow.step(step_id)
-        if step.about:
+        if step.about and (step.round or not step.label):  # a round: its item names it
             return self._card_or_id(state, step.about).words
         return step.label or step.prompt
 
