@@ -91,7 +91,7 @@ async def test_a_forward_is_never_shown_as_their_own_words(world: World) -> None
     await send(jo, "words my mum wrote", forward_origin=origin("user"))
     review = jo.text()
     assert "This is what you told me" in review
-    assert f"words my mum wrote, {LABEL}" in review and "“words my mum wrote”" not in review
+    assert f"words my mum wrote {LABEL}" in review and "“words my mum wrote”" not in review
     await jo.tap("Share")
 
     await sam.send("/summary")

@@ -256,6 +256,10 @@ def test_more_than_one_helper() -> None:
     assert "My family 👪" in line.answer and "School staff 🎓" in line.answer
     state = act(state, answers, BACK)  # back from the review: both still ticked
     assert state.selected == ("helped_family", "helped_school")
+    state = act(state, answers, tick(0))  # "On my own" takes the others off...
+    assert state.selected == ("helped_alone",)
+    state = act(state, answers, tick(3))  # ...and someone helping takes "On my own" off
+    assert state.selected == ("helped_therapist",)
 
 
 def test_good_day_bad_day_review_names_each_part_of_the_day() -> None:

@@ -27,7 +27,8 @@ REVIEW = "_review"
 CHANGE = "_change"
 HELPED = "_helped"
 MAX_OWN_WORDS = 2000
-HELPED_CHOICES = ("helped_alone", "helped_family", "helped_school", "helped_therapist")
+HELPED_ALONE = "helped_alone"
+HELPED_CHOICES = (HELPED_ALONE, "helped_family", "helped_school", "helped_therapist")
 LEFT_OFF = -1  # a Talking Mat card skipped: not placed under the scale
 
 
@@ -522,8 +523,9 @@ class FlowEngine:
         kinds = [k for _, k in answer.media]
         extra += [self.labels["answer.photo"] for k in kinds if k == "photo"]
         extra += [self.labels["answer.voice"] for k in kinds if k == "voice"]
-        if answer.forwarded:
-            extra.append(self.labels["answer.forwarded"])
+        if answer.forwarded:  # the label goes with what was sent on, not as an answer
+            label = self.labels["answer.forwarded"]
+            extra = [*extra[:-1], f"{extra[-1]} {label}"] if extra else [label]
         if about is not None:
             emoji = self._card_or_id(state, about).emoji or "🖼️"
         elif symbols:
@@ -673,6 +675,9 @@ class FlowEngine:
         if action.kind is ActionKind.TOGGLE:
             choice = _pick(list(HELPED_CHOICES), action.index)
             chosen = {*state.selected} ^ {choice}
+            if choice in chosen:  # "On my own" and someone helping cannot both be true
+                alone = choice == HELPED_ALONE
+                chosen = {c for c in chosen if (c == HELPED_ALONE) == alone}
             ticked = replace(state, selected=tuple(c for c in HELPED_CHOICES if c in chosen))
             return Outcome(ticked, self.screen(ticked, answers), in_place=True)
         if action.kind is ActionKind.DONE:
