@@ -35,7 +35,7 @@ from bot.store.models import (
     SupporterLink,
     YouSaid,
 )
-from bot.store.repo import answer_record
+from bot.store.repo import answer_record, forwarded_in
 from bot.summary.model import helpers_of
 from bot.timeutil import as_utc
 
@@ -174,7 +174,7 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
                 "choices": [_choice_words(engine, run, c) for c in a.choices or ()],
                 "own_words": a.own_words,
                 # Sent on from someone else: kept, but not their own words (issue 12).
-                "forwarded": bool((a.detail or {}).get("forwarded")),
+                "forwarded": forwarded_in(a.detail),
                 "media": [media_names.get(_media_id(m), f"media {_media_id(m)}")
                           for m in a.media or ()],
                 # A Talking Mat: where each card went (None for any other answer).

@@ -266,12 +266,22 @@ def answer_record(step_id: str, kind: str, choices: list[str] | None, own_words:
     whether the answer was forwarded and the album it came from. Raises ValueError for an
     unknown answer kind."""
     kept = tuple((int(str(m["id"])), str(m["kind"])) for m in (media or ()))
-    extra = detail or {}
-    placements = tuple((str(card), int(column)) for card, column in extra.get("placements", ()))
-    group = extra.get("media_group")
+    group = (detail or {}).get("media_group")
     return AnswerRecord(step_id, AnswerKind(kind), tuple(choices or ()), own_words, kept,
-                        placements, bool(extra.get("forwarded")),
+                        placements_in(detail), forwarded_in(detail),
                         str(group) if group is not None else None)
+
+
+def placements_in(detail: Mapping[str, Any] | None) -> tuple[tuple[str, int], ...]:
+    """A Talking Mat's placements from `answers.detail`: (card, scale column 0-2 or -1 left
+    off), in the order placed; () for any other answer."""
+    return tuple((str(card), int(column))
+                 for card, column in (detail or {}).get("placements", ()))
+
+
+def forwarded_in(detail: Mapping[str, Any] | None) -> bool:
+    """Whether `answers.detail` marks the answer as sent on from someone else."""
+    return bool((detail or {}).get("forwarded"))
 
 
 def answer_detail(record: AnswerRecord) -> dict[str, Any] | None:

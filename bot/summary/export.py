@@ -112,7 +112,7 @@ def _run(engine: FlowEngine, run: FlowRun, young: Person,
                          if c in engine.vocabulary else c} for c in answer.choices or ()],
             "own_words": answer.own_words,
             # Sent on from someone else: not the young person's own words (issue 12).
-            "forwarded": bool((answer.detail or {}).get("forwarded")),
+            "forwarded": repo.forwarded_in(answer.detail),
             "media": [media[m] for m in media_ids(answer.media) if m in media],
             # A Talking Mat: topic, scale and where each card went, in the order placed
             # (FlowEngine.mat_record); None for other answers and a mat with no card put down.

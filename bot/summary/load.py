@@ -102,19 +102,11 @@ def media_ids(value: Any) -> tuple[int, ...]:
 def _run_in(run: FlowRun, who: Voice) -> RunIn:
     state = run.state or {}
     answers = tuple(AnswerIn(a.id, a.step_id, a.kind, tuple(a.choices or ()), a.own_words,
-                             media_ids(a.media), bool((a.detail or {}).get("forwarded")),
-                             placements_of(a.detail))
+                             media_ids(a.media), repo.forwarded_in(a.detail),
+                             repo.placements_in(a.detail))
                     for a in run.answers)
     return RunIn(run.id, run.flow_id, as_utc(run.finished_at or run.updated_at), who, answers,
                  tuple(state.get("history") or ()), run.helped_by, dict(run.options or {}))
-
-
-def placements_of(detail: Any) -> tuple[tuple[str, int], ...]:
-    """A Talking Mat's placements from `answers.detail` ({"placements": [[card, column], ...]},
-    see repo.answer_detail); () for any other answer."""
-    found = (detail or {}).get("placements") if isinstance(detail, dict) else None
-    return tuple((str(p[0]), int(p[1])) for p in found or ()
-                 if isinstance(p, list | tuple) and len(p) == 2)
 
 
 async def _media(session: AsyncSession, owners: Sequence[int], runs: Iterable[FlowRun],
