@@ -169,6 +169,42 @@ async def test_an_album_answers_one_step_once_with_every_photo_and_the_caption(
     assert run is not None and not run.shared
 
 
+def push_video(person: Person, album: str, number: int) -> int:
+    """Queue a video in an album (the fake API keeps no videos: the update is written here,
+    and checked against the Bot API spec)."""
+    message = {"message_id": 90_000 + number, "date": int(time.time()),
+               "from": {"id": person.user_id, "is_bot": False, "first_name": person.first_name},
+               "chat": {"id": person.user_id, "type": "private",
+                        "first_name": person.first_name},
+               "media_group_id": album,
+               "video": {"file_id": f"video{number}", "file_unique_id": f"v{number}",
+                         "width": 320, "height": 240, "duration": 3}}
+    assert check_object({"update_id": 1, "message": message}, "Update") == []
+    return person.api.push_raw({"message": message})
+
+
+@pytest.mark.parametrize("video_first", [True, False])
+async def test_an_album_of_photos_and_videos_keeps_every_photo(world: World,
+                                                               video_first: bool) -> None:
+    """Photos and videos sent together: the videos are not kept (said once), and the photos
+    still answer the step once, whichever item comes first."""
+    _, jo = await at_own_words(world)
+    since = len(jo.messages())
+    album = "13000000000000777"
+    ids = [push_video(jo, album, 1)] if video_first else []
+    ids += [push(jo, media_group_id=album, photo=jpeg((200, 40 * n, 40)),
+                 caption="at the park" if n else None) for n in range(2)]
+    ids += [push_video(jo, album, 2)]
+    for update_id in ids:
+        await world.bot.wait_processed(update_id)
+    said = " ".join(said_since(jo, since))
+    assert said.count("I can't keep videos") == 1, said
+    assert said.count("Got your photo") == 1, said
+    answer = (await stored(world))["record"]
+    assert [kind for _, kind in answer.media] == ["photo", "photo"]
+    assert answer.own_words == "at the park"
+
+
 async def test_an_album_at_the_menu_gets_one_kind_answer(world: World) -> None:
     sam = await world.therapist("Sam")
     jo = await world.young_person(sam, "Jo")

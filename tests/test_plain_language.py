@@ -20,7 +20,8 @@ YOUNG_PERSON_KEYS = [
     "empty_text", "stale_button", "edited_ignored", "too_long", "no_voice", "media_too_big",
     "media_not_fetched", "media_not_here", "photo_unreadable", "mydata.picture_unreadable",
     "remind.text", "young_person_help", "privacy_short", "welcome_young_person",
-    "forwarded_kept", "file_words_kept", "album_not_here", "answer.forwarded",
+    "forwarded_kept", "file_words_kept", "album_not_here", "album_file_not_kept",
+    "answer.forwarded",
     "consent_later", "consent_ready", "consent_later_link", "safety.carry_on",
 ]
 FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000"}

@@ -262,6 +262,11 @@ async def _one_media(ctx: Context, session: AsyncSession, person: Person, run: F
             return await _apply(ctx, session, person, run, action, edit=False,
                                 lead=_lead(ctx, "file_words_kept", media.forwarded),
                                 album=album)
+        if album is not None and run is not None \
+                and ctx.engine.accepts_media(repo.run_state(run)):
+            # A video in an album at a step that takes photos: the album's photos may still
+            # answer it. Say once that this kind is not kept; the step stays open for them.
+            return await _file_not_kept(ctx, session, person, album, show_step=True)
         _album_told(person, album)
         return await where_you_are(ctx, session, person,
                                    lead=say("album_not_here" if album else "use_buttons"))
@@ -286,6 +291,19 @@ async def _keep_media(session: AsyncSession, person: Person, media: Media) -> in
         session, owner_id=person.id, kind=kind, data=media.data,
         mime_type=media.mime_type or ("image/jpeg" if kind == "photo" else "audio/ogg"),
         telegram_file_id=media.file_id)
+
+
+async def _file_not_kept(ctx: Context, session: AsyncSession, person: Person, album: str, *,
+                         show_step: bool) -> Result:
+    """An album item MySay does not keep (a video, a file): said once per album (noted in the
+    database, so a restart keeps it), with the step again when nothing of the album has
+    answered it yet; later such items of the same album are silent."""
+    if (person.pending or {}).get("album_files") == album:
+        return Result()
+    person.pending = {**(person.pending or {}), "album_files": album}
+    if show_step:
+        return await where_you_are(ctx, session, person, lead=ctx.locale("album_file_not_kept"))
+    return Result().say(ctx.locale("album_file_not_kept"))
 
 
 def _album_told(person: Person, album: str | None) -> None:
@@ -322,6 +340,8 @@ async def _join_album(ctx: Context, session: AsyncSession, person: Person, run: 
         kept = (*kept, (await _keep_media(session, person, media), _KEPT_KINDS[media.kind]))
     elif media.kind in _KEPT_KINDS:
         result.say(ctx.locale(media.why_no_data()))
+    elif media.media_group is not None:  # a video among the photos: said once, not kept
+        result = await _file_not_kept(ctx, session, person, media.media_group, show_step=False)
     words = answer.own_words
     caption = (media.caption or "").strip()
     if caption:
