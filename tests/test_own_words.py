@@ -86,6 +86,27 @@ async def test_a_forwarded_text_is_kept_marked_and_they_are_told(
     assert answer.own_words == "words my mum wrote" and answer.forwarded
 
 
+@pytest.mark.parametrize("old_fields", [
+    {"forward_from": {"id": 777, "is_bot": False, "first_name": "Mum"}},
+    {"forward_sender_name": "Mum"},
+    {"forward_from_chat": {"id": -100123, "type": "channel", "title": "Quotes"},
+     "forward_from_message_id": 5},
+])
+async def test_a_forward_with_the_older_fields_is_kept_marked_too(
+        world: World, old_fields: dict[str, Any]) -> None:
+    """Before Bot API 7.0 a forward carried forward_from* fields instead of forward_origin (a
+    server that still sends them: not in the 10.1 spec, so not checked against it)."""
+    _, jo = await at_own_words(world)
+    message = {"message_id": 91_000, "date": int(time.time()), "text": "words my mum wrote",
+               "from": {"id": jo.user_id, "is_bot": False, "first_name": jo.first_name},
+               "chat": {"id": jo.user_id, "type": "private", "first_name": jo.first_name},
+               "forward_date": int(time.time()) - 60, **old_fields}
+    await world.bot.wait_processed(jo.api.push_raw({"message": message}))
+    assert TOLD in jo.text()
+    answer = (await stored(world))["record"]
+    assert answer.own_words == "words my mum wrote" and answer.forwarded
+
+
 async def test_a_forward_is_never_shown_as_their_own_words(world: World) -> None:
     sam, jo = await at_own_words(world)
     await send(jo, "words my mum wrote", forward_origin=origin("user"))
