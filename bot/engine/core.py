@@ -538,11 +538,15 @@ class FlowEngine:
 
     def _review_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:
+        # A finished Talking Mat on the way is the review's picture: each card where it went.
+        mats = (self.mat_view_of(flow.id, answers[step_id], state.options)
+                for step_id in state.history if step_id in answers)
         return Screen(flow.id, REVIEW, ScreenKind.REVIEW, "review_prompt",
                       controls=(Control.SHARE, Control.KEEP, Control.CHANGE, Control.BACK,
                                 Control.READ, Control.STOP),
                       review=self._review_lines(flow, state, state.history, answers),
-                      notice=notice, prompt_is_key=True)
+                      notice=notice, prompt_is_key=True,
+                      mat=next((view for view in mats if view is not None), None))
 
     def _change_screen(self, flow: Flow, state: RunState, answers: Mapping[str, AnswerRecord],
                        notice: str | None) -> Screen:

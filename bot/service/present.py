@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.core import ActionKind
-from bot.engine.screen import Control, MatView, ReviewLine, Screen, ScreenKind
+from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -61,7 +61,7 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
     if screen.review:
         parts.append(review_words(screen.review))
     if screen.mat is not None and screen.kind is not ScreenKind.REVIEW:
-        # (A review's mat is already in words in its line: see with_mat.)
+        # (A review's mat is already in words in its line: it is only the picture.)
         parts.append(mat_words(screen, locale))
     if progress := footer(screen, locale):
         parts.append(progress)
@@ -175,15 +175,6 @@ def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
                  screen=screen, edit=edit, look=look, about=about)
 
 
-def with_mat(screen: Screen, mat: MatView | None) -> Screen:
-    """A review ("This is what you told me") that holds a finished Talking Mat shows the mat
-    itself as its picture, so the young person sees each card where they put it before they
-    share (MySay issue 12, point 1). Other screens, or no mat: the screen as it is."""
-    if mat is None or screen.kind is not ScreenKind.REVIEW:
-        return screen
-    return replace(screen, mat=mat)
-
-
 def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
                    edit: bool = False, lead: str | None = None, extra: Keyboard = (),
                    look: tuple[tuple[str, object], ...] = (),
@@ -192,9 +183,9 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
 
     One reply, except: a long review goes out as several pages, each a picture with its lines
     and "Page 1 of 2", the buttons with the last page; and a review that holds a finished
-    Talking Mat (see with_mat) has the mat as its picture, or, when the review's words do not
-    fit under a photo (CAPTION_LIMIT, Bot API sendPhoto), the mat picture comes first with the
-    mat in words and the review after it. Nothing is cut."""
+    Talking Mat (Screen.mat, set by the engine) has the mat as its picture, or, when the
+    review's words do not fit under a photo (CAPTION_LIMIT, Bot API sendPhoto), the mat picture
+    comes first with the mat in words and the review after it. Nothing is cut."""
     scale = dict(look).get("text_scale", 1.0)
     text_scale = float(scale) if isinstance(scale, int | float) else 1.0
     # Only the review is paged: "Change something" lists topics, one button each.

@@ -453,7 +453,7 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     result = Result(toast="")
     result.replies += extra
     result.replies += present.screen_replies(
-        _with_mat(ctx, run, screen, answers), run.id, run.version, ctx.locale,
+        screen, run.id, run.version, ctx.locale,
         edit=edit and not extra, lead=lead, look=look, about=person.id)
     if (person.preferences or {}).get("read_aloud") and outcome.changed:
         spoken = await read_aloud(ctx, session, person, run)
@@ -551,19 +551,7 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
 
 
 async def _screen(ctx: Context, session: AsyncSession, run: FlowRun) -> Screen:
-    answers = await repo.answers_of(session, run.id)
-    return _with_mat(ctx, run, ctx.engine.screen(repo.run_state(run), answers), answers)
-
-
-def _with_mat(ctx: Context, run: FlowRun, screen: Screen,
-              answers: dict[str, AnswerRecord]) -> Screen:
-    """The review with the run's finished Talking Mat as its picture (present.with_mat): the
-    mat as the young person left it, from the mat answer's placements."""
-    if screen.kind is not ScreenKind.REVIEW:
-        return screen
-    views = (ctx.engine.mat_view_of(run.flow_id, answers[line.step_id], run.options or {})
-             for line in screen.review if line.step_id in answers)
-    return present.with_mat(screen, next((v for v in views if v is not None), None))
+    return ctx.engine.screen(repo.run_state(run), await repo.answers_of(session, run.id))
 
 
 def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
