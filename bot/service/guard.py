@@ -49,21 +49,19 @@ def refusal(ctx: Context, *, waiting: bool = False) -> Result:
 
 async def young_person_of(ctx: Context, session: AsyncSession, person: Person,
                           young_person_id: int, feature: str, *,
-                          waiting: bool = False, admins: bool = False) -> Person | Result:
+                          waiting: bool = False) -> Person | Result:
     """The young person `young_person_id`, if `person` may act for them; else the refusal.
 
     Takes the feature's short name (the audit says `refused_<feature>` with the id asked for).
     May act: the young person's own therapist now (access.young_person_for; a therapist who
-    left the caseload has no access any more); with `admins`, also a service admin
-    (access.responsible_for, as for deletion requests). `waiting`: the id came from the
+    left the caseload has no access any more). An admin is not given a young person by being
+    an admin: the taps admins have (a safety alert, a deletion request) name the alert or the
+    request, and access.responsible_for decides those. `waiting`: the id came from the
     person's `pending` (typed words or a photo after a tap); the waiting is forgotten on
     refusal, so the next message is not taken for it again.
     Returns the Person, or a Result to return as it is; nothing is changed on refusal.
     """
-    if admins:
-        young = await access.responsible_for(session, person, young_person_id, admins=True)
-    else:
-        young = await access.young_person_for(session, person, young_person_id)
+    young = await access.young_person_for(session, person, young_person_id)
     if young is not None and young.id != person.id:  # a young person never acts for themself
         return young
     repo.audit(session, person, f"refused_{feature}", detail=f"asked for {young_person_id}")
@@ -72,8 +70,8 @@ async def young_person_of(ctx: Context, session: AsyncSession, person: Person,
     return refusal(ctx, waiting=waiting)
 
 
-def for_young_person(feature: str, young_person_id: Callable[[Any], int], *,
-                     admins: bool = False) -> Callable[[GuardedTapFn], TapFn]:
+def for_young_person(feature: str,
+                     young_person_id: Callable[[Any], int]) -> Callable[[GuardedTapFn], TapFn]:
     """A decorator for a tap whose data names a young person: the tap runs only for someone
     who may act for them (see `young_person_of`), and gets that Person as a fifth argument.
 
@@ -84,7 +82,7 @@ def for_young_person(feature: str, young_person_id: Callable[[Any], int], *,
         async def guarded(ctx: Context, session: AsyncSession, person: Person,
                           data: Any) -> Result:
             young = await young_person_of(ctx, session, person, young_person_id(data),
-                                          feature, admins=admins)
+                                          feature)
             if isinstance(young, Result):
                 return young
             return await fn(ctx, session, person, data, young)
