@@ -138,7 +138,8 @@ async def test_a_therapist_without_the_young_person_is_refused_and_nothing_chang
     await world.young_person(kim, "Ali")  # Kim has young people: just not Jo
     await kim.send("/assign")
     async with world.bot.services.db.transaction() as session:
-        jo = await session.scalar(select(PersonRow.id).where(PersonRow.display_name == "Jo"))
+        jo = await session.scalar(select(PersonRow.id).where(  # the first young person
+            PersonRow.role == Role.YOUNG_PERSON).order_by(PersonRow.id))
     assert jo is not None
     before = await _everything(world)
     api = world.bot.api
