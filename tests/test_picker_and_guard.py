@@ -123,7 +123,7 @@ async def _everything(world: World) -> dict[str, list[tuple[Any, ...]]]:
                 continue
             columns = [c for c in table.columns if c.name != "last_active_at"]
             rows = (await session.execute(select(*columns))).all()
-            found[table.name] = sorted((tuple(map(repr, row)) for row in rows))
+            found[table.name] = sorted(tuple(map(repr, row)) for row in rows)
     return found
 
 
