@@ -353,7 +353,7 @@ def decode_feature(data: str) -> Setting | AssignTap | AddCardFor | RecordTap | 
 
 # --- the therapist's side: caseload, meetings, "you said", supporters (issue 5) ---------------
 
-_PAGE = re.compile(r"^pk:([smyv]):(\d{1,4})$")
+_PAGE = re.compile(r"^pk:([smyvac]):(\d{1,4})$")
 _CASELOAD_PAGE = re.compile(r"^cl:(\d{1,4})$")
 _MEETING = re.compile(r"^mg:([pwdtx]):(\d{1,12})(?::(\d{1,8}))?$")
 _YOU_SAID = re.compile(r"^ys:([psaglc]):(\d{1,12})(?::([a-z0-9_]{1,42}))?$")
@@ -363,8 +363,8 @@ _READY = re.compile(r"^gr:([sn]):(\d{1,12})$")
 
 @dataclass(frozen=True)
 class PickPage:
-    """Another page of the young-person picker. purpose: s summary, m meeting, y you said,
-    v supporter."""
+    """Another page of the young-person picker (bot.service.picker). purpose: s summary,
+    m meeting, y you said, v supporter, a assign, c add a card."""
 
     purpose: str
     page: int

@@ -2,22 +2,21 @@
 summary (a PDF, one picture and a short message).
 
 Meetings, "you said" and supporters are feature modules (bot/service/features/); the
-young-person picker they share lives here.
+young-person picker they share is bot.service.picker, and the access check bot.service.guard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.service import callbacks
+from bot.service import callbacks, guard, picker
 from bot.service.routes import ROUTES, command, tap
-from bot.service.types import Attachment, Button, Command, Event, Keyboard, Reply, Result
+from bot.service.types import Attachment, Button, Command, Event, Reply, Result
 from bot.store import repo, therapist_repo
 from bot.store.models import InvitationKind, Person, Role
 from bot.summary import load, words
@@ -29,8 +28,6 @@ from bot.timeutil import as_utc, utcnow
 if TYPE_CHECKING:
     from bot.service.conversation import Context
 
-PAGE_SIZE = 10  # people per page of a picker or of /caseload (Telegram keyboards stay small)
-_PICK_EMOJI = {"s": "📄", "m": "🗓️", "y": "💬", "v": "👪"}
 
 
 async def message(ctx: Context, session: AsyncSession, person: Person, event: Event) -> Result:
@@ -77,65 +74,24 @@ async def invite(ctx: Context, session: AsyncSession, person: Person, _: Command
     return Result().say(f"{ctx.locale('th.invite_supporter_hint')}\n\n{made}")
 
 
-# --- picking a young person -------------------------------------------------------------------
+# --- picking a young person (bot.service.picker) ---------------------------------------------
 
-
-def _pick_data(purpose: str, person_id: int) -> str:
-    if purpose == "m":
-        return callbacks.meeting_tap("p", person_id)
-    if purpose == "y":
-        return callbacks.you_said_tap("p", person_id)
-    if purpose == "v":
-        return callbacks.supporter_tap("p", person_id)
-    return callbacks.pick_person("s", person_id)
-
-
-def _pages(count: int) -> int:
-    return max(1, (count + PAGE_SIZE - 1) // PAGE_SIZE)
-
-
-def _nav(page: int, count: int, data: Callable[[int], str]) -> tuple[Button, ...]:
-    row = []
-    if page > 0:
-        row.append(Button("◀️", data(page - 1)))
-    if page + 1 < _pages(count):
-        row.append(Button(f"▶️ {page + 2}/{_pages(count)}", data(page + 1)))
-    return tuple(row)
-
-
-def people_buttons(people: Sequence[Person], purpose: str, page: int) -> Keyboard:
-    page = min(max(0, page), _pages(len(people)) - 1)
-    shown = people[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    emoji = _PICK_EMOJI.get(purpose, "👤")
-    rows = [(Button(f"{emoji} {p.display_name}", _pick_data(purpose, p.id)),) for p in shown]
-    nav = _nav(page, len(people), lambda n: callbacks.pick_page(purpose, n))
-    return tuple(rows + ([nav] if nav else []))
-
-
-async def pick_young_person(ctx: Context, session: AsyncSession, person: Person, purpose: str,
-                            page: int = 0, *, edit: bool = False) -> Result:
-    """The therapist's young people as buttons (a page at a time), for one purpose."""
-    people = await repo.caseload(session, person.id)
-    if not people:
-        return Result().say(ctx.locale("caseload_empty"))
-    return Result().say(ctx.locale(f"th.pick.{purpose}"), people_buttons(people, purpose, page),
-                        edit=edit)
-
-
-@tap(Role.THERAPIST, callbacks.PickPage)
-async def picked_page(ctx: Context, session: AsyncSession, person: Person,
-                      data: callbacks.PickPage) -> Result:
-    result = await pick_young_person(ctx, session, person, data.purpose, data.page, edit=True)
-    result.toast = ""
-    return result
+SUMMARY = picker.purpose("s", "th.pick.s", "📄", lambda young_id: callbacks.pick_person("s",
+                                                                                        young_id))
+# Re-exported: the feature modules and older callers ask here.
+pick_young_person = picker.pick_young_person
+PAGE_SIZE = picker.PAGE_SIZE
 
 
 @tap(Role.THERAPIST, callbacks.PickPerson)
 async def picked(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.PickPerson) -> Result:
+    """A young person tapped in the summary picker or on /caseload ("s:<id>"). "p:<id>" is
+    decoded too but reaches nothing: it gets the same refusal."""
     if data.purpose == "s":
         return await summary(ctx, session, person, data.person_id)
-    return Result(toast=ctx.locale("not_allowed"))
+    young = await guard.young_person_of(ctx, session, person, data.person_id, "pick")
+    return young if isinstance(young, Result) else guard.refusal(ctx)
 
 
 # --- the caseload -----------------------------------------------------------------------------
@@ -161,16 +117,16 @@ async def caseload_page(ctx: Context, session: AsyncSession, person: Person, pag
     rows = await therapist_repo.caseload_overview(session, person.id, today)
     if not rows:
         return Result().say(say("caseload_empty"))
-    page = min(max(0, page), _pages(len(rows)) - 1)
+    page = min(max(0, page), picker.pages(len(rows)) - 1)
     shown = rows[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     repo.audit(session, person, "read_caseload", detail=f"page {page + 1}")
     lines = [say("th.caseload_title", count=len(rows))]
     lines += [_caseload_lines(ctx, row) for row in shown]
-    if _pages(len(rows)) > 1:
-        lines.append(say("th.page", page=page + 1, pages=_pages(len(rows))))
+    if picker.pages(len(rows)) > 1:
+        lines.append(say("th.page", page=page + 1, pages=picker.pages(len(rows))))
     buttons = [(Button(f"📄 {r.person.display_name}", callbacks.pick_person("s", r.person.id)),)
                for r in shown]
-    nav = _nav(page, len(rows), callbacks.caseload_page)
+    nav = picker.nav(page, len(rows), callbacks.caseload_page)
     return Result().say("\n\n".join(lines), tuple(buttons + ([nav] if nav else [])), edit=edit)
 
 
@@ -197,7 +153,7 @@ def _caseload_lines(ctx: Context, row: therapist_repo.CaseloadRow) -> str:
 @command(Role.THERAPIST, "summary")
 async def pick_for_summary(ctx: Context, session: AsyncSession, person: Person,
                            _: Command) -> Result:
-    return await pick_young_person(ctx, session, person, "s")
+    return await picker.pick_young_person(ctx, session, person, SUMMARY.letter)
 
 
 async def summary(ctx: Context, session: AsyncSession, person: Person,
@@ -205,11 +161,13 @@ async def summary(ctx: Context, session: AsyncSession, person: Person,
     """The PDF, the picture and a short message. Read (and audited) inside the transaction;
     drawn after it commits, off the event loop, so nobody else waits for it."""
     say = ctx.locale
+    young = await guard.young_person_of(ctx, session, person, young_person_id, "summary")
+    if isinstance(young, Result):
+        return young
     try:
-        built = await load.summary_for(session, ctx.engine, say, person, young_person_id,
-                                       utcnow())
-    except load.NotAllowed:
-        return Result(toast=say("not_allowed")).say(say("not_allowed"))
+        built = await load.summary_for(session, ctx.engine, say, person, young.id, utcnow())
+    except load.NotAllowed:  # checked again where the answers are read (the audited way in)
+        return guard.refusal(ctx)
     name = built.young_person.name
     if not built.shared_count and not built.supporter_count:
         ever = (await repo.shared_counts(session, [young_person_id])).get(young_person_id, 0)

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flows import Flow, Step, StepType
-from bot.safety import access
-from bot.service import callbacks
+from bot.service import callbacks, guard, picker
 from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.store import flow_repo, repo
@@ -32,24 +31,22 @@ def _mat_step(flow: Flow) -> Step | None:
     return next((s for s in flow.steps if s.type is StepType.MAT), None)
 
 
+# Page buttons "pk:a:<page>"; a young person's button is today's "as:p:<id>".
+PICK = picker.purpose("a", "assign.pick_person", "🗂️",
+                      lambda young_id: callbacks.assign_tap("p", young_id))
+
+
 @command(Role.THERAPIST, "assign")
 async def pick_young_person(ctx: Context, session: AsyncSession, person: Person,
                             _: Command) -> Result:
-    people = await repo.caseload(session, person.id)
-    if not people:
-        return Result().say(ctx.locale("caseload_empty"))
-    rows = tuple((Button(f"🗂️ {p.display_name}", callbacks.assign_tap("p", p.id)),)
-                 for p in people)
-    return Result().say(ctx.locale("assign.pick_person"), rows)
+    """Whom to set things up for: the shared picker, a page at a time."""
+    return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
 @tap(Role.THERAPIST, callbacks.AssignTap)
+@guard.for_young_person("assign", lambda data: data.person_id)
 async def on_tap(ctx: Context, session: AsyncSession, person: Person,
-                 data: callbacks.AssignTap) -> Result:
-    young = await access.young_person_for(session, person, data.person_id)
-    if young is None:
-        repo.audit(session, person, "refused_assign", detail=f"asked for {data.person_id}")
-        return Result(toast=ctx.locale("not_allowed")).say(ctx.locale("not_allowed"))
+                 data: callbacks.AssignTap, young: Person) -> Result:
     draft = dict(person.pending or {})
     if data.op == "p" or draft.get("kind") != KIND or draft.get("young") != young.id:
         draft = await _fresh_draft(session, young)

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import Tile
 from bot.render.screens import Picture
-from bot.safety import access
-from bot.service import callbacks, therapist, young_person
+from bot.service import callbacks, guard, picker, young_person
 from bot.service.routes import ROUTES, command, pending, periodic, tap
 from bot.service.types import Button, Command, Media, Reply, Result
 from bot.store import repo, therapist_repo
@@ -48,19 +47,20 @@ def local_now(ctx: Context, now: datetime) -> datetime:
 # --- the therapist sets the date --------------------------------------------------------------
 
 
+PICK = picker.purpose("m", "th.pick.m", "🗓️",
+                      lambda young_id: callbacks.meeting_tap("p", young_id))
+
+
 @command(Role.THERAPIST, "meeting")
 async def meeting(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
-    return await therapist.pick_young_person(ctx, session, person, "m")
+    return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
 @tap(Role.THERAPIST, callbacks.MeetingTap)
+@guard.for_young_person("meeting", lambda data: data.person_id)
 async def on_tap(ctx: Context, session: AsyncSession, person: Person,
-                 data: callbacks.MeetingTap) -> Result:
+                 data: callbacks.MeetingTap, young: Person) -> Result:
     say = ctx.locale
-    young = await access.young_person_for(session, person, data.person_id)
-    if young is None:
-        repo.audit(session, person, "refused_meeting", detail=f"asked for {data.person_id}")
-        return Result(toast=say("not_allowed")).say(say("not_allowed"))
     today = local_now(ctx, utcnow()).date()
     if data.op == "w" and data.value in WEEKS:
         return _days_of_week(ctx, young, today, data.value)
@@ -145,11 +145,11 @@ async def _save(ctx: Context, session: AsyncSession, person: Person, young: Pers
 async def typed_date(ctx: Context, session: AsyncSession, person: Person,
                      payload: str | Media) -> Result:
     say = ctx.locale
-    young = await access.young_person_for(session, person,
-                                          int((person.pending or {}).get("young_person_id", 0)))
-    if young is None:
-        person.pending = {}
-        return Result().say(say("not_allowed"))
+    young = await guard.young_person_of(
+        ctx, session, person, int((person.pending or {}).get("young_person_id", 0)), "meeting",
+        waiting=True)
+    if isinstance(young, Result):
+        return young
     if isinstance(payload, Media):
         return Result().say(say("th.meeting_type", name=young.display_name))
     today = local_now(ctx, utcnow()).date()

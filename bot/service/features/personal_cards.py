@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import HELPED
 from bot.engine.flows import Flow, StepType
-from bot.safety import access
-from bot.service import callbacks
+from bot.service import callbacks, guard, picker
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Media, MediaKind, Result
 from bot.store import media_repo, repo
@@ -22,22 +21,20 @@ if TYPE_CHECKING:
 MAX_CARD_WORDS = 40
 
 
+# Page buttons "pk:c:<page>"; a young person's button is today's "ac:<id>".
+PICK = picker.purpose("c", "card.pick_person", "🖼️", callbacks.add_card_for)
+
+
 @command(Role.THERAPIST, "addcard")
 async def add_card(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
-    people = await repo.caseload(session, person.id)
-    if not people:
-        return Result().say(ctx.locale("caseload_empty"))
-    rows = tuple((Button(f"🖼️ {p.display_name}", callbacks.add_card_for(p.id)),)
-                 for p in people)
-    return Result().say(ctx.locale("card.pick_person"), rows)
+    """Whom the new picture card is for: the shared picker, a page at a time."""
+    return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
 @tap(Role.THERAPIST, callbacks.AddCardFor)
+@guard.for_young_person("card", lambda data: data.person_id)
 async def card_for(ctx: Context, session: AsyncSession, person: Person,
-                   data: callbacks.AddCardFor) -> Result:
-    young = await access.young_person_for(session, person, data.person_id)
-    if young is None:
-        return Result(toast=ctx.locale("not_allowed")).say(ctx.locale("not_allowed"))
+                   data: callbacks.AddCardFor, young: Person) -> Result:
     person.pending = {"kind": "card_photo", "young": young.id}
     return Result(toast="📷").say(ctx.locale("card.send_photo", name=young.display_name))
 
@@ -49,7 +46,12 @@ async def card_photo(ctx: Context, session: AsyncSession, person: Person,
         return Result().say(ctx.locale("card.need_photo"))
     if payload.data is None:  # still waiting for it: they can send it again
         return Result().say(ctx.locale(payload.why_no_data()))
-    young_id = int((person.pending or {})["young"])
+    young = await guard.young_person_of(ctx, session, person,
+                                        int((person.pending or {})["young"]), "card",
+                                        waiting=True)
+    if isinstance(young, Result):  # they left the caseload since the tap
+        return young
+    young_id = young.id
     media_id = await media_repo.keep(session, owner_id=young_id, kind="card",
                                      mime_type=payload.mime_type or "image/jpeg",
                                      data=payload.data, telegram_file_id=payload.file_id)
@@ -64,10 +66,11 @@ async def card_words(ctx: Context, session: AsyncSession, person: Person,
     if not words or len(words) > MAX_CARD_WORDS:
         return Result().say(ctx.locale("card.need_words", limit=MAX_CARD_WORDS))
     draft = person.pending or {}
-    young = await access.young_person_for(session, person, int(draft["young"]))
-    if young is None:  # they left the caseload meanwhile
-        person.pending = {}
-        return Result().say(ctx.locale("not_allowed"))
+    # Checked again: they may have left the caseload since the photo came.
+    young = await guard.young_person_of(ctx, session, person, int(draft["young"]), "card",
+                                        waiting=True)
+    if isinstance(young, Result):
+        return young
     session.add(PersonalCard(young_person_id=young.id, created_by_id=person.id, words=words,
                              media_id=int(draft["media"])))
     person.pending = {}

@@ -20,7 +20,7 @@ from bot.engine.screen import Control, Screen, ScreenKind
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.safety import access
-from bot.service import callbacks, present, therapist
+from bot.service import callbacks, guard, picker, present
 from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Edited, Event, Keyboard, Reply, Result, Sender, Text
 from bot.service.young_person import look_of
@@ -42,19 +42,23 @@ _HIDDEN = {Control.READ, Control.DONT_KNOW}
 # --- the therapist asks, the young person decides ---------------------------------------------
 
 
+PICK = picker.purpose("v", "th.pick.v", "👪",
+                      lambda young_id: callbacks.supporter_tap("p", young_id))
+
+
 @command(Role.THERAPIST, "supporter")
 async def ask(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
-    return await therapist.pick_young_person(ctx, session, person, "v")
+    return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
 @tap(Role.THERAPIST, callbacks.SupporterTap)
+@guard.for_young_person("supporter", lambda data: data.ident)
 async def therapist_tap(ctx: Context, session: AsyncSession, person: Person,
-                        data: callbacks.SupporterTap) -> Result:
+                        data: callbacks.SupporterTap, young: Person) -> Result:
     say = ctx.locale
-    young = await access.young_person_for(session, person, data.ident)
-    if young is None or data.op not in ("p", "r"):
+    if data.op not in ("p", "r"):  # "a" and "w" are the young person's and the supporter's
         repo.audit(session, person, "refused_supporter", detail=f"asked for {data.ident}")
-        return Result(toast=say("not_allowed")).say(say("not_allowed"))
+        return guard.refusal(ctx)
     if data.op == "p" or data.relationship is None or data.relationship >= len(RELATIONSHIPS):
         rows = tuple((Button(f"{RELATIONSHIP_EMOJI[n]} {words.relationship(say, key)}",
                              callbacks.supporter_tap("r", young.id, n)),)

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import Tile
 from bot.render.screens import Picture
-from bot.safety import access
-from bot.service import callbacks, therapist
+from bot.service import callbacks, guard, picker
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Media, Reply, Result
 from bot.service.young_person import look_of
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
     from bot.service.conversation import Context
 
 KIND = "you_said"
+FEATURE = "you_said"  # refusals are audited as refused_you_said
 MAX_ITEMS = 5
 MAX_WORDS = 200  # letters in one "you said" or "we will": the card must stay easy to read
 OFFER_THEMES = 5
@@ -52,25 +52,30 @@ LISTEN = (("yes", "😀"), ("a_bit", "😐"), ("no", "🙁"))
 _QUOTE_REF = re.compile(r"^q(\d{1,12})$")
 
 
+PICK = picker.purpose("y", "th.pick.y", "💬",
+                      lambda young_id: callbacks.you_said_tap("p", young_id))
+
+
 @command(Role.THERAPIST, "yousaid")
 async def you_said(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
-    return await therapist.pick_young_person(ctx, session, person, "y")
+    return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
 @tap(Role.THERAPIST, callbacks.YouSaidTap)
 async def on_tap(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.YouSaidTap) -> Result:
     say = ctx.locale
-    if data.op == "p":
-        young = await access.young_person_for(session, person, data.ident)
-        if young is None:
-            return _refused(ctx, session, person, f"young person {data.ident}")
+    if data.op == "p":  # the picker's button names the young person; the others a draft
+        young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
+        if isinstance(young, Result):
+            return young
         draft = await therapist_repo.you_said_draft(session, person.id, young.id)
         draft.items = "[]"
         return await _ask_said(ctx, session, person, young, draft, edit=True)
-    draft, young = await _draft(session, person, data.ident)
-    if draft is None or young is None:
-        return _refused(ctx, session, person, f"draft {data.ident}")
+    found = await _draft(ctx, session, person, data.ident)
+    if isinstance(found, Result):
+        return found
+    draft, young = found
     if data.op == "s" and data.ref is not None:
         said = await _said_from_ref(ctx, session, person, young, data.ref)
         if said is None:
@@ -90,18 +95,23 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
 
 
 def _refused(ctx: Context, session: AsyncSession, person: Person, what: str) -> Result:
-    repo.audit(session, person, "refused_you_said", detail=f"asked for {what}")
-    return Result(toast=ctx.locale("not_allowed")).say(ctx.locale("not_allowed"))
+    repo.audit(session, person, f"refused_{FEATURE}", detail=f"asked for {what}")
+    return guard.refusal(ctx)
 
 
-async def _draft(session: AsyncSession, person: Person,
-                 draft_id: int) -> tuple[YouSaid | None, Person | None]:
-    """The draft, only if it is this therapist's, unsent, and the young person is still theirs."""
+async def _draft(ctx: Context, session: AsyncSession, person: Person, draft_id: int, *,
+                 waiting: bool = False) -> tuple[YouSaid, Person] | Result:
+    """The draft and its young person, only if the draft is this therapist's and unsent, and
+    the young person is still theirs (bot.service.guard); else the refusal."""
     draft = await therapist_repo.you_said_by_id(session, draft_id)
     if draft is None or draft.therapist_id != person.id or draft.sent_at is not None:
-        return None, None
-    young = await access.young_person_for(session, person, draft.young_person_id)
-    return (draft, young) if young is not None else (None, None)
+        if waiting:
+            person.pending = {}
+            return guard.refusal(ctx, waiting=True)
+        return _refused(ctx, session, person, f"draft {draft_id}")
+    young = await guard.young_person_of(ctx, session, person, draft.young_person_id or 0,
+                                        FEATURE, waiting=waiting)
+    return young if isinstance(young, Result) else (draft, young)
 
 
 def _items(draft: YouSaid) -> list[dict[str, str]]:
@@ -216,10 +226,10 @@ async def typed(ctx: Context, session: AsyncSession, person: Person,
                 payload: str | Media) -> Result:
     say = ctx.locale
     waiting: dict[str, Any] = dict(person.pending or {})
-    draft, young = await _draft(session, person, int(waiting.get("draft", 0)))
-    if draft is None or young is None:
-        person.pending = {}
-        return Result().say(say("not_allowed"))
+    found = await _draft(ctx, session, person, int(waiting.get("draft", 0)), waiting=True)
+    if isinstance(found, Result):
+        return found
+    draft, young = found
     if isinstance(payload, Media):
         return Result().say(say("ys.type_please"))
     words = " ".join(payload.split())
