@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.i18n import Locale
@@ -20,40 +21,48 @@ CODE = ROOT / "bot"
 LOCALES = ROOT / "media" / "locales"
 SANDBOX = CODE / "sandbox"
 
-# Keys built from a value at run time: (the keys' prefix, the text in bot/ that builds them).
-# Keep this short. The test also fails when the building text is gone from the code, so an
-# entry cannot outlive what it excuses.
-DYNAMIC: tuple[tuple[str, str], ...] = (
-    # A command's menu line, one per command in ROUTES.menus (bot/app.py, service/therapist.py).
-    ("command.", "command.{"),
-    # A therapist's own wording of a command in /help, where it differs (service/therapist.py).
-    ("th.command.", "th.command.{"),
-    # A control button's words: the Control enum's values are the key (service/present.py).
-    ("control.", "control.{"),
-    # A weekday in "Sam should read it on Monday" (service/features/safeguarding.py).
-    ("day.", "day.{"),
-    # When the service will read an alert: hours.NextRead.kind (features/safeguarding.py).
-    ("safety.when.", "safety.when.{"),
-    # The young-person picker's question, one per purpose code (service/therapist.py).
-    ("th.pick.", "th.pick.{"),
-    # A setting's name on /settings, one per CHOICES entry (service/features/settings.py).
-    ("set.name.", "set.name.' +"),
-    # An audit action named in the /mydata PDF's "who looked" list (safety/export_pdf.py).
-    ("mydata.what.", "mydata.what.{"),
-    # Summary words per supporter relationship, listened answer, section and day verdict.
-    ("summary.relationship.", "summary.relationship.{"),
-    ("summary.listened.", "summary.listened.{"),
-    ("summary.section.", "summary.section.{"),
-    ("summary.verdict.", "summary.verdict.{"),
-    # A helper with no symbol ("helped_unknown": the flow did not ask) (summary/model.py).
-    ("summary.helped_", "summary.{key}"),
-    # "You said" wording per summary heading, and the thanks per listened answer (you_said.py).
-    ("ys.theme.", "ys.theme.{"),
-    ("ys.thanks.", "ys.thanks.{"),
-    # The sandbox page's role names and hints, one per persona (sandbox/static/chat.js).
-    ("sandbox.role.", "role.${"),
-    ("sandbox.hint.", "hint.${"),
-)
+# Keys the code builds from a value at run time, as the code writes them with the value left
+# out ("control.{}" for f"control.{c.value}", or "set.name." + name). A key these make counts
+# as used. Keep it short: the tests below fail when the code no longer builds one of them, and
+# when the code builds a key this list does not name.
+DYNAMIC: dict[str, str] = {
+    "command.{}": "a command's menu line, per ROUTES.menus (app.py, service/therapist.py)",
+    "th.command.{}": "a therapist's own wording of a command in /help (service/therapist.py)",
+    "control.{}": "a control button's words; Control's values are keys (service/present.py)",
+    "day.{}": "a weekday: 'Sam should read it on Monday' (features/safeguarding.py)",
+    "safety.when.{}": "when the service reads an alert: hours' NextRead.kind (safeguarding.py)",
+    "th.pick.{}": "the young-person picker's question per purpose code (service/therapist.py)",
+    "set.name.{}": "a setting's name on /settings, per CHOICES entry (features/settings.py)",
+    "mydata.what.{}": "an audit action in the /mydata PDF's 'who looked' (safety/export_pdf.py)",
+    "summary.relationship.{}": "a supporter's relationship in the summary (summary/words.py)",
+    "summary.listened.{}": "'did they listen?' answers (summary/words.py, you_said.py)",
+    "summary.section.{}": "a summary section's title (summary/words.py, picture.py)",
+    "summary.verdict.{}": "a day's verdict in the summary PDF (summary/pdf.py)",
+    "summary.{}": "a helper with no symbol, as helped_unknown: not asked (summary/model.py)",
+    "ys.theme.{}": "'you said' wording per summary heading (features/you_said.py)",
+    "ys.thanks.{}": "the thanks per 'did they listen?' answer (features/you_said.py)",
+    "{}_kept": "'Got your photo': the kind of media kept, voice or photo (young_person.py)",
+    "{}_prompt": "an engine step's question in /mydata, as helped_prompt (safety/export.py)",
+    "sandbox.{}": "the sandbox page's error words: _error(\"error.too_big\") (sandbox/web.py)",
+}
+# Where a template could make far more keys than the code does, the keys it does make.
+NARROWER: dict[str, str] = {
+    "summary.{}": r"summary\.helped_[a-z_]+",  # only a helper's key reaches it
+    "{}_kept": r"(?:voice|photo)_kept",  # young_person._KEPT_KINDS
+    "{}_prompt": r"(?:helped|review|change)_prompt",  # the engine's own steps, _helped...
+    "sandbox.{}": r"sandbox\.(?:error\.[a-z_]+|resetting)",  # _error(...) in sandbox/web.py
+}
+# Text the code builds the same way that is not a locale key.
+NOT_KEYS = frozenset({
+    "helped_{}",  # a helper's symbol id (summary/model.py)
+    "card_{}",  # a personal card's symbol id (store/media_repo.py)
+    "{}_new",  # a column's temporary name in a migration (store/migrations/)
+})
+SANDBOX_PAGE = {  # built in chat.js, which gets the sandbox.* words without their prefix
+    "sandbox.role.{}": "a persona's role name: say(`role.${persona.key}`)",
+    "sandbox.hint.{}": "a persona's hint: say(`hint.${persona.key}`)",
+}
+_SHORTEST = 3  # letters around the {}: fewer ("{}.{}", "q{}") build ids, never a key
 
 
 def _python_strings(folder: Path) -> set[str]:
@@ -78,9 +87,28 @@ def _sandbox_page_keys() -> set[str]:
     return keys | {f"sandbox.{name}" for name in named}
 
 
-def _source_text() -> str:
-    return "\n".join(p.read_text(encoding="utf-8")
-                     for pattern in ("*.py", "*.js") for p in CODE.rglob(pattern))
+def templates_in_code() -> set[str]:
+    """Every string the Python in bot/ builds with a value left out: f"control.{c.value}" is
+    "control.{}", and "set.name." + name is "set.name.{}"."""
+    found: set[str] = set()
+    for path in CODE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                found.add("".join(v.value if isinstance(v, ast.Constant) else "{}"
+                                  for v in node.values))
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
+                    and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+                found.add(node.left.value + "{}")
+    return {t for t in found if re.fullmatch(r"[a-z_.{}]+", t) and "{}" in t
+            and len(t.replace("{}", "")) >= _SHORTEST}
+
+
+def _matcher(templates: Iterable[str], *, narrow: bool = True) -> re.Pattern[str]:
+    """One pattern for the keys any of `templates` can make ({} is one or more key letters),
+    or, with `narrow`, the keys NARROWER says it does make."""
+    parts = [(NARROWER.get(t) if narrow else None) or "[a-z_.]+".join(map(re.escape, t.split("{}")))
+             for t in templates]
+    return re.compile("|".join(f"(?:{p})" for p in parts) or "(?!)")
 
 
 def _locale_keys() -> dict[str, set[str]]:
@@ -92,8 +120,8 @@ def _locale_keys() -> dict[str, set[str]]:
 def unused_keys() -> dict[str, list[str]]:
     """Per language, the keys nothing in bot/ uses (empty lists when all are used)."""
     used = _python_strings(CODE) | _sandbox_page_keys()
-    prefixes = tuple(prefix for prefix, _ in DYNAMIC)
-    return {language: sorted(k for k in keys if k not in used and not k.startswith(prefixes))
+    built = _matcher([*DYNAMIC, *SANDBOX_PAGE])
+    return {language: sorted(k for k in keys if k not in used and not built.fullmatch(k))
             for language, keys in _locale_keys().items()}
 
 
@@ -101,15 +129,23 @@ def test_every_locale_key_is_used() -> None:
     unused = {language: keys for language, keys in unused_keys().items() if keys}
     assert not unused, (
         f"locale keys nothing uses: {unused}. Delete them from media/locales/, or, if the code "
-        "builds the key from a value, add its prefix to DYNAMIC in tests/test_locale_keys.py.")
+        "builds the key from a value, add how it builds it to DYNAMIC in this file.")
 
 
-def test_each_dynamic_prefix_is_still_built_by_the_code_and_names_some_key() -> None:
-    source = _source_text()
+def test_dynamic_names_exactly_the_keys_the_code_builds() -> None:
+    """Each DYNAMIC entry is still built by the code, and each key-like string the code
+    builds from a value is in DYNAMIC (or NOT_KEYS), so no key is deleted while in use."""
     english = _locale_keys()["en"]
-    stale = [prefix for prefix, built in DYNAMIC
-             if built not in source or not any(k.startswith(prefix) for k in english)]
-    assert not stale, f"DYNAMIC entries nothing needs any more: {stale}"
+    in_code = templates_in_code()
+    assert set(NARROWER) <= set(DYNAMIC)
+    gone = sorted(set(DYNAMIC) - in_code)
+    assert not gone, f"DYNAMIC entries the code no longer builds: {gone}"
+    script = (SANDBOX / "static" / "chat.js").read_text(encoding="utf-8")
+    assert all(t.removeprefix("sandbox.").replace("{}", "${") in script for t in SANDBOX_PAGE)
+    unnamed = sorted(t for t in in_code - set(DYNAMIC) - NOT_KEYS
+                     if any(_matcher([t], narrow=False).fullmatch(k) for k in english))
+    assert not unnamed, (f"the code builds locale keys {unnamed} from a value: add each to "
+                         "DYNAMIC in this file with a word on where, or to NOT_KEYS")
 
 
 def test_the_check_sees_an_unused_key() -> None:
