@@ -64,6 +64,17 @@ def parser() -> argparse.ArgumentParser:
                         help="export it as this therapist (default: their own therapist)")
     export.set_defaults(handler=cli.export)
 
+    commands.add_parser(
+        "routes", help="every command, button and waiting input per role, with its function"
+    ).set_defaults(handler=cli.routes)
+    flowchart = commands.add_parser(
+        "flowchart", help="write a Mermaid diagram of each flow into docs/flows/")
+    flowchart.add_argument("--out", type=Path, default=Path("docs/flows"), metavar="FOLDER",
+                           help="where to write them (default: docs/flows)")
+    flowchart.add_argument("--check", action="store_true",
+                           help="write nothing; exit 1 if a file there is not current")
+    flowchart.set_defaults(handler=cli.flowchart)
+
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply database migrations").set_defaults(handler=cli.db_upgrade)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.config import Settings
+from bot.render import cards
 from bot.service.routes import ROUTES
 from bot.services import BOT_USERNAME_FACT, Content, Services, build_services
 from bot.store import repo
@@ -64,6 +66,10 @@ async def _on_start(application: Application) -> None:
     async with services.db.transaction() as session:
         await repo.set_fact(session, BOT_USERNAME_FACT, application.bot.username)
     await _set_commands(application, services)
+    # Open the fonts and draw one small card now, so a young person's first tap on a picture
+    # screen is not the one that waits for them (in a worker thread: it is CPU work).
+    seconds = await asyncio.to_thread(cards.warm_up)
+    log.debug("card drawing warmed up in %.2fs", seconds)
     log.info("MySay is running as @%s", application.bot.username)
 
 

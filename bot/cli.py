@@ -173,3 +173,31 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
 def new_key(_settings: Settings, _args: argparse.Namespace) -> int:
     print(Fernet.generate_key().decode())
     return 0
+
+
+def routes(_settings: Settings, _args: argparse.Namespace) -> int:
+    """Print every command, button kind, waiting input and job, per role, with the function
+    that answers it (bot/routemap.py). Needs no database and no token."""
+    from bot import routemap
+
+    print(routemap.render(routemap.routes(routemap.load_all())), end="")
+    return 0
+
+
+def flowchart(_settings: Settings, args: argparse.Namespace) -> int:
+    """Write a Mermaid diagram of each flow into args.out (docs/flows/), or with args.check
+    only say which files are not current and return 1 (bot/flowchart.py)."""
+    from bot import flowchart as charts
+
+    flows = load_content().engine.flows
+    if args.check:
+        stale = charts.differences(args.out, flows)
+        for name in stale:
+            print(f"{args.out / name} is not current")
+        if stale:
+            print("Run `python -m bot flowchart` from the repository root, then commit.")
+        return 1 if stale else 0
+    changed = charts.write(args.out, flows)
+    print(f"{len(changed)} of the files in {args.out} changed" if changed
+          else f"{args.out} is current")
+    return 0

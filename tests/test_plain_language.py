@@ -14,7 +14,7 @@ MAX_WORDS = 15
 MIN_EASE = 80
 # Words the young person reads that are not part of a flow file.
 YOUNG_PERSON_KEYS = [
-    "hello_invited", "hello_stranger", "menu_prompt", "review_prompt", "change_prompt",
+    "privacy.hello", "hello_stranger", "menu_prompt", "review_prompt", "change_prompt",
     "helped_prompt", "mat_place_prompt", "mat_review_prompt", "mat_move_prompt", "paused",
     "shared", "kept", "use_buttons", "type_now", "first_question", "pick_or_skip",
     "empty_text", "stale_button", "edited_ignored", "too_long", "no_voice", "media_too_big",

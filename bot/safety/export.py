@@ -13,7 +13,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,14 +66,6 @@ class Export:
 
 def _when(value: datetime | None, zone: ZoneInfo) -> str | None:
     return as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else None
-
-
-def _day(value: date | datetime | None, zone: ZoneInfo) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return as_utc(value).astimezone(zone).strftime("%d %b %Y")
-    return value.strftime("%d %b %Y")
 
 
 async def collect(session: AsyncSession, engine: FlowEngine, locale: Locale, person: Person,

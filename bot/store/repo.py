@@ -325,15 +325,6 @@ async def drop_answers_except(session: AsyncSession, run_id: int, keep: frozense
                                                Answer.step_id.not_in(keep)))
 
 
-async def shared_runs(session: AsyncSession, person_id: int) -> Sequence[FlowRun]:
-    """Finished runs the young person chose to share, newest first. Private runs never leave."""
-    query = (select(FlowRun)
-             .where(FlowRun.person_id == person_id, FlowRun.shared.is_(True),
-                    FlowRun.status == RunStatus.FINISHED.value)
-             .order_by(FlowRun.shared_at.desc(), FlowRun.id.desc()))
-    return (await session.scalars(query)).all()
-
-
 # --- small facts and the audit log -----------------------------------------------------------
 
 
