@@ -31,7 +31,6 @@ DYNAMIC: dict[str, str] = {
     "control.{}": "a control button's words; Control's values are keys (service/present.py)",
     "day.{}": "a weekday: 'Sam should read it on Monday' (features/safeguarding.py)",
     "safety.when.{}": "when the service reads an alert: hours' NextRead.kind (safeguarding.py)",
-    "th.pick.{}": "the young-person picker's question per purpose code (service/therapist.py)",
     "set.name.{}": "a setting's name on /settings, per CHOICES entry (features/settings.py)",
     "mydata.what.{}": "an audit action in the /mydata PDF's 'who looked' (safety/export_pdf.py)",
     "summary.relationship.{}": "a supporter's relationship in the summary (summary/words.py)",
