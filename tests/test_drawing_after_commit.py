@@ -107,7 +107,7 @@ async def test_the_mat_is_drawn_after_commit_and_kept_as_sent(
                                     answer.own_words, answer.media, answer.detail)
     assert media["kind"] == "mat"
     picture = await kept(world.bot, media["id"])
-    assert picture == sent_photo(jo, world.bot, "")  # the kept picture is the one sent
+    assert picture == sent_photo(jo, world.bot, "your finished mat")  # the one sent
     # ... and the one render_mat draws of the mat as kept, in Jo's (default) look.
     view = world.bot.services.content.engine.mat_view_of("talking_mat", record, run.options)
     assert view is not None

@@ -106,6 +106,7 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
 
 async def _keep(db: Database, keep: KeepWith, png: bytes) -> None:
     """Keep the drawn picture with its answer or run (media_repo.keep_drawn)."""
+    # Imported here, not at the top: the unit of work imports this module.
     from bot.service.unit_of_work import DATABASE_AWAY, in_transaction
 
     try:
