@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.engine.screen import Screen
 from bot.render.screens import Picture
+
+if TYPE_CHECKING:
+    from bot.service.drawing import Drawing
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,9 @@ class Reply:
     # The young person (people.id) whose own content the picture shows: its upload is kept
     # only tied to them, so erasing them erases it. None: a personal picture is not kept.
     about: int | None = None
+    # A picture to draw once the transaction has committed (the finished mat, the profile):
+    # the unit of work draws it and sends it as the photo `attachment` (bot.service.drawing).
+    drawing: Drawing | None = None
 
 
 @dataclass

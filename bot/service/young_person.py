@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -24,10 +23,9 @@ from bot.engine.flows import Flow, StepType
 from bot.engine.screen import Screen, ScreenKind
 from bot.render import speech
 from bot.render.cards import CardStyle, Tile
-from bot.render.mat import render_mat
-from bot.render.profile import render_profile
 from bot.render.screens import Picture
 from bot.service import callbacks, present
+from bot.service.drawing import Drawing, KeepWith, MatPicture, ProfilePicture
 from bot.service.routes import ROUTES, command, tap
 from bot.service.types import (
     Attachment,
@@ -463,21 +461,21 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
 
 async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                     outcome: Outcome) -> tuple[Outcome, Reply]:
-    """The finished mat is the record: keep its picture with the answer, and where each card
-    went in the run's options (for the summary and for comparing mats over time)."""
+    """The finished mat is the record: where each card went is kept in the run's options (for
+    the summary and for comparing mats over time), and its picture is drawn and kept with the
+    answer after this transaction commits (bot.service.drawing): the reply describes it."""
     assert outcome.answer is not None
     view, placed = ctx.engine.finished_mat(outcome.state, outcome.answer.step_id)
     photo_ids = {c.image for column in view.columns for c in column if c.image is not None}
     photos = await media_repo.contents(session, photo_ids)
-    png = await asyncio.to_thread(render_mat, view, style_of(person), photos)
     run.options = {**(run.options or {}), **placed}
     answer = outcome.answer
-    if not any(kind == "mat" for _, kind in answer.media):  # a reopened mat keeps its picture
-        media_id = await media_repo.keep(session, owner_id=person.id, kind="mat",
-                                         mime_type="image/png", data=png)
-        answer = replace(answer, media=((media_id, "mat"),))
-    picture = Reply(ctx.locale("mat_saved"), attachment=Attachment("photo", png, "mat.png"))
-    return replace(outcome, answer=answer), picture
+    # A reopened mat keeps its first picture; the new one is only shown.
+    keep = None if any(kind == "mat" for _, kind in answer.media) else KeepWith(
+        person.id, "mat", run.id, answer.step_id)
+    picture = MatPicture(view, style_of(person), tuple(sorted(photos.items())))
+    return outcome, Reply(ctx.locale("mat_saved"),
+                          drawing=Drawing(picture, "mat.png", keep))
 
 
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
@@ -497,7 +495,8 @@ async def _finished(ctx: Context, session: AsyncSession, person: Person, run: Fl
 
 async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                         flow: Flow, answers: dict[str, AnswerRecord]) -> Reply:
-    """The one-page profile as one picture, with their own photo if they sent one."""
+    """The one-page profile as one picture, with their own photo if they sent one (described
+    here, drawn after commit)."""
     state = repo.run_state(run)
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     photo_id: int | None = None
@@ -517,12 +516,12 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
         if items:
             sections.append((step.prompt, items))
     photo = (await media_repo.contents(session, [photo_id])).get(photo_id) if photo_id else None
-    png = await asyncio.to_thread(render_profile, ctx.locale("profile_title"), sections, photo,
-                                  style_of(person))
-    media_id = await media_repo.keep(session, owner_id=person.id, kind="profile",
-                                     mime_type="image/png", data=png)
-    run.options = {**(run.options or {}), "profile_media": media_id}
-    return Reply(ctx.locale("profile_ready"), attachment=Attachment("photo", png, "me.png"))
+    # Drawn and kept (as the run's `profile_media`) after this transaction commits.
+    picture = ProfilePicture(ctx.locale("profile_title"),
+                             tuple((heading, tuple(items)) for heading, items in sections),
+                             photo, style_of(person))
+    return Reply(ctx.locale("profile_ready"), drawing=Drawing(
+        picture, "me.png", KeepWith(person.id, "profile", run.id)))
 
 
 async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,

@@ -69,7 +69,7 @@ class Database:
             # each extra connection is opened and closed per update (issue 6 benchmark).
             # No ping on every checkout (a round trip per update): a connection the server
             # dropped fails its first statement, SQLAlchemy then replaces the pool's
-            # connections, and the update is tried once more (bot/telegram/handlers.py).
+            # connections, and the update is tried once more (bot/service/unit_of_work.py).
             kwargs.update(pool_size=25, max_overflow=10, pool_recycle=1800)
         else:
             # SQLite has one writer at a time: queue for it here, first come first served,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import MediaFile, PersonalCard, Recording
+from bot.store.models import Answer, FlowRun, MediaFile, PersonalCard, Recording
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # Telegram's photo limit; a long voice note fits too
 
@@ -67,3 +67,28 @@ async def replace_recording(session: AsyncSession, *, therapist_id: int, flow_id
         await session.flush()
     session.add(Recording(therapist_id=therapist_id, flow_id=flow_id, step_id=step_id,
                           media_id=media_id))
+
+
+async def keep_drawn(session: AsyncSession, *, owner_id: int, kind: str, run_id: int,
+                     step_id: str | None, png: bytes) -> int | None:
+    """Keep a picture drawn after its answer committed (bot.service.drawing) as the young
+    person's media, and name it where it belongs: kind "mat" on the answer to `step_id` of
+    run `run_id` (answers.media, as [{"id": .., "kind": "mat"}]); kind "profile" in the run's
+    options as `profile_media`. Returns the media id, or None when there is nowhere to put it
+    any more (the answer or run is gone) or the answer already has its mat picture (a
+    reopened mat keeps its first one)."""
+    if kind == "mat":
+        answer = await session.scalar(select(Answer).where(Answer.run_id == run_id,
+                                                           Answer.step_id == step_id))
+        if answer is None or any(m.get("kind") == "mat" for m in answer.media or ()):
+            return None
+        media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type="image/png",
+                              data=png)
+        answer.media = [*(answer.media or ()), {"id": media_id, "kind": kind}]
+        return media_id
+    run = await session.get(FlowRun, run_id)
+    if run is None:
+        return None
+    media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type="image/png", data=png)
+    run.options = {**(run.options or {}), "profile_media": media_id}
+    return media_id

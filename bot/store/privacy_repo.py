@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
     Alert,
     DeletionRequest,
     FlowRun,
+    Invitation,
     Link,
     Person,
     Role,
@@ -174,6 +175,22 @@ async def left_caseload_at(session: AsyncSession, young_person: Person) -> datet
     if links:
         return max(ended for ended in links if ended is not None)
     return young_person.last_active_at or young_person.created_at
+
+
+async def claim_for_erasure(session: AsyncSession, young_person_id: int) -> Person | None:
+    """Lock this young person's row for the caller's transaction, or None if another process
+    holds it (SKIP LOCKED: it is erasing them already) or they are gone. The retention job
+    claims each person this way, so two processes never erase the same one at once."""
+    return await session.scalar(select(Person).where(Person.id == young_person_id)
+                                .with_for_update(skip_locked=True))
+
+
+async def forget_unused_invitations(session: AsyncSession, expired_before: datetime) -> int:
+    """Delete invitations never used that expired before `expired_before` (UTC). Returns how
+    many went (0 where the driver cannot tell)."""
+    gone = await session.execute(delete(Invitation).where(
+        Invitation.used_at.is_(None), Invitation.expires_at < expired_before))
+    return int(getattr(gone, "rowcount", 0) or 0)
 
 
 async def people_named_in(session: AsyncSession, ids: Sequence[int | None]) -> dict[int, Person]:

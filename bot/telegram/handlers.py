@@ -1,18 +1,16 @@
-"""Telegram handlers: turn each update into a MySay event, run it in one transaction, deliver.
+"""Telegram handlers: turn each update into a MySay event, hand it to the unit of work, deliver.
 
-Thin on purpose: what to store and what to say is decided in bot.service, not here.
+Thin on purpose: what to store and what to say is decided in bot.service, and the transaction
+(claim the update id, retry a dropped connection, commit, draw pictures after) is
+bot.service.unit_of_work, shared by the webhook, long polling and the periodic jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import replace
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import ChatMember, Document, Message, PhotoSize, Update, Voice
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
@@ -29,25 +27,25 @@ from bot.render import safe_image
 from bot.render.safe_image import Refusal
 from bot.safety import keywords
 from bot.safety.flood import FloodGate, Verdict
+from bot.service import unit_of_work
 from bot.service.types import (
     Command,
     Edited,
     Event,
     Media,
     MediaKind,
-    Result,
     Sender,
     Tap,
     Text,
     Unfetched,
 )
+from bot.service.unit_of_work import DATABASE_AWAY, Claims
 from bot.services import Services
-from bot.store import reliability_repo, repo
+from bot.store import reliability_repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
 from bot.telegram.unprocessed import note_committed, note_unprocessed
-from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +88,8 @@ def _sender(update: Update) -> Sender:
 
 
 async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
-    """One update, one transaction: the effect and the update id commit together, then we send.
+    """One update through the unit of work (bot.service.unit_of_work: the effect and the
+    update id commit together, pictures are drawn after), then we send.
 
     If sending fails after the commit nothing is lost: the next tap shows the current step.
     """
@@ -98,16 +97,12 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
         return
     services = services_of(context)
     delivery = delivery_for(context)
-    sender = _sender(update)
     try:
-        result = await _handle_once(services, context.application.bot_data[CLAIMS],
-                                    update.update_id, sender, event)
+        result = await unit_of_work.handle_update(
+            services, context.application.bot_data[CLAIMS], update.update_id, _sender(update),
+            event)
         note_committed(context.application)
-    except IntegrityError:
-        # Another process handled the same update at the same moment and committed first.
-        log.info("update %s was handled elsewhere", update.update_id)
-        result = None
-    except (OperationalError, DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
+    except DATABASE_AWAY as error:
         # The database is away. Not marked processed: it is handled again by itself once the
         # database is back (polling keeps it from the offset, bot.telegram.polling; webhook
         # answers 503 and Telegram sends it again). They are told once.
@@ -126,69 +121,6 @@ async def process(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Eve
         # is not sent twice (request.py). The step is committed; the next tap shows it again.
         log.warning("no answer from Telegram in time while replying to update %s",
                     update.update_id)
-
-
-async def _handle_once(services: Services, claims: Claims, update_id: int, sender: Sender,
-                       event: Event) -> Result | None:
-    """The update's effect and its id, committed together. For an update handled before:
-    None, or where the young person is if an earlier process may have died before answering."""
-    for attempt in range(2):
-        try:
-            async with services.db.transaction() as session:
-                if await repo.claim_update(session, update_id):
-                    claims.add(update_id)
-                    return await services.conversation.handle(session, sender, event)
-                if update_id in claims:
-                    return None  # a repeated delivery of one we answered: nothing to do again
-                return await _answer_left_by_an_earlier_process(services, claims, session,
-                                                                update_id, sender)
-        except DBAPIError as error:
-            # A pooled connection the database dropped while idle (it restarted, or a network
-            # hop timed it out): SQLAlchemy has replaced the pool's connections, and nothing
-            # was committed, so once more on a fresh one. Cheaper than pinging on every
-            # checkout (bot/store/db.py).
-            if attempt or not error.connection_invalidated:
-                raise
-            log.info("database connection dropped; trying update %s again", update_id)
-    raise AssertionError("not reached")
-
-
-async def _answer_left_by_an_earlier_process(services: Services, claims: Claims,
-                                             session: AsyncSession, update_id: int,
-                                             sender: Sender) -> Result | None:
-    """Telegram sends an update again only if it was never confirmed (polling) or never got
-    its 200 (webhook): stored by an earlier process that may have died before it answered (or,
-    after a graceful stop, before it could confirm). Claimed before this process started: the
-    young person is shown where they are, once per process however many such updates they
-    have. Claimed since: another process is answering it."""
-    if sender.telegram_user_id in claims.shown_again:
-        return None
-    at = await repo.claimed_at(session, update_id)
-    if at is None or at >= claims.started_at:
-        return None
-    log.info("update %s was stored before a restart: showing where they are", update_id)
-    claims.shown_again.add(sender.telegram_user_id)
-    return await services.conversation.show_again(session, sender)
-
-
-class Claims:
-    """The update ids this process claimed (the newest 10 000), when it started (UTC), and who
-    was shown where they are after a restart. The ids spare a repeated delivery a query (and
-    keep it silent even if the clock steps back)."""
-
-    def __init__(self, remembered: int = 10_000) -> None:
-        self.started_at = utcnow()
-        self.shown_again: set[int] = set()  # Telegram user ids
-        self._remembered = remembered
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    def add(self, update_id: int) -> None:
-        self._ids[update_id] = None
-        if len(self._ids) > self._remembered:
-            self._ids.popitem(last=False)
-
-    def __contains__(self, update_id: object) -> bool:
-        return update_id in self._ids
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -389,7 +321,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         async with services_of(context).db.transaction() as session:
             if await reliability_repo.mark_chat_inactive(session, member.chat.id):
                 log.info("a person blocked the bot: marked inactive")
-    except (OperationalError, DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
+    except DATABASE_AWAY as error:
         # The next refused send marks them instead (bot.telegram.request).
         log.warning("could not mark a blocked chat inactive: %s", type(error).__name__)
 

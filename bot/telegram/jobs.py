@@ -1,7 +1,8 @@
 """Periodic work (reminders, alert escalation, retention) on PTB's JobQueue.
 
 What each job does is in bot.service (registered with @periodic); here it is only run on a
-timer, in one transaction, and its messages delivered.
+timer, in one transaction (bot.service.unit_of_work.run_job, shared with the updates), and its
+messages delivered.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.service import unit_of_work
 from bot.service.routes import ROUTES
 from bot.timeutil import utcnow
 
@@ -41,9 +43,7 @@ async def run_now(application: Application, name: str, now: datetime | None = No
     from bot.telegram.handlers import delivery_for_application, services_of_application
 
     services = services_of_application(application)
-    job = ROUTES.periodic[name]
-    async with services.db.transaction() as session:
-        replies = await job.fn(services.conversation.ctx, session, now or utcnow())
+    replies = await unit_of_work.run_job(services, ROUTES.periodic[name], now or utcnow())
     delivery = delivery_for_application(application)
     sent = 0
     for reply in replies:

@@ -10,7 +10,7 @@ Here the offset only moves past an update once its handling has finished: its tr
 committed (or it was refused on purpose, or failed in a way a retry cannot mend) and its replies
 were sent. Until then Telegram keeps it, and after a crash sends it again to the next process;
 the processed-updates table (bot.store.repo.claim_update) makes the repeat harmless, and
-bot.telegram.handlers shows the young person where they are if the old process may have died
+bot.service.unit_of_work shows the young person where they are if the old process may have died
 before replying.
 
 An update whose transaction could not commit because the database was away is kept back too

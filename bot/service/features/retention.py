@@ -13,14 +13,13 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.safety import erase
 from bot.service.routes import periodic
 from bot.service.types import Reply
 from bot.store import privacy_repo, repo
-from bot.store.models import Invitation, Person
+from bot.store.models import Person
 from bot.timeutil import as_utc
 
 if TYPE_CHECKING:
@@ -62,8 +61,7 @@ async def apply_retention(ctx: Context, session: AsyncSession, now: datetime) ->
         if why is None:
             continue
         # Claimed for this process: another one running the job skips this person.
-        claimed = await session.scalar(select(Person).where(Person.id == young.id)
-                                       .with_for_update(skip_locked=True))
+        claimed = await privacy_repo.claim_for_erasure(session, young.id)
         if claimed is None:
             continue
         if await erase.blocking_alert(session, young.id) is not None:
@@ -74,11 +72,9 @@ async def apply_retention(ctx: Context, session: AsyncSession, now: datetime) ->
         repo.audit(session, None, "retention_erased", detail=f"{why}: {gone}")
         erased += 1
     old = now - timedelta(days=settings.retention_days)
-    stale = await session.execute(delete(Invitation).where(
-        Invitation.used_at.is_(None), Invitation.expires_at < old))
-    if erased or getattr(stale, "rowcount", 0):
-        log.info("retention: erased %s young people and %s old invitations", erased,
-                 getattr(stale, "rowcount", 0))
+    stale = await privacy_repo.forget_unused_invitations(session, old)
+    if erased or stale:
+        log.info("retention: erased %s young people and %s old invitations", erased, stale)
     # Update ids are kept only to spot a repeated delivery, which Telegram makes within a day.
     await repo.forget_processed_before(session, now - timedelta(days=UPDATE_IDS_KEPT_DAYS))
     return []

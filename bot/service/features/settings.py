@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import Tile
@@ -20,6 +19,7 @@ from bot.service import callbacks
 from bot.service.routes import command, periodic, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.service.young_person import look_of, menu
+from bot.store import reminder_repo
 from bot.store.models import Person, Role
 from bot.timeutil import local_zone, utcnow
 
@@ -120,11 +120,7 @@ async def change(ctx: Context, session: AsyncSession, person: Person,
 async def send_reminders(ctx: Context, session: AsyncSession, now: datetime) -> list[Reply]:
     """Gentle reminders that are due. Each is claimed (next time set) in this transaction, so
     several bot processes never send the same one twice."""
-    due = (await session.scalars(
-        select(Person).where(Person.role == Role.YOUNG_PERSON, Person.active.is_(True),
-                             Person.next_reminder_at.is_not(None),
-                             Person.next_reminder_at <= now)
-        .with_for_update(skip_locked=True).limit(200))).all()
+    due = await reminder_repo.claim_due_reminders(session, now)
     replies = []
     say = ctx.locale
     for person in due:

@@ -1,0 +1,117 @@
+"""Pictures drawn after the transaction commits: the finished Talking Mat and the one-page
+profile.
+
+Drawing one takes tens to hundreds of milliseconds of CPU. Done inside the update's
+transaction it would hold the young person's row lock (on SQLite, the database's only write
+lock) all that time. So the conversation only describes the picture (a `Drawing`: pure data,
+the mat view or the profile's sections, with the photos it shows), the unit of work
+(bot.service.unit_of_work) commits, and then `draw_all` draws it off the event loop, keeps it
+with the answer in a short transaction of its own, and turns the reply into a photo to send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from bot.engine.screen import MatView
+from bot.render.cards import CardStyle
+from bot.render.mat import render_mat
+from bot.render.profile import render_profile
+from bot.service.types import Attachment, Reply
+from bot.store import media_repo
+
+if TYPE_CHECKING:
+    from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+# One profile section: its heading and its lines, each (emoji, words).
+Section = tuple[str, tuple[tuple[str, str], ...]]
+
+
+@dataclass(frozen=True)
+class MatPicture:
+    """A finished Talking Mat as bot.render.mat.render_mat draws it. `photos`: the personal
+    cards' photos on it, (media id, bytes)."""
+
+    view: MatView
+    style: CardStyle
+    photos: tuple[tuple[int, bytes], ...] = ()
+
+    def render(self) -> bytes:
+        """The mat as PNG bytes."""
+        return render_mat(self.view, self.style, dict(self.photos))
+
+
+@dataclass(frozen=True)
+class ProfilePicture:
+    """The one-page profile as bot.render.profile.render_profile draws it: a title, the
+    sections in order, and their own photo if they sent one."""
+
+    title: str
+    sections: tuple[Section, ...]
+    photo: bytes | None
+    style: CardStyle
+
+    def render(self) -> bytes:
+        """The profile as PNG bytes."""
+        return render_profile(self.title, self.sections, self.photo, self.style)
+
+
+@dataclass(frozen=True)
+class KeepWith:
+    """Where a drawn picture is kept, as the young person's own media (erased with them):
+    kind "mat" goes on the answer to `step_id` of run `run_id` (the mat's record); kind
+    "profile" is named by the run's options (`profile_media`)."""
+
+    owner_id: int
+    kind: Literal["mat", "profile"]
+    run_id: int
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A picture to draw after commit and send as a photo named `filename`; `keep`: where to
+    keep it too (None: only sent)."""
+
+    picture: MatPicture | ProfilePicture
+    filename: str
+    keep: KeepWith | None = None
+
+
+async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
+    """The replies with each `Reply.drawing` drawn (off the event loop) and kept where it
+    says, as a photo attachment. Call only after the update's transaction committed.
+
+    Keeping runs in a short transaction of its own; if the database is away then, the picture
+    is still sent and the answer stays without it (the summary draws a mat from its
+    placements). Raises what drawing raises."""
+    drawn = []
+    for reply in replies:
+        if reply.drawing is None:
+            drawn.append(reply)
+            continue
+        png = await asyncio.to_thread(reply.drawing.picture.render)
+        if reply.drawing.keep is not None:
+            await _keep(db, reply.drawing.keep, png)
+        drawn.append(replace(reply, drawing=None,
+                             attachment=Attachment("photo", png, reply.drawing.filename)))
+    return drawn
+
+
+async def _keep(db: Database, keep: KeepWith, png: bytes) -> None:
+    """Keep the drawn picture with its answer or run (media_repo.keep_drawn)."""
+    # Imported here, not at the top: the unit of work imports this module.
+    from bot.service.unit_of_work import DATABASE_AWAY, in_transaction
+
+    try:
+        await in_transaction(db, lambda session: media_repo.keep_drawn(
+            session, owner_id=keep.owner_id, kind=keep.kind, run_id=keep.run_id,
+            step_id=keep.step_id, png=png), f"keeping a {keep.kind} picture")
+    except DATABASE_AWAY as error:
+        log.warning("could not keep a %s picture: %s", keep.kind, type(error).__name__)
