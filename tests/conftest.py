@@ -1,5 +1,9 @@
 """Fixtures: real databases (SQLite files always, PostgreSQL when TEST_DATABASE_URL is set),
-the fake Telegram Bot API on 127.0.0.1, and the real bot polling it."""
+the fake Telegram Bot API on 127.0.0.1, and the real bot polling it; or the conversation driven
+directly, without Telegram (`chat`, tests/support/driver.py).
+
+Tiers: a test that starts neither the bot nor the fake Bot API (none of HTTP_FIXTURES among
+its fixtures) is marked `fast` here, automatically; `pytest -m fast` runs those alone."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI
 from bot.services import Services, build_services
 from bot.store.db import Database
+from tests.support import driver as chat_driver
+from tests.support.content import shipped_content
 from tests.support.harness import Person, RunningBot
 from tests.support.spec_check import check_request
 
@@ -29,10 +35,25 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 _TEMPLATE = f"mysay_test_template_{os.getpid()}"
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# Fixtures that start the fake Bot API (and with it, usually, the bot over HTTP). A test that
+# uses none of them, directly or through other fixtures, is in the fast tier.
+HTTP_FIXTURES = frozenset({"fake_api", "bot", "world", "settings"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs against PostgreSQL (TEST_DATABASE_URL)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `fast` every test that needs neither the fake Bot API nor the bot over HTTP, so
+    nobody has to remember to: its fixture closure (every fixture it uses, also through other
+    fixtures) names none of HTTP_FIXTURES. A test may still be marked `slow` by hand (a real
+    browser, a subprocess) to keep it out of the fast tier."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & HTTP_FIXTURES or item.get_closest_marker("slow") is not None:
+            continue
+        item.add_marker(pytest.mark.fast)
 
 
 async def _admin(sql: list[str]) -> None:
@@ -110,11 +131,41 @@ async def bot(settings: Settings, fake_api: FakeBotAPI) -> AsyncIterator[Running
 
 
 @pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    built = build_services(settings)
+def offline_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for the same database and data folder as `settings`, with no Bot API at all:
+    for tests of the conversation, the store and the jobs that never talk to Telegram."""
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",  # the discard port: never called
+        TELEGRAM_API_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
+        MYSAY_DATA_DIR=tmp_path / "data",
+        MYSAY_DATA_KEYS=DATA_KEY,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def services(offline_settings: Settings) -> AsyncIterator[Services]:
+    built = build_services(offline_settings, shipped_content())
     await built.db.upgrade()
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def driver(offline_settings: Settings) -> AsyncIterator[chat_driver.Driver]:
+    """The conversation on the test's database (SQLite, or PostgreSQL), driven without
+    Telegram through the adapter's unit of work (tests/support/driver.py)."""
+    opened = await chat_driver.Driver.open(offline_settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def chat(driver: chat_driver.Driver) -> chat_driver.World:
+    """A World like `world`, but through the conversation directly: no HTTP, fast tier."""
+    return chat_driver.World(driver)
 
 
 class World:
