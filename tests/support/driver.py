@@ -106,6 +106,9 @@ class Driver:
     claims: Claims = field(default_factory=Claims)
     chats: dict[int, list[Said]] = field(default_factory=dict)
     toasts: list[str | None] = field(default_factory=list)
+    # Taps pushed but not yet handled (push_callback), in order: the HTTP harness's queue.
+    queued: list[tuple[int, Sender, Tap, int]] = field(default_factory=list)
+    users: dict[int, str] = field(default_factory=dict)  # Telegram user id -> first name
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -192,6 +195,21 @@ class Driver:
         raise AssertionError(f"no message {message_id} in chat {chat_id}")
 
     # The fake Bot API's test helpers, for tests that read the chat through them.
+    def push_callback(self, user_id: int, message_id: int, data: str | None) -> int:
+        """Queue a tap with any data on a message, as the fake Bot API's push_callback does;
+        wait_processed runs it. Returns its update id."""
+        update_id = next(self._update_ids)
+        sender = Sender(user_id, user_id, self.users.get(user_id, ""))
+        self.queued.append((update_id, sender, Tap(data), message_id))
+        return update_id
+
+    async def wait_processed(self, update_id: int, times: int = 1) -> None:
+        """Handle every queued update up to `update_id` (the HTTP harness waits for them)."""
+        del times
+        while self.queued and self.queued[0][0] <= update_id:
+            queued_id, sender, tap, message_id = self.queued.pop(0)
+            await self.handle(sender, tap, update_id=queued_id, tapped=message_id)
+
     @property
     def api(self) -> Driver:
         """Itself: `world.bot.api.button_data(...)` reads as it does over HTTP."""
@@ -239,6 +257,7 @@ class Person:
         self.user_id = user_id
         self.first_name = first_name
         self.sender = Sender(user_id, user_id, first_name)
+        driver.users[user_id] = first_name
 
     async def send(self, text: str | None = None, *, sticker: bool = False,
                    photo: bytes | None = None, voice: bytes | None = None,
@@ -322,6 +341,13 @@ async def _event(text: str | None, *, sticker: bool, photo: bytes | None, voice:
         return Media(MediaKind.PHOTO, arrival.data, arrival.mime_type, f"photo-{len(photo)}",
                      caption, forwarded=forwarded, media_group=media_group)
     return base
+
+
+def forge_callback(api: Driver, user_id: int, message_id: int, data: str) -> int:
+    """A tap with data the bot never put on a button (a forged or corrupted tap), queued as
+    tests/support/harness.py's forge_callback queues it; `await api.wait_processed(id)` runs
+    it. Returns its update id."""
+    return api.push_callback(user_id, message_id, data)
 
 
 class World:
