@@ -175,7 +175,10 @@ class World:
         self.bot = bot
         self._next_user = 5_000_001
 
-    def person(self, first_name: str) -> Person:
+    def person(self, first_name: str, user_id: int | None = None) -> Person:
+        """Someone new in the chat: the next free Telegram user id, or `user_id`."""
+        if user_id is not None:
+            return Person(self.bot, user_id, first_name)
         self._next_user += 1
         return Person(self.bot, self._next_user, first_name)
 

@@ -87,6 +87,12 @@ class Said:
         return f"{self.chat_id}:{self.message_id}" if self.kind == kind else None
 
     @property
+    def file_name(self) -> str | None:
+        """The name of the file sent with it (an attachment), if any."""
+        attachment = self.reply.attachment if self.reply is not None else None
+        return attachment.filename if attachment is not None else None
+
+    @property
     def labels(self) -> list[str]:
         """Every button's label, row after row."""
         return [label for row in self.buttons for label, _ in row]
@@ -193,6 +199,17 @@ class Driver:
             if said.message_id == message_id:
                 return said
         raise AssertionError(f"no message {message_id} in chat {chat_id}")
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def files(self) -> dict[str, Said]:
+        """Every message carrying a file, by its reference (Said.document, .photo, .voice),
+        with `file_name` and `data` as the fake Bot API's stored files have them."""
+        return {f"{said.chat_id}:{said.message_id}": said
+                for chat in self.chats.values() for said in chat if said.data is not None}
 
     # The fake Bot API's test helpers, for tests that read the chat through them.
     def push_callback(self, user_id: int, message_id: int, data: str | None) -> int:
@@ -363,7 +380,10 @@ class World:
     def services(self) -> Services:
         return self.driver.services
 
-    def person(self, first_name: str) -> Person:
+    def person(self, first_name: str, user_id: int | None = None) -> Person:
+        """Someone new in the chat: the next free Telegram user id, or `user_id`."""
+        if user_id is not None:
+            return Person(self.driver, user_id, first_name)
         self._next_user += 1
         return Person(self.driver, self._next_user, first_name)
 
