@@ -271,6 +271,7 @@ class Person:
 
     def __init__(self, driver: Driver, user_id: int, first_name: str) -> None:
         self.driver = driver
+        self.bot = self.api = driver  # as the harness's Person.bot and .api read
         self.user_id = user_id
         self.first_name = first_name
         self.sender = Sender(user_id, user_id, first_name)
