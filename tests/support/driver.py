@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.render import safe_image
 from bot.service.types import (
     Command,
+    Edited,
     Event,
     Media,
     MediaKind,
@@ -280,9 +281,13 @@ class Person:
     async def send(self, text: str | None = None, *, sticker: bool = False,
                    photo: bytes | None = None, voice: bytes | None = None,
                    caption: str | None = None, forwarded: bool = False,
-                   media_group: str | None = None) -> Said:
-        """Send words, a /command, a sticker, a photo or a voice note (as the adapter turns
-        them into events, bot/telegram/handlers.py); returns the bot's newest message."""
+                   media_group: str | None = None, edited: bool = False) -> Said:
+        """Send words, a /command, a sticker, a photo or a voice note, or with `edited` an
+        edit of an earlier message to these words (as the adapter turns them into events,
+        bot/telegram/handlers.py); returns the bot's newest message."""
+        if edited:
+            await self.driver.handle(self.sender, Edited(text or caption))
+            return self.last()
         await self.driver.handle(self.sender, await _event(
             text, sticker=sticker, photo=photo, voice=voice, caption=caption,
             forwarded=forwarded, media_group=media_group))
