@@ -14,9 +14,9 @@ from bot.store.models import AuditEntry, Meeting
 from bot.store.models import Person as PersonRow
 from bot.telegram import jobs
 from tests.conftest import World
+from tests.summary.test_summary_loop import check_in, set_meeting, young_person_id
 from tests.support.driver import World as ChatWorld
 from tests.support.driver import forge_callback as chat_forge_callback
-from tests.test_summary_loop import check_in, set_meeting, young_person_id
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -609,7 +609,7 @@ async def test_nobody_else_can_decide_a_deletion(chat: ChatWorld) -> None:
 
 async def test_a_service_admin_can_list_and_confirm_requests_from_the_command_line(
         chat: ChatWorld) -> None:
-    from tests.test_safeguarding import run_cli
+    from tests.service.test_safeguarding import run_cli
 
     sam = await chat.therapist("Sam")
     jo = await join(chat, sam, "Jo")
@@ -645,7 +645,7 @@ YOUNG_PERSON_PARTS = ("privacy.", "mydata.", "mine.", "delete.", "safety.", "flo
 
 
 def test_what_young_people_read_here_is_short_and_plain() -> None:
-    """The same bar as tests/test_plain_language.py, for the privacy and safety words."""
+    """The same bar as tests/engine/test_plain_language.py, for the privacy and safety words."""
     import re
 
     import textstat

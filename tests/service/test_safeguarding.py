@@ -24,11 +24,11 @@ from bot.store.models import Alert, Answer, AuditEntry, Person
 from bot.telegram import jobs
 from bot.timeutil import as_utc
 from tests.conftest import DATA_KEY, World
+from tests.service.test_privacy import join, tap_on
 from tests.support.driver import World as ChatWorld
 from tests.support.driver import forge_callback as chat_forge_callback
 from tests.support.harness import Person as ChatPerson
 from tests.support.harness import RunningBot
-from tests.test_privacy import join, tap_on
 
 CONTACT = 6_100_001  # the service's safeguarding contact (a Telegram user id)
 JOB = "safeguarding-alerts"
@@ -444,7 +444,7 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env.update(DATABASE_URL=settings.resolved_database_url, MYSAY_DATA_KEYS=DATA_KEY,
                MYSAY_DATA_DIR=str(settings.data_dir))
     return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True,
-                          text=True, timeout=60, check=False, cwd=Path(__file__).parent.parent)
+                          text=True, timeout=60, check=False, cwd=Path(__file__).parents[2])
 
 
 async def test_admin_alerts_lists_open_ones_and_words_only_when_asked(chat: ChatWorld) -> None:

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from bot.store.models import FlowRun, Invitation, SupporterLink
 from bot.store.models import Person as PersonRow
-from tests.support.driver import Person, World, forge_callback
-from tests.test_summary_loop import (
+from tests.summary.test_summary_loop import (
     SUPPORTER_ADMIRE,
     SUPPORTER_WORKING,
     add_supporter,
@@ -19,6 +18,7 @@ from tests.test_summary_loop import (
     pdf_text,
     young_person_id,
 )
+from tests.support.driver import Person, World, forge_callback
 
 
 async def ask(sam: Person, name: str = "Jo", relationship: str = "School staff") -> None:

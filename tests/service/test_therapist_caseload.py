@@ -11,8 +11,8 @@ from bot.store import repo
 from bot.store.models import FlowRun, Meeting, YouSaid
 from bot.store.models import Person as PersonRow
 from bot.timeutil import utcnow
+from tests.summary.test_summary_loop import check_in
 from tests.support.driver import Person, World
-from tests.test_summary_loop import check_in
 
 
 async def therapist_row(chat: World, therapist: Person) -> PersonRow:

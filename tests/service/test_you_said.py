@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from bot.store.models import Person as PersonRow
 from bot.store.models import YouSaid
+from tests.summary.test_summary_loop import check_in
 from tests.support.driver import Person, World
-from tests.test_summary_loop import check_in
 
 
 async def setup(chat: World) -> tuple[Person, Person]:
