@@ -8,7 +8,10 @@ its fixtures) is marked `fast` here, automatically; `pytest -m fast` runs those 
 from __future__ import annotations
 
 import asyncio
+import dis
+import inspect
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -44,16 +47,73 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs against PostgreSQL (TEST_DATABASE_URL)")
 
 
+# Words in a function's source that start another process (`python -m bot ...`: a second or
+# more each on two busy cores) or a fake Bot API of its own: such a test is not fast either.
+PROCESS_HINTS = ("subprocess.", "create_subprocess_exec", "run_cli(", "FakeBotAPI(",
+                 "SandboxServer", "RunningBot(")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `fast` every test that needs neither the fake Bot API nor the bot over HTTP, so
-    nobody has to remember to: its fixture closure (every fixture it uses, also through other
-    fixtures) names none of HTTP_FIXTURES. A test may still be marked `slow` by hand (a real
-    browser, a subprocess) to keep it out of the fast tier."""
+    """Mark `fast` every test that needs neither the fake Bot API nor the bot over HTTP nor
+    another process, so nobody has to remember to: its fixture closure (every fixture it
+    uses, also through other fixtures) names none of HTTP_FIXTURES, and neither it nor its
+    fixtures call (within three calls) a function or class whose source starts a process.
+    A test may be marked `slow` by hand (a real browser) to keep it out of the fast tier."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & HTTP_FIXTURES or item.get_closest_marker("slow") is not None:
             continue
+        if _starts_a_process(item):
+            continue
         item.add_marker(pytest.mark.fast)
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    """Whether the test function or one of its fixtures reaches PROCESS_HINTS."""
+    roots: list[object] = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in (info.name2fixturedefs.values() if info is not None else ()):
+        roots += [definition.func for definition in definitions]
+    seen: set[int] = set()
+    return any(_reaches_a_process(root, 3, seen) for root in roots if root is not None)
+
+
+def _reaches_a_process(thing: object, depth: int, seen: set[int]) -> bool:
+    thing = inspect.unwrap(thing) if callable(thing) else thing  # type: ignore[arg-type]
+    if id(thing) in seen or not (inspect.isfunction(thing) or inspect.isclass(thing)):
+        return False
+    seen.add(id(thing))
+    module = getattr(thing, "__module__", "") or ""
+    if not module.startswith("tests"):  # the project's own code is not a test's helper
+        return False
+    try:
+        source = inspect.getsource(thing)
+    except (OSError, TypeError):
+        return False
+    if any(hint in source for hint in PROCESS_HINTS):
+        return True
+    if depth == 0:
+        return False
+    names = _names_used(thing)
+    scope = vars(sys.modules.get(module)) if module in sys.modules else {}
+    return any(_reaches_a_process(scope[name], depth - 1, seen)
+               for name in names if name in scope)
+
+
+def _names_used(thing: object) -> set[str]:
+    """Global names a function (with its nested functions) or a class's methods use."""
+    codes = [getattr(thing, "__code__", None)] if inspect.isfunction(thing) else [
+        getattr(member, "__code__", None) for member in vars(thing).values()]
+    names: set[str] = set()
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        # Globals only: an attribute (`x.World`) of the same name is something else.
+        names |= {op.argval for op in dis.get_instructions(code)
+                  if op.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [const for const in code.co_consts if inspect.iscode(const)]
+    return names
 
 
 async def _admin(sql: list[str]) -> None:
