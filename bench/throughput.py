@@ -20,7 +20,8 @@ edits a keyboard per tap) they tap its one button as fast. Printed per run:
 
 MySay runs as `python -m bot run` with its production settings, except two limits a
 simulated person tapping non-stop would hit at once: the pacing of new messages (about one a
-second per chat, 30 overall; tested in tests/test_faults.py) and the flood limit per person.
+second per chat, 30 overall; tested in tests/telegram/test_faults.py) and the flood limit per
+person.
 Those are deliberate waits, not costs. --profile DIR also writes a pyinstrument profile of
 MySay per run (`pip install -e ".[bench]"`), or with BENCH_CPROFILE=1 a cProfile .pstats file.
 """

@@ -1,10 +1,17 @@
 """Fixtures: real databases (SQLite files always, PostgreSQL when TEST_DATABASE_URL is set),
-the fake Telegram Bot API on 127.0.0.1, and the real bot polling it."""
+the fake Telegram Bot API on 127.0.0.1, and the real bot polling it; or the conversation driven
+directly, without Telegram (`chat`, tests/support/driver.py).
+
+Tiers: a test that starts neither the bot nor the fake Bot API (none of HTTP_FIXTURES among
+its fixtures) is marked `fast` here, automatically; `pytest -m fast` runs those alone."""
 
 from __future__ import annotations
 
 import asyncio
+import dis
+import inspect
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +25,8 @@ from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI
 from bot.services import Services, build_services
 from bot.store.db import Database
+from tests.support import driver as chat_driver
+from tests.support.content import shipped_content
 from tests.support.harness import Person, RunningBot
 from tests.support.spec_check import check_request
 
@@ -29,10 +38,82 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 _TEMPLATE = f"mysay_test_template_{os.getpid()}"
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# Fixtures that start the fake Bot API (and with it, usually, the bot over HTTP). A test that
+# uses none of them, directly or through other fixtures, is in the fast tier.
+HTTP_FIXTURES = frozenset({"fake_api", "bot", "world", "settings"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs against PostgreSQL (TEST_DATABASE_URL)")
+
+
+# Words in a function's source that start another process (`python -m bot ...`: a second or
+# more each on two busy cores) or a fake Bot API of its own: such a test is not fast either.
+PROCESS_HINTS = ("subprocess.", "create_subprocess_exec", "run_cli(", "FakeBotAPI(",
+                 "SandboxServer", "RunningBot(")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `fast` every test that needs neither the fake Bot API nor the bot over HTTP nor
+    another process, so nobody has to remember to: its fixture closure (every fixture it
+    uses, also through other fixtures) names none of HTTP_FIXTURES, and neither it nor its
+    fixtures call (within three calls) a function or class whose source starts a process.
+    A test may be marked `slow` by hand (a real browser) to keep it out of the fast tier."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & HTTP_FIXTURES or item.get_closest_marker("slow") is not None:
+            continue
+        if _starts_a_process(item):
+            continue
+        item.add_marker(pytest.mark.fast)
+
+
+def _starts_a_process(item: pytest.Item) -> bool:
+    """Whether the test function or one of its fixtures reaches PROCESS_HINTS."""
+    roots: list[object] = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in (info.name2fixturedefs.values() if info is not None else ()):
+        roots += [definition.func for definition in definitions]
+    seen: set[int] = set()
+    return any(_reaches_a_process(root, 3, seen) for root in roots if root is not None)
+
+
+def _reaches_a_process(thing: object, depth: int, seen: set[int]) -> bool:
+    thing = inspect.unwrap(thing) if callable(thing) else thing  # type: ignore[arg-type]
+    if id(thing) in seen or not (inspect.isfunction(thing) or inspect.isclass(thing)):
+        return False
+    seen.add(id(thing))
+    module = getattr(thing, "__module__", "") or ""
+    if not module.startswith("tests"):  # the project's own code is not a test's helper
+        return False
+    try:
+        source = inspect.getsource(thing)
+    except (OSError, TypeError):
+        return False
+    if any(hint in source for hint in PROCESS_HINTS):
+        return True
+    if depth == 0:
+        return False
+    names = _names_used(thing)
+    scope = vars(sys.modules.get(module)) if module in sys.modules else {}
+    return any(_reaches_a_process(scope[name], depth - 1, seen)
+               for name in names if name in scope)
+
+
+def _names_used(thing: object) -> set[str]:
+    """Global names a function (with its nested functions) or a class's methods use."""
+    codes = [getattr(thing, "__code__", None)] if inspect.isfunction(thing) else [
+        getattr(member, "__code__", None) for member in vars(thing).values()]
+    names: set[str] = set()
+    while codes:
+        code = codes.pop()
+        if code is None:
+            continue
+        # Globals only: an attribute (`x.World`) of the same name is something else.
+        names |= {op.argval for op in dis.get_instructions(code)
+                  if op.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [const for const in code.co_consts if inspect.iscode(const)]
+    return names
 
 
 async def _admin(sql: list[str]) -> None:
@@ -110,11 +191,41 @@ async def bot(settings: Settings, fake_api: FakeBotAPI) -> AsyncIterator[Running
 
 
 @pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    built = build_services(settings)
+def offline_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for the same database and data folder as `settings`, with no Bot API at all:
+    for tests of the conversation, the store and the jobs that never talk to Telegram."""
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        DATABASE_URL=database_url,
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",  # the discard port: never called
+        TELEGRAM_API_BASE_FILE_URL="http://127.0.0.1:9/file/bot",
+        MYSAY_DATA_DIR=tmp_path / "data",
+        MYSAY_DATA_KEYS=DATA_KEY,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def services(offline_settings: Settings) -> AsyncIterator[Services]:
+    built = build_services(offline_settings, shipped_content())
     await built.db.upgrade()
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def driver(offline_settings: Settings) -> AsyncIterator[chat_driver.Driver]:
+    """The conversation on the test's database (SQLite, or PostgreSQL), driven without
+    Telegram through the adapter's unit of work (tests/support/driver.py)."""
+    opened = await chat_driver.Driver.open(offline_settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def chat(driver: chat_driver.Driver) -> chat_driver.World:
+    """A World like `world`, but through the conversation directly: no HTTP, fast tier."""
+    return chat_driver.World(driver)
 
 
 class World:
@@ -124,7 +235,10 @@ class World:
         self.bot = bot
         self._next_user = 5_000_001
 
-    def person(self, first_name: str) -> Person:
+    def person(self, first_name: str, user_id: int | None = None) -> Person:
+        """Someone new in the chat: the next free Telegram user id, or `user_id`."""
+        if user_id is not None:
+            return Person(self.bot, user_id, first_name)
         self._next_user += 1
         return Person(self.bot, self._next_user, first_name)
 

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
 from bot.telegram.lifecycle import start_embedded, stop_embedded
+from tests.support.content import shipped_content
 
 # Runs after every MySay handler group, so "processed" means the reply has been sent.
 _LAST_GROUP = 10_000
@@ -35,7 +36,7 @@ class RunningBot:
         return services_of(self.application)
 
     async def start(self) -> RunningBot:
-        application = build_application(self.settings)
+        application = build_application(self.settings, shipped_content())
         application.add_handler(TypeHandler(Update, self._mark), group=_LAST_GROUP)
         # As `python -m bot run` polls; every update type, so tests can send odd ones too.
         await start_embedded(application, poll_timeout=1, allowed_updates=Update.ALL_TYPES)

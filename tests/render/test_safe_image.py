@@ -29,9 +29,9 @@ from bot.store.db import Database
 from bot.store.models import MediaFile
 from bot.summary import demo
 from tests.conftest import World
+from tests.service.test_privacy import join, tap_on
+from tests.summary.test_summary_cli import BASE, cli, seeded  # noqa: F401 - seeded is a fixture
 from tests.support.harness import Person, RunningBot
-from tests.test_privacy import join, tap_on
-from tests.test_summary_cli import BASE, cli, seeded  # noqa: F401 - seeded is a fixture
 
 LIMIT = 10 * 1024 * 1024
 

@@ -23,8 +23,8 @@ from bot.services import DataSetupError, Services, ready_database
 from bot.store import crypto, keycheck, repo
 from bot.store.models import Person
 from tests.conftest import DATA_KEY, TEST_TOKEN, _admin
+from tests.store.test_privacy_encryption import some_values
 from tests.test_cli import run_cli
-from tests.test_privacy_encryption import some_values
 
 WRONG_KEY = Fernet.generate_key().decode()
 # Every command that reads the data, with arguments it accepts.

@@ -6,26 +6,25 @@ from sqlalchemy import select
 
 from bot.store.models import Person as PersonRow
 from bot.store.models import YouSaid
-from tests.conftest import World
-from tests.support.harness import Person, forge_callback
-from tests.test_summary_loop import check_in
+from tests.summary.test_summary_loop import check_in
+from tests.support.driver import Person, World
 
 
-async def setup(world: World) -> tuple[Person, Person]:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def setup(chat: World) -> tuple[Person, Person]:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
     await check_in(jo, "Good", "Friend", "words I keep", share=False)
     return sam, jo
 
 
-async def rows(world: World) -> list[YouSaid]:
-    async with world.bot.services.db.transaction() as session:
+async def rows(chat: World) -> list[YouSaid]:
+    async with chat.bot.services.db.transaction() as session:
         return list((await session.scalars(select(YouSaid).order_by(YouSaid.id))).all())
 
 
-async def test_typed_items_then_the_card_and_the_answer(world: World) -> None:
-    sam, jo = await setup(world)
+async def test_typed_items_then_the_card_and_the_answer(chat: World) -> None:
+    sam, jo = await setup(chat)
     await sam.send("/yousaid")
     await sam.tap("Jo")
     offered = sam.buttons()
@@ -41,7 +40,7 @@ async def test_typed_items_then_the_card_and_the_answer(world: World) -> None:
     assert "Please type it in words." in sam.text()
     await sam.send("a quiet room at break")
     assert "This is the card Jo will get" in sam.text()
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         therapist = await session.scalar(select(PersonRow).where(
             PersonRow.telegram_user_id == sam.user_id))
         assert therapist is not None
@@ -59,49 +58,46 @@ async def test_typed_items_then_the_card_and_the_answer(world: World) -> None:
     await jo.tap("Yes")
     assert "glad you felt listened to" in jo.text()
     assert "Jo answered: did people listen? Yes" in sam.text()
-    saved = await rows(world)
+    saved = await rows(chat)
     assert len(saved) == 1 and saved[0].listened == "yes" and saved[0].answered_at
     assert saved[0].sent_at is not None
-    update_id = forge_callback(world.bot.api, jo.user_id, jo.last().message_id,
-                               f"ys:l:{saved[0].id}:2")
-    await world.bot.wait_processed(update_id)  # changing their mind is allowed
-    assert (await rows(world))[0].listened == "no"
+    # Changing their mind is allowed.
+    await jo.tap_data(jo.last().message_id, f"ys:l:{saved[0].id}:2")
+    assert (await rows(chat))[0].listened == "no"
     assert "changed their answer" in sam.text()
 
 
-async def test_cancel_leaves_nothing_sent(world: World) -> None:
-    sam, jo = await setup(world)
+async def test_cancel_leaves_nothing_sent(chat: World) -> None:
+    sam, jo = await setup(chat)
     before = len(jo.messages())
     await sam.send("/yousaid")
     await sam.tap("Jo")
     await sam.tap("Cancel")
     assert "Nothing was sent" in sam.text()
-    assert await rows(world) == [] and len(jo.messages()) == before
+    assert await rows(chat) == [] and len(jo.messages()) == before
     await sam.send("/yousaid")
     await sam.tap("Jo")
     await sam.tap("the hall is too noisy")
     await sam.send("/caseload")  # a new command leaves the half-done card behind, unsent
     await sam.send("a quiet room")
     assert "This is the card" not in sam.text()
-    assert [r.sent_at for r in await rows(world)] == [None]
+    assert [r.sent_at for r in await rows(chat)] == [None]
 
 
-async def test_nobody_else_can_answer_or_send(world: World) -> None:
-    sam, jo = await setup(world)
-    ali = await world.young_person(sam, "Ali")
+async def test_nobody_else_can_answer_or_send(chat: World) -> None:
+    sam, jo = await setup(chat)
+    ali = await chat.young_person(sam, "Ali")
     await sam.send("/yousaid")
     await sam.tap("Jo")
     await sam.send("lunch is loud")
     await sam.send("a quiet room")
     await sam.tap("Send it to Jo")
-    sent = (await rows(world))[0]
-    kim = await world.therapist("Kim")
+    sent = (await rows(chat))[0]
+    kim = await chat.therapist("Kim")
     for person, data in ((ali, f"ys:l:{sent.id}:0"), (kim, f"ys:g:{sent.id}"),
                          (kim, f"ys:l:{sent.id}:0"), (jo, f"ys:g:{sent.id}"),
                          (jo, f"ys:l:{sent.id}:7")):
-        update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
-                                   data)
-        await world.bot.wait_processed(update_id)
-    assert (await rows(world))[0].listened is None
+        await person.tap_data(person.last().message_id, data)
+    assert (await rows(chat))[0].listened is None
     seen = " ".join(m.display_text or "" for m in kim.messages() + ali.messages())
     assert "lunch is loud" not in seen

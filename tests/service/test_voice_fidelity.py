@@ -1,7 +1,7 @@
 """The young person's voice, exactly (issue 12): for every flow, a walk with random answers,
 ticks, own words, Skip, I don't know, Back, Stop for now / Continue and "Change something",
 then Share; what the review, /mydata and the therapist's summary show must agree with the young
-person's last answer at every step on the way (tests/voice_model.py holds the model).
+person's last answer at every step on the way (tests/support/voice_model.py holds the model).
 
 Two layers: the flow engine alone (hundreds of walks a flow, in milliseconds), and the real bot
 over HTTP through the fake Bot API on SQLite and PostgreSQL (a few walks a flow: it is slow).
@@ -32,9 +32,9 @@ from bot.service.types import Button
 from bot.store.models import Person as PersonRow
 from bot.summary.export import export_for
 from tests.conftest import World
+from tests.service.test_fuzz import fast_bot, on_loop
 from tests.support.harness import Person, RunningBot
-from tests.test_fuzz import fast_bot, on_loop
-from tests.voice_model import (
+from tests.support.voice_model import (
     ENGINE,
     SAY,
     Chooser,

@@ -22,7 +22,7 @@ async def answer_count(world: World) -> int:
         return int(await session.scalar(select(func.count()).select_from(Answer)) or 0)
 
 
-# Photos and voice notes are answers (tests/test_visual_flows.py); these are not.
+# Photos and voice notes are answers (tests/service/test_visual_flows.py); these are not.
 @pytest.mark.parametrize("kind", [
     {"sticker": True}, {"location": (51.5, -0.1)}, {"contact": True},
     {"document": b"%PDF-1.4"},

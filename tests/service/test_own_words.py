@@ -16,10 +16,10 @@ from sqlalchemy import select
 from bot.store import repo
 from bot.store.models import Answer
 from tests.conftest import World
+from tests.service.test_privacy import documents, everything
+from tests.service.test_visual_flows import jpeg
 from tests.support.harness import Person
 from tests.support.spec_check import check_object
-from tests.test_privacy import documents, everything
-from tests.test_visual_flows import jpeg
 
 TOLD = "You sent something from someone else. I kept it, marked as from someone else."
 LABEL = "(sent on from someone else)"

@@ -17,7 +17,7 @@ from bot.summary.model import MediaIn, Summary, YouSaidIn, build
 from bot.summary.pdf import printable, render_pdf
 from bot.summary.picture import MAX_HEIGHT, WIDTH, render_picture
 from bot.summary.text import SHORT_LIMIT, full_text, short_text
-from tests.test_summary_model import ANN, NOW, Runs, engine, locale, snapshot
+from tests.summary.test_summary_model import ANN, NOW, Runs, engine, locale, snapshot
 
 __all__ = ["engine", "locale"]  # fixtures shared with test_summary_model
 

@@ -14,8 +14,9 @@ from bot.store.models import AuditEntry, Meeting
 from bot.store.models import Person as PersonRow
 from bot.telegram import jobs
 from tests.conftest import World
-from tests.support.harness import forge_callback
-from tests.test_summary_loop import check_in, set_meeting, young_person_id
+from tests.summary.test_summary_loop import check_in, set_meeting, young_person_id
+from tests.support.driver import World as ChatWorld
+from tests.support.driver import forge_callback as chat_forge_callback
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -24,7 +25,7 @@ def at(day: date, hour: int = 16, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
-async def meetings(world: World) -> list[Meeting]:
+async def meetings(world: World | ChatWorld) -> list[Meeting]:
     async with world.bot.services.db.transaction() as session:
         return list((await session.scalars(select(Meeting).order_by(Meeting.id))).all())
 
@@ -40,9 +41,9 @@ def test_typed_dates_in_uk_order(typed: str, expected: date | None) -> None:
     assert parse_date(typed, date(2026, 6, 1)) == expected
 
 
-async def test_set_a_date_with_buttons_and_change_it(world: World) -> None:
-    sam = await world.therapist("Sam")
-    await world.young_person(sam, "Jo")
+async def test_set_a_date_with_buttons_and_change_it(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    await chat.young_person(sam, "Jo")
     first = await set_meeting(sam)
     today = datetime.now(LONDON).date()
     assert first.weekday() == 1 and 8 <= (first - today).days <= 20
@@ -56,19 +57,19 @@ async def test_set_a_date_with_buttons_and_change_it(world: World) -> None:
     assert "When is the meeting?" in sam.text()
     await sam.tap("In 4 weeks")
     await sam.tap(sam.buttons()[0])  # the Monday
-    rows = await meetings(world)
+    rows = await meetings(chat)
     assert [m.cancelled_at is None for m in rows] == [False, True]  # one meeting at a time
     assert rows[1].held_on.weekday() == 0
     await sam.send("/meeting")
     await sam.tap("Jo")
     await sam.tap("Cancel the meeting")
     assert "Jo's meeting is cancelled" in sam.text()
-    assert all(m.cancelled_at is not None for m in await meetings(world))
+    assert all(m.cancelled_at is not None for m in await meetings(chat))
 
 
-async def test_typing_a_date_with_kind_replies(world: World) -> None:
-    sam = await world.therapist("Sam")
-    await world.young_person(sam, "Jo")
+async def test_typing_a_date_with_kind_replies(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    await chat.young_person(sam, "Jo")
     await sam.send("/meeting")
     await sam.tap("Jo")
     await sam.tap("Type a date")
@@ -83,9 +84,9 @@ async def test_typing_a_date_with_kind_replies(world: World) -> None:
     target = datetime.now(LONDON).date() + timedelta(days=30)
     await sam.send(f"{target:%d/%m/%Y}")
     assert "Saved: Jo's meeting is on" in sam.text()
-    assert [m.held_on for m in await meetings(world)] == [target]
+    assert [m.held_on for m in await meetings(chat)] == [target]
     await sam.send("hello")  # no longer waiting for a date: the help, not a new meeting
-    assert len(await meetings(world)) == 1
+    assert len(await meetings(chat)) == 1
 
 
 async def test_the_young_person_is_invited_gently_once_per_stage(world: World) -> None:
@@ -171,20 +172,20 @@ async def test_a_meeting_set_three_days_ahead_gets_both_stages(world: World) -> 
     assert await jobs.run_now(bot.application, "meeting_invites", now=at(held_on)) == 0
 
 
-async def test_forged_meeting_buttons_are_refused(world: World) -> None:
-    bot = world.bot
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
-    await world.young_person(sam, "Ali")
+async def test_forged_meeting_buttons_are_refused(chat: ChatWorld) -> None:
+    bot = chat.bot
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await chat.young_person(sam, "Ali")
     await set_meeting(sam, "Ali")
     async with bot.services.db.transaction() as session:
         ali_meeting = await session.scalar(select(Meeting.id))
     jo_id = await young_person_id(bot, "Jo")
     for data in (f"gr:s:{ali_meeting}", f"gr:n:{ali_meeting}"):  # Ali's meeting, not Jo's
-        update_id = forge_callback(bot.api, jo.user_id, jo.last().message_id, data)
+        update_id = chat_forge_callback(bot.api, jo.user_id, jo.last().message_id, data)
         await bot.wait_processed(update_id)
     assert "Shared:" not in jo.text()
     for data in (f"mg:d:{jo_id}:20200101", f"mg:d:{jo_id}:20261399", f"mg:w:{jo_id}:5"):
-        update_id = forge_callback(bot.api, sam.user_id, sam.last().message_id, data)
+        update_id = chat_forge_callback(bot.api, sam.user_id, sam.last().message_id, data)
         await bot.wait_processed(update_id)
-    assert len(await meetings(world)) == 1  # only Ali's
+    assert len(await meetings(chat)) == 1  # only Ali's

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from bot.sandbox import seed
-from tests.test_sandbox import RunningSandbox, running_sandbox
+from tests.sandbox.test_sandbox import RunningSandbox, running_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

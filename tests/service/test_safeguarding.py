@@ -24,9 +24,11 @@ from bot.store.models import Alert, Answer, AuditEntry, Person
 from bot.telegram import jobs
 from bot.timeutil import as_utc
 from tests.conftest import DATA_KEY, World
+from tests.service.test_privacy import join, tap_on
+from tests.support.driver import World as ChatWorld
+from tests.support.driver import forge_callback as chat_forge_callback
 from tests.support.harness import Person as ChatPerson
-from tests.support.harness import RunningBot, forge_callback
-from tests.test_privacy import join, tap_on
+from tests.support.harness import RunningBot
 
 CONTACT = 6_100_001  # the service's safeguarding contact (a Telegram user id)
 JOB = "safeguarding-alerts"
@@ -35,6 +37,12 @@ JOB = "safeguarding-alerts"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"safeguarding_contact": CONTACT, "alert_ack_minutes": 30})
+
+
+@pytest.fixture
+def offline_settings(offline_settings: Settings) -> Settings:
+    return offline_settings.model_copy(update={"safeguarding_contact": CONTACT,
+                                               "alert_ack_minutes": 30})
 
 
 def everything(person: ChatPerson) -> str:
@@ -52,8 +60,8 @@ async def alerts(bot: RunningBot) -> list[Alert]:
         return list((await session.scalars(select(Alert).order_by(Alert.id))).all())
 
 
-async def setup(world: World) -> tuple[ChatPerson, ChatPerson, ChatPerson]:
-    contact = ChatPerson(world.bot, CONTACT, "Lee")
+async def setup(world: World | ChatWorld) -> tuple[ChatPerson, ChatPerson, ChatPerson]:
+    contact = world.person("Lee", CONTACT)
     sam = await world.therapist("Sam")
     jo = await join(world, sam, "Jo")
     return contact, sam, jo
@@ -73,8 +81,8 @@ def assert_safe_reply(text: str, who: str = "Sam") -> None:
 
 
 async def test_the_button_gets_an_honest_reply_and_alerts_therapist_and_contact(
-        world: World) -> None:
-    contact, sam, jo = await setup(world)
+        chat: ChatWorld) -> None:
+    contact, sam, jo = await setup(chat)
     assert any("I don't feel safe" in b for b in jo.buttons())
     await jo.tap("I don't feel safe")
     reply = said_with(jo, "Thank you for telling me")
@@ -85,14 +93,14 @@ async def test_the_button_gets_an_honest_reply_and_alerts_therapist_and_contact(
         alert = said_with(staff, "Safety alert about Jo")
         assert 'Jo tapped "I don\'t feel safe"' in alert and "Their therapist: Sam" in alert
         assert "✅ I have seen this" in staff.buttons()
-    [stored] = await alerts(world.bot)
+    [stored] = await alerts(chat.bot)
     assert stored.source == "button" and stored.acknowledged_at is None
     assert stored.words is None and stored.notified_at is not None
 
 
-async def test_the_button_is_there_at_the_end_of_every_flow(world: World) -> None:
-    _, _, jo = await setup(world)
-    menu = world.bot.services.conversation.ctx.engine.flows
+async def test_the_button_is_there_at_the_end_of_every_flow(chat: ChatWorld) -> None:
+    _, _, jo = await setup(chat)
+    menu = chat.bot.services.conversation.ctx.engine.flows
     for flow in [f for f in menu.values() if f.audience == "young_person"][:3]:
         await jo.tap(flow.title)
         while "Share with my therapist" not in " ".join(jo.buttons()):
@@ -105,8 +113,8 @@ async def test_the_button_is_there_at_the_end_of_every_flow(world: World) -> Non
         assert "🆘 I don't feel safe" in jo.buttons(), flow.id
 
 
-async def test_worrying_words_in_a_flow_are_passed_on_and_the_flow_goes_on(world: World) -> None:
-    contact, sam, jo = await setup(world)
+async def test_worrying_words_in_a_flow_are_passed_on_and_the_flow_goes_on(chat: ChatWorld) -> None:
+    contact, sam, jo = await setup(chat)
     await jo.tap("How was today")
     await jo.tap("Bad")
     await jo.tap("Skip")
@@ -118,36 +126,36 @@ async def test_worrying_words_in_a_flow_are_passed_on_and_the_flow_goes_on(world
     assert 'Jo wrote: "my brother hits me when mum is out"' in alert
     assert "Words noticed: being hurt: hit me" in alert and "MySay only noticed this" in alert
     assert "Safety alert about Jo" in everything(contact)
-    [stored] = await alerts(world.bot)
+    [stored] = await alerts(chat.bot)
     assert stored.source == "words" and stored.words == "my brother hits me when mum is out"
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         kept = await session.scalar(select(Answer.own_words).where(Answer.step_id == "own_words"))
     assert kept == "my brother hits me when mum is out"  # still their answer, theirs to share
 
 
-async def test_words_typed_at_the_menu_and_photo_captions_are_checked(world: World) -> None:
-    _, sam, jo = await setup(world)
+async def test_words_typed_at_the_menu_and_photo_captions_are_checked(chat: ChatWorld) -> None:
+    _, sam, jo = await setup(chat)
     await jo.send("I want to run away")  # not in a flow: still seen before anything else
     assert_safe_reply(said_with(jo, "Thank you for telling me"))
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (10, 120, 200)).save(buffer, "JPEG")
     await jo.send(photo=buffer.getvalue(), caption="he hurts me")
     assert "I have sent this to Sam, your therapist too" in everything(jo)
-    stored = await alerts(world.bot)
+    stored = await alerts(chat.bot)
     # Each is an alert of its own, with its own button (issue 11, point 7).
     assert [(a.source, a.words) for a in stored] == [("words", "I want to run away"),
                                                      ("caption", "he hurts me")]
     assert 'Jo sent a photo or voice note with these words: "he hurts me"' in everything(sam)
 
 
-async def test_words_added_by_editing_a_message_are_checked_too(world: World) -> None:
-    _, sam, jo = await setup(world)
+async def test_words_added_by_editing_a_message_are_checked_too(chat: ChatWorld) -> None:
+    _, sam, jo = await setup(chat)
     await jo.tap("How was today")
     await jo.send("I am fine")
     await jo.send("I am not safe at home", edited=True)
     assert_safe_reply(said_with(jo, "Thank you for telling me"))
     assert "I keep your first answer" not in everything(jo)  # only the safety reply
-    [stored] = await alerts(world.bot)
+    [stored] = await alerts(chat.bot)
     assert (stored.source, stored.words) == ("edited", "I am not safe at home")
     assert "Safety alert about Jo" in everything(sam)
 
@@ -175,11 +183,11 @@ PLACES = [
 @pytest.mark.parametrize(("place", "words", "source", "kept"), PLACES,
                          ids=[p[0] for p in PLACES])
 async def test_after_worrying_words_the_safety_reply_is_all_they_get(
-        world: World, place: str, words: str, source: str, kept: str | None) -> None:
+        chat: ChatWorld, place: str, words: str, source: str, kept: str | None) -> None:
     """Issue 12, point 8: a menu, "Please use the buttons" or the step again after the safety
     reply reads as "not understood". What the words did still stands (the answer is kept, the
     step moves on); mid-flow "Carry on" on the safety reply shows where they are now."""
-    _, sam, jo = await setup(world)
+    _, sam, jo = await setup(chat)
     if place != "menu":
         await jo.tap("How was today")
         await jo.tap("Bad")
@@ -202,10 +210,10 @@ async def test_after_worrying_words_the_safety_reply_is_all_they_get(
     mid_flow = place != "menu"
     carry_on = ["▶️ Carry on where I was"] if mid_flow else []
     assert jo.buttons() == ["✏️ I want to say more", *carry_on]
-    [stored] = await alerts(world.bot)
+    [stored] = await alerts(chat.bot)
     assert (stored.source, stored.words) == (source, words)
     assert "Safety alert about Jo" in everything(sam)
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         answer = await session.scalar(select(Answer).where(Answer.step_id == "own_words"))
     assert (answer.own_words if answer else None) == kept  # their answer, kept as it was
     if place == "caption":
@@ -216,18 +224,18 @@ async def test_after_worrying_words_the_safety_reply_is_all_they_get(
         assert chat_now(jo)[len(before)] == after[len(before)]  # the safety reply stays
 
 
-async def test_ordinary_words_raise_nothing(world: World) -> None:
-    _, sam, jo = await setup(world)
+async def test_ordinary_words_raise_nothing(chat: ChatWorld) -> None:
+    _, sam, jo = await setup(chat)
     await jo.tap("How was today")
     await jo.tap("Good")
     await jo.tap("Skip")
     await jo.send("we had white meat and I hit the ball in games")
-    assert await alerts(world.bot) == []
+    assert await alerts(chat.bot) == []
     assert "Safety alert" not in everything(sam)
 
 
-async def test_saying_more_reaches_the_therapist_as_words_and_voice(world: World) -> None:
-    _, sam, jo = await setup(world)
+async def test_saying_more_reaches_the_therapist_as_words_and_voice(chat: ChatWorld) -> None:
+    _, sam, jo = await setup(chat)
     await jo.tap("I don't feel safe")
     await tap_on(jo, "Thank you for telling me", "I want to say more")
     assert "Type what you want to say" in jo.text()
@@ -235,13 +243,13 @@ async def test_saying_more_reaches_the_therapist_as_words_and_voice(world: World
     assert "Thank you. I have passed it on" in everything(jo)
     assert 'Jo added: "it happens at night"' in everything(sam)
     await jo.send("this is just a normal answer now")  # the next words are not captured
-    assert [(a.source, a.words) for a in await alerts(world.bot)] == [
+    assert [(a.source, a.words) for a in await alerts(chat.bot)] == [
         ("button", None), ("more", "it happens at night")]
     await jo.tap("I don't feel safe")
     await tap_on(jo, "I have sent this to Sam, your therapist too", "I want to say more")
     await jo.send(voice=b"OggS-voice-note-about-home")
     voices = [m for m in sam.messages() if m.voice]
-    assert voices and world.bot.api.file_bytes(voices[-1].voice) == b"OggS-voice-note-about-home"
+    assert voices and chat.bot.api.file_bytes(voices[-1].voice) == b"OggS-voice-note-about-home"
 
 
 async def test_a_failed_alert_never_stops_the_young_persons_reply(world: World) -> None:
@@ -330,12 +338,12 @@ async def test_two_alerts_about_one_young_person_are_acknowledged_one_at_a_time(
 
 
 async def test_acknowledging_an_alert_about_one_young_person_leaves_another_alone(
-        world: World) -> None:
-    contact, sam, jo = await setup(world)
-    ali = await join(world, sam, "Ali")
+        chat: ChatWorld) -> None:
+    contact, sam, jo = await setup(chat)
+    ali = await join(chat, sam, "Ali")
     await jo.tap("I don't feel safe")
     await ali.send("I want to run away")
-    jos, alis = await alerts(world.bot)
+    jos, alis = await alerts(chat.bot)
     await sam.tap("I have seen this", message_id=alert_messages(sam, "Ali")[0].message_id)
     assert "Seen by Sam" in (alert_messages(sam, "Ali")[0].display_text or "")
     assert ack_data(alert_messages(sam, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
@@ -345,14 +353,14 @@ async def test_acknowledging_an_alert_about_one_young_person_leaves_another_alon
     await contact.tap("I have seen this", message_id=alert_messages(contact, "Ali")[0].message_id)
     assert "Seen by Sam" in (alert_messages(contact, "Ali")[0].display_text or "")
     assert ack_data(alert_messages(contact, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
-    assert [a.acknowledged_at is None for a in await alerts(world.bot)] == [True, False]
+    assert [a.acknowledged_at is None for a in await alerts(chat.bot)] == [True, False]
     await contact.tap("I have seen this", message_id=alert_messages(contact, "Jo")[0].message_id)
     assert "Seen by Safeguarding contact" in (alert_messages(contact, "Jo")[0].display_text or "")
-    assert alis.id != jos.id and all(a.acknowledged_at for a in await alerts(world.bot))
+    assert alis.id != jos.id and all(a.acknowledged_at for a in await alerts(chat.bot))
 
 
-async def test_the_safeguarding_contact_can_acknowledge(world: World) -> None:
-    contact, sam, jo = await setup(world)
+async def test_the_safeguarding_contact_can_acknowledge(chat: ChatWorld) -> None:
+    contact, sam, jo = await setup(chat)
     await jo.tap("I don't feel safe")
     await contact.tap("I have seen this")
     assert "✅ Seen by Safeguarding contact" in contact.text()
@@ -362,24 +370,24 @@ async def test_the_safeguarding_contact_can_acknowledge(world: World) -> None:
     assert "safeguarding contact" in contact.text()
 
 
-async def test_nobody_else_can_acknowledge_or_read_an_alert(world: World) -> None:
-    _, _, jo = await setup(world)
+async def test_nobody_else_can_acknowledge_or_read_an_alert(chat: ChatWorld) -> None:
+    _, _, jo = await setup(chat)
     await jo.tap("I don't feel safe")
-    [stored] = await alerts(world.bot)
-    kim = await world.therapist("Kim")
-    ali = await join(world, kim, "Ali")
+    [stored] = await alerts(chat.bot)
+    kim = await chat.therapist("Kim")
+    ali = await join(chat, kim, "Ali")
     for person, data in ((kim, callbacks.alert_ack(stored.id)),
                          (kim, callbacks.alert_more(stored.id)),
                          (ali, callbacks.alert_ack(stored.id)),
                          (ali, callbacks.alert_more(stored.id))):
-        update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
-                                   data)
-        await world.bot.wait_processed(update_id)
+        update_id = chat_forge_callback(chat.bot.api, person.user_id,
+                                        person.last().message_id, data)
+        await chat.bot.wait_processed(update_id)
     for person in (kim, ali):
         assert "Jo" not in everything(person) and "Safety alert" not in everything(person)
-    [after] = await alerts(world.bot)
+    [after] = await alerts(chat.bot)
     assert after.acknowledged_at is None
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         refused = (await session.scalars(select(AuditEntry.action)
                                          .where(AuditEntry.action == "refused_alert"))).all()
     assert len(refused) == 2  # Kim's ack and Ali's "say more" (Ali has no ack button at all)
@@ -436,27 +444,27 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env.update(DATABASE_URL=settings.resolved_database_url, MYSAY_DATA_KEYS=DATA_KEY,
                MYSAY_DATA_DIR=str(settings.data_dir))
     return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True,
-                          text=True, timeout=60, check=False, cwd=Path(__file__).parent.parent)
+                          text=True, timeout=60, check=False, cwd=Path(__file__).parents[2])
 
 
-async def test_admin_alerts_lists_open_ones_and_words_only_when_asked(world: World) -> None:
-    _, _, jo = await setup(world)
+async def test_admin_alerts_lists_open_ones_and_words_only_when_asked(chat: ChatWorld) -> None:
+    _, _, jo = await setup(chat)
     await jo.send("I want to kill myself")
-    plain = run_cli(world.bot.settings, "admin", "alerts", "--open")
+    plain = run_cli(chat.bot.settings, "admin", "alerts", "--open")
     assert plain.returncode == 0, plain.stderr
     assert "OPEN" in plain.stdout and "self harm: kill myself" in plain.stdout
     assert "I want to kill myself" not in plain.stdout
-    worded = run_cli(world.bot.settings, "admin", "alerts", "--words")
+    worded = run_cli(chat.bot.settings, "admin", "alerts", "--words")
     assert "words: I want to kill myself" in worded.stdout
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         listed = (await session.scalars(select(AuditEntry.detail)
                                         .where(AuditEntry.action == "listed_alerts"))).all()
     assert len(listed) == 2 and any("with words" in d for d in listed)
 
 
-async def test_without_a_therapist_the_contact_still_gets_it(world: World) -> None:
-    contact, sam, jo = await setup(world)
-    async with world.bot.services.db.transaction() as session:
+async def test_without_a_therapist_the_contact_still_gets_it(chat: ChatWorld) -> None:
+    contact, sam, jo = await setup(chat)
+    async with chat.bot.services.db.transaction() as session:
         from bot.store.models import Link
         for link in (await session.scalars(select(Link))).all():
             link.ended_at = datetime.now(UTC)
@@ -488,12 +496,12 @@ def test_when_someone_will_read_it(moment: datetime, kind: hours.WhenKind, day: 
     assert (found.kind, hours.DAYS[found.day]) == (kind, day)
 
 
-async def test_the_reply_uses_the_clock_it_is_given(world: World) -> None:
+async def test_the_reply_uses_the_clock_it_is_given(chat: ChatWorld) -> None:
     import time_machine
 
     from bot.service.features.safeguarding import when_someone_reads
 
-    ctx = world.bot.services.conversation.ctx
+    ctx = chat.bot.services.conversation.ctx
     with time_machine.travel(datetime(2026, 11, 27, 18, 30, tzinfo=UTC), tick=False):
         from bot.timeutil import utcnow
         assert when_someone_reads(ctx, utcnow(), "Sam") == "Sam should read it on Monday, " \

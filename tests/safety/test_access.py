@@ -6,31 +6,29 @@ from sqlalchemy import select
 
 from bot.service import callbacks
 from bot.store.models import AuditEntry, Person
-from tests.conftest import World
-from tests.support.harness import forge_callback
+from tests.support.driver import World
 
 
-async def test_a_second_therapist_reaches_nothing(world: World) -> None:
-    first = await world.therapist("Sam")
-    jo = await world.young_person(first, "Jo")
+async def test_a_second_therapist_reaches_nothing(chat: World) -> None:
+    first = await chat.therapist("Sam")
+    jo = await chat.young_person(first, "Jo")
     await jo.tap("How was today")
     await jo.tap("Good")
     await jo.tap("Skip")
     await jo.send("words only my therapist may read")
     await jo.tap("Share")
 
-    second = await world.therapist("Kim")
+    second = await chat.therapist("Kim")
     await second.send("/caseload")
     assert "No young people yet" in second.text()
     await second.send("/summary")
     assert "No young people yet" in second.text()
 
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         jo_id = await session.scalar(select(Person.id).where(Person.role == "young_person"))
     assert jo_id is not None
     for data in (callbacks.pick_person("s", jo_id), f"s:{jo_id}", "s:0", "s:999999"):
-        update_id = forge_callback(world.bot.api, second.user_id, second.last().message_id, data)
-        await world.bot.wait_processed(update_id)
+        await second.tap_data(second.last().message_id, data)
     seen = " ".join(m.display_text or "" for m in second.messages())
     assert "words only my therapist may read" not in seen
     # No button names Jo (a random invitation code may contain the letters "Jo" by chance).
@@ -44,20 +42,19 @@ async def test_a_second_therapist_reaches_nothing(world: World) -> None:
     await first.send("/summary")
     await first.tap("Jo")
     assert "words only my therapist may read" in first.text()
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "refused_summary" in actions and "read_summary" in actions
 
 
-async def test_a_young_person_cannot_tap_into_someone_elses_run(world: World) -> None:
-    therapist = await world.therapist()
-    jo = await world.young_person(therapist, "Jo")
-    ali = await world.young_person(therapist, "Ali")
+async def test_a_young_person_cannot_tap_into_someone_elses_run(chat: World) -> None:
+    therapist = await chat.therapist()
+    jo = await chat.young_person(therapist, "Jo")
+    ali = await chat.young_person(therapist, "Ali")
     await jo.tap("How was today")
-    jo_button = world.bot.api.button_data(jo.user_id, "Good")
-    update_id = forge_callback(world.bot.api, ali.user_id, ali.last().message_id, jo_button)
-    await world.bot.wait_processed(update_id)
+    jo_button = chat.bot.api.button_data(jo.user_id, "Good")
+    await ali.tap_data(ali.last().message_id, jo_button)
     assert "How was today?" in jo.text()  # Jo's run did not move
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         from bot.store.models import Answer
         assert (await session.scalars(select(Answer))).all() == []

@@ -31,9 +31,9 @@ from bot.store import repo
 from bot.store.models import Answer, FlowRun, InvitationKind, ProcessedUpdate
 from bot.telegram import lifecycle, webhook
 from tests.conftest import TEST_TOKEN
+from tests.service.test_fuzz import on_loop
 from tests.support.spec_check import load_spec
-from tests.test_faults import BotProcess, Outage, free_port, replies_to, until
-from tests.test_fuzz import on_loop
+from tests.telegram.test_faults import BotProcess, Outage, free_port, replies_to, until
 
 URL = "https://mysay.example.invalid/telegram/hook"
 PATH = "/telegram/hook"
@@ -381,7 +381,7 @@ async def test_any_body_with_the_right_secret_gets_200_or_400_and_serving_goes_o
             assert await processed(services, update_id)
 
         @given(_bodies)
-        @examples(max_examples=80)  # the profile (tests/test_fuzz.py) decides the rest
+        @examples(max_examples=80)  # the profile (tests/service/test_fuzz.py) decides the rest
         def example(body: bytes) -> None:
             on_loop(loop, one(body))
 

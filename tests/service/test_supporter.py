@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from bot.store.models import FlowRun, Invitation, SupporterLink
 from bot.store.models import Person as PersonRow
-from tests.conftest import World
-from tests.support.harness import Person, forge_callback
-from tests.test_summary_loop import (
+from tests.summary.test_summary_loop import (
     SUPPORTER_ADMIRE,
     SUPPORTER_WORKING,
     add_supporter,
@@ -20,6 +18,7 @@ from tests.test_summary_loop import (
     pdf_text,
     young_person_id,
 )
+from tests.support.driver import Person, World, forge_callback
 
 
 async def ask(sam: Person, name: str = "Jo", relationship: str = "School staff") -> None:
@@ -29,36 +28,35 @@ async def ask(sam: Person, name: str = "Jo", relationship: str = "School staff")
     await sam.tap(relationship)
 
 
-async def invitations(world: World) -> list[Invitation]:
-    async with world.bot.services.db.transaction() as session:
+async def invitations(chat: World) -> list[Invitation]:
+    async with chat.bot.services.db.transaction() as session:
         return list((await session.scalars(select(Invitation).where(
             Invitation.kind == "supporter"))).all())
 
 
-async def test_nothing_happens_unless_the_young_person_says_yes(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def test_nothing_happens_unless_the_young_person_says_yes(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await ask(sam)
     question = jo.last()
     assert question.photo, "the young person gets a yes / not now card"
     assert "They will not see your answers" in (question.display_text or "")
-    yes = world.bot.api.button_data(jo.user_id, "Yes")
+    yes = chat.bot.api.button_data(jo.user_id, "Yes")
     await jo.tap("Not now")
     assert "will not be asked" in jo.text()
     assert "Jo said not now" in sam.text()
-    assert await invitations(world) == []
-    update_id = forge_callback(world.bot.api, jo.user_id, question.message_id, yes)
-    await world.bot.wait_processed(update_id)  # a later tap on the same card changes nothing
-    assert await invitations(world) == []
+    assert await invitations(chat) == []
+    await jo.tap_data(question.message_id, yes)  # a later tap on the same card changes nothing
+    assert await invitations(chat) == []
     assert "Code:" not in sam.text()
 
 
-async def test_the_supporters_view_reaches_the_summary_and_only_that(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def test_the_supporters_view_reaches_the_summary_and_only_that(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await check_in(jo, "Good", "Friend", "Jo's own shared words", share=True)
-    ann = await add_supporter(world, sam, jo)
-    [invitation] = await invitations(world)
+    ann = await add_supporter(chat, sam, jo)
+    [invitation] = await invitations(chat)
     assert invitation.used_at is not None and invitation.relationship == "parent"
     await ann.send("/view")
     await ann.tap("Add my view about Jo")
@@ -69,7 +67,7 @@ async def test_the_supporters_view_reaches_the_summary_and_only_that(world: Worl
     assert "Not sent" in ann.text()
     await sam.send("/summary")
     await sam.tap("Jo")
-    text = pdf_text(world.bot, documents(sam)[-1])
+    text = pdf_text(chat.bot, documents(sam)[-1])
     assert f"“{SUPPORTER_WORKING}”" in text and f"“{SUPPORTER_ADMIRE}”" in text
     assert "a second view I will not send" not in text
     assert "Ann's view (parent or carer)" in text
@@ -78,13 +76,13 @@ async def test_the_supporters_view_reaches_the_summary_and_only_that(world: Worl
     assert not documents(ann)
 
 
-async def test_a_supporter_can_do_nothing_else(world: World) -> None:
-    bot = world.bot
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def test_a_supporter_can_do_nothing_else(chat: World) -> None:
+    bot = chat.bot
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await check_in(jo, "Good", "Friend", "words for Sam only", share=True)
-    await world.young_person(sam, "Ali")
-    ann = await add_supporter(world, sam, jo)
+    await chat.young_person(sam, "Ali")
+    ann = await add_supporter(chat, sam, jo)
     jo_id, ali_id = await young_person_id(bot, "Jo"), await young_person_id(bot, "Ali")
     async with bot.services.db.transaction() as session:
         jo_run = await session.scalar(select(FlowRun.id).where(FlowRun.about_id.is_(None)))
@@ -102,20 +100,20 @@ async def test_a_supporter_can_do_nothing_else(world: World) -> None:
     assert about_ali is None
 
 
-async def test_links_are_for_supporters_only_and_work_once(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def test_links_are_for_supporters_only_and_work_once(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await ask(sam, relationship="Another professional")
     await jo.tap("Yes")
     code = sam.text().split("Code: ", 1)[1].split()[0]
-    ali = await world.young_person(sam, "Ali")
+    ali = await chat.young_person(sam, "Ali")
     await ali.send(f"/start {code}")
     assert "already in MySay" in ali.text()  # a young person cannot become a supporter
-    bea = world.person("Bea")
+    bea = chat.person("Bea")
     await bea.send(f"/start {code}")
     await bea.tap("Not now")
     assert "when you are ready" in bea.text()
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         assert await session.scalar(select(PersonRow).where(
             PersonRow.telegram_user_id == bea.user_id)) is None  # nothing kept before yes
     # Not a dead end (issue 12, point 7): "I'm ready now" brings the hello back.
@@ -124,32 +122,32 @@ async def test_links_are_for_supporters_only_and_work_once(world: World) -> None
     await bea.tap("Yes")
     assert "You can now add your view about Jo" in " ".join(
         m.display_text or "" for m in bea.messages())
-    cal = world.person("Cal")
+    cal = chat.person("Cal")
     await cal.send(f"/start {code}")
     assert "used already" in cal.text()
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         links = (await session.scalars(select(SupporterLink))).all()
     assert [(link.relationship, link.ended_at) for link in links] == [("professional", None)]
 
 
-async def test_an_old_question_is_answered_kindly(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
-    async with world.bot.services.db.transaction() as session:
+async def test_an_old_question_is_answered_kindly(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    async with chat.bot.services.db.transaction() as session:
         sam_id = await session.scalar(select(PersonRow.id).where(
             PersonRow.telegram_user_id == sam.user_id))
-    update_id = forge_callback(world.bot.api, jo.user_id, jo.last().message_id,
+    update_id = forge_callback(chat.bot.api, jo.user_id, jo.last().message_id,
                                f"sv:a:{sam_id}:0:1000:y")  # asked in 1970
-    await world.bot.wait_processed(update_id)
+    await chat.bot.wait_processed(update_id)
     assert "too old now" in jo.text()
-    assert await invitations(world) == []
-    kim = await world.therapist("Kim")
-    async with world.bot.services.db.transaction() as session:
+    assert await invitations(chat) == []
+    kim = await chat.therapist("Kim")
+    async with chat.bot.services.db.transaction() as session:
         kim_id = await session.scalar(select(PersonRow.id).where(
             PersonRow.telegram_user_id == kim.user_id))
     minutes = int(time.time() // 60)
-    update_id = forge_callback(world.bot.api, jo.user_id, jo.last().message_id,
+    update_id = forge_callback(chat.bot.api, jo.user_id, jo.last().message_id,
                                f"sv:a:{kim_id}:0:{minutes}:y")  # not Jo's therapist
-    await world.bot.wait_processed(update_id)
-    assert await invitations(world) == []
+    await chat.bot.wait_processed(update_id)
+    assert await invitations(chat) == []
     assert all("Code:" not in (m.display_text or "") for m in kim.messages())

@@ -10,16 +10,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.store.models import Answer, FlowRun
-from tests.conftest import World
-from tests.support.harness import Person, RunningBot
+from tests.support.driver import Driver, Person, World
 
 
-async def young(world: World) -> tuple[Person, Person]:
-    therapist = await world.therapist()
-    return therapist, await world.young_person(therapist, "Jo")
+async def young(chat: World) -> tuple[Person, Person]:
+    therapist = await chat.therapist()
+    return therapist, await chat.young_person(therapist, "Jo")
 
 
-async def kept(bot: RunningBot, flow_id: str) -> dict[str, Any]:
+async def kept(bot: Driver, flow_id: str) -> dict[str, Any]:
     async with bot.services.db.transaction() as session:
         run = await session.scalar(select(FlowRun).where(FlowRun.flow_id == flow_id)
                                    .order_by(FlowRun.id.desc()))
@@ -33,15 +32,15 @@ def ticked(jo: Person) -> list[str]:
     return [b for b in jo.buttons() if b.startswith("✅ ") and b != "✅ Done"]
 
 
-async def test_change_something_shows_the_ticks_and_done_keeps_them(world: World) -> None:
-    _, jo = await young(world)
+async def test_change_something_shows_the_ticks_and_done_keeps_them(chat: World) -> None:
+    _, jo = await young(chat)
     await jo.tap("How was today")
     await jo.tap("Good")
     await jo.tap("Friend")
     await jo.tap("Games")
     await jo.tap("Done")
     await jo.send("nice day")
-    before = await kept(world.bot, "check_in")
+    before = await kept(chat.bot, "check_in")
     await jo.tap("Change something")
     assert "What made it good" in jo.buttons()[1]  # topics, not whole prompts
     await jo.tap("What made it good")
@@ -49,28 +48,28 @@ async def test_change_something_shows_the_ticks_and_done_keeps_them(world: World
     assert ticked(jo) == ["✅ Friend", "✅ Games"]
     await jo.tap("Done")  # nothing changed: straight back to the review
     assert "This is what you told me" in jo.text()
-    assert await kept(world.bot, "check_in") == before
+    assert await kept(chat.bot, "check_in") == before
 
 
-async def test_own_words_are_kept_with_one_tap(world: World) -> None:
-    _, jo = await young(world)
+async def test_own_words_are_kept_with_one_tap(chat: World) -> None:
+    _, jo = await young(chat)
     await jo.tap("How was today")
     await jo.tap("Bad")
     await jo.tap("Tired")
     await jo.tap("Done")
     await jo.send("the bus was late again")
-    before = await kept(world.bot, "check_in")
+    before = await kept(chat.bot, "check_in")
     await jo.tap("Back")  # from the review, back to the own-words step
     assert "You wrote: “the bus was late again”" in jo.text()
     keep = next(b for b in jo.buttons() if b.startswith("✅ Keep what I wrote"))
     assert "the bus" in keep
     await jo.tap("Keep what I wrote")
     assert "This is what you told me" in jo.text() and "the bus was late again" in jo.text()
-    assert await kept(world.bot, "check_in") == before
+    assert await kept(chat.bot, "check_in") == before
 
 
-async def test_a_reopened_mat_has_its_cards_where_they_were(world: World) -> None:
-    _, jo = await young(world)
+async def test_a_reopened_mat_has_its_cards_where_they_were(chat: World) -> None:
+    _, jo = await young(chat)
     await jo.tap("Talking Mat")
     for column in ("Like", "Don't like", "Not sure", "Like", "Don't like", "Like", "Like"):
         await jo.tap(column)
@@ -80,21 +79,21 @@ async def test_a_reopened_mat_has_its_cards_where_they_were(world: World) -> Non
     await jo.send("I like art best")
     await jo.tap("On my own")
     await jo.tap("Done")
-    before = await kept(world.bot, "talking_mat")
+    before = await kept(chat.bot, "talking_mat")
     await jo.tap("Change something")
     await jo.tap("My Talking Mat")
     assert "Is it right?" in jo.text()
     assert jo.text().split("\n\n", 1)[1] == where.split("\n\n", 1)[1]  # every card in place
-    await world.bot.restart()  # nothing in memory: the cards come back from the store
+    await chat.bot.restart()  # nothing in memory: the cards come back from the store
     await jo.send("/continue")
     assert "Left off the mat: Homework" in jo.text()
     await jo.tap("This is right")
     assert "This is what you told me" in jo.text()
-    assert await kept(world.bot, "talking_mat") == before  # the same mat and picture
+    assert await kept(chat.bot, "talking_mat") == before  # the same mat and picture
 
 
-async def test_good_day_bad_day_review_names_each_part_of_the_day(world: World) -> None:
-    _, jo = await young(world)
+async def test_good_day_bad_day_review_names_each_part_of_the_day(chat: World) -> None:
+    _, jo = await young(chat)
     await jo.tap("Good day")
     for part in range(7):
         if part % 2 == 0:
@@ -128,8 +127,8 @@ async def test_good_day_bad_day_review_names_each_part_of_the_day(world: World) 
     assert "Share with my therapist" in " ".join(jo.buttons())
 
 
-async def test_two_helpers_are_in_the_review_and_the_summary(world: World) -> None:
-    therapist, jo = await young(world)
+async def test_two_helpers_are_in_the_review_and_the_summary(chat: World) -> None:
+    therapist, jo = await young(chat)
     await jo.tap("My meeting")
     while "Who helped you answer?" not in jo.text():
         await jo.tap("Skip")
@@ -140,14 +139,14 @@ async def test_two_helpers_are_in_the_review_and_the_summary(world: World) -> No
     review = jo.text()
     assert "Who helped: My family 👪, School staff 🎓" in review
     await jo.tap("Share")
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         run = await session.scalar(select(FlowRun).order_by(FlowRun.id.desc()))
         assert run is not None and run.helped_by == "helped_family,helped_school"
     await therapist.send("/summary")
     await therapist.tap("Jo")
     pdf = next(m for m in reversed(therapist.messages()) if m.document)
     assert pdf.document is not None
-    reader = PdfReader(io.BytesIO(world.bot.api.file_bytes(pdf.document)))
+    reader = PdfReader(io.BytesIO(chat.bot.api.file_bytes(pdf.document)))
     summary = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
     at = summary.index("Who helped me answer")  # the heading, then each helper and a count
     assert "My family" in summary[at:at + 200] and "School staff" in summary[at:at + 200]

@@ -11,8 +11,8 @@ from bot.sandbox.fake_api import FILE_DOWNLOAD
 from bot.store.models import MediaFile
 from bot.telegram import handlers
 from tests.conftest import World
+from tests.service.test_visual_flows import VOICE, jpeg
 from tests.support.harness import Person
-from tests.test_visual_flows import VOICE, jpeg
 
 AGAIN = "I couldn't get that just now. Please send it again."
 TOO_BIG = "That file is too big for me."

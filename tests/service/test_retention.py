@@ -31,7 +31,7 @@ from bot.store.models import (
 from bot.telegram import jobs
 from bot.timeutil import utcnow
 from tests.conftest import World
-from tests.test_privacy import card_file_ids, check_in, join
+from tests.service.test_privacy import card_file_ids, check_in, join
 
 JOINED = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 

@@ -16,8 +16,8 @@ from bot.sandbox.fake_api import RecordedRequest
 from bot.store.models import CardUpload, Person
 from bot.telegram.handlers import CARDS
 from tests.conftest import World
+from tests.service.test_privacy import card_file_ids
 from tests.support.harness import Person as ChatPerson
-from tests.test_privacy import card_file_ids
 
 WORDS = "my gerbil Pumpernickel 2210"
 

@@ -35,8 +35,10 @@ from bot.store.models import (
 )
 from bot.timeutil import utcnow
 from tests.conftest import World
+from tests.support.driver import World as ChatWorld
+from tests.support.driver import forge_callback as chat_forge_callback
 from tests.support.harness import Person as ChatPerson
-from tests.support.harness import RunningBot, forge_callback
+from tests.support.harness import RunningBot
 from tests.support.pg import pg_relation_bytes
 
 CONTACT = 6_100_002
@@ -47,7 +49,12 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"safeguarding_contact": CONTACT})
 
 
-async def join(world: World, therapist: ChatPerson, name: str,
+@pytest.fixture
+def offline_settings(offline_settings: Settings) -> Settings:
+    return offline_settings.model_copy(update={"safeguarding_contact": CONTACT})
+
+
+async def join(world: World | ChatWorld, therapist: ChatPerson, name: str,
                user_id: int | None = None) -> ChatPerson:
     """A young person invited by `therapist`, agreed and at the menu (with a chosen Telegram
     id when the test needs one it can find in raw bytes)."""
@@ -55,7 +62,7 @@ async def join(world: World, therapist: ChatPerson, name: str,
     invite = next(m.display_text or "" for m in reversed(therapist.messages())
                   if "Code: " in (m.display_text or ""))
     code = invite.rsplit("Code: ", 1)[1].split()[0]
-    young = ChatPerson(world.bot, user_id, name) if user_id else world.person(name)
+    young = world.person(name, user_id)
     await young.send(f"/start {code}")
     await young.tap("Yes")
     return young
@@ -95,11 +102,12 @@ def jpeg(colour: tuple[int, int, int] = (200, 90, 40)) -> bytes:
 # --- the hello and /privacy ------------------------------------------------------------------
 
 
-async def test_the_hello_is_a_picture_card_and_nothing_is_stored_before_yes(world: World) -> None:
-    sam = await world.therapist("Sam")
+async def test_the_hello_is_a_picture_card_and_nothing_is_stored_before_yes(
+        chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
     await sam.send("/invite")
     code = everything(sam).rsplit("Code: ", 1)[1].split()[0]
-    jo = world.person("Jo")
+    jo = chat.person("Jo")
     hello = await jo.send(f"/start {code}")
     assert hello.photo is not None  # the picture card, with the words as its caption
     words = hello.display_text or ""
@@ -108,15 +116,15 @@ async def test_the_hello_is_a_picture_card_and_nothing_is_stored_before_yes(worl
                     "We'll try to tell you first"):
         assert promise in words
     assert {"✅ Yes, let's start", "✋ Not now"} <= set(jo.buttons())
-    assert await count(world.bot, Person) == 1  # only the therapist
+    assert await count(chat.bot, Person) == 1  # only the therapist
     await jo.tap("Yes")
-    assert await count(world.bot, Person) == 2
+    assert await count(chat.bot, Person) == 2
 
 
 async def test_privacy_shows_the_explanation_and_the_services_notice(
-        world: World, tmp_path: Path) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+        chat: ChatWorld, tmp_path: Path) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.send("/privacy")
     said = [m for m in jo.messages() if "This is what MySay does" in (m.display_text or "")]
     assert said and said[-1].photo is not None
@@ -184,9 +192,9 @@ def documents(person: ChatPerson, api: Any) -> dict[str, bytes]:
 
 
 async def test_mydata_sends_a_readable_pdf_and_a_data_file_with_photos_and_voice(
-        world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+        chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await check_in(jo, "I liked the swings best", share=True)
     await jo.tap("How was today")
     await jo.tap("Bad")
@@ -202,7 +210,7 @@ async def test_mydata_sends_a_readable_pdf_and_a_data_file_with_photos_and_voice
 
     await jo.send("/mydata")
     assert "Here is everything MySay keeps about you" in everything(jo)
-    files = documents(jo, world.bot.api)
+    files = documents(jo, chat.bot.api)
     pdf = PdfReader(io.BytesIO(files["my-mysay.pdf"]))
     text = " ".join(page.extract_text() for page in pdf.pages)
     for expected in ("Everything MySay keeps about Jo", "I liked the swings best",
@@ -220,21 +228,21 @@ async def test_mydata_sends_a_readable_pdf_and_a_data_file_with_photos_and_voice
     by_kind = {m["kind"]: m["file"] for m in data["media"]}
     assert archive.read(by_kind["voice"]) == b"OggS-a-voice-note-for-mydata"
     assert archive.read(by_kind["photo"]) == photo
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert "export_own_data" in actions
 
 
-async def test_mydata_is_always_your_own_whatever_is_typed(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_mydata_is_always_your_own_whatever_is_typed(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await check_in(jo, "words only jo wrote", share=True)
-    ali = await join(world, sam, "Ali")
-    async with world.bot.services.db.transaction() as session:
+    ali = await join(chat, sam, "Ali")
+    async with chat.bot.services.db.transaction() as session:
         jo_id = await session.scalar(select(Person.id).where(Person.telegram_user_id
                                                              == jo.user_id))
     await ali.send(f"/mydata {jo_id}")
-    archive = zipfile.ZipFile(io.BytesIO(documents(ali, world.bot.api)["my-mysay-data.zip"]))
+    archive = zipfile.ZipFile(io.BytesIO(documents(ali, chat.bot.api)["my-mysay-data.zip"]))
     data = json.loads(archive.read("my-mysay-data.json"))
     assert data["you"]["name"] == "Ali" and data["flows"] == []
     assert "words only jo wrote" not in json.dumps(data)
@@ -252,9 +260,9 @@ async def shared_flags(bot: RunningBot, user_id: int) -> list[bool]:
         return list(rows)
 
 
-async def test_mine_changes_what_is_shared_either_way(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_mine_changes_what_is_shared_either_way(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await check_in(jo, "first", share=True)
     await check_in(jo, "second", share=False)
     await jo.send("/mine")
@@ -263,22 +271,22 @@ async def test_mine_changes_what_is_shared_either_way(world: World) -> None:
     assert "🌟 = your therapist can see it" in jo.text()
     await jo.tap("🔒")
     assert 'Now your therapist can see "How was today?"' in jo.text()
-    assert await shared_flags(world.bot, jo.user_id) == [True, True]
+    assert await shared_flags(chat.bot, jo.user_id) == [True, True]
     old = jo.last().message_id
     await jo.tap("🌟", message_id=old)
     assert "is just for you" in jo.text() and "may have seen it already" in jo.text()
-    assert await shared_flags(world.bot, jo.user_id) == [True, False]
-    async with world.bot.services.db.transaction() as session:
+    assert await shared_flags(chat.bot, jo.user_id) == [True, False]
+    async with chat.bot.services.db.transaction() as session:
         newest = await session.scalar(select(FlowRun).order_by(FlowRun.id.desc()))
         assert newest is not None and newest.shared_at is None
         actions = (await session.scalars(select(AuditEntry.action))).all()
     assert actions.count("shared_flow") == 1 and actions.count("kept_flow") == 1
 
 
-async def test_mine_pages_through_many_flows(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
-    async with world.bot.services.db.transaction() as session:
+async def test_mine_pages_through_many_flows(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
+    async with chat.bot.services.db.transaction() as session:
         person = await session.scalar(select(Person).where(Person.telegram_user_id == jo.user_id))
         assert person is not None
         for n in range(10):
@@ -293,25 +301,25 @@ async def test_mine_pages_through_many_flows(world: World) -> None:
     assert len(jo.buttons()) == 3
 
 
-async def test_nobody_changes_someone_elses_sharing(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_nobody_changes_someone_elses_sharing(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await check_in(jo, "jo's own day", share=False)
-    ali = await join(world, sam, "Ali")
-    async with world.bot.services.db.transaction() as session:
+    ali = await join(chat, sam, "Ali")
+    async with chat.bot.services.db.transaction() as session:
         run_id = await session.scalar(select(FlowRun.id))
     assert run_id is not None
     for person, data in ((ali, callbacks.mine_toggle(run_id, True, 0)),
                          (sam, callbacks.mine_toggle(run_id, True, 0))):
-        update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
+        update_id = chat_forge_callback(chat.bot.api, person.user_id, person.last().message_id,
                                    data)
-        await world.bot.wait_processed(update_id)
-    assert await shared_flags(world.bot, jo.user_id) == [False]
+        await chat.bot.wait_processed(update_id)
+    assert await shared_flags(chat.bot, jo.user_id) == [False]
     assert "jo's own day" not in everything(ali) + everything(sam)
 
 
-async def test_mine_with_nothing_finished_says_so(world: World) -> None:
-    jo = await join(world, await world.therapist("Sam"), "Jo")
+async def test_mine_with_nothing_finished_says_so(chat: ChatWorld) -> None:
+    jo = await join(chat, await chat.therapist("Sam"), "Jo")
     await jo.send("/mine")
     assert "You have not finished anything yet" in jo.text()
 
@@ -504,63 +512,63 @@ async def test_delete_declined_with_a_reason_then_confirmed_leaves_no_trace(
     assert "need a link from your speech and language therapist" in jo.text()
 
 
-async def test_a_young_person_can_change_their_mind_and_asks_only_once(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_a_young_person_can_change_their_mind_and_asks_only_once(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.send("/delete")
     await jo.tap("No, keep it")
     assert "Nothing is deleted" in jo.text()
-    assert await count(world.bot, DeletionRequest) == 0
+    assert await count(chat.bot, DeletionRequest) == 0
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")
     await jo.send("/delete")
     assert "You asked already" in jo.text()
-    assert await count(world.bot, DeletionRequest) == 1
+    assert await count(chat.bot, DeletionRequest) == 1
     assert everything(sam).count("asked to delete everything") == 1
 
 
-async def test_an_open_safety_alert_holds_the_deletion_back(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_an_open_safety_alert_holds_the_deletion_back(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.tap("I don't feel safe")
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")
     request = next(m for m in sam.messages() if "asked to delete" in (m.display_text or ""))
     await sam.tap("Delete everything", message_id=request.message_id)
     assert "safety alert nobody has acknowledged" in sam.text()
-    assert await count(world.bot, Person, Person.role == "young_person") == 1
+    assert await count(chat.bot, Person, Person.role == "young_person") == 1
     alert = next(m for m in sam.messages() if "Safety alert" in (m.display_text or ""))
     await sam.tap("I have seen this", message_id=alert.message_id)
-    data = world.bot.api.keyboard(sam.user_id, request.message_id)[0][0]["callback_data"]
+    data = chat.bot.api.keyboard(sam.user_id, request.message_id)[0][0]["callback_data"]
     await sam.tap("Delete everything", message_id=request.message_id)
-    assert await count(world.bot, Person, Person.role == "young_person") == 0
-    update_id = forge_callback(world.bot.api, sam.user_id, request.message_id, data)
-    await world.bot.wait_processed(update_id)  # the same tap again, arriving late
-    again = world.bot.api.message(sam.user_id, request.message_id)
+    assert await count(chat.bot, Person, Person.role == "young_person") == 0
+    update_id = chat_forge_callback(chat.bot.api, sam.user_id, request.message_id, data)
+    await chat.bot.wait_processed(update_id)  # the same tap again, arriving late
+    again = chat.bot.api.message(sam.user_id, request.message_id)
     assert again is not None and "answered already" in (again.display_text or "")
 
 
-async def test_a_therapist_can_cancel_giving_a_reason(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_a_therapist_can_cancel_giving_a_reason(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")
     await sam.tap("Don't delete")
     await sam.tap("Not now")
     assert "Nothing is decided yet" in sam.text()
     await sam.send("/caseload")  # their next words are theirs again, not a reason
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         request = await session.scalar(select(DeletionRequest))
         therapist = await session.scalar(select(Person).where(Person.role == "therapist"))
     assert request is not None and request.decision is None
     assert therapist is not None and therapist.pending == {}
 
 
-async def test_without_a_therapist_the_contact_decides(world: World) -> None:
-    contact = ChatPerson(world.bot, CONTACT, "Lee")
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
-    async with world.bot.services.db.transaction() as session:
+async def test_without_a_therapist_the_contact_decides(chat: ChatWorld) -> None:
+    contact = chat.person("Lee", CONTACT)
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
+    async with chat.bot.services.db.transaction() as session:
         for link in (await session.scalars(select(Link))).all():
             link.ended_at = utcnow()
     await jo.send("/delete")
@@ -570,27 +578,27 @@ async def test_without_a_therapist_the_contact_decides(world: World) -> None:
     assert "asked to delete" not in everything(sam)
     await contact.tap("Delete everything")
     assert "deleted now" in jo.text()
-    assert await count(world.bot, Person, Person.role == "young_person") == 0
+    assert await count(chat.bot, Person, Person.role == "young_person") == 0
 
 
-async def test_nobody_else_can_decide_a_deletion(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+async def test_nobody_else_can_decide_a_deletion(chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         request_id = await session.scalar(select(DeletionRequest.id))
     assert request_id is not None
-    kim = await world.therapist("Kim")
-    ali = await join(world, kim, "Ali")
+    kim = await chat.therapist("Kim")
+    ali = await join(chat, kim, "Ali")
     for person in (kim, ali, jo):
         for decision in ("y", "n"):
-            update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
+            update_id = chat_forge_callback(chat.bot.api, person.user_id, person.last().message_id,
                                        callbacks.deletion_decision(request_id, decision))
-            await world.bot.wait_processed(update_id)
+            await chat.bot.wait_processed(update_id)
     await kim.send("some words")  # would be a "reason" if Kim had been let in
-    assert await count(world.bot, Person, Person.role == "young_person") == 2
-    async with world.bot.services.db.transaction() as session:
+    assert await count(chat.bot, Person, Person.role == "young_person") == 2
+    async with chat.bot.services.db.transaction() as session:
         request = await session.get(DeletionRequest, request_id)
         refused = await session.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "refused_deletion"))
@@ -600,29 +608,29 @@ async def test_nobody_else_can_decide_a_deletion(world: World) -> None:
 
 
 async def test_a_service_admin_can_list_and_confirm_requests_from_the_command_line(
-        world: World) -> None:
-    from tests.test_safeguarding import run_cli
+        chat: ChatWorld) -> None:
+    from tests.service.test_safeguarding import run_cli
 
-    sam = await world.therapist("Sam")
-    jo = await join(world, sam, "Jo")
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
     await jo.tap("I don't feel safe")
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         request_id = await session.scalar(select(DeletionRequest.id))
         jo_id = await session.scalar(select(Person.id).where(Person.role == "young_person"))
-    listed = run_cli(world.bot.settings, "admin", "deletions")
+    listed = run_cli(chat.bot.settings, "admin", "deletions")
     assert listed.returncode == 0 and f"#{jo_id} Jo" in listed.stdout
     assert "WAITING" in listed.stdout
-    held = run_cli(world.bot.settings, "admin", "deletions", "--confirm", str(request_id))
+    held = run_cli(chat.bot.settings, "admin", "deletions", "--confirm", str(request_id))
     assert held.returncode == 1 and "safety alert nobody has acknowledged" in held.stdout
     await tap_on(sam, "Safety alert", "I have seen this")
-    done = run_cli(world.bot.settings, "admin", "deletions", "--confirm", str(request_id))
+    done = run_cli(chat.bot.settings, "admin", "deletions", "--confirm", str(request_id))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert await count(world.bot, Person, Person.role == "young_person") == 0
-    after = run_cli(world.bot.settings, "admin", "deletions")
+    assert await count(chat.bot, Person, Person.role == "young_person") == 0
+    after = run_cli(chat.bot.settings, "admin", "deletions")
     assert "(erased)" in after.stdout and "confirmed" in after.stdout
-    again = run_cli(world.bot.settings, "admin", "deletions", "--confirm", str(request_id))
+    again = run_cli(chat.bot.settings, "admin", "deletions", "--confirm", str(request_id))
     assert again.returncode == 1 and "nobody to erase" in again.stdout
 
 
@@ -637,7 +645,7 @@ YOUNG_PERSON_PARTS = ("privacy.", "mydata.", "mine.", "delete.", "safety.", "flo
 
 
 def test_what_young_people_read_here_is_short_and_plain() -> None:
-    """The same bar as tests/test_plain_language.py, for the privacy and safety words."""
+    """The same bar as tests/engine/test_plain_language.py, for the privacy and safety words."""
     import re
 
     import textstat

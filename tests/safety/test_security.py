@@ -23,8 +23,8 @@ from bot.sandbox.fake_api import FakeBotAPI
 from bot.service import callbacks
 from bot.store.models import Alert, AuditEntry, DeletionRequest, FlowRun, Person
 from tests.conftest import DATA_KEY, TEST_TOKEN, World
+from tests.service.test_privacy import check_in, documents, everything, join
 from tests.support.harness import RunningBot, forge_callback
-from tests.test_privacy import check_in, documents, everything, join
 
 # --- access control --------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from bot.telegram import webhook
 from bot.telegram.request import adds_a_message
 from tests.conftest import World
 from tests.support.harness import Person as Chat
-from tests.test_faults import BotProcess, free_port, in_check_in, until
+from tests.telegram.test_faults import BotProcess, free_port, in_check_in, until
 
 PEOPLE, ROUNDS = 40, 4
 HOOK_URL = "https://mysay.example.invalid/telegram/hook"

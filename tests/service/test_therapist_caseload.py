@@ -11,24 +11,23 @@ from bot.store import repo
 from bot.store.models import FlowRun, Meeting, YouSaid
 from bot.store.models import Person as PersonRow
 from bot.timeutil import utcnow
-from tests.conftest import World
-from tests.support.harness import Person
-from tests.test_summary_loop import check_in
+from tests.summary.test_summary_loop import check_in
+from tests.support.driver import Person, World
 
 
-async def therapist_row(world: World, therapist: Person) -> PersonRow:
-    async with world.bot.services.db.transaction() as session:
+async def therapist_row(chat: World, therapist: Person) -> PersonRow:
+    async with chat.bot.services.db.transaction() as session:
         found = await session.scalar(select(PersonRow).where(
             PersonRow.telegram_user_id == therapist.user_id))
         assert found is not None
         return found
 
 
-async def add_young_people(world: World, therapist: Person, count: int) -> list[int]:
+async def add_young_people(chat: World, therapist: Person, count: int) -> list[int]:
     """Young people straight into the store (as if each had joined with a link)."""
-    sam = await therapist_row(world, therapist)
+    sam = await therapist_row(chat, therapist)
     ids = []
-    async with world.bot.services.db.transaction() as session:
+    async with chat.bot.services.db.transaction() as session:
         for n in range(count):
             young = await repo.add_person(session, telegram_user_id=6_100_000 + n,
                                           chat_id=6_100_000 + n, role="young_person",
@@ -38,15 +37,15 @@ async def add_young_people(world: World, therapist: Person, count: int) -> list[
     return ids
 
 
-async def test_caseload_pages_and_what_each_line_says(world: World) -> None:
-    sam = await world.therapist("Sam")
-    jo = await world.young_person(sam, "Jo")
+async def test_caseload_pages_and_what_each_line_says(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
     await check_in(jo, "Good", "Friend", "first", share=True)
     await check_in(jo, "Bad", None, "private", share=False)
-    ids = await add_young_people(world, sam, 12)
+    ids = await add_young_people(chat, sam, 12)
     now = utcnow()
-    sam_row = await therapist_row(world, sam)
-    async with world.bot.services.db.transaction() as session:
+    sam_row = await therapist_row(chat, sam)
+    async with chat.bot.services.db.transaction() as session:
         session.add(Meeting(young_person_id=ids[0], therapist_id=sam_row.id,
                             held_on=(now - timedelta(days=30)).date()))
         session.add(Meeting(young_person_id=ids[0], therapist_id=sam_row.id,
@@ -79,9 +78,9 @@ async def test_caseload_pages_and_what_each_line_says(world: World) -> None:
     assert "Since the start: 2 done, 1 shared\n" in caseload
 
 
-async def test_the_picker_pages_for_every_purpose(world: World) -> None:
-    sam = await world.therapist("Sam")
-    await add_young_people(world, sam, 23)
+async def test_the_picker_pages_for_every_purpose(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    await add_young_people(chat, sam, 23)
     for command, prompt in (("/summary", "Whose summary"), ("/meeting", "Whose meeting"),
                             ("/yousaid", "tell what was decided"),
                             ("/supporter", "parent, carer or school staff")):
@@ -94,8 +93,8 @@ async def test_the_picker_pages_for_every_purpose(world: World) -> None:
         assert len(sam.buttons()) == 4  # three people and the way back
 
 
-async def test_help_lists_every_therapist_command(world: World) -> None:
-    sam = await world.therapist("Sam")
+async def test_help_lists_every_therapist_command(chat: World) -> None:
+    sam = await chat.therapist("Sam")
     words = (await sam.send("/help")).display_text or ""
     for command in ("/caseload", "/summary", "/meeting", "/yousaid", "/invite", "/supporter",
                     "/assign", "/privacy"):

@@ -23,8 +23,8 @@ from bot.store.crypto import KEY_FILE_NAME, Keyring
 from bot.store.db import Database
 from bot.store.models import Answer, CardUpload, Invitation
 from tests.conftest import DATA_KEY, World
+from tests.service.test_privacy import card_file_ids, join, own_file_ids
 from tests.support.pg import pg_relation_bytes
-from tests.test_privacy import card_file_ids, join, own_file_ids
 
 ANSWER = "marmalade sunrise over the canal 4411"
 NAME = "Wolstenholme"
