@@ -39,9 +39,9 @@ from bot.services import BOT_USERNAME_FACT, Services, build_services
 from bot.store import repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 
-# Re-point here when the unit of work moves out of telegram/handlers.py (issue 13, point 5).
-from bot.telegram.handlers import Claims
-from bot.telegram.handlers import _handle_once as _unit_of_work
+# The adapter's own unit of work (the webhook, polling and the jobs share it).
+from bot.service.unit_of_work import Claims
+from bot.service.unit_of_work import handle_update as _unit_of_work
 from tests.support.content import shipped_content
 
 # Telegram's limits on what one message shows (bot/telegram/delivery.py).
