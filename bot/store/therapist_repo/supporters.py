@@ -19,7 +19,7 @@ from bot.timeutil import utcnow
 @dataclass(frozen=True)
 class Supporter:
     """The other side of a supporter link (the supporter; the young person in supported_by)
-    and the relationship the young person named ("Mum", "teacher")."""
+    and the relationship on the link ("Mum", "teacher")."""
 
     person: Person
     relationship: str
