@@ -329,7 +329,7 @@ def test_card_key_is_stable_and_covers_what_changes_pixels(monkeypatch: pytest.M
         card_key(Card(TODAY.title, (Tile("Good", image=b"b"),)), CardStyle()),
     }  # fmt: skip
     assert base not in others and len(others) == 7
-    monkeypatch.setattr(cards, "RENDER_VERSION", RENDER_VERSION + "-next")
+    monkeypatch.setattr(cards.cache, "RENDER_VERSION", RENDER_VERSION + "-next")
     assert card_key(TODAY, CardStyle()) != base
 
 

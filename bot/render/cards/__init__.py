@@ -1,0 +1,87 @@
+"""Picture cards: a question with 1-12 symbol tiles, drawn with Pillow as a PNG for Telegram.
+
+Symbols come from the OpenMoji COLRv0 font (CC BY-SA 4.0), words are set in Atkinson Hyperlegible
+Bold (or OpenDyslexic when installed). Every tile always carries its words, because Telegram
+clients are hard to use with a screen reader and some young people read the word, not the picture.
+
+Public API: `Tile`, `CardStyle`, `Card`, `render_card`, `render_text_card`, `card_key`,
+`text_card_key`, `CardCache`, `layout_card` (geometry, for tests and previews), `PALETTES`.
+
+The package is split by responsibility: `style` (the data types, palettes and canvas
+geometry), `text` (fitting words to a box), `shapes` (rounded boxes, symbols, photos, the PNG),
+`layout` (where everything on a card goes), `draw` (the card composition), `review` (the
+"this is what you said" picture) and `cache` (keys, the LRU, warm-up). Names with a leading
+underscore are shared between these modules only; the few that bot/render/mat.py and
+bot/render/profile.py draw with are re-exported here.
+"""
+
+from __future__ import annotations
+
+from bot.render.cards.cache import RENDER_VERSION, CardCache, card_key, text_card_key, warm_up
+from bot.render.cards.draw import render_card
+from bot.render.cards.layout import CardLayout, TileLayout, grid_shape, layout_card
+from bot.render.cards.review import ReviewLine, render_text_card
+from bot.render.cards.shapes import (
+    ATTRIBUTION,
+    PHOTO_PLACEHOLDER,
+    _photo_image,
+    _rounded_box,
+    clear_render_caches,
+    emoji_image,
+)
+from bot.render.cards.style import (
+    BASE_HEIGHT,
+    DEFAULT_STYLE,
+    MAX_TEXT_CARD_HEIGHT,
+    MAX_TILES,
+    PALETTES,
+    RGB,
+    WIDTH,
+    Box,
+    Card,
+    CardStyle,
+    Palette,
+    Tile,
+    _scale,
+    palette_for,
+)
+from bot.render.cards.text import TextBlock, _draw_block, fit_text, fit_tiered
+
+__all__ = [
+    "ATTRIBUTION",
+    "BASE_HEIGHT",
+    "DEFAULT_STYLE",
+    "MAX_TEXT_CARD_HEIGHT",
+    "MAX_TILES",
+    "PALETTES",
+    "PHOTO_PLACEHOLDER",
+    "RENDER_VERSION",
+    "RGB",
+    "WIDTH",
+    "Box",
+    "Card",
+    "CardCache",
+    "CardLayout",
+    "CardStyle",
+    "Palette",
+    "ReviewLine",
+    "TextBlock",
+    "Tile",
+    "TileLayout",
+    "_draw_block",
+    "_photo_image",
+    "_rounded_box",
+    "_scale",
+    "card_key",
+    "clear_render_caches",
+    "emoji_image",
+    "fit_text",
+    "fit_tiered",
+    "grid_shape",
+    "layout_card",
+    "palette_for",
+    "render_card",
+    "render_text_card",
+    "text_card_key",
+    "warm_up",
+]

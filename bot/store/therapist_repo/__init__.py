@@ -1,0 +1,80 @@
+"""Queries for the therapist's side: caseload overview, meetings, "you said", supporters and
+what a summary needs. Every function takes the caller's session (one transaction).
+
+The package is split by what the queries are about: `people` (finding a young person or a
+therapist), `supporters`, `meetings`, `you_said`, `summary_reads` (what a summary may read),
+`caseload` (the /caseload overview) and `common` (shared names). Callers keep using
+`therapist_repo.<name>`; every public name is re-exported here.
+"""
+
+from __future__ import annotations
+
+from bot.store.therapist_repo.caseload import CaseloadRow, caseload_overview
+from bot.store.therapist_repo.common import FINISHED, INT32_MAX, READ_SUMMARY, day_start
+from bot.store.therapist_repo.meetings import (
+    cancel_upcoming,
+    claim_meeting,
+    meetings_between,
+    past_meetings,
+    set_meeting,
+    upcoming_meeting,
+)
+from bot.store.therapist_repo.people import find_therapist, find_young_person, therapist_of
+from bot.store.therapist_repo.summary_reads import (
+    MediaMeta,
+    media_content,
+    media_meta,
+    private_count,
+    shared_runs_about,
+)
+from bot.store.therapist_repo.supporters import (
+    Supporter,
+    create_supporter_invitation,
+    link_supporter,
+    supported_by,
+    supporter_declined_since,
+    supporter_invitation_made_since,
+    supporter_link,
+    supporters_of,
+)
+from bot.store.therapist_repo.you_said import (
+    sent_you_said,
+    shared_answer,
+    you_said_by_id,
+    you_said_draft,
+)
+
+__all__ = [
+    "FINISHED",
+    "INT32_MAX",
+    "READ_SUMMARY",
+    "CaseloadRow",
+    "MediaMeta",
+    "Supporter",
+    "cancel_upcoming",
+    "caseload_overview",
+    "claim_meeting",
+    "create_supporter_invitation",
+    "day_start",
+    "find_therapist",
+    "find_young_person",
+    "link_supporter",
+    "media_content",
+    "media_meta",
+    "meetings_between",
+    "past_meetings",
+    "private_count",
+    "sent_you_said",
+    "set_meeting",
+    "shared_answer",
+    "shared_runs_about",
+    "supported_by",
+    "supporter_declined_since",
+    "supporter_invitation_made_since",
+    "supporter_link",
+    "supporters_of",
+    "therapist_of",
+    "upcoming_meeting",
+    "you_said_by_id",
+    "you_said_draft",
+]

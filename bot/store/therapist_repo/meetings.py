@@ -1,0 +1,87 @@
+"""Meetings: the next one, past ones, setting and cancelling, and claiming an invitation so
+it is sent once.
+
+Every function takes the caller's session (one transaction)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import Meeting, Person
+from bot.timeutil import utcnow
+
+
+async def upcoming_meeting(session: AsyncSession, young_person_id: int,
+                           today: date) -> Meeting | None:
+    """The young person's next meeting (today or later, not cancelled), or None."""
+    query = (select(Meeting)
+             .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
+                    Meeting.held_on >= today)
+             .order_by(Meeting.held_on, Meeting.id).limit(1))
+    return await session.scalar(query)
+
+
+async def past_meetings(session: AsyncSession, young_person_id: int,
+                        today: date) -> list[Meeting]:
+    """Meetings already held (before today), newest first."""
+    query = (select(Meeting)
+             .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
+                    Meeting.held_on < today)
+             .order_by(Meeting.held_on.desc(), Meeting.id.desc()))
+    return list((await session.scalars(query)).all())
+
+
+async def set_meeting(session: AsyncSession, *, therapist: Person, young_person: Person,
+                      held_on: date, today: date) -> Meeting:
+    """The young person's next meeting. Any other upcoming one is cancelled: one at a time."""
+    now = utcnow()
+    await session.execute(
+        update(Meeting)
+        .where(Meeting.young_person_id == young_person.id, Meeting.cancelled_at.is_(None),
+               Meeting.held_on >= today)
+        .values(cancelled_at=now))
+    meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
+                      held_on=held_on, created_at=now)
+    session.add(meeting)
+    await session.flush()
+    return meeting
+
+
+async def cancel_upcoming(session: AsyncSession, young_person_id: int, today: date) -> int:
+    """Cancel every upcoming meeting of the young person; returns how many were cancelled."""
+    result = await session.execute(
+        update(Meeting)
+        .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
+               Meeting.held_on >= today)
+        .values(cancelled_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def meetings_between(session: AsyncSession, first: date, last: date) -> list[Meeting]:
+    """Meetings not cancelled, held between two dates (inclusive), soonest first."""
+    query = (select(Meeting)
+             .where(Meeting.cancelled_at.is_(None), Meeting.held_on >= first,
+                    Meeting.held_on <= last)
+             .order_by(Meeting.held_on, Meeting.id))
+    return list((await session.scalars(query)).all())
+
+
+async def claim_meeting(session: AsyncSession, meeting: Meeting, now: datetime) -> bool:
+    """Mark a meeting's invitation as sent, only if no other process did it first.
+
+    The UPDATE names the prepared_at value we saw: a second process (or a second run of the
+    job) finds it changed, updates nothing, and so sends nothing.
+    """
+    seen = meeting.prepared_at
+    condition = (Meeting.prepared_at.is_(None) if seen is None
+                 else Meeting.prepared_at == seen)
+    result = await session.execute(
+        update(Meeting).where(Meeting.id == meeting.id, Meeting.cancelled_at.is_(None), condition)
+        .values(prepared_at=now).execution_options(synchronize_session=False))
+    claimed = int(getattr(result, "rowcount", 0) or 0) == 1
+    if claimed:
+        meeting.prepared_at = now
+    return claimed
