@@ -17,8 +17,8 @@ from bot.service.routes import ROUTES
 from bot.store.models import AuditEntry, Base, Role
 from bot.store.models import Person as PersonRow
 from tests.conftest import World
-from tests.support.harness import forge_callback
 from tests.service.test_therapist_caseload import add_young_people
+from tests.support.harness import forge_callback
 
 REFUSAL = "Sorry, you can't do that."
 
@@ -49,8 +49,8 @@ NAMES_NO_YOUNG_PERSON = {
     callbacks.PickPage: "a page of the therapist's own caseload",
     callbacks.CaseloadPage: "a page of the therapist's own caseload",
     callbacks.RecordTap: "the therapist's own voice for a question, for everyone",
-    callbacks.AlertAck: "names an alert: access.responsible_for (tests/service/test_safeguarding.py)",
-    callbacks.DeletionDecision: "names a request: access.responsible_for (tests/service/test_privacy.py)",
+    callbacks.AlertAck: "names an alert: access.responsible_for (safeguarding tests)",
+    callbacks.DeletionDecision: "names a request: access.responsible_for (privacy tests)",
 }
 
 

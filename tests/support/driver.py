@@ -35,13 +35,13 @@ from bot.service.types import (
     Text,
     Unfetched,
 )
-from bot.services import BOT_USERNAME_FACT, Services, build_services
-from bot.store import repo
-from bot.store.media_repo import MAX_MEDIA_BYTES
 
 # The adapter's own unit of work (the webhook, polling and the jobs share it).
 from bot.service.unit_of_work import Claims
 from bot.service.unit_of_work import handle_update as _unit_of_work
+from bot.services import BOT_USERNAME_FACT, Services, build_services
+from bot.store import repo
+from bot.store.media_repo import MAX_MEDIA_BYTES
 from tests.support.content import shipped_content
 
 # Telegram's limits on what one message shows (bot/telegram/delivery.py).
