@@ -46,7 +46,6 @@ SECTIONS: tuple[tuple[str, tuple[Heading, ...]], ...] = (
     (WHO_HELPED, (WHO_HELPED,)),
     (OTHER, (OTHER,)),
 )
-KNOWN_HEADINGS = frozenset(h for _, group in SECTIONS for h in group)
 
 # Pairs of headings, and the symbols that say which side an answer is on.
 PAIRS: dict[Heading, str] = {GOOD_DAYS: "days", BAD_DAYS: "days", WORKING: "working",
@@ -74,6 +73,8 @@ class Symbols:
         self.vocabulary = engine.vocabulary
 
     def get(self, symbol_id: str, options: Mapping[str, Any] | None = None) -> Sym:
+        """The symbol `symbol_id`: from the vocabulary, else the run's own picture card (in
+        `options`), else its id made readable."""
         if symbol_id in self.vocabulary:
             symbol = self.vocabulary[symbol_id]
             return Sym(symbol_id, symbol.words, symbol.emoji, symbol.category)
@@ -83,10 +84,12 @@ class Symbols:
         return Sym(symbol_id, symbol_id.replace("_", " ").capitalize(), "")
 
     def category(self, symbol_id: str) -> str:
+        """The vocabulary category of a symbol ("people", "places"), "" for any other."""
         return self.vocabulary[symbol_id].category if symbol_id in self.vocabulary else ""
 
 
 def step_of(flow: Flow | None, step_id: str) -> Step | None:
+    """The step `step_id` of `flow`, or None (no flow, or a step the flow no longer has)."""
     if flow is None:
         return None
     try:
@@ -182,6 +185,7 @@ def helpers_of(helped_by: str | None) -> tuple[str, ...]:
 
 
 def helped_keys(run: RunIn) -> tuple[str, ...]:
+    """The helper keys of a run: from `helped_by`, else from its "who helped" answer."""
     if run.helped_by:
         return helpers_of(run.helped_by)
     helped = next((a for a in run.answers if a.step_id == HELPED_STEP), None)
@@ -195,6 +199,9 @@ def _helped_key(run: RunIn) -> str | None:
 
 def items_of(engine: FlowEngine, symbols: Symbols, run: RunIn,
               media: Mapping[int, MediaIn]) -> list[Item]:
+    """A run's answers as summary items, in the order given, each under its heading (a pair's
+    side chosen by the answer's verdict). Skipped answers, "who helped" and a mat with no card
+    put down are left out."""
     flow = engine.flows.get(run.flow_id)
     title = flow.title if flow is not None else run.flow_id.replace("_", " ").capitalize()
     verdicts = {pair: pair_verdicts(engine, run, pair) for pair in PAIR_VERDICTS}

@@ -92,6 +92,9 @@ def _sections(items: Sequence[Item]) -> tuple[Section, ...]:
 
 
 def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
+    """The summary of `snap`: this period's shared answers under the review headings, the
+    days, the mats, who helped, what changed since the last meeting and the Section A draft,
+    in `locale`'s words."""
     symbols = Symbols(engine)
     today = as_utc(snap.made_at).date()
     now_runs = [r for r in snap.runs if _in(r, snap.period_start)]
@@ -159,6 +162,8 @@ def last_period_items(summary: Summary) -> list[Item]:
 
 
 def group_by_who(items: Sequence[Item]) -> list[tuple[Voice, list[Item]]]:
+    """Items grouped by whose view they are (the young person, each supporter), in the order
+    first seen."""
     groups: dict[tuple[str, int, str], tuple[Voice, list[Item]]] = {}
     for item in items:
         key = (item.who.role, item.who.person_id, item.who.name)

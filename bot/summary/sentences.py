@@ -38,6 +38,7 @@ def lower_words(words: str) -> str:
 
 
 def join_words(words: Sequence[str], locale: Locale) -> str:
+    """"a, b and c" in the locale's way ("summary.list_join"); "" for no words."""
     if not words:
         return ""
     if len(words) == 1:
@@ -63,11 +64,13 @@ class _Draft:
         self.parts: list[DraftPart] = []
 
     def part(self, title_key: str, lines: list[DraftLine]) -> None:
+        """Add a part with this title when it has any lines."""
         if lines:
             self.parts.append(DraftPart(self.say(title_key), tuple(lines)))
 
     def summary(self, key: str, items: Sequence[Item],
                 keep: Callable[[Sym], bool] = lambda _: True, **fields: Any) -> list[DraftLine]:
+        """One summary sentence (`key`) naming the things picked most in `items`, or none."""
         things = _things(items, keep=keep)
         if not things:
             return []
@@ -75,15 +78,19 @@ class _Draft:
                                               **fields))]
 
     def quotes(self, items: Sequence[Item]) -> list[DraftLine]:
+        """The newest QUOTES_IN_DRAFT quotes of `items`, as quote lines."""
         said = [i.quote for i in items if i.quote]
         return [DraftLine("quote", q) for q in said[-QUOTES_IN_DRAFT:]]
 
     def of(self, *headings: str) -> list[Item]:
+        """The young person's own items under these headings."""
         return [i for i in self.mine if i.heading in headings]
 
 
 def section_a(locale: Locale, items: Sequence[Item], days: DayStats, mats: Sequence[Mat],
                start: date, end: date) -> tuple[DraftPart, ...]:
+    """The Section A draft: for each part of the EHCP's Section A, summary sentences and
+    the young person's newest quotes, from their own shared answers only (never a supporter's)."""
     d = _Draft(locale, items)
     d.part("draft.about", d.summary("draft.about_things", d.of(ABOUT_ME))
            + d.summary("draft.like_things", d.of(LIKE_ADMIRE)) + d.quotes(d.of(ABOUT_ME,
@@ -136,6 +143,8 @@ def _mat_sentence(locale: Locale, mat: Mat) -> str:
 
 def helped_counts(symbols: Symbols, locale: Locale, runs: Sequence[RunIn]) -> tuple[Helped, ...]:
     # Each helper counts once for every flow they helped with (several can help with one).
+    """Who helped the young person answer, each with how many flows they helped
+    with (several can help with one), in words; "helped_unknown" when nobody was named."""
     counts = Counter(key for r in runs if r.who.is_young_person
                      for key in (helped_keys(r) or ("helped_unknown",)))
     order = [*HELPED_KEYS, *sorted(k for k in counts if k not in HELPED_KEYS)]

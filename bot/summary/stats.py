@@ -73,6 +73,9 @@ def verdict_days(engine: FlowEngine, runs: Sequence[RunIn]) -> list[tuple[date, 
 
 def day_stats(verdicts: Sequence[tuple[date, str]], items: Sequence[Item], first: date,
                last: date) -> DayStats:
+    """Good / OK / bad days (from `verdicts`) with their weeks from `first` to `last`, and
+    what made the young person's days good or bad (parts of the day and reasons), counted once
+    per run."""
     counted = Counter(v for _, v in verdicts)
     mine = [i for i in items if i.heading in DAY_HEADINGS and i.who.is_young_person]
     parts: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
@@ -106,6 +109,7 @@ def _mat_step(engine: FlowEngine, run: RunIn) -> Step | None:
 
 
 def is_mat(engine: FlowEngine, run: RunIn) -> bool:
+    """True when the run is of a flow with a Talking Mat step."""
     return _mat_step(engine, run) is not None
 
 
@@ -123,6 +127,7 @@ def mat_of(engine: FlowEngine, symbols: Symbols, run: RunIn,
         return None
 
     def sym(card: MatCard) -> Sym:
+        """A mat card as a summary symbol."""
         return symbols.get(card.symbol_id, run.options)
 
     image = next((m for m in answer.media if m in media and media[m].kind == "mat"), None)
@@ -174,6 +179,7 @@ def mats_since(mats: Sequence[Mat], start: date) -> tuple[Mat, ...]:
 
 
 def newest_per_topic(mats: Sequence[Mat]) -> list[Mat]:
+    """The newest mat of each topic (mats oldest first), in the order topics first came."""
     newest: dict[str, Mat] = {}
     for mat in mats:
         newest[mat.topic.id] = mat
@@ -204,6 +210,7 @@ def themes(items: Sequence[Item]) -> dict[str, Theme]:
 
 
 def top_themes(themes: Iterable[Theme]) -> tuple[Theme, ...]:
+    """The MAX_THEMES most picked themes, most first (ties by words)."""
     return tuple(sorted(themes, key=lambda t: (-t.count, t.symbol.words))[:MAX_THEMES])
 
 

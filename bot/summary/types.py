@@ -28,11 +28,14 @@ class Voice:
 
     @property
     def is_young_person(self) -> bool:
+        """True for the young person's own view, False for a supporter's."""
         return self.role == "young_person"
 
 
 @dataclass(frozen=True)
 class AnswerIn:
+    """One kept answer of a shared run, as the loader reads it (bot.summary.load)."""
+
     answer_id: int
     step_id: str
     kind: str  # answered / skipped / dont_know
@@ -47,6 +50,8 @@ class AnswerIn:
 
 @dataclass(frozen=True)
 class RunIn:
+    """One finished, shared run of a flow, with its answers, as the loader reads it."""
+
     run_id: int
     flow_id: str
     when: datetime  # finished
@@ -59,6 +64,8 @@ class RunIn:
 
 @dataclass(frozen=True)
 class MediaIn:
+    """A photo, voice note or drawn picture an answer holds (voice notes without data)."""
+
     media_id: int
     kind: str  # photo / voice / mat / ...
     mime_type: str
@@ -68,6 +75,8 @@ class MediaIn:
 
 @dataclass(frozen=True)
 class YouSaidIn:
+    """One "you said, we did" card sent to the young person, and whether they felt listened to."""
+
     sent: datetime
     items: tuple[tuple[str, str], ...]  # (you said, so we will)
     listened: str | None  # yes / a_bit / no / None (not answered yet)
@@ -75,6 +84,8 @@ class YouSaidIn:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """Everything the summary is made from, read in one go by bot.summary.load."""
+
     young_person: Voice
     viewer_name: str
     made_at: datetime
@@ -92,6 +103,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Sym:
+    """A symbol as the summary shows it: its id, words and emoji."""
+
     id: str
     words: str
     emoji: str
@@ -129,16 +142,21 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
+    """One section of the review (SECTIONS), with its items in the order shown."""
+
     key: str
     items: tuple[Item, ...]
 
     @property
     def empty(self) -> bool:
+        """True when nothing was shared under this section."""
         return not self.items
 
 
 @dataclass(frozen=True)
 class Week:
+    """Good, OK and bad days in one week (for the chart)."""
+
     start: date  # the Monday
     good: int = 0
     ok: int = 0
@@ -147,6 +165,8 @@ class Week:
 
 @dataclass(frozen=True)
 class DayStats:
+    """How the young person's days went in the period, and what made them good or bad."""
+
     good: int
     ok: int
     bad: int
@@ -160,11 +180,14 @@ class DayStats:
 
     @property
     def days(self) -> int:
+        """How many days were told about (good, OK, bad or not sure)."""
         return self.good + self.ok + self.bad + self.not_sure
 
 
 @dataclass(frozen=True)
 class Moved:
+    """A Talking Mat card that sits in another column than on the earlier mat of its topic."""
+
     card: Sym
     before: int  # scale column (0-2), or -1: not on the earlier mat
     now: int
@@ -172,6 +195,8 @@ class Moved:
 
 @dataclass(frozen=True)
 class Mat:
+    """A finished Talking Mat as the young person left it, with what moved since the last one."""
+
     when: date
     who: Voice
     topic: Sym
@@ -187,6 +212,8 @@ class Mat:
 
 @dataclass(frozen=True)
 class Theme:
+    """A symbol the young person picked, the heading it was picked under most, and how often."""
+
     symbol: Sym
     heading: Heading
     count: int
@@ -194,6 +221,8 @@ class Theme:
 
 @dataclass(frozen=True)
 class Since:
+    """What changed since the last meeting: new and gone themes, moved mats, the days."""
+
     has_earlier: bool
     earlier_start: date | None
     earlier_end: date | None
@@ -208,18 +237,24 @@ class Since:
 
 @dataclass(frozen=True)
 class DraftLine:
+    """One line of the Section A draft: a quote (their exact words) or a summary sentence."""
+
     kind: str  # "quote" or "summary"
     text: str
 
 
 @dataclass(frozen=True)
 class DraftPart:
+    """One part of the Section A draft, with its title and lines."""
+
     title: str
     lines: tuple[DraftLine, ...]
 
 
 @dataclass(frozen=True)
 class Helped:
+    """Who helped the young person answer, in words and emoji, and in how many flows."""
+
     key: str
     words: str
     emoji: str
@@ -228,6 +263,8 @@ class Helped:
 
 @dataclass(frozen=True)
 class Summary:
+    """The whole pre-meeting summary, ready to draw (pdf.py, picture.py, text.py)."""
+
     young_person: Voice
     viewer_name: str
     made_at: datetime
@@ -247,9 +284,11 @@ class Summary:
     media: Mapping[int, MediaIn]
 
     def section(self, key: str) -> Section:
+        """The section with this key (a SECTIONS key). Raises StopIteration for an unknown key."""
         return next(s for s in self.sections if s.key == key)
 
     def items(self, *headings: str) -> list[Item]:
+        """Every item under these headings, in section order."""
         return [i for s in self.sections for i in s.items if i.heading in headings]
 
     def quotes(self) -> list[Item]:
