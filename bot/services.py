@@ -35,9 +35,11 @@ class Content:
     locale: Locale
 
 
-def load_content() -> Content:
+def load_content(folder: Path | None = None) -> Content:
+    """The flow files (from `folder`: MYSAY_FLOWS_DIR, else the shipped flows/), the symbols
+    and the words, validated. Raises DataFileError naming the file and line of a problem."""
     vocabulary = Vocabulary.load(media_dir() / "symbols.yaml")
-    flows = load_flows(flows_dir(), vocabulary)
+    flows = load_flows(folder or flows_dir(), vocabulary)
     locale = Locale.load(media_dir() / "locales")
     labels = {key: locale(key) for key in LABELS}
     return Content(vocabulary, FlowEngine(flows, vocabulary, labels), locale)
@@ -162,7 +164,7 @@ def _unusable_database(settings: Settings, db: Database, error: Exception) -> Da
 
 
 def build_services(settings: Settings, content: Content | None = None) -> Services:
-    content = content or load_content()
+    content = content or load_content(settings.flows_dir)
     db = open_database(settings)
 
     async def bot_username(session: AsyncSession) -> str | None:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from bot.engine.datafile import DataFileError, parse_model
+from bot.engine.headings import Heading, heading_in_file
 from bot.engine.vocabulary import Vocabulary
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -35,25 +36,6 @@ class StepType(enum.StrEnum):
     MAT = "mat"  # a Talking Mat: option cards placed one at a time under a three-point scale
 
 
-class Heading(enum.StrEnum):
-    """Where an answer goes in the person-centred review (the summary's headings)."""
-
-    ABOUT_ME = "about_me"
-    LIKE_ADMIRE = "like_admire"
-    IMPORTANT_TO = "important_to"
-    IMPORTANT_FOR = "important_for"
-    WORKING = "working"
-    NOT_WORKING = "not_working"
-    GOOD_DAYS = "good_days"
-    BAD_DAYS = "bad_days"
-    TALKING_MAT = "talking_mat"
-    QUESTIONS = "questions"
-    TAKE_PART = "take_part"
-    WHO_HELPED = "who_helped"
-    FUTURE = "future"
-    SUPPORT = "support"  # how best to support me
-
-
 class Step(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -68,6 +50,7 @@ class Step(BaseModel):
     choices: list[str] = Field(default_factory=list)
     # Where to go next: a step id, "end", or {choice id: step id} with an optional "default".
     next: str | dict[str, str] | None = None
+    # Where the answer goes in the summary; wins over the flow's own `heading:`.
     heading: Heading | None = None
     # The symbol of what this step is about (a part of the day, a place): drawn on the card.
     about: str | None = None
@@ -89,6 +72,11 @@ class Step(BaseModel):
         if not _ID.match(value) or value in (END, CONTINUE):
             raise ValueError("step ids are lower-case letters, digits and _, not 'end'/'continue'")
         return value
+
+    @field_validator("heading", mode="before")
+    @classmethod
+    def _heading_known(cls, value: object) -> Heading | None:
+        return heading_in_file(value)
 
     @field_validator("prompt")
     @classmethod
@@ -176,6 +164,8 @@ class Flow(BaseModel):
     audience: str = Field(default="young_person", pattern="^(young_person|supporter)$")
     # A picture made from the answers when the flow ends ("profile": the one-page profile).
     ends_with: str | None = Field(default=None, pattern="^profile$")
+    # The summary heading of every step that names none of its own (Heading.OTHER if unset).
+    heading: Heading | None = None
     steps: list[Step] = Field(min_length=1)
     # Part number of each step (1, 2, ...): made from the steps when the file is loaded.
     _parts: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -199,6 +189,11 @@ class Flow(BaseModel):
     def _symbol_known(cls, value: str, info: ValidationInfo) -> str:
         _check_symbols([value], info)
         return value
+
+    @field_validator("heading", mode="before")
+    @classmethod
+    def _heading_known(cls, value: object) -> Heading | None:
+        return heading_in_file(value)
 
     @model_validator(mode="after")
     def _steps_connect(self) -> Flow:
@@ -225,6 +220,20 @@ class Flow(BaseModel):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def heading_of(self, step: Step | None) -> tuple[Heading, bool]:
+        """(heading, explicit): where an answer at `step` goes in the summary.
+
+        The step's own `heading:` wins; a Talking Mat step is always TALKING_MAT; otherwise
+        the flow's `heading:` (OTHER when the file names none), also for a step the flow no
+        longer has (None). `explicit` is False only for the flow's default: when that default
+        is one side of a pair (good / bad days, working / not working), the summary lets the
+        answer's verdict choose the side (bot.summary.classify)."""
+        if step is not None and step.heading is not None:
+            return step.heading, True
+        if step is not None and step.type is StepType.MAT:
+            return Heading.TALKING_MAT, True
+        return self.heading or Heading.OTHER, False
 
     def has_step(self, step_id: str) -> bool:
         return any(s.id == step_id for s in self.steps)

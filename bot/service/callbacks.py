@@ -275,6 +275,8 @@ def decode(data: str | None) -> Callback | PrivacyCallback:
         return therapist_side
     if (feature := decode_feature(data)) is not None:
         return feature
+    if (menu := decode_menu_page(data)) is not None:  # the block at the end of this file
+        return menu
     raise InvalidCallback("unrecognised callback data")
 
 
@@ -477,3 +479,28 @@ def _supporter(op: str, ident: str, relationship: str | None, asked: str | None,
         return None
     return SupporterTap(op, int(ident), int(relationship) if relationship is not None else None,
                         int(asked) if asked is not None else None, answer)
+
+
+# --- the young person's activity menu, a page at a time (issue 13, point 3) -------------------
+
+_MENU_PAGE = re.compile(r"^fm:(\d{1,3})$")
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    """Another page of the young person's activity menu ("More ▶️" or "◀️ Back"), so that no
+    activity is cut off however many there are. `page` counts from 0."""
+
+    page: int
+
+
+def menu_page(page: int) -> str:
+    """The button data for page `page` (from 0) of the activity menu: "fm:<page>"."""
+    return _checked(f"fm:{page}")
+
+
+def decode_menu_page(data: str) -> MenuPage | None:
+    """A MenuPage for "fm:<page>", else None (not a menu page button)."""
+    if match := _MENU_PAGE.match(data):
+        return MenuPage(int(match.group(1)))
+    return None

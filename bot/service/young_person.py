@@ -45,7 +45,8 @@ from bot.store.models import Assignment, FlowRun, Person, Role
 if TYPE_CHECKING:
     from bot.service.conversation import Context
 
-MENU_MAX = 12
+# Activities on one page of the menu; more go on further pages ("More ▶️"), never cut off.
+MENU_PAGE = 12
 
 
 def look_of(person: Person) -> tuple[tuple[str, object], ...]:
@@ -107,9 +108,16 @@ def _offered(ctx: Context, assigned: Sequence[Assignment]) -> list[Flow]:
 
 
 async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | None = None,
-               *, edit: bool = False) -> Result:
+               *, edit: bool = False, page: int = 0) -> Result:
+    """The activity menu: "Continue" (when a flow is under way), a page of the activities
+    this person is offered, "More ▶️" / "◀️ Back" when there are more than MENU_PAGE, and
+    "I don't feel safe". `page` counts from 0; one past the end shows the last page (the
+    list got shorter since the button was sent)."""
     say = ctx.locale
-    flows = (await flows_for(ctx, session, person))[:MENU_MAX]
+    offered = await flows_for(ctx, session, person)
+    pages = max(1, -(-len(offered) // MENU_PAGE))
+    page = min(max(0, page), pages - 1)
+    flows = offered[page * MENU_PAGE:(page + 1) * MENU_PAGE]
     rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
                     callbacks.start_flow(f.id)),)
             for f in flows]
@@ -117,13 +125,36 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     if run is not None:
         rows.insert(0, (Button(say("control.continue"),
                                callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
+    turn = _menu_turn(ctx, page, pages)
+    if turn:
+        rows.append(turn)
     rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
-    text = "\n\n".join(p for p in (lead, say("menu_prompt")) if p)
+    where = say("menu.page", n=page + 1, total=pages) if pages > 1 else None
+    text = "\n\n".join(p for p in (lead, say("menu_prompt"), where) if p)
     tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
     # Flow titles and symbols only: one card for everyone with the same flows.
     picture = Picture(say("menu_prompt"), tiles, shared=True) if tiles else None
     return Result().say_reply(Reply(text, tuple(rows), picture=picture, edit=edit,
                                     look=look_of(person)))
+
+
+def _menu_turn(ctx: Context, page: int, pages: int) -> tuple[Button, ...]:
+    """The row that turns the menu's pages: "◀️ Back" and / or "More ▶️" (none on one page)."""
+    row = []
+    if page > 0:
+        row.append(Button(ctx.locale("menu.back"), callbacks.menu_page(page - 1)))
+    if page + 1 < pages:
+        row.append(Button(ctx.locale("menu.more"), callbacks.menu_page(page + 1)))
+    return tuple(row)
+
+
+@tap(Role.YOUNG_PERSON, callbacks.MenuPage)
+async def menu_turn(ctx: Context, session: AsyncSession, person: Person,
+                    data: callbacks.MenuPage) -> Result:
+    """A tap on "More ▶️" or "◀️ Back": that page of the menu, in place of the one tapped."""
+    result = await menu(ctx, session, person, edit=True, page=data.page)
+    result.toast = ""
+    return result
 
 
 async def where_you_are(ctx: Context, session: AsyncSession, person: Person,

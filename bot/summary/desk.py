@@ -62,7 +62,7 @@ async def summary(settings: Settings, args: argparse.Namespace) -> int:
         print("Say what to make: --out FILE.pdf, --png FILE.png or --text (FILE, or - for "
               "the screen).", file=sys.stderr)
         return 2
-    content = load_content()
+    content = load_content(settings.flows_dir)
     db = await ready_database(settings)
     try:
         async with db.transaction() as session:
@@ -101,7 +101,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
-    content = load_content()
+    content = load_content(settings.flows_dir)
     db = await ready_database(settings)
     now = utcnow()
     try:

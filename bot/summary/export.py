@@ -101,7 +101,7 @@ def _run(engine: FlowEngine, run: FlowRun, young: Person,
     answers = []
     for answer in sorted(run.answers, key=lambda a: a.id):
         step = step_of(flow, answer.step_id)
-        heading, _ = step_heading(run.flow_id, step)
+        heading, _ = step_heading(flow, step)
         answers.append({
             "step_id": answer.step_id,
             "question": (step.prompt if step is not None

@@ -1,0 +1,228 @@
+"""Counting: good and bad days per week, what made days good or bad, Talking Mats over time,
+and the themes new or gone since the last meeting. No words of any language here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+
+from bot.engine.core import FlowEngine
+from bot.engine.flows import Step
+from bot.engine.screen import MatCard
+from bot.summary.classify import (
+    DAY_HEADINGS,
+    DAY_PARTS,
+    VERDICTS,
+    Symbols,
+    pair_verdicts,
+    record_of,
+    text_of,
+)
+from bot.summary.types import DayStats, Item, Mat, MediaIn, Moved, RunIn, Sym, Theme, Week
+from bot.timeutil import as_utc
+
+MAX_THEMES = 10
+
+
+def _count(pairs: Iterable[tuple[int, Sym]]) -> tuple[tuple[Sym, int], ...]:
+    """Count each symbol once per run, most frequent first (ties by words)."""
+    seen: set[tuple[int, str]] = set()
+    counts: Counter[str] = Counter()
+    symbols: dict[str, Sym] = {}
+    for run_id, symbol in pairs:
+        if (run_id, symbol.id) in seen:
+            continue
+        seen.add((run_id, symbol.id))
+        counts[symbol.id] += 1
+        symbols[symbol.id] = symbol
+    return tuple((symbols[i], n) for i, n in sorted(counts.items(),
+                                                    key=lambda kv: (-kv[1], symbols[kv[0]].words)))
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weeks(verdicts: Sequence[tuple[date, str]], first: date, last: date) -> tuple[Week, ...]:
+    """Good / OK / bad days per week, every week from first to last (empty weeks too)."""
+    counts: dict[date, Counter[str]] = {}
+    for day, verdict in verdicts:
+        counts.setdefault(_monday(day), Counter())[verdict] += 1
+    weeks = []
+    monday = _monday(first)
+    while monday <= last:
+        found = counts.get(monday, Counter())
+        weeks.append(Week(monday, found["good"], found["ok"], found["bad"]))
+        monday += timedelta(days=7)
+    return tuple(weeks)
+
+
+def verdict_days(engine: FlowEngine, runs: Sequence[RunIn]) -> list[tuple[date, str]]:
+    """(day, how it went) for each of the young person's runs that says how a day went."""
+    found = []
+    for run in runs:
+        if run.who.is_young_person:
+            whole, _ = pair_verdicts(engine, run, "days")
+            if whole is not None:
+                found.append((as_utc(run.when).date(), whole))
+    return found
+
+
+def day_stats(verdicts: Sequence[tuple[date, str]], items: Sequence[Item], first: date,
+               last: date) -> DayStats:
+    """Good / OK / bad days (from `verdicts`) with their weeks from `first` to `last`, and
+    what made the young person's days good or bad (parts of the day and reasons), counted once
+    per run."""
+    counted = Counter(v for _, v in verdicts)
+    mine = [i for i in items if i.heading in DAY_HEADINGS and i.who.is_young_person]
+    parts: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
+    reasons: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
+    for item in mine:
+        if item.verdict not in parts:
+            continue
+        if item.about is not None:
+            parts[item.verdict].append((item.run_id, item.about))
+        for symbol in item.symbols:
+            if symbol.id in VERDICTS:
+                continue
+            target = parts if symbol.id in DAY_PARTS else reasons
+            target[item.verdict].append((item.run_id, symbol))
+    return DayStats(
+        good=counted["good"], ok=counted["ok"], bad=counted["bad"],
+        not_sure=counted["not_sure"], weeks=weeks(verdicts, first, last),
+        good_parts=_count(parts["good"]), bad_parts=_count(parts["bad"]),
+        good_reasons=_count(reasons["good"]), bad_reasons=_count(reasons["bad"]),
+        quotes=tuple(i for i in mine if i.quote))
+
+
+# --- Talking Mats -----------------------------------------------------------------------------
+
+
+def _mat_step(engine: FlowEngine, run: RunIn) -> Step | None:
+    flow = engine.flows.get(run.flow_id)
+    if flow is None:
+        return None
+    return next((s for s in flow.steps if text_of(getattr(s, "type", None)) == "mat"), None)
+
+
+def is_mat(engine: FlowEngine, run: RunIn) -> bool:
+    """True when the run is of a flow with a Talking Mat step."""
+    return _mat_step(engine, run) is not None
+
+
+def mat_of(engine: FlowEngine, symbols: Symbols, run: RunIn,
+            media: Mapping[int, MediaIn]) -> Mat | None:
+    """A finished mat as the young person left it: the mat answer's placements (answers.detail;
+    migration 0003 copied older mats' there from the run's options), laid out by
+    FlowEngine.mat_view_of. None when no card was put down (the mat reads as skipped)."""
+    step = _mat_step(engine, run)
+    answer = next((a for a in run.answers if step is not None and a.step_id == step.id), None)
+    if answer is None or answer.kind == "skipped":
+        return None
+    view = engine.mat_view_of(run.flow_id, record_of(answer), run.options)
+    if view is None:
+        return None
+
+    def sym(card: MatCard) -> Sym:
+        """A mat card as a summary symbol."""
+        return symbols.get(card.symbol_id, run.options)
+
+    image = next((m for m in answer.media if m in media and media[m].kind == "mat"), None)
+    columns = tuple(tuple(sym(c) for c in column) for column in view.columns)
+    return Mat(as_utc(run.when).date(), run.who, sym(view.topic),
+               (sym(view.scale[0]), sym(view.scale[1]), sym(view.scale[2])),
+               (columns[0], columns[1], columns[2]), image, run_id=run.run_id,
+               left_off=tuple(sym(c) for c in view.left_off), words=engine.mat_words(view))
+
+
+def _placements(mat: Mat) -> dict[str, int]:
+    return {card.id: index for index, column in enumerate(mat.columns) for card in column}
+
+
+def _compared(mat: Mat, earlier: Mat) -> Mat:
+    """The mat with the cards that sit in a different column than on the earlier mat."""
+    before, now = _placements(earlier), _placements(mat)
+    cards = {c.id: c for column in mat.columns for c in column}
+    moved = tuple(Moved(cards[c], before[c], col) for c, col in now.items()
+                  if c in before and before[c] != col)
+    return replace(mat, earlier=earlier.when, moved=moved)
+
+
+def with_history(mats: Sequence[Mat]) -> list[Mat]:
+    """Each mat with what moved since the same topic was last done (mats oldest first)."""
+    out: list[Mat] = []
+    last_by_topic: dict[str, Mat] = {}
+    for mat in mats:
+        earlier = last_by_topic.get(mat.topic.id)
+        if earlier is not None:
+            mat = _compared(mat, earlier)
+        out.append(mat)
+        last_by_topic[mat.topic.id] = mat
+    return out
+
+
+def mats_since(mats: Sequence[Mat], start: date) -> tuple[Mat, ...]:
+    """For each topic: its newest mat of this period against its newest mat before it."""
+    changed = []
+    for topic in dict.fromkeys(m.topic.id for m in mats):
+        same = [m for m in mats if m.topic.id == topic and m.who.is_young_person]
+        now = [m for m in same if m.when >= start]
+        before = [m for m in same if m.when < start]
+        if now and before:
+            compared = _compared(now[-1], before[-1])
+            if compared.moved:
+                changed.append(compared)
+    return tuple(changed)
+
+
+def newest_per_topic(mats: Sequence[Mat]) -> list[Mat]:
+    """The newest mat of each topic (mats oldest first), in the order topics first came."""
+    newest: dict[str, Mat] = {}
+    for mat in mats:
+        newest[mat.topic.id] = mat
+    return list(newest.values())
+
+
+# --- themes, and what an answer shows ---------------------------------------------------------
+
+
+def themes(items: Sequence[Item]) -> dict[str, Theme]:
+    """The young person's picked symbols (not day verdicts), counted once per run."""
+    counted: Counter[str] = Counter()
+    heading_of: dict[str, Counter[str]] = {}
+    symbols: dict[str, Sym] = {}
+    seen: set[tuple[int, str]] = set()
+    for item in items:
+        if not item.who.is_young_person:
+            continue
+        for symbol in item.symbols:
+            if symbol.id in VERDICTS or (item.run_id, symbol.id) in seen:
+                continue
+            seen.add((item.run_id, symbol.id))
+            counted[symbol.id] += 1
+            symbols[symbol.id] = symbol
+            heading_of.setdefault(symbol.id, Counter())[item.heading] += 1
+    return {sid: Theme(symbols[sid], heading_of[sid].most_common(1)[0][0], n)
+            for sid, n in counted.items()}
+
+
+def top_themes(themes: Iterable[Theme]) -> tuple[Theme, ...]:
+    """The MAX_THEMES most picked themes, most first (ties by words)."""
+    return tuple(sorted(themes, key=lambda t: (-t.count, t.symbol.words))[:MAX_THEMES])
+
+
+def shown_symbols(item: Item) -> tuple[Sym, ...]:
+    """What an answer was about, in pictures: the symbols picked (not the verdict itself);
+    for a verdict alone ("Working"), the thing it was about ("School")."""
+    picked = tuple(s for s in item.symbols if s.id not in VERDICTS)
+    if not picked and item.about is not None and not item.dont_know:
+        return (item.about,)
+    return picked
+
+
+def tally(items: Sequence[Item]) -> tuple[tuple[Sym, int], ...]:
+    """Symbols of these items, each counted once per run, most frequent first."""
+    return _count((i.run_id, s) for i in items for s in shown_symbols(i))
