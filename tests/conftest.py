@@ -207,7 +207,7 @@ def offline_settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 async def services(offline_settings: Settings) -> AsyncIterator[Services]:
-    built = build_services(offline_settings, shipped_content())
+    built = build_services(offline_settings, shipped_content(offline_settings.flows_dir))
     await built.db.upgrade()
     yield built
     await built.close()

@@ -63,7 +63,6 @@ DAY_PARTS = frozenset({"morning", "getting_to_school", "lessons", "break_lunch",
 PHOTO_KINDS = ("photo", "profile")
 HELPED_STEP = "_helped"
 HELPED_KEYS = ("helped_alone", "helped_family", "helped_school", "helped_therapist")
-LISTENED = ("yes", "a_bit", "no")
 
 
 class Symbols:

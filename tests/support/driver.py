@@ -123,7 +123,7 @@ class Driver:
     async def open(cls, settings: Settings) -> Driver:
         """Build the services as `python -m bot run` does, migrate, and note the bot's
         username as the app does at start-up (bot/app.py _on_start)."""
-        services = build_services(settings, shipped_content())
+        services = build_services(settings, shipped_content(settings.flows_dir))
         await services.db.upgrade()
         async with services.db.transaction() as session:
             await repo.set_fact(session, BOT_USERNAME_FACT, BOT_USERNAME)
@@ -136,7 +136,7 @@ class Driver:
         """A new process on the same database: new services and claims, the chats stay."""
         settings = self.services.settings
         await self.services.close()
-        self.services = build_services(settings, shipped_content())
+        self.services = build_services(settings, shipped_content(settings.flows_dir))
         self.claims = Claims()
 
     async def handle(self, sender: Sender, event: Event, *, update_id: int | None = None,

@@ -36,7 +36,7 @@ class RunningBot:
         return services_of(self.application)
 
     async def start(self) -> RunningBot:
-        application = build_application(self.settings, shipped_content())
+        application = build_application(self.settings, shipped_content(self.settings.flows_dir))
         application.add_handler(TypeHandler(Update, self._mark), group=_LAST_GROUP)
         # As `python -m bot run` polls; every update type, so tests can send odd ones too.
         await start_embedded(application, poll_timeout=1, allowed_updates=Update.ALL_TYPES)
