@@ -28,7 +28,7 @@ async def test_a_second_therapist_reaches_nothing(world: World) -> None:
     async with world.bot.services.db.transaction() as session:
         jo_id = await session.scalar(select(Person.id).where(Person.role == "young_person"))
     assert jo_id is not None
-    for data in (callbacks.pick_person("s", jo_id), f"s:{jo_id}", "s:0", "s:999999"):
+    for data in (callbacks.PickPerson("s", jo_id).pack(), f"s:{jo_id}", "s:0", "s:999999"):
         update_id = forge_callback(world.bot.api, second.user_id, second.last().message_id, data)
         await world.bot.wait_processed(update_id)
     seen = " ".join(m.display_text or "" for m in second.messages())

@@ -94,8 +94,8 @@ def button_actions(screen: Screen, state: RunState) -> list[Action]:
         for button in row:
             tap = callbacks.decode(button.data)
             assert isinstance(tap, callbacks.RunTap) and (tap.run_id, tap.version) == (7, 3)
-            if tap.action is not None:
-                found.append(tap.action)
+            if (action := tap.action_on(screen)) is not None:
+                found.append(action)
     return found
 
 
@@ -150,14 +150,16 @@ def test_callback_data_decodes_or_is_refused_never_anything_else(data: str) -> N
 
 @given(st.integers(1, 10**12 - 1), st.integers(1, 10**9 - 1),
        st.sampled_from([*simple, ActionKind.MOVE, ActionKind.CHOOSE, ActionKind.TOGGLE]),
-       st.integers(0, 99))
+       st.from_regex(r"[a-z][a-z0-9_]{0,40}", fullmatch=True))
 def test_every_run_button_we_issue_decodes_to_itself(run_id: int, version: int,
-                                                      kind: ActionKind, index: int) -> None:
-    picks = kind in (ActionKind.CHOOSE, ActionKind.TOGGLE)  # only these carry an index
-    data = callbacks.run_tap(run_id, version, kind, index if picks else None)
+                                                      kind: ActionKind, choice: str) -> None:
+    picks = kind in (ActionKind.CHOOSE, ActionKind.TOGGLE)  # only these carry a choice id
+    made = callbacks.RunTap.of(run_id, version, kind, choice if picks else None)
+    data = made.pack()
     assert len(data.encode()) <= 64
     tap = callbacks.decode(data)
-    assert tap == callbacks.RunTap(run_id, version, Action(kind, index if picks else None))
+    assert isinstance(tap, callbacks.RunTap) and tap == made
+    assert tap.choice == (callbacks.short_ref(choice) if picks else None)
 
 
 # --- the running bot: helpers ------------------------------------------------------------------
@@ -388,7 +390,7 @@ async def through_the_flow(probe: Probe, flow_id: str, probed: set[str]) -> None
     """Start the flow from the menu and go to its end, trying everything odd at each step
     not probed yet; returns when the flow is finished."""
     bot, api, user_id = probe.bot, probe.api, probe.chat.user_id
-    await probe.tap(newest_card(api, user_id).message_id, callbacks.start_flow(flow_id))
+    await probe.tap(newest_card(api, user_id).message_id, callbacks.StartFlow(flow_id).pack())
     history: list[tuple[int, str]] = []
     for _ in range(80):
         run = await current_run(bot, user_id)

@@ -301,8 +301,8 @@ async def test_nobody_changes_someone_elses_sharing(world: World) -> None:
     async with world.bot.services.db.transaction() as session:
         run_id = await session.scalar(select(FlowRun.id))
     assert run_id is not None
-    for person, data in ((ali, callbacks.mine_toggle(run_id, True, 0)),
-                         (sam, callbacks.mine_toggle(run_id, True, 0))):
+    for person, data in ((ali, callbacks.MineToggle(run_id, True, 0).pack()),
+                         (sam, callbacks.MineToggle(run_id, True, 0).pack())):
         update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
                                    data)
         await world.bot.wait_processed(update_id)
@@ -586,7 +586,7 @@ async def test_nobody_else_can_decide_a_deletion(world: World) -> None:
     for person in (kim, ali, jo):
         for decision in ("y", "n"):
             update_id = forge_callback(world.bot.api, person.user_id, person.last().message_id,
-                                       callbacks.deletion_decision(request_id, decision))
+                                       callbacks.DeletionDecision(request_id, decision).pack())
             await world.bot.wait_processed(update_id)
     await kim.send("some words")  # would be a "reason" if Kim had been let in
     assert await count(world.bot, Person, Person.role == "young_person") == 2

@@ -82,12 +82,12 @@ async def invite(ctx: Context, session: AsyncSession, person: Person, _: Command
 
 def _pick_data(purpose: str, person_id: int) -> str:
     if purpose == "m":
-        return callbacks.meeting_tap("p", person_id)
+        return callbacks.MeetingTap("p", person_id).pack()
     if purpose == "y":
-        return callbacks.you_said_tap("p", person_id)
+        return callbacks.YouSaidTap("p", person_id).pack()
     if purpose == "v":
-        return callbacks.supporter_tap("p", person_id)
-    return callbacks.pick_person("s", person_id)
+        return callbacks.SupporterTap("p", person_id).pack()
+    return callbacks.PickPerson("s", person_id).pack()
 
 
 def _pages(count: int) -> int:
@@ -108,7 +108,7 @@ def people_buttons(people: Sequence[Person], purpose: str, page: int) -> Keyboar
     shown = people[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     emoji = _PICK_EMOJI.get(purpose, "👤")
     rows = [(Button(f"{emoji} {p.display_name}", _pick_data(purpose, p.id)),) for p in shown]
-    nav = _nav(page, len(people), lambda n: callbacks.pick_page(purpose, n))
+    nav = _nav(page, len(people), lambda n: callbacks.PickPage(purpose, n).pack())
     return tuple(rows + ([nav] if nav else []))
 
 
@@ -168,9 +168,10 @@ async def caseload_page(ctx: Context, session: AsyncSession, person: Person, pag
     lines += [_caseload_lines(ctx, row) for row in shown]
     if _pages(len(rows)) > 1:
         lines.append(say("th.page", page=page + 1, pages=_pages(len(rows))))
-    buttons = [(Button(f"📄 {r.person.display_name}", callbacks.pick_person("s", r.person.id)),)
+    buttons = [(Button(f"📄 {r.person.display_name}",
+                       callbacks.PickPerson("s", r.person.id).pack()),)
                for r in shown]
-    nav = _nav(page, len(rows), callbacks.caseload_page)
+    nav = _nav(page, len(rows), lambda n: callbacks.CaseloadPage(n).pack())
     return Result().say("\n\n".join(lines), tuple(buttons + ([nav] if nav else [])), edit=edit)
 
 

@@ -113,13 +113,13 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     say = ctx.locale
     flows = (await flows_for(ctx, session, person))[:MENU_MAX]
     rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
-                    callbacks.start_flow(f.id)),)
+                    callbacks.StartFlow(f.id).pack()),)
             for f in flows]
     run = await repo.current_run(session, person.id)
     if run is not None:
-        rows.insert(0, (Button(say("control.continue"),
-                               callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
-    rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
+        resume = callbacks.RunTap.of(run.id, run.version, ActionKind.RESUME).pack()
+        rows.insert(0, (Button(say("control.continue"), resume),))
+    rows.append((Button(say("control.unsafe"), callbacks.Unsafe().pack()),))
     text = "\n\n".join(p for p in (lead, say("menu_prompt")) if p)
     tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
     # Flow titles and symbols only: one card for everyone with the same flows.
@@ -163,9 +163,13 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
         return await _stale(ctx, session, person, run, data)
     if data.extra == callbacks.READ_ALOUD:
         return await read_aloud(ctx, session, person, run)
-    if data.action is None:  # "Something else": typing is always open, so just say so
+    if data.extra is not None:  # "Something else": typing is always open, so just say so
         return Result(toast=say("type_now")).say(say("type_now"))
-    return await _apply(ctx, session, person, run, data.action, edit=True)
+    # A choice is named by its id and found on the step as it is now (issue 13, point 1).
+    action = data.action_on(await _screen(ctx, session, run) if data.names_choice else None)
+    if action is None:  # a button from before issue 13 (by position), or a choice gone since
+        return await _from_before(ctx, session, person, run)
+    return await _apply(ctx, session, person, run, action, edit=True)
 
 
 async def typed(ctx: Context, session: AsyncSession, person: Person, text: str, *,
@@ -541,6 +545,13 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
                 look=look_of(person), about=person.id))
         result.toast = ctx.locale("already_done")
         return result
+    return await _from_before(ctx, session, person, run)
+
+
+async def _from_before(ctx: Context, session: AsyncSession, person: Person,
+                       run: FlowRun) -> Result:
+    """A button from an older screen: a short note ("That button is from before") and the
+    step they are really on, or the menu if the run is over."""
     if run.status != RunStatus.ACTIVE:
         result = await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     else:
