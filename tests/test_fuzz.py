@@ -94,7 +94,10 @@ def button_actions(screen: Screen, state: RunState) -> list[Action]:
         for button in row:
             tap = callbacks.decode(button.data)
             assert isinstance(tap, callbacks.RunTap) and (tap.run_id, tap.version) == (7, 3)
-            if (action := tap.action_on(screen)) is not None:
+            action = tap.action_on(screen)
+            # Every button names something on its own screen (a choice by its id, once).
+            assert action is not None or tap.extra is not None, button.data
+            if action is not None:
                 found.append(action)
     return found
 
@@ -287,17 +290,18 @@ async def advance_button(bot: RunningBot, run: FlowRun, card: SentMessage,
     is reached), else Skip, else the simplest that moves on."""
     async with bot.services.db.transaction() as session:
         state, answers = repo.run_state(run), await repo.answers_of(session, run.id)
-    taps = [(label, data, tap) for label, data, tap in run_taps(card) if tap.action is not None]
-    for label, data, tap in taps:
-        assert tap.action is not None
+    screen = ENGINE.screen(state, answers)  # a choice is named by its id on this screen
+    taps = [(label, data, action) for label, data, tap in run_taps(card)
+            if (action := tap.action_on(screen)) is not None]
+    for label, data, action in taps:
         with contextlib.suppress(InvalidAction):
-            after = ENGINE.apply(state, answers, tap.action).state
+            after = ENGINE.apply(state, answers, action).state
             if after.step_id not in probed and after.status is RunStatus.ACTIVE:
                 return label, data
     for wanted in (ActionKind.SKIP, ActionKind.RIGHT, ActionKind.KEEP, ActionKind.CHOOSE,
                    ActionKind.TOGGLE, ActionKind.DONE):
-        for label, data, tap in taps:
-            if tap.action is not None and tap.action.kind is wanted:
+        for label, data, action in taps:
+            if action.kind is wanted:
                 return label, data
     raise AssertionError(f"no way on from {[label for label, _, _ in taps]}")
 
@@ -370,7 +374,7 @@ async def typed_answers_then_back(probe: Probe) -> None:
         if now[0] == at[0]:
             continue  # this step does not take words (it said so, and showed itself again)
         back = [d for label, d, t in run_taps(newest_card(api, user_id))
-                if t.action is not None and t.action.kind is ActionKind.BACK]
+                if t.op is callbacks.RunOp.BACK]
         if not back:
             return
         since = len(api.requests)
@@ -400,8 +404,7 @@ async def through_the_flow(probe: Probe, flow_id: str, probed: set[str]) -> None
         card = newest_card(api, user_id)
         # A Talking Mat stays one step while its cards are placed: probe its first card and
         # the whole-mat screen ("this is right"), not each card alike.
-        whole_mat = any(t.action is not None and t.action.kind is ActionKind.RIGHT
-                        for _, _, t in run_taps(card))
+        whole_mat = any(t.op is callbacks.RunOp.RIGHT for _, _, t in run_taps(card))
         if step not in probed or (whole_mat and f"{step}:whole" not in probed):
             if whole_mat:
                 probed.add(f"{step}:whole")
