@@ -165,11 +165,14 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
         return await read_aloud(ctx, session, person, run)
     if data.extra is not None:  # "Something else": typing is always open, so just say so
         return Result(toast=say("type_now")).say(say("type_now"))
-    # A choice is named by its id and found on the step as it is now (issue 13, point 1).
-    action = data.action_on(await _screen(ctx, session, run) if data.names_choice else None)
+    # A choice is named by its id and found on the step as it is now (issue 13, point 1);
+    # the answers read for that are the ones the action is applied to (no second read).
+    answers = await repo.answers_of(session, run.id) if data.names_choice else None
+    action = data.action_on(None if answers is None
+                            else ctx.engine.screen(repo.run_state(run), answers))
     if action is None:  # a button from before issue 13 (by position), or a choice gone since
         return await _from_before(ctx, session, person, run)
-    return await _apply(ctx, session, person, run, action, edit=True)
+    return await _apply(ctx, session, person, run, action, edit=True, answers=answers)
 
 
 async def typed(ctx: Context, session: AsyncSession, person: Person, text: str, *,
@@ -417,11 +420,14 @@ async def run_options(ctx: Context, session: AsyncSession, person: Person, flow:
 
 async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                  action: Action, *, edit: bool, lead: str | None = None,
-                 album: str | None = None) -> Result:
+                 album: str | None = None,
+                 answers: dict[str, AnswerRecord] | None = None) -> Result:
     """Apply one action to the run, store what it gives and show the next screen. `album`:
     the media_group_id of the album this action's media or words came from, kept on the
-    answer so the album's later items join it (_album_item)."""
-    answers = await repo.answers_of(session, run.id)
+    answer so the album's later items join it (_album_item). `answers`: the run's answers
+    if the caller has just read them."""
+    if answers is None:
+        answers = await repo.answers_of(session, run.id)
     state = repo.run_state(run)
     try:
         outcome = ctx.engine.apply(state, answers, action)
