@@ -1,506 +1,585 @@
 """Callback data: short, plain ids that fit Telegram's 64-byte limit and say where a tap came from.
 
+Every button kind is a frozen dataclass that declares its wire prefix and typed fields; one
+codec (this module) writes them (`.pack()`), reads them (`decode`), checks the 64 bytes the
+Bot API allows (callback_data is 1-64 bytes) and that a button means what it was made to mean
+(`pack` decodes its own output and refuses anything that does not come back the same). The
+idea follows aiogram's CallbackData; the wire format is MySay's own and has not changed, so
+buttons already in chats still work.
+
+Fields are declared with their type: an int with `Digits(n)` (at most n digits, never
+negative), a `Literal[...]` or an Enum of one-letter operations, a bool written as two letters
+(`Flag`), a string with the pattern it must match (`Text`), and `X | None = None` for a part
+that may be left out. A kind with an `op` field says in `shapes` which optional parts each
+operation must carry (today's shape checks, such as "/assign's f, c and t name a choice").
+
 Every button names the screen it belongs to (a run and that run's version), so a stale, doubled
 or forged tap is recognised here and in one check in the conversation, never acted on blindly.
+Buttons that pick a flow, a choice, a topic, a card or a step carry its stable id (`ref`), not
+its position in a list, so adding a flow file or a choice between deploys cannot make an old
+button pick something else (issue 13, point 1).
 """
 
 from __future__ import annotations
 
+import enum
+import functools
+import hashlib
 import re
-from dataclasses import dataclass
+import types
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as dataclass_fields
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from bot.engine.core import Action, ActionKind
 
-MAX_BYTES = 64
+if TYPE_CHECKING:
+    from bot.engine.screen import Screen
 
-_OPS: dict[str, ActionKind] = {
-    "c": ActionKind.CHOOSE, "t": ActionKind.TOGGLE, "d": ActionKind.DONE, "b": ActionKind.BACK,
-    "s": ActionKind.SKIP, "i": ActionKind.DONT_KNOW, "x": ActionKind.STOP,
-    "k": ActionKind.RESUME, "S": ActionKind.SHARE, "K": ActionKind.KEEP, "C": ActionKind.CHANGE,
-    "m": ActionKind.MOVE, "y": ActionKind.RIGHT, "e": ActionKind.KEEP_EARLIER,
-}
-_CODES = {kind: code for code, kind in _OPS.items()}
-# Not engine actions: "Something else" only asks for typed words; "Read it to me" sends the
-# question as a voice message.
-SOMETHING_ELSE = "o"
-READ_ALOUD = "v"
-
-_RUN = re.compile(r"^r:(\d{1,12}):(\d{1,9}):([a-zA-Z])(\d{0,2})$")
-_FLOW = re.compile(r"^f:([a-z][a-z0-9_]{0,30})$")
-_CONSENT = re.compile(r"^a:([A-Za-z0-9_-]{16,43})$")
-# "Not now" and "I'm ready now" carry the invitation code as the consent button does, so
-# nothing about the person is stored before they agree (issue 12, point 7).
-_DECLINE = re.compile(r"^n:([A-Za-z0-9_-]{16,43})$")
-_READY_NOW = re.compile(r"^h:([A-Za-z0-9_-]{16,43})$")
-_PERSON = re.compile(r"^([sp]):(\d{1,12})$")
+MAX_BYTES = 64  # Bot API: callback_data, 1-64 bytes
 
 
 class InvalidCallback(ValueError):
     """Data we never issued (or that was changed on the way)."""
 
 
-@dataclass(frozen=True)
-class RunTap:
-    run_id: int
-    version: int
-    action: Action | None  # None: "something else" or "read it to me" (see `extra`)
-    extra: str | None = None  # SOMETHING_ELSE or READ_ALOUD
+# --- how a field is written -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class StartFlow:
-    flow_id: str
+class Text:
+    """A string field: the regular expression its text must match. `sep` goes before it (the
+    index of an old run tap is glued to its operation: "c2")."""
+
+    pattern: str
+    sep: str = ":"
 
 
 @dataclass(frozen=True)
-class Consent:
-    code: str
+class Digits(Text):
+    """A non-negative int of at most `n` digits (so its bound is 10**n - 1)."""
+
+    def __init__(self, n: int, sep: str = ":") -> None:
+        super().__init__(rf"\d{{1,{n}}}", sep)
 
 
 @dataclass(frozen=True)
-class Decline:
+class Flag(Text):
+    """A bool written as one of two words (`yes` for True)."""
+
+    yes: str = "y"
+    no: str = "n"
+
+    def __init__(self, yes: str, no: str, sep: str = ":") -> None:
+        super().__init__(f"{re.escape(yes)}|{re.escape(no)}", sep)
+        object.__setattr__(self, "yes", yes)
+        object.__setattr__(self, "no", no)
+
+
+# An invitation code (bot/store/repo.py create_invitation: token_urlsafe).
+CODE = Text(r"[A-Za-z0-9_-]{16,43}")
+# A stable id (flow, step or symbol ids start with a letter, the "who helped" step with "_"),
+# or the short digest `short_ref` makes of a long one; never a bare number, so it cannot be
+# read as the list position the buttons carried before issue 13.
+REF = Text(r"[a-z_][a-z0-9_]{0,23}|~[0-9a-f]{12}")
+_REF_LENGTH = 24
+
+
+def short_ref(ident: str) -> str:
+    """The stable short id a button carries for `ident` (a flow, step or symbol id): the id
+    itself when it is short enough, else "~" and a 12-hex digest of it. The same id always
+    gives the same ref (no table to keep), and every button with one fits 64 bytes."""
+    if len(ident) <= _REF_LENGTH:
+        return ident
+    return "~" + hashlib.blake2s(ident.encode(), digest_size=6).hexdigest()
+
+
+def ref_index(ref: str | None, idents: Sequence[str]) -> int | None:
+    """Where the id `ref` names is in `idents` (the list shown now), or None if it is not
+    there, or not once only (then the button cannot say which it meant)."""
+    found = [i for i, ident in enumerate(idents) if ref is not None and short_ref(ident) == ref]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    pattern: str
+    sep: str
+    optional: bool
+    read: Callable[[str], Any]
+    write: Callable[[Any], str]
+
+
+def _field(name: str, hint: Any, has_default: bool) -> _Field:
+    """One declared field as the codec reads and writes it."""
+    how: Text | None = None
+    if get_origin(hint) is Annotated:
+        hint, *extras = get_args(hint)
+        how = next(e for e in extras if isinstance(e, Text))
+    optional = False
+    if get_origin(hint) in (Union, types.UnionType):
+        inner = [a for a in get_args(hint) if a is not type(None)]
+        optional, hint = len(inner) < len(get_args(hint)), inner[0]
+    if optional and not has_default:
+        raise TypeError(f"{name}: an optional field needs the default None")
+    sep = how.sep if how else ":"
+    if get_origin(hint) is Literal:
+        values = [str(v) for v in get_args(hint)]
+        return _Field(name, "|".join(map(re.escape, values)), sep, optional, str, str)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        kind = hint
+        values = [str(m.value) for m in kind]
+        return _Field(name, "|".join(map(re.escape, values)), sep, optional, kind,
+                      lambda v: str(kind(v).value))
+    if how is None:
+        raise TypeError(f"{name}: say how it is written (Digits, Flag or Text)")
+    if isinstance(how, Flag):
+        flag = how
+        return _Field(name, how.pattern, sep, optional, lambda s: s == flag.yes,
+                      lambda v: flag.yes if v else flag.no)
+    if hint is int:
+        return _Field(name, how.pattern, sep, optional, int, str)
+    return _Field(name, how.pattern, sep, optional, str, str)
+
+
+# --- the codec --------------------------------------------------------------------------------
+
+_KINDS: list[type[CallbackData]] = []
+
+
+class CallbackData:
+    """Base of every button kind. A subclass is a frozen dataclass declared as
+
+        @dataclass(frozen=True)
+        class AlertAck(CallbackData, prefix="ga", urgent=True):
+            alert_id: Annotated[int, Digits(12)]
+
+    `prefix` starts its data ("" for none: the first field starts it); `urgent` taps are
+    never dropped by the flood limit (bot/telegram/handlers.py asks `is_urgent`)."""
+
+    prefix: ClassVar[str]
+    urgent: ClassVar[bool]
+    # op value -> the alternatives for which optional fields it carries ("index", "a b c");
+    # an op not named carries none. Only for kinds with an `op` field.
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {}
+
+    def __init_subclass__(cls, prefix: str, urgent: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.prefix, cls.urgent = prefix, urgent
+        _KINDS.append(cls)
+
+    def pack(self) -> str:
+        """The callback data for this button. Raises ValueError if it would be over 64 bytes,
+        or would not decode to this same value (a field out of its bounds or pattern, or a
+        shape the kind does not have)."""
+        parts = [self.prefix]
+        for spec in _specs(type(self)):
+            value = getattr(self, spec.name)
+            if value is not None:
+                text = spec.write(value)
+                parts.append(text if len(parts) == 1 and not self.prefix
+                             else spec.sep + text)
+        data = "".join(parts)
+        if not 0 < len(data.encode()) <= MAX_BYTES:
+            raise ValueError(f"callback data must be 1-{MAX_BYTES} bytes: {data!r}")
+        try:
+            back = decode(data)
+        except InvalidCallback as error:
+            raise ValueError(f"not a {type(self).__name__} we can read back: {data!r}") from error
+        if back != self:
+            raise ValueError(f"{data!r} would read back as {back!r}, not {self!r}")
+        return data
+
+
+@functools.cache
+def _specs(kind: type[CallbackData]) -> tuple[_Field, ...]:
+    hints = get_type_hints(kind, include_extras=True)
+    return tuple(_field(f.name, hints[f.name], f.default is not MISSING)
+                 for f in dataclass_fields(kind))  # type: ignore[arg-type]
+
+
+@functools.cache
+def _regex(kind: type[CallbackData]) -> re.Pattern[str]:
+    text = re.escape(kind.prefix)
+    for i, spec in enumerate(_specs(kind)):
+        sep = "" if i == 0 and not kind.prefix else re.escape(spec.sep)
+        group = f"{sep}(?P<{spec.name}>{spec.pattern})"
+        text += f"(?:{group})?" if spec.optional else group
+    return re.compile(f"^{text}$")
+
+
+def _shape_fits(kind: type[CallbackData], values: dict[str, Any]) -> bool:
+    if "op" not in values:
+        return True
+    present = {k for k, spec in zip(values, _specs(kind), strict=True)
+               if spec.optional and values[k] is not None}
+    op = values["op"]
+    allowed = kind.shapes.get(str(op.value if isinstance(op, enum.Enum) else op), ("",))
+    return any(present == set(shape.split()) for shape in allowed)
+
+
+def _parse(kind: type[CallbackData], data: str) -> CallbackData | None:
+    match = _regex(kind).match(data)
+    if match is None:
+        return None
+    values = {spec.name: None if match[spec.name] is None else spec.read(match[spec.name])
+              for spec in _specs(kind)}
+    if not _shape_fits(kind, values):
+        return None
+    return kind(**values)
+
+
+def decode(data: str | None) -> CallbackData:
+    """The button behind callback `data`. Raises InvalidCallback for anything we never issue:
+    empty or over 64 bytes, an unknown kind, a field out of its pattern, or a shape the kind
+    does not have."""
+    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+        raise InvalidCallback("empty or oversized callback data")
+    for kind in _KINDS:
+        if (found := _parse(kind, data)) is not None:
+            return found
+    raise InvalidCallback("unrecognised callback data")
+
+
+def is_urgent(data: str | None) -> bool:
+    """Whether a tap with this data is a safety tap ("I don't feel safe", an alert's "Seen" or
+    "Tell more"), which the adapter never drops however fast it comes. False for data we
+    never issued."""
+    try:
+        return type(decode(data)).urgent
+    except InvalidCallback:
+        return False
+
+
+def kinds() -> tuple[type[CallbackData], ...]:
+    """Every declared button kind (for tests that fuzz or list them)."""
+    return tuple(_KINDS)
+
+
+def field_patterns(kind: type[CallbackData]) -> list[tuple[str, str, bool]]:
+    """(name, regular expression, optional) of each field of `kind`, in wire order: enough
+    to make random buttons of that kind for a round-trip test."""
+    return [(spec.name, spec.pattern, spec.optional) for spec in _specs(kind)]
+
+
+# --- the young person's run -------------------------------------------------------------------
+
+
+class RunOp(enum.StrEnum):
+    """What a button on a flow screen does: an engine action (same name as its ActionKind),
+    or "Something else" (only asks for typed words) and "Read it to me" (the question as a
+    voice message), which are not engine actions."""
+
+    CHOOSE = "c"
+    TOGGLE = "t"
+    DONE = "d"
+    BACK = "b"
+    SKIP = "s"
+    DONT_KNOW = "i"
+    STOP = "x"
+    RESUME = "k"
+    SHARE = "S"
+    KEEP = "K"
+    CHANGE = "C"
+    MOVE = "m"
+    RIGHT = "y"
+    KEEP_EARLIER = "e"
+    SOMETHING_ELSE = "o"
+    READ_ALOUD = "v"
+
+
+SOMETHING_ELSE = RunOp.SOMETHING_ELSE
+READ_ALOUD = RunOp.READ_ALOUD
+_PICKS = (RunOp.CHOOSE, RunOp.TOGGLE)
+
+
+@dataclass(frozen=True)
+class RunTap(CallbackData, prefix="r"):
+    """A button on a flow screen: run, that run's version, the operation and, for a choice,
+    the choice's stable id ("r:12:3:c:lessons"). Before issue 13 a choice was named by its
+    index on the screen ("r:12:3:c2"); those still decode (with `index`) but are not acted
+    on (see `action_on`)."""
+
+    run_id: Annotated[int, Digits(12)]
+    version: Annotated[int, Digits(9)]
+    op: RunOp
+    index: Annotated[int | None, Digits(2, sep="")] = None
+    choice: Annotated[str | None, REF] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"c": ("index", "choice"),
+                                                     "t": ("index", "choice")}
+
+    @classmethod
+    def of(cls, run_id: int, version: int, op: ActionKind | RunOp,
+           choice: str | None = None) -> RunTap:
+        """The button for engine action `op` (or a RunOp) on version `version` of a run;
+        `choice` is the option's id (Option.symbol_id) for CHOOSE and TOGGLE."""
+        run_op = op if isinstance(op, RunOp) else RunOp[op.name]
+        return cls(run_id, version, run_op, None, None if choice is None else short_ref(choice))
+
+    @property
+    def extra(self) -> RunOp | None:
+        """SOMETHING_ELSE or READ_ALOUD, which are not engine actions; else None."""
+        return self.op if self.op in (SOMETHING_ELSE, READ_ALOUD) else None
+
+    @property
+    def names_choice(self) -> bool:
+        """Whether this button picks one of the screen's options (so `action_on` needs the
+        screen the run is on now)."""
+        return self.op in _PICKS
+
+    def action_on(self, screen: Screen | None) -> Action | None:
+        """The engine action this tap means on `screen`, the screen the run is on NOW (the
+        version check has already said it is the tapped one).
+
+        A choice is found by its id among the screen's options and handed to the engine by
+        its index there. None when there is no action to take: "Something else" or "Read it
+        to me", a choice not on the screen, or an old index-form button: that index was
+        counted in the choice list of the deploy that sent it, which may have been edited
+        since, and nothing recorded then can tell, so the caller shows the screen again
+        ("That button is from before") rather than pick what may be the wrong thing."""
+        if self.extra is not None:
+            return None
+        kind = ActionKind[self.op.name]
+        if not self.names_choice:
+            return Action(kind)
+        if screen is None:
+            return None
+        index = ref_index(self.choice, [o.symbol_id for o in screen.options])
+        return None if index is None else Action(kind, index)
+
+
+@dataclass(frozen=True)
+class StartFlow(CallbackData, prefix="f"):
+    """A flow on the young person's menu, by its id ("f:check_in")."""
+
+    flow_id: Annotated[str, Text(r"[a-z][a-z0-9_]{0,30}")]
+
+
+@dataclass(frozen=True)
+class Consent(CallbackData, prefix="a"):
+    """"Yes" on an invitation's hello ("a:<code>")."""
+
+    code: Annotated[str, CODE]
+
+
+@dataclass(frozen=True)
+class Decline(CallbackData, prefix="n"):
     """"Not now" on a hello. `code` is the invitation's code ("n:<code>"); None for the plain
     "n" such buttons carried before issue 12, which still decode (no way back can be offered:
-    the code is not known)."""
+    the code is not known). Nothing about the person is stored before they agree (issue 12,
+    point 7)."""
 
-    code: str | None = None
+    code: Annotated[str | None, CODE] = None
 
 
 @dataclass(frozen=True)
-class ReadyNow:
+class ReadyNow(CallbackData, prefix="h"):
     """"I'm ready now" on the message after "Not now": show the hello again ("h:<code>")."""
 
-    code: str
+    code: Annotated[str, CODE]
 
 
 @dataclass(frozen=True)
-class PickPerson:
-    purpose: str  # "s": summary
-    person_id: int
+class PickPerson(CallbackData, prefix=""):
+    """A young person picked from a therapist's list: purpose s (summary) or p, and their id
+    ("s:5"; the purpose is the whole prefix)."""
+
+    purpose: Literal["s", "p"]
+    person_id: Annotated[int, Digits(12)]
 
 
 @dataclass(frozen=True)
-class Unsafe:
-    """The young person tapped "I don't feel safe"."""
+class Unsafe(CallbackData, prefix="u", urgent=True):
+    """The young person tapped "I don't feel safe" ("u")."""
 
 
 @dataclass(frozen=True)
-class CarryOn:
+class CarryOn(CallbackData, prefix="w"):
     """"Carry on" on a safety reply given mid-flow: show the step they are on now ("w")."""
-
-
-Callback = RunTap | StartFlow | Consent | Decline | ReadyNow | PickPerson | Unsafe | CarryOn
-
-
-def _checked(data: str) -> str:
-    if len(data.encode("utf-8")) > MAX_BYTES:
-        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
-    return data
-
-
-def run_tap(run_id: int, version: int, kind: ActionKind | str | None,
-            index: int | None = None) -> str:
-    """`kind` is an engine action, or SOMETHING_ELSE / READ_ALOUD (None = SOMETHING_ELSE)."""
-    if isinstance(kind, ActionKind):
-        code = _CODES[kind]
-    elif kind is None or kind in (SOMETHING_ELSE, READ_ALOUD):
-        code = kind or SOMETHING_ELSE
-    else:
-        raise ValueError(f"not a button kind: {kind!r}")
-    return _checked(f"r:{run_id}:{version}:{code}{'' if index is None else index}")
-
-
-def start_flow(flow_id: str) -> str:
-    return _checked(f"f:{flow_id}")
-
-
-def consent(code: str) -> str:
-    return _checked(f"a:{code}")
-
-
-def decline(code: str | None = None) -> str:
-    """"Not now" on the hello for invitation `code` ("n:<code>"); without a code the plain "n"
-    of buttons made before issue 12 (kept so those still decode)."""
-    return "n" if code is None else _checked(f"n:{code}")
-
-
-def ready_now(code: str) -> str:
-    """"I'm ready now" after "Not now": the hello for invitation `code` again."""
-    return _checked(f"h:{code}")
-
-
-def carry_on() -> str:
-    """"Carry on" on a safety reply: where the young person is now (issue 12, point 8)."""
-    return "w"
-
-
-def unsafe() -> str:
-    return "u"
-
-
-def pick_person(purpose: str, person_id: int) -> str:
-    return _checked(f"{purpose}:{person_id}")
 
 
 # --- privacy and safeguarding (issue 4) ------------------------------------------------------
 
-_ALERT = re.compile(r"^g([am]):(\d{1,12})$")
-_DELETE_MINE = re.compile(r"^dm:([yn])$")
-_DELETION = re.compile(r"^dd:(\d{1,12}):([ync])$")
-_MINE_TOGGLE = re.compile(r"^mt:(\d{1,12}):([sk]):(\d{1,4})$")
-_MINE_PAGE = re.compile(r"^mp:(\d{1,4})$")
+
+@dataclass(frozen=True)
+class AlertAck(CallbackData, prefix="ga", urgent=True):
+    """A therapist or the safeguarding contact has seen an alert ("ga:7")."""
+
+    alert_id: Annotated[int, Digits(12)]
 
 
 @dataclass(frozen=True)
-class AlertAck:
-    """A therapist or the safeguarding contact has seen an alert."""
+class AlertMore(CallbackData, prefix="gm", urgent=True):
+    """The young person wants to say more about not feeling safe ("gm:7")."""
 
-    alert_id: int
-
-
-@dataclass(frozen=True)
-class AlertMore:
-    """The young person wants to say more about not feeling safe."""
-
-    alert_id: int
+    alert_id: Annotated[int, Digits(12)]
 
 
 @dataclass(frozen=True)
-class DeleteMine:
-    """The young person's answer to "Delete everything?"."""
+class DeleteMine(CallbackData, prefix="dm"):
+    """The young person's answer to "Delete everything?" ("dm:y", "dm:n")."""
 
-    confirm: bool
-
-
-@dataclass(frozen=True)
-class DeletionDecision:
-    """A therapist's answer to a deletion request: y(es), n(o, with a reason), c(ancel)."""
-
-    request_id: int
-    decision: str
+    confirm: Annotated[bool, Flag("y", "n")]
 
 
 @dataclass(frozen=True)
-class MineToggle:
-    """Share (s) or keep (k) one finished flow, from the /mine list page `page`."""
+class DeletionDecision(CallbackData, prefix="dd"):
+    """A therapist's answer to a deletion request: y(es), n(o, with a reason), c(ancel)
+    ("dd:4:c")."""
 
-    run_id: int
-    share: bool
-    page: int
+    request_id: Annotated[int, Digits(12)]
+    decision: Literal["y", "n", "c"]
 
 
 @dataclass(frozen=True)
-class MinePage:
-    page: int
+class MineToggle(CallbackData, prefix="mt"):
+    """Share (s) or keep (k) one finished flow, from the /mine list page `page`
+    ("mt:9:s:0")."""
+
+    run_id: Annotated[int, Digits(12)]
+    share: Annotated[bool, Flag("s", "k")]
+    page: Annotated[int, Digits(4)]
 
 
-PrivacyCallback = AlertAck | AlertMore | DeleteMine | DeletionDecision | MineToggle | MinePage
+@dataclass(frozen=True)
+class MinePage(CallbackData, prefix="mp"):
+    """Another page of /mine ("mp:1")."""
 
-
-def alert_ack(alert_id: int) -> str:
-    return _checked(f"ga:{alert_id}")
-
-
-def alert_more(alert_id: int) -> str:
-    return _checked(f"gm:{alert_id}")
-
-
-def delete_mine(confirm: bool) -> str:
-    return f"dm:{'y' if confirm else 'n'}"
-
-
-def deletion_decision(request_id: int, decision: str) -> str:
-    if decision not in ("y", "n", "c"):
-        raise ValueError(f"not a deletion decision: {decision!r}")
-    return _checked(f"dd:{request_id}:{decision}")
-
-
-def mine_toggle(run_id: int, share: bool, page: int) -> str:
-    return _checked(f"mt:{run_id}:{'s' if share else 'k'}:{page}")
-
-
-def mine_page(page: int) -> str:
-    return _checked(f"mp:{page}")
-
-
-def _privacy(data: str) -> PrivacyCallback | None:
-    if match := _ALERT.match(data):
-        kind, alert_id = match.groups()
-        return AlertAck(int(alert_id)) if kind == "a" else AlertMore(int(alert_id))
-    if match := _DELETE_MINE.match(data):
-        return DeleteMine(match.group(1) == "y")
-    if match := _DELETION.match(data):
-        return DeletionDecision(int(match.group(1)), match.group(2))
-    if match := _MINE_TOGGLE.match(data):
-        run_id, op, page = match.groups()
-        return MineToggle(int(run_id), op == "s", int(page))
-    if match := _MINE_PAGE.match(data):
-        return MinePage(int(match.group(1)))
-    return None
-
-
-def decode(data: str | None) -> Callback | PrivacyCallback:
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
-        raise InvalidCallback("empty or oversized callback data")
-    if data == "n":
-        return Decline()
-    if data == "u":
-        return Unsafe()
-    if data == "w":
-        return CarryOn()
-    if match := _RUN.match(data):
-        run_id, version, op, index = match.groups()
-        if op in (SOMETHING_ELSE, READ_ALOUD) and not index:
-            return RunTap(int(run_id), int(version), None, op)
-        kind = _OPS.get(op)
-        if kind is None:
-            raise InvalidCallback(f"unknown operation {op!r}")
-        needs_index = kind in (ActionKind.CHOOSE, ActionKind.TOGGLE)
-        if needs_index != bool(index):
-            raise InvalidCallback("index does not fit the operation")
-        return RunTap(int(run_id), int(version), Action(kind, int(index) if index else None))
-    if match := _FLOW.match(data):
-        return StartFlow(match.group(1))
-    if match := _CONSENT.match(data):
-        return Consent(match.group(1))
-    if match := _DECLINE.match(data):
-        return Decline(match.group(1))
-    if match := _READY_NOW.match(data):
-        return ReadyNow(match.group(1))
-    if match := _PERSON.match(data):
-        return PickPerson(match.group(1), int(match.group(2)))
-    if (found := _privacy(data)) is not None:
-        return found
-    if (therapist_side := decode_therapist_side(data)) is not None:
-        return therapist_side
-    if (feature := decode_feature(data)) is not None:
-        return feature
-    if (menu := decode_menu_page(data)) is not None:  # the block at the end of this file
-        return menu
-    raise InvalidCallback("unrecognised callback data")
+    page: Annotated[int, Digits(4)]
 
 
 # --- settings, assignments, personal cards and recordings --------------------------------------
 
-_SETTING = re.compile(r"^st:([zcfart]):(\d)$")
-_ASSIGN = re.compile(r"^as:([pfdtcs]):(\d{1,12})(?::(\d{1,2}))?$")
-_ADD_CARD = re.compile(r"^ac:(\d{1,12})$")
-_RECORD = re.compile(r"^rc:([fs]):(\d{1,2})(?::(\d{1,2}))?$")
+
+@dataclass(frozen=True)
+class MenuPage(CallbackData, prefix="fm"):
+    """Another page of the young person's activity menu ("More ▶️" or "◀️ Back"), so that no
+    activity is cut off however many there are. `page` counts from 0 ("fm:1")."""
+
+    page: Annotated[int, Digits(3)]
 
 
 @dataclass(frozen=True)
-class Setting:
-    """/settings: key z text size, c colours, f font, a read aloud, r reminders, t time."""
+class Setting(CallbackData, prefix="st"):
+    """/settings: key z text size, c colours, f font, a read aloud, r reminders, t time
+    ("st:z:2")."""
 
-    key: str
-    value: int
-
-
-@dataclass(frozen=True)
-class AssignTap:
-    """/assign: p pick person, f toggle flow, d flows done, t topic, c toggle card, s save."""
-
-    op: str
-    person_id: int
-    index: int | None = None
+    key: Literal["z", "c", "f", "a", "r", "t"]
+    value: Annotated[int, Digits(1)]
 
 
 @dataclass(frozen=True)
-class AddCardFor:
-    person_id: int
+class AssignTap(CallbackData, prefix="as"):
+    """/assign: p pick person, d flows done, s save; F toggle a flow, T pick a topic, C toggle
+    a card, each by its id (`ref`: "as:F:5:check_in"). f, t and c name them by index
+    ("as:f:5:3"), as buttons did before issue 13: those decode, but are answered with the
+    list as it is now (bot/service/features/assign.py)."""
+
+    op: Literal["p", "f", "d", "t", "c", "s", "F", "T", "C"]
+    person_id: Annotated[int, Digits(12)]
+    index: Annotated[int | None, Digits(2)] = None
+    ref: Annotated[str | None, REF] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {
+        "f": ("index",), "t": ("index",), "c": ("index",),
+        "F": ("ref",), "T": ("ref",), "C": ("ref",)}
 
 
 @dataclass(frozen=True)
-class RecordTap:
-    """/record: f pick flow (index), s pick step (flow index, step index)."""
+class AddCardFor(CallbackData, prefix="ac"):
+    """/addcard: the young person the card is for ("ac:5")."""
 
-    op: str
-    flow_index: int
-    step_index: int | None = None
+    person_id: Annotated[int, Digits(12)]
 
 
-def setting(key: str, value: int) -> str:
-    return _checked(f"st:{key}:{value}")
+@dataclass(frozen=True)
+class RecordTap(CallbackData, prefix="rc"):
+    """/record: F pick a flow ("rc:F:check_in"), S pick a step ("rc:S:check_in:feeling"), by
+    their ids. f and s name them by index ("rc:f:1", "rc:s:1:2"), as buttons did before
+    issue 13: those decode, but are answered with the list as it is now."""
 
-
-def assign_tap(op: str, person_id: int, index: int | None = None) -> str:
-    return _checked(f"as:{op}:{person_id}" + ("" if index is None else f":{index}"))
-
-
-def add_card_for(person_id: int) -> str:
-    return _checked(f"ac:{person_id}")
-
-
-def record_tap(op: str, flow_index: int, step_index: int | None = None) -> str:
-    return _checked(f"rc:{op}:{flow_index}" + ("" if step_index is None else f":{step_index}"))
-
-
-def decode_feature(data: str) -> Setting | AssignTap | AddCardFor | RecordTap | None:
-    if match := _SETTING.match(data):
-        return Setting(match.group(1), int(match.group(2)))
-    if match := _ASSIGN.match(data):
-        op, person, index = match.groups()
-        if (op in "fct") != (index is not None):  # f, c, t name a choice; p, d, s do not
-            return None
-        return AssignTap(op, int(person), int(index) if index is not None else None)
-    if match := _ADD_CARD.match(data):
-        return AddCardFor(int(match.group(1)))
-    if match := _RECORD.match(data):
-        op, flow, step = match.groups()
-        if (op == "s") != (step is not None):
-            return None
-        return RecordTap(op, int(flow), int(step) if step is not None else None)
-    return None
+    op: Literal["f", "s", "F", "S"]
+    flow_index: Annotated[int | None, Digits(2)] = None
+    step_index: Annotated[int | None, Digits(2)] = None
+    flow: Annotated[str | None, REF] = None
+    step: Annotated[str | None, REF] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {
+        "f": ("flow_index",), "s": ("flow_index step_index",),
+        "F": ("flow",), "S": ("flow step",)}
 
 
 # --- the therapist's side: caseload, meetings, "you said", supporters (issue 5) ---------------
 
-_PAGE = re.compile(r"^pk:([smyvac]):(\d{1,4})$")
-_CASELOAD_PAGE = re.compile(r"^cl:(\d{1,4})$")
-_MEETING = re.compile(r"^mg:([pwdtx]):(\d{1,12})(?::(\d{1,8}))?$")
-_YOU_SAID = re.compile(r"^ys:([psaglc]):(\d{1,12})(?::([a-z0-9_]{1,42}))?$")
-_SUPPORTER = re.compile(r"^sv:([praw]):(\d{1,12})(?::(\d{1,2}))?(?::(\d{1,10}))?(?::([yn]))?$")
-_READY = re.compile(r"^gr:([sn]):(\d{1,12})$")
-
 
 @dataclass(frozen=True)
-class PickPage:
+class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
-    m meeting, y you said, v supporter, a assign, c add a card."""
+    m meeting, y you said, v supporter, a assign, c add a card ("pk:s:1")."""
 
-    purpose: str
-    page: int
-
-
-@dataclass(frozen=True)
-class CaseloadPage:
-    page: int
+    purpose: Literal["s", "m", "y", "v", "a", "c"]
+    page: Annotated[int, Digits(4)]
 
 
 @dataclass(frozen=True)
-class MeetingTap:
+class CaseloadPage(CallbackData, prefix="cl"):
+    """Another page of /caseload ("cl:2")."""
+
+    page: Annotated[int, Digits(4)]
+
+
+@dataclass(frozen=True)
+class MeetingTap(CallbackData, prefix="mg"):
     """/meeting: p picked (young person), w weeks ahead, d a day (yyyymmdd), t type a date,
-    x cancel the meeting."""
+    x cancel the meeting ("mg:w:5:3")."""
 
-    op: str
-    person_id: int
-    value: int | None = None
+    op: Literal["p", "w", "d", "t", "x"]
+    person_id: Annotated[int, Digits(12)]
+    value: Annotated[int | None, Digits(8)] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"w": ("value",), "d": ("value",)}
 
 
 @dataclass(frozen=True)
-class YouSaidTap:
+class YouSaidTap(CallbackData, prefix="ys"):
     """/yousaid: p picked (young person id); s said (draft id, what: q<answer id> or the
-    symbol id), a add another, g send, c cancel (draft id); l listened (you_said id, 0-2)."""
+    symbol id), a add another, g send, c cancel (draft id); l listened (you_said id, 0-2)
+    ("ys:s:4:q12")."""
 
-    op: str
-    ident: int
-    ref: str | None = None
+    op: Literal["p", "s", "a", "g", "l", "c"]
+    ident: Annotated[int, Digits(12)]
+    ref: Annotated[str | None, Text(r"[a-z0-9_]{1,42}")] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "l": ("ref",)}
 
 
 @dataclass(frozen=True)
-class SupporterTap:
+class SupporterTap(CallbackData, prefix="sv"):
     """p therapist picked a young person; r relationship (index); a the young person's answer
     (therapist id, relationship, when asked in minutes, y/n); w a supporter adds a view
-    (young person id). A supporter joins with the usual consent button (Consent)."""
+    (young person id) ("sv:a:3:1:1234:y"). A supporter joins with the usual consent button
+    (Consent)."""
 
-    op: str
-    ident: int
-    relationship: int | None = None
-    asked: int | None = None
-    answer: str | None = None
-
-
-@dataclass(frozen=True)
-class ReadyTap:
-    """A young person before their meeting: s see what I will share, n not now."""
-
-    op: str
-    meeting_id: int
-
-
-TherapistSide = PickPage | CaseloadPage | MeetingTap | YouSaidTap | SupporterTap | ReadyTap
-
-
-def pick_page(purpose: str, page: int) -> str:
-    return _checked(f"pk:{purpose}:{page}")
-
-
-def caseload_page(page: int) -> str:
-    return _checked(f"cl:{page}")
-
-
-def meeting_tap(op: str, person_id: int, value: int | None = None) -> str:
-    return _checked(f"mg:{op}:{person_id}" + ("" if value is None else f":{value}"))
-
-
-def you_said_tap(op: str, ident: int, ref: str | None = None) -> str:
-    return _checked(f"ys:{op}:{ident}" + ("" if ref is None else f":{ref}"))
-
-
-def supporter_tap(op: str, ident: int, relationship: int | None = None,
-                  asked: int | None = None, answer: str | None = None) -> str:
-    parts = [f"sv:{op}:{ident}"] + [str(v) for v in (relationship, asked, answer)
-                                    if v is not None]
-    return _checked(":".join(parts))
-
-
-def ready_tap(op: str, meeting_id: int) -> str:
-    return _checked(f"gr:{op}:{meeting_id}")
-
-
-def decode_therapist_side(data: str) -> TherapistSide | None:
-    """The issue-5 buttons, each checked for the right shape (None: not one of ours)."""
-    if match := _PAGE.match(data):
-        return PickPage(match.group(1), int(match.group(2)))
-    if match := _CASELOAD_PAGE.match(data):
-        return CaseloadPage(int(match.group(1)))
-    if match := _MEETING.match(data):
-        op, person, value = match.groups()
-        if (op in "wd") != (value is not None):
-            return None
-        return MeetingTap(op, int(person), int(value) if value is not None else None)
-    if match := _YOU_SAID.match(data):
-        op, ident, ref = match.groups()
-        if (op in "sl") != (ref is not None):
-            return None
-        return YouSaidTap(op, int(ident), ref)
-    if match := _SUPPORTER.match(data):
-        return _supporter(*match.groups())
-    if match := _READY.match(data):
-        return ReadyTap(match.group(1), int(match.group(2)))
-    return None
-
-
-def _supporter(op: str, ident: str, relationship: str | None, asked: str | None,
-               answer: str | None) -> SupporterTap | None:
-    shapes = {"p": (False, False, False), "w": (False, False, False),
-              "r": (True, False, False), "a": (True, True, True)}
-    if shapes[op] != (relationship is not None, asked is not None, answer is not None):
-        return None
-    return SupporterTap(op, int(ident), int(relationship) if relationship is not None else None,
-                        int(asked) if asked is not None else None, answer)
-
-
-# --- the young person's activity menu, a page at a time (issue 13, point 3) -------------------
-
-_MENU_PAGE = re.compile(r"^fm:(\d{1,3})$")
+    op: Literal["p", "r", "a", "w"]
+    ident: Annotated[int, Digits(12)]
+    relationship: Annotated[int | None, Digits(2)] = None
+    asked: Annotated[int | None, Digits(10)] = None
+    answer: Literal["y", "n"] | None = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"r": ("relationship",),
+                                                     "a": ("relationship asked answer",)}
 
 
 @dataclass(frozen=True)
-class MenuPage:
-    """Another page of the young person's activity menu ("More ▶️" or "◀️ Back"), so that no
-    activity is cut off however many there are. `page` counts from 0."""
+class ReadyTap(CallbackData, prefix="gr"):
+    """A young person before their meeting: s see what I will share, n not now ("gr:s:8")."""
 
-    page: int
-
-
-def menu_page(page: int) -> str:
-    """The button data for page `page` (from 0) of the activity menu: "fm:<page>"."""
-    return _checked(f"fm:{page}")
-
-
-def decode_menu_page(data: str) -> MenuPage | None:
-    """A MenuPage for "fm:<page>", else None (not a menu page button)."""
-    if match := _MENU_PAGE.match(data):
-        return MenuPage(int(match.group(1)))
-    return None
+    op: Literal["s", "n"]
+    meeting_id: Annotated[int, Digits(12)]

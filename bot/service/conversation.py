@@ -151,8 +151,8 @@ class Conversation:
             return Result().say(say("code_not_for_you"))
         # Nothing about a young person is stored before they agree: the code rides in the
         # button, and the invitation is checked again when they tap it.
-        buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
-                   (Button(say("consent_no"), callbacks.decline(code)),))
+        buttons = ((Button(say("consent_yes"), callbacks.Consent(code).pack()),),
+                   (Button(say("consent_no"), callbacks.Decline(code).pack()),))
         return Result().say_reply(privacy.hello_reply(self.ctx, sender.first_name or "there",
                                                       buttons))
 
@@ -162,7 +162,7 @@ class Conversation:
         say = self.ctx.locale
         if tap.code is None:  # a button from before the code rode in "Not now"
             return Result(toast="👍").say(say("consent_later_link"), edit=True)
-        ready = ((Button(say("consent_ready"), callbacks.ready_now(tap.code)),),)
+        ready = ((Button(say("consent_ready"), callbacks.ReadyNow(tap.code).pack()),),)
         return Result(toast="👍").say(say("consent_later"), ready, edit=True)
 
     async def _ready_now(self, session: AsyncSession, sender: Sender, person: Person | None,

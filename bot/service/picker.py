@@ -80,7 +80,7 @@ def people_buttons(people: Sequence[Person], chosen: Purpose, page: int) -> Keyb
     page = min(max(0, page), pages(len(people)) - 1)
     shown = people[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     rows = [(Button(f"{chosen.emoji} {p.display_name}", chosen.data(p.id)),) for p in shown]
-    row = nav(page, len(people), lambda n: callbacks.pick_page(chosen.letter, n))
+    row = nav(page, len(people), lambda n: callbacks.PickPage(chosen.letter, n).pack())
     return tuple(rows + ([row] if row else []))
 
 

@@ -11,7 +11,7 @@ from bot.render.screens import Picture
 from bot.service import callbacks
 from bot.service.types import Button, Keyboard, Reply
 
-_CONTROL_ACTIONS: dict[Control, ActionKind | str] = {
+_CONTROL_ACTIONS: dict[Control, ActionKind | callbacks.RunOp] = {
     Control.DONE: ActionKind.DONE, Control.BACK: ActionKind.BACK, Control.SKIP: ActionKind.SKIP,
     Control.DONT_KNOW: ActionKind.DONT_KNOW, Control.SOMETHING_ELSE: callbacks.SOMETHING_ELSE,
     Control.READ: callbacks.READ_ALOUD, Control.STOP: ActionKind.STOP,
@@ -134,15 +134,15 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
     pick = _PICKS.get(screen.kind)
     if pick is not None:
         buttons = [Button(_label(o.selected, o.emoji, o.words),
-                          callbacks.run_tap(run_id, version, pick, o.index))
+                          callbacks.RunTap.of(run_id, version, pick, o.symbol_id).pack())
                    for o in screen.options]
         per_row = 1 if screen.kind in _ONE_PER_ROW else 2
         rows += [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
     placed: set[Control] = set()
     for control in screen.controls:
         if control is Control.KEEP_EARLIER:
-            rows.append((Button(_keep_label(screen, locale),
-                                callbacks.run_tap(run_id, version, ActionKind.KEEP_EARLIER)),))
+            keep = callbacks.RunTap.of(run_id, version, ActionKind.KEEP_EARLIER).pack()
+            rows.append((Button(_keep_label(screen, locale), keep),))
             continue
         if control in placed:
             continue
@@ -150,7 +150,7 @@ def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keybo
                     (control,))
         rows.append(tuple(
             Button(locale(f"control.{c.value}"),
-                   callbacks.run_tap(run_id, version, _CONTROL_ACTIONS[c]))
+                   callbacks.RunTap.of(run_id, version, _CONTROL_ACTIONS[c]).pack())
             for c in pair))
         placed.update(pair)
     return tuple(rows)

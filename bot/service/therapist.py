@@ -76,8 +76,8 @@ async def invite(ctx: Context, session: AsyncSession, person: Person, _: Command
 
 # --- picking a young person (bot.service.picker) ---------------------------------------------
 
-SUMMARY = picker.purpose("s", "th.pick.s", "📄", lambda young_id: callbacks.pick_person("s",
-                                                                                        young_id))
+SUMMARY = picker.purpose("s", "th.pick.s", "📄",
+                         lambda young_id: callbacks.PickPerson("s", young_id).pack())
 # Re-exported: the feature modules and older callers ask here.
 pick_young_person = picker.pick_young_person
 PAGE_SIZE = picker.PAGE_SIZE
@@ -124,9 +124,10 @@ async def caseload_page(ctx: Context, session: AsyncSession, person: Person, pag
     lines += [_caseload_lines(ctx, row) for row in shown]
     if picker.pages(len(rows)) > 1:
         lines.append(say("th.page", page=page + 1, pages=picker.pages(len(rows))))
-    buttons = [(Button(f"📄 {r.person.display_name}", callbacks.pick_person("s", r.person.id)),)
+    buttons = [(Button(f"📄 {r.person.display_name}",
+                       callbacks.PickPerson("s", r.person.id).pack()),)
                for r in shown]
-    nav = picker.nav(page, len(rows), callbacks.caseload_page)
+    nav = picker.nav(page, len(rows), lambda n: callbacks.CaseloadPage(n).pack())
     return Result().say("\n\n".join(lines), tuple(buttons + ([nav] if nav else [])), edit=edit)
 
 

@@ -119,16 +119,16 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     page = min(max(0, page), pages - 1)
     flows = offered[page * MENU_PAGE:(page + 1) * MENU_PAGE]
     rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
-                    callbacks.start_flow(f.id)),)
+                    callbacks.StartFlow(f.id).pack()),)
             for f in flows]
     run = await repo.current_run(session, person.id)
     if run is not None:
-        rows.insert(0, (Button(say("control.continue"),
-                               callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
+        resume = callbacks.RunTap.of(run.id, run.version, ActionKind.RESUME).pack()
+        rows.insert(0, (Button(say("control.continue"), resume),))
     turn = _menu_turn(ctx, page, pages)
     if turn:
         rows.append(turn)
-    rows.append((Button(say("control.unsafe"), callbacks.unsafe()),))
+    rows.append((Button(say("control.unsafe"), callbacks.Unsafe().pack()),))
     where = say("menu.page", n=page + 1, total=pages) if pages > 1 else None
     text = "\n\n".join(p for p in (lead, say("menu_prompt"), where) if p)
     tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
@@ -142,9 +142,9 @@ def _menu_turn(ctx: Context, page: int, pages: int) -> tuple[Button, ...]:
     """The row that turns the menu's pages: "◀️ Back" and / or "More ▶️" (none on one page)."""
     row = []
     if page > 0:
-        row.append(Button(ctx.locale("menu.back"), callbacks.menu_page(page - 1)))
+        row.append(Button(ctx.locale("menu.back"), callbacks.MenuPage(page - 1).pack()))
     if page + 1 < pages:
-        row.append(Button(ctx.locale("menu.more"), callbacks.menu_page(page + 1)))
+        row.append(Button(ctx.locale("menu.more"), callbacks.MenuPage(page + 1).pack()))
     return tuple(row)
 
 
@@ -192,9 +192,16 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
         return await _stale(ctx, session, person, run, data)
     if data.extra == callbacks.READ_ALOUD:
         return await read_aloud(ctx, session, person, run)
-    if data.action is None:  # "Something else": typing is always open, so just say so
+    if data.extra is not None:  # "Something else": typing is always open, so just say so
         return Result(toast=say("type_now")).say(say("type_now"))
-    return await _apply(ctx, session, person, run, data.action, edit=True)
+    # A choice is named by its id and found on the step as it is now (issue 13, point 1);
+    # the answers read for that are the ones the action is applied to (no second read).
+    answers = await repo.answers_of(session, run.id) if data.names_choice else None
+    action = data.action_on(None if answers is None
+                            else ctx.engine.screen(repo.run_state(run), answers))
+    if action is None:  # a button from before issue 13 (by position), or a choice gone since
+        return await _from_before(ctx, session, person, run)
+    return await _apply(ctx, session, person, run, action, edit=True, answers=answers)
 
 
 async def typed(ctx: Context, session: AsyncSession, person: Person, text: str, *,
@@ -442,11 +449,14 @@ async def run_options(ctx: Context, session: AsyncSession, person: Person, flow:
 
 async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                  action: Action, *, edit: bool, lead: str | None = None,
-                 album: str | None = None) -> Result:
+                 album: str | None = None,
+                 answers: dict[str, AnswerRecord] | None = None) -> Result:
     """Apply one action to the run, store what it gives and show the next screen. `album`:
     the media_group_id of the album this action's media or words came from, kept on the
-    answer so the album's later items join it (_album_item)."""
-    answers = await repo.answers_of(session, run.id)
+    answer so the album's later items join it (_album_item). `answers`: the run's answers
+    if the caller has just read them."""
+    if answers is None:
+        answers = await repo.answers_of(session, run.id)
     state = repo.run_state(run)
     try:
         outcome = ctx.engine.apply(state, answers, action)
@@ -571,6 +581,13 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
                 look=look_of(person), about=person.id))
         result.toast = ctx.locale("already_done")
         return result
+    return await _from_before(ctx, session, person, run)
+
+
+async def _from_before(ctx: Context, session: AsyncSession, person: Person,
+                       run: FlowRun) -> Result:
+    """A button from an older screen: a short note ("That button is from before") and the
+    step they are really on, or the menu if the run is over."""
     if run.status != RunStatus.ACTIVE:
         result = await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     else:

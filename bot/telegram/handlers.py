@@ -27,7 +27,7 @@ from bot.render import safe_image
 from bot.render.safe_image import Refusal
 from bot.safety import keywords
 from bot.safety.flood import FloodGate, Verdict
-from bot.service import unit_of_work
+from bot.service import callbacks, unit_of_work
 from bot.service.types import (
     Command,
     Edited,
@@ -58,8 +58,6 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edited messages: those are answ
 CARDS = "mysay_cards"
 CLAIMS = "mysay_claims"
 FLOOD = "mysay_flood"
-# Taps that always pass the flood limit: "I don't feel safe", "tell more", acknowledging.
-SAFETY_TAPS = ("ga:", "gm:")
 # What the Bot API says when getFile is asked for a file over its 20 MB download limit.
 _BOT_API_TOO_BIG = "file is too big"
 
@@ -281,7 +279,7 @@ async def within_flood_limit(update: Update, context: ContextTypes.DEFAULT_TYPE)
 def _urgent(update: Update, services: Services) -> bool:
     """A safety tap, or words on the safeguarding list: never dropped, however fast."""
     data = update.callback_query.data if update.callback_query else None
-    if data and (data == "u" or data.startswith(SAFETY_TAPS)):
+    if callbacks.is_urgent(data):  # the codec knows which button kinds are safety taps
         return True
     # Only what the person wrote: a tapped message's caption is our own words, not theirs.
     message = update.message or update.edited_message

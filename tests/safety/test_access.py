@@ -27,7 +27,7 @@ async def test_a_second_therapist_reaches_nothing(chat: World) -> None:
     async with chat.bot.services.db.transaction() as session:
         jo_id = await session.scalar(select(Person.id).where(Person.role == "young_person"))
     assert jo_id is not None
-    for data in (callbacks.pick_person("s", jo_id), f"s:{jo_id}", "s:0", "s:999999"):
+    for data in (callbacks.PickPerson("s", jo_id).pack(), f"s:{jo_id}", "s:0", "s:999999"):
         await second.tap_data(second.last().message_id, data)
     seen = " ".join(m.display_text or "" for m in second.messages())
     assert "words only my therapist may read" not in seen

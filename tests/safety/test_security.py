@@ -54,16 +54,19 @@ async def jo_state(bot: RunningBot, ids: dict[str, int]) -> tuple[Any, ...]:
 def every_action(ids: dict[str, int]) -> list[str]:
     """Every button MySay issues, pointed at Jo's things."""
     return [
-        callbacks.pick_person("s", ids["person"]), callbacks.pick_person("p", ids["person"]),
-        callbacks.run_tap(ids["run"], 1, ActionKind.SHARE),
-        callbacks.run_tap(ids["run"], 1, ActionKind.CHOOSE, 0),
-        callbacks.run_tap(ids["run"], 1, ActionKind.RESUME),
-        callbacks.run_tap(ids["run"], 1, None),
-        callbacks.mine_toggle(ids["run"], True, 0), callbacks.mine_toggle(ids["run"], False, 0),
-        callbacks.alert_ack(ids["alert"]), callbacks.alert_more(ids["alert"]),
-        callbacks.deletion_decision(ids["request"], "y"),
-        callbacks.deletion_decision(ids["request"], "n"),
-        callbacks.deletion_decision(ids["request"], "c"),
+        callbacks.PickPerson("s", ids["person"]).pack(),
+        callbacks.PickPerson("p", ids["person"]).pack(),
+        callbacks.RunTap.of(ids["run"], 1, ActionKind.SHARE).pack(),
+        callbacks.RunTap.of(ids["run"], 1, ActionKind.CHOOSE, "good").pack(),
+        callbacks.RunTap(ids["run"], 1, callbacks.RunOp.CHOOSE, index=0).pack(),  # before #13
+        callbacks.RunTap.of(ids["run"], 1, ActionKind.RESUME).pack(),
+        callbacks.RunTap.of(ids["run"], 1, callbacks.SOMETHING_ELSE).pack(),
+        callbacks.MineToggle(ids["run"], True, 0).pack(),
+        callbacks.MineToggle(ids["run"], False, 0).pack(),
+        callbacks.AlertAck(ids["alert"]).pack(), callbacks.AlertMore(ids["alert"]).pack(),
+        callbacks.DeletionDecision(ids["request"], "y").pack(),
+        callbacks.DeletionDecision(ids["request"], "n").pack(),
+        callbacks.DeletionDecision(ids["request"], "c").pack(),
     ]
 
 
@@ -115,7 +118,7 @@ async def test_invitations_only_work_for_whom_they_are_meant(world: World) -> No
     await sam.send(f"/start {fresh}")  # a therapist with a young person's link
     assert "already in MySay" in sam.text()
     update_id = forge_callback(world.bot.api, sam.user_id, sam.last().message_id,
-                               callbacks.consent(fresh))  # and tapping "yes" on it anyway
+                               callbacks.Consent(fresh).pack())  # and tapping "yes" on it anyway
     await world.bot.wait_processed(update_id)
     async with world.bot.services.db.transaction() as session:
         roles = sorted((await session.scalars(select(Person.role))).all())

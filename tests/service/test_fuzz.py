@@ -94,8 +94,11 @@ def button_actions(screen: Screen, state: RunState) -> list[Action]:
         for button in row:
             tap = callbacks.decode(button.data)
             assert isinstance(tap, callbacks.RunTap) and (tap.run_id, tap.version) == (7, 3)
-            if tap.action is not None:
-                found.append(tap.action)
+            action = tap.action_on(screen)
+            # Every button names something on its own screen (a choice by its id, once).
+            assert action is not None or tap.extra is not None, button.data
+            if action is not None:
+                found.append(action)
     return found
 
 
@@ -150,14 +153,16 @@ def test_callback_data_decodes_or_is_refused_never_anything_else(data: str) -> N
 
 @given(st.integers(1, 10**12 - 1), st.integers(1, 10**9 - 1),
        st.sampled_from([*simple, ActionKind.MOVE, ActionKind.CHOOSE, ActionKind.TOGGLE]),
-       st.integers(0, 99))
+       st.from_regex(r"[a-z][a-z0-9_]{0,40}", fullmatch=True))
 def test_every_run_button_we_issue_decodes_to_itself(run_id: int, version: int,
-                                                      kind: ActionKind, index: int) -> None:
-    picks = kind in (ActionKind.CHOOSE, ActionKind.TOGGLE)  # only these carry an index
-    data = callbacks.run_tap(run_id, version, kind, index if picks else None)
+                                                      kind: ActionKind, choice: str) -> None:
+    picks = kind in (ActionKind.CHOOSE, ActionKind.TOGGLE)  # only these carry a choice id
+    made = callbacks.RunTap.of(run_id, version, kind, choice if picks else None)
+    data = made.pack()
     assert len(data.encode()) <= 64
     tap = callbacks.decode(data)
-    assert tap == callbacks.RunTap(run_id, version, Action(kind, index if picks else None))
+    assert isinstance(tap, callbacks.RunTap) and tap == made
+    assert tap.choice == (callbacks.short_ref(choice) if picks else None)
 
 
 # --- the running bot: helpers ------------------------------------------------------------------
@@ -285,17 +290,18 @@ async def advance_button(bot: RunningBot, run: FlowRun, card: SentMessage,
     is reached), else Skip, else the simplest that moves on."""
     async with bot.services.db.transaction() as session:
         state, answers = repo.run_state(run), await repo.answers_of(session, run.id)
-    taps = [(label, data, tap) for label, data, tap in run_taps(card) if tap.action is not None]
-    for label, data, tap in taps:
-        assert tap.action is not None
+    screen = ENGINE.screen(state, answers)  # a choice is named by its id on this screen
+    taps = [(label, data, action) for label, data, tap in run_taps(card)
+            if (action := tap.action_on(screen)) is not None]
+    for label, data, action in taps:
         with contextlib.suppress(InvalidAction):
-            after = ENGINE.apply(state, answers, tap.action).state
+            after = ENGINE.apply(state, answers, action).state
             if after.step_id not in probed and after.status is RunStatus.ACTIVE:
                 return label, data
     for wanted in (ActionKind.SKIP, ActionKind.RIGHT, ActionKind.KEEP, ActionKind.CHOOSE,
                    ActionKind.TOGGLE, ActionKind.DONE):
-        for label, data, tap in taps:
-            if tap.action is not None and tap.action.kind is wanted:
+        for label, data, action in taps:
+            if action.kind is wanted:
                 return label, data
     raise AssertionError(f"no way on from {[label for label, _, _ in taps]}")
 
@@ -368,7 +374,7 @@ async def typed_answers_then_back(probe: Probe) -> None:
         if now[0] == at[0]:
             continue  # this step does not take words (it said so, and showed itself again)
         back = [d for label, d, t in run_taps(newest_card(api, user_id))
-                if t.action is not None and t.action.kind is ActionKind.BACK]
+                if t.op is callbacks.RunOp.BACK]
         if not back:
             return
         since = len(api.requests)
@@ -388,7 +394,7 @@ async def through_the_flow(probe: Probe, flow_id: str, probed: set[str]) -> None
     """Start the flow from the menu and go to its end, trying everything odd at each step
     not probed yet; returns when the flow is finished."""
     bot, api, user_id = probe.bot, probe.api, probe.chat.user_id
-    await probe.tap(newest_card(api, user_id).message_id, callbacks.start_flow(flow_id))
+    await probe.tap(newest_card(api, user_id).message_id, callbacks.StartFlow(flow_id).pack())
     history: list[tuple[int, str]] = []
     for _ in range(80):
         run = await current_run(bot, user_id)
@@ -398,8 +404,7 @@ async def through_the_flow(probe: Probe, flow_id: str, probed: set[str]) -> None
         card = newest_card(api, user_id)
         # A Talking Mat stays one step while its cards are placed: probe its first card and
         # the whole-mat screen ("this is right"), not each card alike.
-        whole_mat = any(t.action is not None and t.action.kind is ActionKind.RIGHT
-                        for _, _, t in run_taps(card))
+        whole_mat = any(t.op is callbacks.RunOp.RIGHT for _, _, t in run_taps(card))
         if step not in probed or (whole_mat and f"{step}:whole" not in probed):
             if whole_mat:
                 probed.add(f"{step}:whole")

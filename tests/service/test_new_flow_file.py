@@ -147,8 +147,8 @@ async def test_every_activity_is_reachable_through_the_menu_pages(world: World) 
 
 
 def test_the_menu_page_button_round_trips_and_nothing_else_decodes() -> None:
-    assert callbacks.decode(callbacks.menu_page(3)) == callbacks.MenuPage(3)
-    assert callbacks.menu_page(999) == "fm:999"
+    assert callbacks.decode(callbacks.MenuPage(3).pack()) == callbacks.MenuPage(3)
+    assert callbacks.MenuPage(999).pack() == "fm:999"
     for forged in ("fm:", "fm:-1", "fm:1000", "fm:x"):
         with pytest.raises(callbacks.InvalidCallback):
             callbacks.decode(forged)

@@ -168,7 +168,7 @@ async def test_not_now_keeps_a_way_back_and_stores_nothing(
     assert "when you are ready" in (not_now.display_text or "")
     assert jo.buttons(not_now.message_id) == ["👋 I'm ready now"]
     ready = chat.bot.api.button_data(jo.user_id, "I'm ready now")
-    assert ready == callbacks.ready_now(code) == f"h:{code}" and len(ready.encode()) <= 64
+    assert ready == callbacks.ReadyNow(code).pack() == f"h:{code}" and len(ready.encode()) <= 64
     await jo.send("hello?")  # a stranger still: nothing says who they are
     assert "need a link" in jo.text()
     assert jo.buttons(not_now.message_id) == ["👋 I'm ready now"]  # the way back stays

@@ -309,8 +309,8 @@ async def test_nobody_changes_someone_elses_sharing(chat: ChatWorld) -> None:
     async with chat.bot.services.db.transaction() as session:
         run_id = await session.scalar(select(FlowRun.id))
     assert run_id is not None
-    for person, data in ((ali, callbacks.mine_toggle(run_id, True, 0)),
-                         (sam, callbacks.mine_toggle(run_id, True, 0))):
+    for person, data in ((ali, callbacks.MineToggle(run_id, True, 0).pack()),
+                         (sam, callbacks.MineToggle(run_id, True, 0).pack())):
         update_id = chat_forge_callback(chat.bot.api, person.user_id, person.last().message_id,
                                    data)
         await chat.bot.wait_processed(update_id)
@@ -594,7 +594,7 @@ async def test_nobody_else_can_decide_a_deletion(chat: ChatWorld) -> None:
     for person in (kim, ali, jo):
         for decision in ("y", "n"):
             update_id = chat_forge_callback(chat.bot.api, person.user_id, person.last().message_id,
-                                       callbacks.deletion_decision(request_id, decision))
+                                       callbacks.DeletionDecision(request_id, decision).pack())
             await chat.bot.wait_processed(update_id)
     await kim.send("some words")  # would be a "reason" if Kim had been let in
     assert await count(chat.bot, Person, Person.role == "young_person") == 2

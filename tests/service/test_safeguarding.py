@@ -307,18 +307,18 @@ async def test_two_alerts_about_one_young_person_are_acknowledged_one_at_a_time(
     for staff in (sam, contact):
         shown = alert_messages(staff, "Jo")
         # Each alert's own id, in the wire format buttons have always had ("ga:<id>").
-        assert [ack_data(m) for m in shown] == [[callbacks.alert_ack(first.id)],
-                                                [callbacks.alert_ack(second.id)]]
-        assert callbacks.alert_ack(first.id) == f"ga:{first.id}"
+        assert [ack_data(m) for m in shown] == [[callbacks.AlertAck(first.id).pack()],
+                                                [callbacks.AlertAck(second.id).pack()]]
+        assert callbacks.AlertAck(first.id).pack() == f"ga:{first.id}"
     await sam.tap("I have seen this", message_id=alert_messages(sam, "Jo")[1].message_id)
     early, late = alert_messages(sam, "Jo")
     assert "Seen by Sam" in (late.display_text or "") and late.inline_keyboard == []
     assert "Seen by" not in (early.display_text or "")
-    assert ack_data(early) == [callbacks.alert_ack(first.id)]  # still its own button
+    assert ack_data(early) == [callbacks.AlertAck(first.id).pack()]  # still its own button
     assert [a.acknowledged_at is None for a in await alerts(world.bot)] == [True, False]
     # A double tap on the first: both taps land before the message changes.
     api = world.bot.api
-    taps = [api.push_callback(sam.user_id, early.message_id, callbacks.alert_ack(first.id))[0]
+    taps = [api.push_callback(sam.user_id, early.message_id, callbacks.AlertAck(first.id).pack())[0]
             for _ in range(2)]
     for update_id in taps:
         await world.bot.wait_processed(update_id)
@@ -332,7 +332,7 @@ async def test_two_alerts_about_one_young_person_are_acknowledged_one_at_a_time(
     assert answers.count("Already seen by Sam.") == 2
     copy, other = alert_messages(contact, "Jo")
     assert "Seen by Sam" in (copy.display_text or "") and copy.inline_keyboard == []
-    assert ack_data(other) == [callbacks.alert_ack(second.id)]  # not tapped yet: unchanged
+    assert ack_data(other) == [callbacks.AlertAck(second.id).pack()]  # not tapped yet: unchanged
     assert [a.acknowledged_by_id for a in await alerts(world.bot)] == [
         first.therapist_id, first.therapist_id]
 
@@ -346,13 +346,13 @@ async def test_acknowledging_an_alert_about_one_young_person_leaves_another_alon
     jos, alis = await alerts(chat.bot)
     await sam.tap("I have seen this", message_id=alert_messages(sam, "Ali")[0].message_id)
     assert "Seen by Sam" in (alert_messages(sam, "Ali")[0].display_text or "")
-    assert ack_data(alert_messages(sam, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
+    assert ack_data(alert_messages(sam, "Jo")[0]) == [callbacks.AlertAck(jos.id).pack()]
     assert "Sam has read your message" in everything(ali)
     assert "has read your message" not in everything(jo)
     # The contact's copy of Ali's alert, tapped after Sam saw it, shows that; Jo's is unseen.
     await contact.tap("I have seen this", message_id=alert_messages(contact, "Ali")[0].message_id)
     assert "Seen by Sam" in (alert_messages(contact, "Ali")[0].display_text or "")
-    assert ack_data(alert_messages(contact, "Jo")[0]) == [callbacks.alert_ack(jos.id)]
+    assert ack_data(alert_messages(contact, "Jo")[0]) == [callbacks.AlertAck(jos.id).pack()]
     assert [a.acknowledged_at is None for a in await alerts(chat.bot)] == [True, False]
     await contact.tap("I have seen this", message_id=alert_messages(contact, "Jo")[0].message_id)
     assert "Seen by Safeguarding contact" in (alert_messages(contact, "Jo")[0].display_text or "")
@@ -376,10 +376,10 @@ async def test_nobody_else_can_acknowledge_or_read_an_alert(chat: ChatWorld) -> 
     [stored] = await alerts(chat.bot)
     kim = await chat.therapist("Kim")
     ali = await join(chat, kim, "Ali")
-    for person, data in ((kim, callbacks.alert_ack(stored.id)),
-                         (kim, callbacks.alert_more(stored.id)),
-                         (ali, callbacks.alert_ack(stored.id)),
-                         (ali, callbacks.alert_more(stored.id))):
+    for person, data in ((kim, callbacks.AlertAck(stored.id).pack()),
+                         (kim, callbacks.AlertMore(stored.id).pack()),
+                         (ali, callbacks.AlertAck(stored.id).pack()),
+                         (ali, callbacks.AlertMore(stored.id).pack())):
         update_id = chat_forge_callback(chat.bot.api, person.user_id,
                                         person.last().message_id, data)
         await chat.bot.wait_processed(update_id)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.engine.core import Action, ActionKind, AnswerRecord, InvalidAction
-from bot.engine.screen import ScreenKind
+from bot.engine.screen import Screen, ScreenKind
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.service import callbacks, present
 from bot.service.types import Button
@@ -86,7 +86,7 @@ class EngineChat:
         """Tap, type or continue; store the outcome as bot/service/young_person.py does."""
         action = (Action(ActionKind.TEXT, text=do.text) if do.what == "type"
                   else Action(ActionKind.RESUME) if do.what == "continue"
-                  else _decode(button_for(self.buttons, do, seen).data))
+                  else _decode(button_for(self.buttons, do, seen).data, self.screen))
         if action is None:
             return  # "Something else" only says: type your answer
         try:
@@ -101,10 +101,10 @@ class EngineChat:
         self.state, self.screen = outcome.state, outcome.screen
 
 
-def _decode(data: str) -> Action | None:
+def _decode(data: str, screen: Screen) -> Action | None:
     tap = callbacks.decode(data)
     assert isinstance(tap, callbacks.RunTap)
-    return tap.action
+    return tap.action_on(screen)
 
 
 def button_for(buttons: list[Any], do: Do, seen: Seen) -> Any:

@@ -6,6 +6,7 @@ second bot process changes nothing; "save" replaces the young person's assignmen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,7 @@ def _mat_step(flow: Flow) -> Step | None:
 
 # Page buttons "pk:a:<page>"; a young person's button is today's "as:p:<id>".
 PICK = picker.purpose("a", "assign.pick_person", "🗂️",
-                      lambda young_id: callbacks.assign_tap("p", young_id))
+                      lambda young_id: callbacks.AssignTap("p", young_id).pack())
 
 
 @command(Role.THERAPIST, "assign")
@@ -51,8 +52,11 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
     if data.op == "p" or draft.get("kind") != KIND or draft.get("young") != young.id:
         draft = await _fresh_draft(session, young)
     flows = _young_flows(ctx)
-    if data.op == "f" and data.index is not None and data.index < len(flows):
-        chosen = set(draft["flows"]) ^ {flows[data.index].id}
+    # A flow by its id; an old "f" button named it by position (before issue 13), which a new
+    # flow file may have shifted: it toggles nothing, the list as it is now is shown again.
+    picked = callbacks.ref_index(data.ref, [f.id for f in flows]) if data.op == "F" else None
+    if picked is not None:
+        chosen = set(draft["flows"]) ^ {flows[picked].id}
         draft["flows"] = [f.id for f in flows if f.id in chosen]
     elif data.op == "d":
         mat_flow = next((f for f in flows if f.id in draft["flows"] and _mat_step(f)), None)
@@ -60,13 +64,15 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
             person.pending = {**draft, "stage": "topic"}
             return Result(toast="👍").say_reply(_topic_reply(ctx, young, mat_flow))
         return await _save(ctx, session, person, young, draft)
-    elif data.op in ("t", "c"):
+    elif data.op in ("t", "c", "T", "C"):
         return await _mat_choice(ctx, session, person, young, draft, data)
     elif data.op == "s":
         return await _save(ctx, session, person, young, draft)
     person.pending = draft
-    return Result(toast="").say(ctx.locale("assign.pick_flows", name=young.display_name),
-                                _flow_buttons(ctx, young, draft), edit=data.op == "f")
+    old = data.op in ("f", "F") and picked is None
+    return Result(toast=ctx.locale("stale_button") if old else "").say(
+        ctx.locale("assign.pick_flows", name=young.display_name),
+        _flow_buttons(ctx, young, draft), edit=data.op in ("f", "F"))
 
 
 async def _fresh_draft(session: AsyncSession, young: Person) -> dict[str, Any]:
@@ -78,10 +84,11 @@ async def _fresh_draft(session: AsyncSession, young: Person) -> dict[str, Any]:
 
 def _flow_buttons(ctx: Context, young: Person, draft: dict[str, Any]) -> Keyboard:
     rows = []
-    for i, flow in enumerate(_young_flows(ctx)):
+    for flow in _young_flows(ctx):
         mark = "✅" if flow.id in draft["flows"] else ctx.engine.vocabulary[flow.symbol].emoji
-        rows.append((Button(f"{mark} {flow.title}", callbacks.assign_tap("f", young.id, i)),))
-    rows.append((Button(ctx.locale("control.done"), callbacks.assign_tap("d", young.id)),))
+        data = callbacks.AssignTap("F", young.id, ref=callbacks.short_ref(flow.id)).pack()
+        rows.append((Button(f"{mark} {flow.title}", data),))
+    rows.append((Button(ctx.locale("control.done"), callbacks.AssignTap("d", young.id).pack()),))
     return tuple(rows)
 
 
@@ -90,8 +97,8 @@ def _topic_reply(ctx: Context, young: Person, flow: Flow) -> Reply:
     assert step is not None
     topics = list(step.topics) or [step.topic]
     rows = tuple((Button(f"{ctx.engine.vocabulary[t].emoji} {ctx.engine.vocabulary[t].words}",
-                         callbacks.assign_tap("t", young.id, i)),)
-                 for i, t in enumerate(topics))
+                         callbacks.AssignTap("T", young.id, ref=callbacks.short_ref(t)).pack()),)
+                 for t in topics)
     return Reply(ctx.locale("assign.pick_topic"), rows)
 
 
@@ -99,29 +106,35 @@ async def _mat_choice(ctx: Context, session: AsyncSession, person: Person, young
                       draft: dict[str, Any], data: callbacks.AssignTap) -> Result:
     flow = next((f for f in _young_flows(ctx) if _mat_step(f)), None)
     step = _mat_step(flow) if flow else None
-    if step is None or data.index is None:
+    if flow is None or step is None:
         return Result(toast=ctx.locale("not_allowed"))
     topics = list(step.topics) or [str(step.topic)]
     mat = dict(draft.get("mat") or {})
-    if data.op == "t":
-        if data.index >= len(topics):
-            return Result(toast=ctx.locale("not_allowed"))
-        topic = topics[data.index]
+    # A topic or card by its id; an old "t" or "c" button named it by position (before issue
+    # 13): it changes nothing, and the list as it is now is shown again.
+    old = ctx.locale("stale_button")
+    if data.op in ("t", "T"):
+        index = callbacks.ref_index(data.ref, topics)
+        if index is None:
+            return Result(toast=old).say_reply(replace(_topic_reply(ctx, young, flow), edit=True))
+        topic = topics[index]
         mat = {"topic": topic, "cards": list(step.topics.get(topic, step.choices))}
     else:
         offered = step.topics.get(mat.get("topic", ""), step.choices)
-        if data.index >= len(offered):
-            return Result(toast=ctx.locale("not_allowed"))
-        chosen = set(mat.get("cards", [])) ^ {offered[data.index]}
-        mat["cards"] = [c for c in offered if c in chosen]
+        index = callbacks.ref_index(data.ref, offered)
+        if index is not None:
+            chosen = set(mat.get("cards", [])) ^ {offered[index]}
+            mat["cards"] = [c for c in offered if c in chosen]
     draft = {**draft, "mat": mat}
     person.pending = draft
-    offered = step.topics.get(mat["topic"], step.choices)
-    rows = [(Button(f"{'✅' if c in mat['cards'] else ctx.engine.vocabulary[c].emoji} "
-                    f"{ctx.engine.vocabulary[c].words}", callbacks.assign_tap("c", young.id, i)),)
-            for i, c in enumerate(offered)]
-    rows.append((Button(ctx.locale("assign.save"), callbacks.assign_tap("s", young.id)),))
-    return Result(toast="").say(ctx.locale("assign.pick_cards"), tuple(rows), edit=True)
+    offered = step.topics.get(mat.get("topic", ""), step.choices)
+    rows = [(Button(f"{'✅' if c in mat.get('cards', []) else ctx.engine.vocabulary[c].emoji} "
+                    f"{ctx.engine.vocabulary[c].words}",
+                    callbacks.AssignTap("C", young.id, ref=callbacks.short_ref(c)).pack()),)
+            for c in offered]
+    rows.append((Button(ctx.locale("assign.save"), callbacks.AssignTap("s", young.id).pack()),))
+    return Result(toast=old if index is None else "").say(
+        ctx.locale("assign.pick_cards"), tuple(rows), edit=True)
 
 
 async def _save(ctx: Context, session: AsyncSession, person: Person, young: Person,

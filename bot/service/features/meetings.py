@@ -48,7 +48,7 @@ def local_now(ctx: Context, now: datetime) -> datetime:
 
 
 PICK = picker.purpose("m", "th.pick.m", "🗓️",
-                      lambda young_id: callbacks.meeting_tap("p", young_id))
+                      lambda young_id: callbacks.MeetingTap("p", young_id).pack())
 
 
 @command(Role.THERAPIST, "meeting")
@@ -89,12 +89,13 @@ async def _choose(ctx: Context, session: AsyncSession, young: Person, today: dat
                 date=words.weekday(upcoming.held_on)) if upcoming
             else say("th.meeting_unset", name=young.display_name))
     weeks = [Button(say("th.in_weeks", count=n) if n > 1 else say("th.in_a_week"),
-                    callbacks.meeting_tap("w", young.id, n)) for n in WEEKS]
+                    callbacks.MeetingTap("w", young.id, n).pack()) for n in WEEKS]
     rows = [tuple(weeks[i:i + 2]) for i in range(0, len(weeks), 2)]
-    rows.append((Button(say("th.meeting_type_button"), callbacks.meeting_tap("t", young.id)),))
+    rows.append((Button(say("th.meeting_type_button"),
+                        callbacks.MeetingTap("t", young.id).pack()),))
     if upcoming:
         rows.append((Button(say("th.meeting_cancel_button"),
-                            callbacks.meeting_tap("x", young.id)),))
+                            callbacks.MeetingTap("x", young.id).pack()),))
     return Result(toast="").say(f"{lead}\n{say('th.meeting_when')}", tuple(rows), edit=edit)
 
 
@@ -103,11 +104,11 @@ def _days_of_week(ctx: Context, young: Person, today: date, weeks: int) -> Resul
     target = today + timedelta(weeks=weeks)
     monday = target - timedelta(days=target.weekday())
     days = [monday + timedelta(days=n) for n in range(5)]
-    buttons = [Button(f"{d:%a} {d.day} {d:%b}", callbacks.meeting_tap("d", young.id,
-                                                                      int(f"{d:%Y%m%d}")))
+    buttons = [Button(f"{d:%a} {d.day} {d:%b}", callbacks.MeetingTap("d", young.id,
+                                                                      int(f"{d:%Y%m%d}")).pack())
                for d in days if d > today]
     rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
-    rows.append((Button(ctx.locale("control.back"), callbacks.meeting_tap("p", young.id)),))
+    rows.append((Button(ctx.locale("control.back"), callbacks.MeetingTap("p", young.id).pack()),))
     return Result(toast="").say(ctx.locale("th.meeting_which_day", name=young.display_name),
                                 tuple(rows), edit=True)
 
@@ -270,9 +271,9 @@ def invitation(ctx: Context, young: Person, meeting: Meeting, today: date,
     picture = Picture(say("th.ready_card_title"), (Tile(when, "🗓️"), Tile(soon, "⏳")))
     rows = []
     if offer_my_meeting:  # only when "My meeting" is one of the things they may do
-        rows.append((Button(say("th.ready_my_meeting"), callbacks.start_flow(MY_MEETING)),))
-    rows.append((Button(say("th.ready_see"), callbacks.ready_tap("s", meeting.id)),))
-    rows.append((Button(say("th.ready_not_now"), callbacks.ready_tap("n", meeting.id)),))
+        rows.append((Button(say("th.ready_my_meeting"), callbacks.StartFlow(MY_MEETING).pack()),))
+    rows.append((Button(say("th.ready_see"), callbacks.ReadyTap("s", meeting.id).pack()),))
+    rows.append((Button(say("th.ready_not_now"), callbacks.ReadyTap("n", meeting.id).pack()),))
     text = say("th.ready_text", date=when, count=left)
     return Reply(text, tuple(rows), picture=picture, chat_id=young.chat_id,
                  look=young_person.look_of(young), about=young.id)

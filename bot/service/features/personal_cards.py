@@ -11,7 +11,7 @@ from bot.engine.core import HELPED
 from bot.engine.flows import Flow, StepType
 from bot.service import callbacks, guard, picker
 from bot.service.routes import command, pending, tap
-from bot.service.types import Button, Command, Media, MediaKind, Result
+from bot.service.types import Button, Command, Keyboard, Media, MediaKind, Result
 from bot.store import media_repo, repo
 from bot.store.models import Person, PersonalCard, Role
 
@@ -22,7 +22,8 @@ MAX_CARD_WORDS = 40
 
 
 # Page buttons "pk:c:<page>"; a young person's button is today's "ac:<id>".
-PICK = picker.purpose("c", "card.pick_person", "🖼️", callbacks.add_card_for)
+PICK = picker.purpose("c", "card.pick_person", "🖼️",
+                      lambda young_id: callbacks.AddCardFor(young_id).pack())
 
 
 @command(Role.THERAPIST, "addcard")
@@ -85,27 +86,37 @@ def _recordable(flow: Flow) -> list[str]:
 @command(Role.THERAPIST, "record")
 async def record(ctx: Context, session: AsyncSession, person: Person, _: Command) -> Result:
     flows = [f for f in ctx.engine.flows.values() if f.audience == "young_person"]
-    rows = tuple((Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
-                         callbacks.record_tap("f", i)),) for i, f in enumerate(flows))
-    return Result().say(ctx.locale("record.pick_flow"), rows)
+    return Result().say(ctx.locale("record.pick_flow"), _flow_buttons(ctx, flows))
+
+
+def _flow_buttons(ctx: Context, flows: list[Flow]) -> Keyboard:
+    return tuple((Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
+                         callbacks.RecordTap("F", flow=callbacks.short_ref(f.id)).pack()),)
+                 for f in flows)
 
 
 @tap(Role.THERAPIST, callbacks.RecordTap)
 async def record_tap(ctx: Context, session: AsyncSession, person: Person,
                      data: callbacks.RecordTap) -> Result:
     flows = [f for f in ctx.engine.flows.values() if f.audience == "young_person"]
-    if data.flow_index >= len(flows):
-        return Result(toast=ctx.locale("not_allowed"))
-    flow = flows[data.flow_index]
+    # A flow and step by their ids; "f" and "s" buttons named them by position (before issue
+    # 13), which a new flow file or step may have shifted: the flows as they are now instead.
+    picked = callbacks.ref_index(data.flow, [f.id for f in flows])
+    if picked is None:
+        return Result(toast=ctx.locale("stale_button")).say(
+            ctx.locale("record.pick_flow"), _flow_buttons(ctx, flows), edit=True)
+    flow = flows[picked]
     steps = _recordable(flow)
-    if data.op == "f":
-        rows = tuple((Button(_question(ctx, flow, step_id)[:60],
-                             callbacks.record_tap("s", data.flow_index, i)),)
-                     for i, step_id in enumerate(steps))
+    if data.op == "F":
+        rows = tuple((Button(_question(ctx, flow, step_id)[:60], callbacks.RecordTap(
+                         "S", flow=data.flow, step=callbacks.short_ref(step_id)).pack()),)
+                     for step_id in steps)
         return Result(toast="").say(ctx.locale("record.pick_step"), rows, edit=True)
-    if data.step_index is None or data.step_index >= len(steps):
-        return Result(toast=ctx.locale("not_allowed"))
-    step_id = steps[data.step_index]
+    step = callbacks.ref_index(data.step, steps)
+    if step is None:
+        return Result(toast=ctx.locale("stale_button")).say(
+            ctx.locale("record.pick_flow"), _flow_buttons(ctx, flows), edit=True)
+    step_id = steps[step]
     person.pending = {"kind": "record", "flow": flow.id, "step": step_id}
     return Result(toast="🎙️").say(ctx.locale("record.send_voice",
                                              question=_question(ctx, flow, step_id)))

@@ -164,13 +164,13 @@ async def mine_page(ctx: Context, session: AsyncSession, person: Person, page: i
     if not runs and page > 0:  # the list got shorter: show the last page there is
         return await mine_page(ctx, session, person, pages - 1, edit=edit, lead=lead)
     rows: list[tuple[Button, ...]] = [
-        (Button(_row_label(ctx, run), callbacks.mine_toggle(run.id, not run.shared, page)),)
+        (Button(_row_label(ctx, run), callbacks.MineToggle(run.id, not run.shared, page).pack()),)
         for run in runs]
     turn = []
     if page + 1 < pages:
-        turn.append(Button(say("mine.older"), callbacks.mine_page(page + 1)))
+        turn.append(Button(say("mine.older"), callbacks.MinePage(page + 1).pack()))
     if page > 0:
-        turn.append(Button(say("mine.newer"), callbacks.mine_page(page - 1)))
+        turn.append(Button(say("mine.newer"), callbacks.MinePage(page - 1).pack()))
     if turn:
         rows.append(tuple(turn))
     text = [lead, say("mine.title")]
@@ -235,8 +235,8 @@ async def delete(ctx: Context, session: AsyncSession, person: Person, _: Command
     say = ctx.locale
     if await privacy_repo.open_deletion(session, person.id) is not None:
         return Result().say(say("delete.already"))
-    buttons = ((Button(say("delete.yes"), callbacks.delete_mine(True)),),
-               (Button(say("delete.no"), callbacks.delete_mine(False)),))
+    buttons = ((Button(say("delete.yes"), callbacks.DeleteMine(True).pack()),),
+               (Button(say("delete.no"), callbacks.DeleteMine(False).pack()),))
     return Result().say(say("delete.ask"), buttons)
 
 
@@ -277,8 +277,10 @@ async def _deciders(ctx: Context, session: AsyncSession,
 
 def _request_reply(ctx: Context, young: Person, request: DeletionRequest, chat_id: int) -> Reply:
     say = ctx.locale
-    buttons = ((Button(say("deletion.confirm"), callbacks.deletion_decision(request.id, "y")),),
-               (Button(say("deletion.decline"), callbacks.deletion_decision(request.id, "n")),))
+    buttons = ((Button(say("deletion.confirm"),
+                       callbacks.DeletionDecision(request.id, "y").pack()),),
+               (Button(say("deletion.decline"),
+                       callbacks.DeletionDecision(request.id, "n").pack()),))
     return Reply(say("deletion.request", name=young.display_name), buttons, chat_id=chat_id)
 
 
@@ -316,7 +318,7 @@ async def decide(ctx: Context, session: AsyncSession, person: Person,
     if data.decision == "n":
         person.pending = {"kind": REASON, "request": request.id}
         cancel = ((Button(say("deletion.cancel"),
-                          callbacks.deletion_decision(request.id, "c")),),)
+                          callbacks.DeletionDecision(request.id, "c").pack()),),)
         return Result(toast="✏️").say(say("deletion.ask_reason", name=young.display_name),
                                      cancel)
     return await _confirm(ctx, session, person, request, young)

@@ -155,9 +155,9 @@ def _reply_to_young_person(ctx: Context, person: Person, therapists: Sequence[Pe
         return Reply(f"{say('safety.more_thanks')}\n{tail}")
     key = "safety.reply" if first else "safety.reply_again"
     buttons: list[tuple[Button, ...]] = [
-        (Button(say("safety.tell_more"), callbacks.alert_more(alert.id)),)]
+        (Button(say("safety.tell_more"), callbacks.AlertMore(alert.id).pack()),)]
     if carry_on:
-        buttons.append((Button(say("safety.carry_on"), callbacks.carry_on()),))
+        buttons.append((Button(say("safety.carry_on"), callbacks.CarryOn().pack()),))
     return Reply(f"{say(key, helper=helper)}\n{tail}", tuple(buttons))
 
 
@@ -212,7 +212,7 @@ async def _to_recipients(ctx: Context, session: AsyncSession, young: Person, ale
     text = alert_text(ctx, young, alert, therapists, what)
     if lead:
         text = f"{lead}\n\n{text}"
-    button = ((Button(say("alert.ack_button"), callbacks.alert_ack(alert.id)),),)
+    button = ((Button(say("alert.ack_button"), callbacks.AlertAck(alert.id).pack()),),)
     replies = []
     for person in people:
         replies.append(Reply(text, button, chat_id=person.chat_id))

@@ -77,7 +77,7 @@ def _keyboard(ctx: Context, person: Person) -> Keyboard:
         current = preference(person, name)
         rows.append(tuple(
             Button(f"{'✅' if value == current else emoji} {say(label)}",
-                   callbacks.setting(key, i))
+                   callbacks.Setting(key, i).pack())
             for i, (value, label, emoji) in enumerate(options)))
     return tuple(rows)
 
@@ -130,6 +130,6 @@ async def send_reminders(ctx: Context, session: AsyncSession, now: datetime) -> 
             continue
         # The reminder is the picture menu itself, with "no more reminders" one tap away.
         reply = (await menu(ctx, session, person, lead=say("remind.text"))).replies[0]
-        stop = (Button(say("remind.stop"), callbacks.setting("r", 0)),)
+        stop = (Button(say("remind.stop"), callbacks.Setting("r", 0).pack()),)
         replies.append(replace(reply, buttons=(*reply.buttons, stop), chat_id=person.chat_id))
     return replies

@@ -43,7 +43,7 @@ _HIDDEN = {Control.READ, Control.DONT_KNOW}
 
 
 PICK = picker.purpose("v", "th.pick.v", "👪",
-                      lambda young_id: callbacks.supporter_tap("p", young_id))
+                      lambda young_id: callbacks.SupporterTap("p", young_id).pack())
 
 
 @command(Role.THERAPIST, "supporter")
@@ -61,14 +61,14 @@ async def therapist_tap(ctx: Context, session: AsyncSession, person: Person,
         return guard.refusal(ctx)
     if data.op == "p" or data.relationship is None or data.relationship >= len(RELATIONSHIPS):
         rows = tuple((Button(f"{RELATIONSHIP_EMOJI[n]} {words.relationship(say, key)}",
-                             callbacks.supporter_tap("r", young.id, n)),)
+                             callbacks.SupporterTap("r", young.id, n).pack()),)
                      for n, key in enumerate(RELATIONSHIPS))
         return Result(toast="").say(say("sv.who", name=young.display_name), rows, edit=True)
     relationship = RELATIONSHIPS[data.relationship]
     asked = int(utcnow().timestamp() // 60)
     repo.audit(session, person, "supporter_requested", young, detail=relationship)
-    answer = [Button(f"{emoji} {say(key)}", callbacks.supporter_tap(
-        "a", person.id, data.relationship, asked, code)) for emoji, key, code in
+    answer = [Button(f"{emoji} {say(key)}", callbacks.SupporterTap(
+        "a", person.id, data.relationship, asked, code).pack()) for emoji, key, code in
         (("✅", "sv.yes", "y"), ("✋", "sv.not_now", "n"))]
     card = Picture(say("sv.ask_title", relationship=words.relationship(say, relationship)),
                    (Tile(say("sv.yes"), "✅"), Tile(say("sv.not_now"), "✋")),
@@ -138,8 +138,8 @@ async def hello(ctx: Context, session: AsyncSession, sender: Sender, person: Per
     helper = await repo.person_by_id(session, invitation.created_by_id or 0)
     if young is None or helper is None:
         return Result().say(say("code_unknown"))
-    buttons = ((Button(say("consent_yes"), callbacks.consent(code)),),
-               (Button(say("consent_no"), callbacks.decline(code)),))
+    buttons = ((Button(say("consent_yes"), callbacks.Consent(code).pack()),),
+               (Button(say("consent_no"), callbacks.Decline(code).pack()),))
     return Result().say(say("sv.hello", first=sender.first_name or say("sv.there"),
                             therapist=helper.display_name, name=young.display_name), buttons)
 
@@ -172,7 +172,7 @@ async def join(ctx: Context, session: AsyncSession, sender: Sender, person: Pers
     return Result(toast="🎉").say(say("sv.welcome", name=young.display_name,
                                       therapist=helper.display_name), edit=True).say(
         say("sv.start_view"), ((Button(say("sv.add_view", name=young.display_name),
-                                       callbacks.supporter_tap("w", young.id)),),))
+                                       callbacks.SupporterTap("w", young.id).pack()),),))
 
 
 # --- the supporter's own view -----------------------------------------------------------------
@@ -198,9 +198,9 @@ async def _choices(ctx: Context, session: AsyncSession, person: Person, lead: st
     run = await repo.current_run(session, person.id)
     if run is not None:
         rows.append((Button(ctx.locale("control.continue"),
-                            callbacks.run_tap(run.id, run.version, ActionKind.RESUME)),))
+                            callbacks.RunTap.of(run.id, run.version, ActionKind.RESUME).pack()),))
     rows += [(Button(ctx.locale("sv.add_view", name=s.person.display_name),
-                     callbacks.supporter_tap("w", s.person.id)),) for s in supported]
+                     callbacks.SupporterTap("w", s.person.id).pack()),) for s in supported]
     return Result().say(lead, tuple(rows))
 
 
@@ -238,9 +238,15 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
                   else await _where(ctx, session, person, run, say("stale_button")))
         result.toast = result.toast or say("stale_button")
         return result
-    if data.action is None:  # "something else" or "read it to me": typing is the way here
+    if data.extra is not None:  # "something else" or "read it to me": typing is the way here
         return Result(toast=say("type_now"))
-    return await _apply(ctx, session, person, run, data.action, edit=True)
+    # A choice by its id, on the question as it is now (issue 13, point 1).
+    screen = (ctx.engine.screen(repo.run_state(run), await repo.answers_of(session, run.id))
+              if data.names_choice else None)
+    action = data.action_on(screen)
+    if action is None:  # a button from before issue 13 (by position), or a choice gone since
+        return await _where(ctx, session, person, run, say("stale_button"))
+    return await _apply(ctx, session, person, run, action, edit=True)
 
 
 async def message(ctx: Context, session: AsyncSession, person: Person, event: Event) -> Result:
@@ -307,8 +313,9 @@ def _screen_reply(ctx: Context, run: FlowRun, screen: Screen, young: Person | No
 
 
 def _relabel(ctx: Context, keyboard: Keyboard, run: FlowRun) -> Keyboard:
-    names = {callbacks.run_tap(run.id, run.version, ActionKind.SHARE): ctx.locale("sv.send"),
-             callbacks.run_tap(run.id, run.version, ActionKind.KEEP): ctx.locale("sv.dont_send")}
+    share = callbacks.RunTap.of(run.id, run.version, ActionKind.SHARE).pack()
+    keep = callbacks.RunTap.of(run.id, run.version, ActionKind.KEEP).pack()
+    names = {share: ctx.locale("sv.send"), keep: ctx.locale("sv.dont_send")}
     return tuple(tuple(Button(names.get(b.data, b.label), b.data) for b in row)
                  for row in keyboard)
 

@@ -53,7 +53,7 @@ _QUOTE_REF = re.compile(r"^q(\d{1,12})$")
 
 
 PICK = picker.purpose("y", "th.pick.y", "💬",
-                      lambda young_id: callbacks.you_said_tap("p", young_id))
+                      lambda young_id: callbacks.YouSaidTap("p", young_id).pack())
 
 
 @command(Role.THERAPIST, "yousaid")
@@ -193,9 +193,9 @@ def _clip(text: str, limit: int) -> str:
 async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: Person,
                     draft: YouSaid, *, edit: bool) -> Result:
     offers = _offers(ctx, await _summary(ctx, session, person, young))
-    rows = [(Button(label, callbacks.you_said_tap("s", draft.id, ref)),)
+    rows = [(Button(label, callbacks.YouSaidTap("s", draft.id, ref).pack()),)
             for ref, label, _ in offers]
-    rows.append((Button(ctx.locale("ys.cancel"), callbacks.you_said_tap("c", draft.id)),))
+    rows.append((Button(ctx.locale("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
     person.pending = {"kind": KIND, "draft": draft.id, "await": "said"}
     lead = "ys.ask_said" if offers else "ys.ask_said_typed"
     return Result(toast="").say(ctx.locale(lead, name=young.display_name), tuple(rows),
@@ -253,10 +253,10 @@ def _preview(ctx: Context, young: Person, draft: YouSaid,
     say = ctx.locale
     rows = []
     if len(items) < MAX_ITEMS:
-        rows.append((Button(say("ys.add"), callbacks.you_said_tap("a", draft.id)),))
+        rows.append((Button(say("ys.add"), callbacks.YouSaidTap("a", draft.id).pack()),))
     rows.append((Button(say("ys.send", name=young.display_name),
-                        callbacks.you_said_tap("g", draft.id)),))
-    rows.append((Button(say("ys.cancel"), callbacks.you_said_tap("c", draft.id)),))
+                        callbacks.YouSaidTap("g", draft.id).pack()),))
+    rows.append((Button(say("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
     text = say("ys.preview", name=young.display_name) + "\n\n" + card_words(ctx, items)
     return Result(toast="").say_reply(Reply(text, tuple(rows), picture=card(ctx, items),
                                             about=young.id))
@@ -299,7 +299,7 @@ async def _send(ctx: Context, session: AsyncSession, person: Person, young: Pers
                        tuple(Tile(say(f"summary.listened.{key}"), emoji) for key, emoji in LISTEN),
                        shared=True)  # locale words only
     buttons = ((*(Button(f"{emoji} {say(f'summary.listened.{key}')}",
-                         callbacks.you_said_tap("l", draft.id, str(n)))
+                         callbacks.YouSaidTap("l", draft.id, str(n)).pack())
                   for n, (key, emoji) in enumerate(LISTEN)),),)
     return (Result(toast="📤")
             .say(say("ys.sent", name=young.display_name), edit=True)
