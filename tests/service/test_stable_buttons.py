@@ -20,7 +20,7 @@ from tests.support.harness import Person, forge_callback
 OLD = "That button is from before"  # the stale_button words (media/locales/en/core.yaml)
 
 
-def deploy_with_more(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def deploy_with_more(world: World, folder: Path) -> None:
     """The next deploy's flows: a flow file that sorts before every other, and a new choice
     ("Happy") before "Games" in the check-in's "What made it good?"."""
     shutil.copytree(flows_dir(), folder)
@@ -30,8 +30,8 @@ def deploy_with_more(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     step = next(s for s in check_in["steps"] if s["id"] == "what_good")
     step["choices"].insert(step["choices"].index("games"), "happy")
     (folder / "check_in.yaml").write_text(yaml.safe_dump(check_in, sort_keys=False))
-    # bot/services.py load_content reads flows_dir() at each start
-    monkeypatch.setattr("bot.services.flows_dir", lambda: folder)
+    # The next start reads its flows from there (MYSAY_FLOWS_DIR).
+    world.bot.settings = world.bot.settings.model_copy(update={"flows_dir": folder})
 
 
 def data_of(person: Person, message_id: int, label: str) -> str:
@@ -55,7 +55,7 @@ def ticked(labels: list[str]) -> set[str]:
 
 
 async def test_an_old_run_keyboard_ticks_the_choice_it_shows_after_a_deploy(
-        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, tmp_path: Path) -> None:
     therapist = await world.therapist()
     jo = await world.young_person(therapist, "Jo")
     await jo.tap("How was today")
@@ -68,7 +68,7 @@ async def test_an_old_run_keyboard_ticks_the_choice_it_shows_after_a_deploy(
     # break_lunch, games).
     by_position = callbacks.RunTap(tap.run_id, tap.version, callbacks.RunOp.TOGGLE,
                                    index=3).pack()
-    deploy_with_more(tmp_path / "flows", monkeypatch)
+    deploy_with_more(world, tmp_path / "flows")
     await world.bot.restart()
 
     # Position 3 is "Happy" now: the old button ticks nothing, says so, and shows the step.
@@ -82,7 +82,7 @@ async def test_an_old_run_keyboard_ticks_the_choice_it_shows_after_a_deploy(
 
 
 async def test_an_old_assign_keyboard_toggles_the_flow_it_shows_after_a_deploy(
-        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, tmp_path: Path) -> None:
     therapist = await world.therapist()
     await world.young_person(therapist, "Jo")
     await therapist.send("/assign")
@@ -93,7 +93,7 @@ async def test_an_old_assign_keyboard_toggles_the_flow_it_shows_after_a_deploy(
     assert isinstance(tap, callbacks.AssignTap) and (tap.op, tap.ref) == ("F", "talking_mat")
     titles = [b.split(" ", 1)[1] for b in therapist.buttons()[:-1]]  # the flows, not Done
     by_position = callbacks.AssignTap("f", tap.person_id, titles.index("Talking Mat")).pack()
-    deploy_with_more(tmp_path / "flows", monkeypatch)
+    deploy_with_more(world, tmp_path / "flows")
     await world.bot.restart()
 
     # "A first one" sorts first now and shifts every position: the old button toggles nothing.
@@ -106,7 +106,7 @@ async def test_an_old_assign_keyboard_toggles_the_flow_it_shows_after_a_deploy(
 
 
 async def test_an_old_record_keyboard_picks_the_flow_and_step_it_shows_after_a_deploy(
-        world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        world: World, tmp_path: Path) -> None:
     therapist = await world.therapist()
     flows = await therapist.send("/record")
     check_in = data_of(therapist, flows.message_id, "How was today")
@@ -114,7 +114,7 @@ async def test_an_old_record_keyboard_picks_the_flow_and_step_it_shows_after_a_d
     steps = await therapist.tap("How was today")
     question = data_of(therapist, steps.message_id, "How was today?")
     assert callbacks.decode(question) == callbacks.RecordTap("S", flow="check_in", step="how")
-    deploy_with_more(tmp_path / "flows", monkeypatch)
+    deploy_with_more(world, tmp_path / "flows")
     await world.bot.restart()
 
     assert OLD in await press(therapist, flows.message_id, "rc:f:0")  # by position: old
