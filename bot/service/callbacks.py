@@ -362,9 +362,10 @@ class RunTap(CallbackData, prefix="r"):
 
 @dataclass(frozen=True)
 class StartFlow(CallbackData, prefix="f"):
-    """A flow on the young person's menu, by its id ("f:check_in")."""
+    """A flow on the young person's menu, by its id ("f:check_in"). Any id a flow file may use
+    (bot/engine/flows.py _ID: up to 41 characters, so at most 43 bytes here)."""
 
-    flow_id: Annotated[str, Text(r"[a-z][a-z0-9_]{0,30}")]
+    flow_id: Annotated[str, Text(r"[a-z][a-z0-9_]{0,40}")]
 
 
 @dataclass(frozen=True)

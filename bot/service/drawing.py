@@ -90,13 +90,22 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
 
     Keeping runs in a short transaction of its own; if the database is away then, the picture
     is still sent and the answer stays without it (the summary draws a mat from its
-    placements). Raises what drawing raises."""
+    placements). A picture that cannot be drawn is logged and left out: the answer has
+    committed, so the words of the reply (the review that follows, the answered tap) must
+    still reach the young person. Raises nothing of its own."""
     drawn = []
     for reply in replies:
         if reply.drawing is None:
             drawn.append(reply)
             continue
-        png = await asyncio.to_thread(reply.drawing.picture.render)
+        try:
+            png = await asyncio.to_thread(reply.drawing.picture.render)
+        except Exception:  # any drawing fault: never lose the reply's words with the picture
+            log.exception("could not draw %s; sending its words without it",
+                          reply.drawing.filename)
+            if reply.text:
+                drawn.append(replace(reply, drawing=None))
+            continue
         if reply.drawing.keep is not None:
             await _keep(db, reply.drawing.keep, png)
         drawn.append(replace(reply, drawing=None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args, get_type_hints
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,7 @@ PAGE_SIZE = 10  # people per page of a picker or of /caseload (Telegram keyboard
 class Purpose:
     """What a picker is for.
 
-    letter: one letter in the page buttons ("pk:<letter>:<page>"; bot.service.callbacks._PAGE
+    letter: one letter in the page buttons ("pk:<letter>:<page>"; bot.service.callbacks.PickPage
       lists the letters it accepts). prompt: the locale key of the question. emoji: before each
       name. data: the callback data of the button for one young person (by their id).
     """
@@ -50,10 +50,13 @@ def purpose(letter: str, prompt: str, emoji: str, data: Callable[[int], str]) ->
     """Declare a picker purpose (once, at import of the feature module).
 
     Takes the fields of `Purpose`; returns it. Raises RuntimeError for a letter used twice,
-    since a page button would then reach the wrong feature.
+    since a page button would then reach the wrong feature, or one the page button
+    (callbacks.PickPage) cannot carry, since "▶️" would then fail only past ten people.
     """
     if letter in PURPOSES:
         raise RuntimeError(f"picker purpose {letter!r} is declared twice")
+    if letter not in get_args(get_type_hints(callbacks.PickPage)["purpose"]):
+        raise RuntimeError(f"picker purpose {letter!r} is not a PickPage purpose")
     found = PURPOSES[letter] = Purpose(letter, prompt, emoji, data)
     return found
 

@@ -111,12 +111,19 @@ def test_the_adapter_asks_the_codec_which_taps_are_urgent(data: str | None,
     assert cb.is_urgent(data) is urgent
 
 
+def test_every_flow_id_a_file_may_use_makes_a_menu_button() -> None:
+    from bot.engine.flows import _ID
+    longest = "a" * 41
+    assert _ID.match(longest) and not _ID.match(longest + "a")  # the limit this test knows
+    assert cb.decode(cb.StartFlow(longest).pack()) == cb.StartFlow(longest)
+
+
 def test_the_longest_data_we_make_fits() -> None:
     long_id = "a" * 41  # the longest id a flow file may use (bot/engine/flows.py _ID)
     biggest = [
         cb.RunTap.of(10**12 - 1, 10**9 - 1, ActionKind.CHOOSE, long_id),
         cb.RunTap.of(10**12 - 1, 10**9 - 1, ActionKind.TOGGLE, "b" * 24),
-        cb.StartFlow("a" * 31),
+        cb.StartFlow(long_id),
         cb.Consent("A" * 43),
         cb.Decline("A" * 43),
         cb.ReadyNow("A" * 43),

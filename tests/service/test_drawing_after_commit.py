@@ -6,6 +6,7 @@ render_profile draw from the same data."""
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -177,3 +178,20 @@ async def test_draw_all_turns_a_description_into_a_photo_and_leaves_other_replie
     assert drawn.attachment.kind == "photo" and drawn.attachment.filename == "mat.png"
     assert drawn.attachment.data == render_mat(MAT, STYLE, {})
 
+
+
+async def test_a_picture_that_cannot_be_drawn_leaves_its_words_and_the_rest(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(_self: MatPicture) -> bytes:
+        raise OSError("a font file went missing")
+
+    monkeypatch.setattr(MatPicture, "render", broken)
+    words = Reply("hello")
+    described = Reply("Here is your mat", drawing=Drawing(MatPicture(MAT, STYLE), "mat.png"))
+    silent = Reply("", drawing=Drawing(MatPicture(MAT, STYLE), "mat.png"))
+    after = Reply("This is what you told me")
+    with caplog.at_level(logging.ERROR, logger="bot.service.drawing"):
+        sent = await drawing.draw_all(None, [words, described, silent, after])  # type: ignore[arg-type]
+    assert [r.text for r in sent] == ["hello", "Here is your mat", "This is what you told me"]
+    assert all(r.drawing is None and r.attachment is None for r in sent)
+    assert "could not draw mat.png" in caplog.text
