@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from bot.engine.datafile import DataFileError, parse_model
-from bot.engine.headings import Heading, heading_in_file
+from bot.engine.headings import FileHeading, Heading
 from bot.engine.vocabulary import Vocabulary
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -51,7 +51,7 @@ class Step(BaseModel):
     # Where to go next: a step id, "end", or {choice id: step id} with an optional "default".
     next: str | dict[str, str] | None = None
     # Where the answer goes in the summary; wins over the flow's own `heading:`.
-    heading: Heading | None = None
+    heading: FileHeading = None
     # The symbol of what this step is about (a part of the day, a place): drawn on the card.
     about: str | None = None
     # Offer again what the young person picked in another flow (flow id and step ids).
@@ -72,11 +72,6 @@ class Step(BaseModel):
         if not _ID.match(value) or value in (END, CONTINUE):
             raise ValueError("step ids are lower-case letters, digits and _, not 'end'/'continue'")
         return value
-
-    @field_validator("heading", mode="before")
-    @classmethod
-    def _heading_known(cls, value: object) -> Heading | None:
-        return heading_in_file(value)
 
     @field_validator("prompt")
     @classmethod
@@ -165,7 +160,7 @@ class Flow(BaseModel):
     # A picture made from the answers when the flow ends ("profile": the one-page profile).
     ends_with: str | None = Field(default=None, pattern="^profile$")
     # The summary heading of every step that names none of its own (Heading.OTHER if unset).
-    heading: Heading | None = None
+    heading: FileHeading = None
     steps: list[Step] = Field(min_length=1)
     # Part number of each step (1, 2, ...): made from the steps when the file is loaded.
     _parts: dict[str, int] = PrivateAttr(default_factory=dict)
@@ -189,11 +184,6 @@ class Flow(BaseModel):
     def _symbol_known(cls, value: str, info: ValidationInfo) -> str:
         _check_symbols([value], info)
         return value
-
-    @field_validator("heading", mode="before")
-    @classmethod
-    def _heading_known(cls, value: object) -> Heading | None:
-        return heading_in_file(value)
 
     @model_validator(mode="after")
     def _steps_connect(self) -> Flow:

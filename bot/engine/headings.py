@@ -9,6 +9,9 @@ data model owns it and the summary imports it (never the other way round).
 from __future__ import annotations
 
 import enum
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 
 class Heading(enum.StrEnum):
@@ -53,3 +56,8 @@ def heading_in_file(value: object) -> Heading | None:
         return Heading(value)
     allowed = ", ".join(IN_FILES)
     raise ValueError(f"unknown heading {value!r}: a flow file may use {allowed}")
+
+
+# The type of a `heading:` field in a flow file (the flow's own and each step's): checked by
+# heading_in_file when the file is read, so a bad value names the file, step and line.
+FileHeading = Annotated[Heading | None, BeforeValidator(heading_in_file)]

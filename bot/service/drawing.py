@@ -23,6 +23,7 @@ from bot.render.mat import render_mat
 from bot.render.profile import render_profile
 from bot.service.types import Attachment, Reply
 from bot.store import media_repo
+from bot.store.db import DATABASE_AWAY, in_transaction
 
 if TYPE_CHECKING:
     from bot.store.db import Database
@@ -115,9 +116,6 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
 
 async def _keep(db: Database, keep: KeepWith, png: bytes) -> None:
     """Keep the drawn picture with its answer or run (media_repo.keep_drawn)."""
-    # Imported here, not at the top: the unit of work imports this module.
-    from bot.service.unit_of_work import DATABASE_AWAY, in_transaction
-
     try:
         await in_transaction(db, lambda session: media_repo.keep_drawn(
             session, owner_id=keep.owner_id, kind=keep.kind, run_id=keep.run_id,

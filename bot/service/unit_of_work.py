@@ -4,41 +4,32 @@ The webhook and long polling both hand each update to bot.telegram.handlers, whi
 `handle_update`; the periodic jobs (bot.telegram.jobs) call `run_job`. Here, and only here:
 the update id is claimed with the update's effect in one transaction (a repeated delivery is
 dropped, or shows the young person where they are after a restart), a pooled connection the
-database dropped is tried once more, and pictures a reply asks for are drawn once the
-transaction has committed, never while it holds the person's row lock (bot.service.drawing).
-No Telegram here: the adapter turns the Result into Bot API calls.
+database dropped is tried once more (bot.store.db.in_transaction), and pictures a reply asks
+for are drawn once the transaction has committed, never while it holds the person's row lock
+(bot.service.drawing). No Telegram here: the adapter turns the Result into Bot API calls.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import drawing
 from bot.service.routes import Periodic
 from bot.service.types import Event, Reply, Result, Sender
 from bot.store import repo
+from bot.store.db import in_transaction
 from bot.timeutil import utcnow
 
 if TYPE_CHECKING:
     from bot.services import Services
-    from bot.store.db import Database
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-# The database is away (down, unreachable, out of connections): nothing was committed, so the
-# update can be handled again later as if it had just arrived.
-DATABASE_AWAY: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError,
-                                                   TimeoutError, PoolTimeout)
 
 
 class Claims:
@@ -61,27 +52,6 @@ class Claims:
 
     def __contains__(self, update_id: object) -> bool:
         return update_id in self._ids
-
-
-async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]],
-                         what: str) -> T:
-    """`work` in one transaction, committed when it returns (rolled back if it raises).
-
-    A pooled connection the database dropped while idle (it restarted, or a network hop timed
-    it out) fails its first statement: SQLAlchemy has replaced the pool's connections and
-    nothing was committed, so `work` runs once more on a fresh one. Cheaper than pinging on
-    every checkout (bot/store/db.py). `what` names the work in the log. Raises whatever else
-    `work` or the database raises (DATABASE_AWAY when the database is away).
-    """
-    for attempt in range(2):
-        try:
-            async with db.transaction() as session:
-                return await work(session)
-        except DBAPIError as error:
-            if attempt or not error.connection_invalidated:
-                raise
-            log.info("database connection dropped; trying %s again", what)
-    raise AssertionError("not reached")
 
 
 async def handle_update(services: Services, claims: Claims, update_id: int, sender: Sender,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +24,14 @@ from sqlalchemy.ext.asyncio import (
 from bot.store import sqlite_conn
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The database is away (down, unreachable, out of connections): nothing was committed, so the
+# update can be handled again later as if it had just arrived.
+DATABASE_AWAY: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, OSError,
+                                                   TimeoutError, PoolTimeout)
+
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: it keeps two processes from migrating the same PostgreSQL at once.
@@ -110,3 +120,24 @@ def _upgrade_sync(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]],
+                         what: str) -> T:
+    """`work` in one transaction, committed when it returns (rolled back if it raises).
+
+    A pooled connection the database dropped while idle (it restarted, or a network hop timed
+    it out) fails its first statement: SQLAlchemy has replaced the pool's connections and
+    nothing was committed, so `work` runs once more on a fresh one. Cheaper than pinging on
+    every checkout (bot/store/db.py). `what` names the work in the log. Raises whatever else
+    `work` or the database raises (DATABASE_AWAY when the database is away).
+    """
+    for attempt in range(2):
+        try:
+            async with db.transaction() as session:
+                return await work(session)
+        except DBAPIError as error:
+            if attempt or not error.connection_invalidated:
+                raise
+            log.info("database connection dropped; trying %s again", what)
+    raise AssertionError("not reached")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.engine.core import HELPED as HELPED_STEP
 from bot.engine.core import AnswerKind, AnswerRecord, FlowEngine
 from bot.engine.flows import Flow, Step
 from bot.engine.headings import Heading
@@ -61,7 +62,6 @@ VERDICTS = frozenset(v for table in PAIR_VERDICTS.values() for v in table)
 DAY_PARTS = frozenset({"morning", "getting_to_school", "lessons", "break_lunch", "lunch",
                        "break", "after_school", "evening", "bedtime", "weekend"})
 PHOTO_KINDS = ("photo", "profile")
-HELPED_STEP = "_helped"
 HELPED_KEYS = ("helped_alone", "helped_family", "helped_school", "helped_therapist")
 
 

@@ -7,20 +7,18 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from telegram import Message
 
 from bot.render.cards import CardCache, CardStyle
 from bot.render.screens import Picture
 from bot.store import media_repo
-from bot.store.db import Database
+from bot.store.db import DATABASE_AWAY, Database
 from bot.store.models import CardUpload
 
 log = logging.getLogger(__name__)
 
 
-# The card uploads table only saves uploads: when it can't be reached, the reply still goes.
-_DATABASE_AWAY = (DBAPIError, OSError, TimeoutError)
 
 # Rendering depends only on the card's content, so one cache serves the whole process.
 SHARED_CACHE = CardCache(max_entries=512)
@@ -89,7 +87,7 @@ class CardPublisher:
         try:
             async with self.db.transaction() as session:
                 row = await session.get(CardUpload, slot.key)
-        except _DATABASE_AWAY as error:  # only a saving: upload the picture instead
+        except DATABASE_AWAY as error:  # only a saving: upload the picture instead
             log.warning("could not look up a card upload: %s", type(error).__name__)
             return None
         if row is None:
@@ -114,7 +112,7 @@ class CardPublisher:
                     session.add(CardUpload(key=slot.key, file_id=file_id, owner_id=slot.owner))
         except IntegrityError:
             pass  # another process stored it first (or the owner was just erased)
-        except _DATABASE_AWAY as error:  # this process still re-uses it from memory
+        except DATABASE_AWAY as error:  # this process still re-uses it from memory
             log.warning("could not store a card upload: %s", type(error).__name__)
 
     async def forget(self, slot: Slot) -> None:

@@ -39,9 +39,10 @@ from bot.service.types import (
     Text,
     Unfetched,
 )
-from bot.service.unit_of_work import DATABASE_AWAY, Claims
+from bot.service.unit_of_work import Claims
 from bot.services import Services
 from bot.store import reliability_repo
+from bot.store.db import DATABASE_AWAY
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.telegram.cards import CardPublisher
 from bot.telegram.delivery import Delivery
