@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
+from bot.paths import flows_dir
 from tests.conftest import DATA_KEY
 
 
@@ -47,3 +51,28 @@ def test_db_upgrade_and_people(tmp_path: Path) -> None:
     people = run_cli("admin", "people", tmp_path=tmp_path)
     assert people.returncode == 0 and "mysay id" in people.stdout
 
+
+
+@pytest.mark.parametrize("broken", ["bad heading", "no flow files"])
+def test_a_flows_folder_that_cannot_be_used_is_one_sentence_and_exit_2(
+        tmp_path: Path, broken: str) -> None:
+    """MYSAY_FLOWS_DIR is the operator's: a bad `heading:` or an empty folder stops start-up
+    with one sentence naming the file (or folder), never a traceback, before any data is made."""
+    folder = tmp_path / "flows"
+    if broken == "bad heading":
+        shutil.copytree(flows_dir(), folder)
+        check_in = folder / "check_in.yaml"
+        text = check_in.read_text()
+        assert "heading: good_days" in text
+        check_in.write_text(text.replace("heading: good_days", "heading: feelings", 1))
+        expected = "MySay cannot start: check_in.yaml: heading"
+    else:
+        folder.mkdir()
+        expected = f"MySay cannot start: no flow files (*.yaml) in {folder}"
+    result = run_cli("run", tmp_path=tmp_path, MYSAY_FLOWS_DIR=str(folder),
+                     TELEGRAM_BOT_TOKEN="123:abc")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+    assert "feelings" in lines[0] or broken != "bad heading"
+    assert not (tmp_path / "data").exists()

@@ -22,8 +22,13 @@ TODAY = [
     ("r:12:3:t11", cb.RunTap(12, 3, cb.RunOp.TOGGLE, index=11)),
     ("r:12:3:o", cb.RunTap(12, 3, cb.RunOp.SOMETHING_ELSE)),
     ("r:12:3:v", cb.RunTap(12, 3, cb.RunOp.READ_ALOUD)),
-    *[(f"r:12:3:{op.value}", cb.RunTap(12, 3, op)) for op in cb.RunOp
-      if op not in (cb.RunOp.CHOOSE, cb.RunOp.TOGGLE)],
+    # Written out as buttons in chats carry them (service/callbacks.py _OPS at afd3060), so a
+    # changed letter in RunOp fails here rather than silently retiring every such button.
+    *[(f"r:12:3:{letter}", cb.RunTap(12, 3, op)) for letter, op in (
+        ("d", cb.RunOp.DONE), ("b", cb.RunOp.BACK), ("s", cb.RunOp.SKIP),
+        ("i", cb.RunOp.DONT_KNOW), ("x", cb.RunOp.STOP), ("k", cb.RunOp.RESUME),
+        ("S", cb.RunOp.SHARE), ("K", cb.RunOp.KEEP), ("C", cb.RunOp.CHANGE),
+        ("m", cb.RunOp.MOVE), ("y", cb.RunOp.RIGHT), ("e", cb.RunOp.KEEP_EARLIER))],
     ("f:check_in", cb.StartFlow("check_in")),
     (f"a:{CODE}", cb.Consent(CODE)),
     ("n", cb.Decline()),
