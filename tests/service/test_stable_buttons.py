@@ -121,3 +121,37 @@ async def test_an_old_record_keyboard_picks_the_flow_and_step_it_shows_after_a_d
     await press(therapist, steps.message_id, question)
     assert "Send a voice note reading" in therapist.text()
     assert "How was today?" in therapist.text()
+
+
+async def test_an_old_choose_by_position_is_never_acted_on_at_a_picture_or_a_mat_card(
+        world: World) -> None:
+    """Before issue 13 a one-picture step and a Talking Mat card both sent "c<index>": such a
+    button is answered "from before", nothing is stored, and the same step is shown."""
+    therapist = await world.therapist()
+    jo = await world.young_person(therapist, "Jo")
+    for start, label, prompt, after in (
+            ("How was today", "Good", "How was today?", "What made it good?"),
+            ("Talking Mat", "Like", "Card 1 of", "Card 2 of")):
+        card = await jo.tap(start)
+        assert prompt in jo.text()
+        tap = callbacks.decode(data_of(jo, card.message_id, label))
+        assert isinstance(tap, callbacks.RunTap) and tap.choice is not None
+        by_position = callbacks.RunTap(tap.run_id, tap.version, callbacks.RunOp.CHOOSE,
+                                       index=0).pack()
+        assert OLD in await press(jo, card.message_id, by_position)
+        assert prompt in jo.text() and OLD in jo.text()
+        await jo.tap(label)  # the button as made now does what it shows
+        assert after in jo.text()
+        await jo.send("/menu")
+
+
+async def test_a_menu_page_past_the_end_shows_the_last_page(world: World) -> None:
+    """An old "More ▶️" after the list got shorter: the last page, never an error."""
+    therapist = await world.therapist()
+    jo = await world.young_person(therapist, "Jo")
+    await jo.send("/menu")
+    menu = jo.last()
+    await press(jo, menu.message_id, callbacks.MenuPage(5).pack())
+    assert "What would you like to do?" in jo.text()
+    assert "Page " not in jo.text()  # the shipped flows fit on one page
+    assert any("How was today" in b for b in jo.buttons())
