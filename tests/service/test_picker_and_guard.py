@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.service import callbacks
 from bot.service.routes import ROUTES
-from bot.store.models import AuditEntry, Base, Role
+from bot.store.models import AuditEntry, Base, Role, YouSaid
 from bot.store.models import Person as PersonRow
 from tests.conftest import World
 from tests.service.test_therapist_caseload import add_young_people
@@ -183,3 +183,27 @@ async def _end_links(world: World) -> None:
     async with world.bot.services.db.transaction() as session:
         for link in (await session.scalars(select(Link))).all():
             link.ended_at = utcnow()
+
+
+async def test_a_you_said_draft_after_the_young_person_left_is_refused_and_never_sent(
+        world: World) -> None:
+    """A draft's buttons name the draft, not the young person: the guard still checks the
+    young person it is for, so a card is never sent to someone who left the caseload."""
+    sam = await world.therapist("Sam")
+    jo = await world.young_person(sam, "Jo")
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.send("you find break time hard")
+    await sam.send("a quiet room at break")
+    assert any("Send it to Jo" in b for b in sam.buttons()), (sam.text(), sam.buttons())
+    heard_before = len(jo.messages())
+    await _end_links(world)
+    for label in ("Send it to Jo", "Add another"):
+        await sam.tap(label)
+        assert sam.text() == REFUSAL, label
+    assert len(jo.messages()) == heard_before  # nothing reached Jo
+    async with world.bot.services.db.transaction() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+        sent = (await session.scalars(select(YouSaid).where(
+            YouSaid.sent_at.is_not(None)))).all()
+    assert actions.count("refused_you_said") == 2 and not sent
