@@ -134,9 +134,10 @@ def pair_verdicts(engine: FlowEngine, run: RunIn, pair: str
     """How a run went for one pair of headings: as a whole, and for each thing a step is
     `about` (a part of the day, school, home).
 
-    The whole: the first verdict given at a step of that pair that is not about one thing.
-    With only parts answered: good if more parts were good than bad, bad if more were bad,
-    else ok (for working / not working there is no whole, only each thing).
+    The whole: the first verdict given at a step of that pair that is not about one thing
+    (the check-in's "How was today?"). None when only parts were rated: a whole day's verdict
+    is never worked out from its parts (three bad parts and two good ones are not "a bad
+    day", and a tie is not "an OK day").
     """
     table = PAIR_VERDICTS[pair]
     flow = engine.flows.get(run.flow_id)
@@ -153,26 +154,13 @@ def pair_verdicts(engine: FlowEngine, run: RunIn, pair: str
             parts.setdefault(about, verdict)
         elif whole is None:
             whole = verdict
-    if whole is None and parts and pair == "days":
-        good = sum(1 for v in parts.values() if v == "good")
-        bad = sum(1 for v in parts.values() if v == "bad")
-        whole = "good" if good > bad else "bad" if bad > good else "ok"
     return whole, parts
 
 
 def _asked_day(engine: FlowEngine, run: RunIn) -> str | None:
     """How the day went, only when the run asked it outright ("How was today?"), not when it
-    is worked out from the parts of a typical day."""
-    flow = engine.flows.get(run.flow_id)
-    table = PAIR_VERDICTS["days"]
-    for answer in ordered_answers(run):
-        step = step_of(flow, answer.step_id)
-        heading, _ = step_heading(flow, step)
-        if PAIRS.get(heading) == "days" and not getattr(step, "about", None):
-            found = next((table[c] for c in answer.choices if c in table), None)
-            if found is not None:
-                return found
-    return None
+    is worked out from the parts of a typical day (pair_verdicts never does that)."""
+    return pair_verdicts(engine, run, "days")[0]
 
 
 def helpers_of(helped_by: str | None) -> tuple[str, ...]:
@@ -204,7 +192,7 @@ def items_of(engine: FlowEngine, symbols: Symbols, run: RunIn,
     flow = engine.flows.get(run.flow_id)
     title = flow.title if flow is not None else run.flow_id.replace("_", " ").capitalize()
     verdicts = {pair: pair_verdicts(engine, run, pair) for pair in PAIR_VERDICTS}
-    day = _asked_day(engine, run)
+    day = verdicts["days"][0]  # asked outright, as _asked_day
     helped = _helped_key(run)
     items = []
     for answer in ordered_answers(run):

@@ -12,7 +12,6 @@ imports from it.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
@@ -34,14 +33,17 @@ from bot.summary.classify import (
 )
 from bot.summary.sentences import helped_counts, lower_words, section_a
 from bot.summary.stats import (
+    DayRatings,
+    day_ratings,
     day_stats,
     is_mat,
     mat_of,
     mats_since,
+    parts_since,
+    rated,
     tally,
     themes,
     top_themes,
-    verdict_days,
     weeks,
     with_history,
 )
@@ -51,6 +53,7 @@ from bot.summary.types import (
     Item,
     Mat,
     MediaIn,
+    Rated,
     RunIn,
     Section,
     Since,
@@ -103,12 +106,14 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
     start = snap.period_start or min((as_utc(r.when).date() for r in now_runs), default=today)
     items = [i for r in now_runs for i in items_of(engine, symbols, r, snap.media)]
     earlier_items = [i for r in before_runs for i in items_of(engine, symbols, r, snap.media)]
-    days = day_stats(verdict_days(engine, now_runs), items, start, today)
+    now_rated = day_ratings(engine, symbols, now_runs)  # one walk of the days per period
+    days = day_stats(now_rated, items, start, today)
     all_mats = with_history([m for r in [*before_runs, *now_runs] if is_mat(engine, r)
                               if (m := mat_of(engine, symbols, r, snap.media)) is not None])
     mats = tuple(m for m in all_mats if snap.period_start is None
                  or m.when >= snap.period_start)
-    since = _since(engine, snap, before_runs, earlier_items, items, days, all_mats, today)
+    since = _since(snap, before_runs, earlier_items, items, days, all_mats, today,
+                   now_rated, day_ratings(engine, symbols, before_runs))
     return Summary(
         young_person=snap.young_person, viewer_name=snap.viewer_name, made_at=snap.made_at,
         period_start=start, period_end=today, next_meeting=snap.next_meeting,
@@ -120,24 +125,22 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         media=snap.media)
 
 
-def _since(engine: FlowEngine, snap: Snapshot, before_runs: Sequence[RunIn],
-           earlier_items: Sequence[Item], items: Sequence[Item], days: DayStats,
-           mats: Sequence[Mat], today: date) -> Since:
+def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence[Item],
+           items: Sequence[Item], days: DayStats, mats: Sequence[Mat], today: date,
+           now_rated: DayRatings, before_rated: DayRatings) -> Since:
     moved = mats_since(mats, snap.period_start) if snap.period_start is not None else ()
     if snap.period_start is None or not before_runs:
         return Since(False, snap.previous_start, snap.period_start, (), (), moved, days.weeks,
-                     None, (days.good, days.bad), (0, 0))
+                     None, days.whole, Rated())
     now, before = themes(items), themes(earlier_items)
     earlier_start = snap.previous_start or min(as_utc(r.when).date() for r in before_runs)
-    earlier = verdict_days(engine, before_runs)
-    current = verdict_days(engine, [r for r in snap.runs if _in(r, snap.period_start)])
-    counted = Counter(v for _, v in earlier)
     return Since(
         True, earlier_start, snap.period_start,
         top_themes(t for sid, t in now.items() if sid not in before),
         top_themes(t for sid, t in before.items() if sid not in now),
-        moved, weeks([*earlier, *current], earlier_start, today), snap.period_start,
-        (days.good, days.bad), (counted["good"], counted["bad"]))
+        moved, weeks([*before_rated.whole, *now_rated.whole], earlier_start, today),
+        snap.period_start, days.whole, rated(before_rated.whole),
+        parts_since(now_rated.parts, before_rated.parts))
 
 
 # --- "you said" items, and grouping for the drawings ------------------------------------------

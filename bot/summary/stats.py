@@ -1,12 +1,13 @@
-"""Counting: good and bad days per week, what made days good or bad, Talking Mats over time,
-and the themes new or gone since the last meeting. No words of any language here.
+"""Counting: days rated as a whole per week, each part of the day rated, what made days or
+parts good or bad, Talking Mats over time, and the themes new or gone since the last meeting.
+No words of any language here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.engine.core import FlowEngine
@@ -14,14 +15,26 @@ from bot.engine.flows import Step
 from bot.engine.screen import MatCard
 from bot.summary.classify import (
     DAY_HEADINGS,
-    DAY_PARTS,
     VERDICTS,
     Symbols,
     pair_verdicts,
     record_of,
     text_of,
 )
-from bot.summary.types import DayStats, Item, Mat, MediaIn, Moved, RunIn, Sym, Theme, Week
+from bot.summary.types import (
+    RATINGS,
+    DayStats,
+    Item,
+    Mat,
+    MediaIn,
+    Moved,
+    PartRated,
+    Rated,
+    RunIn,
+    Sym,
+    Theme,
+    Week,
+)
 from bot.timeutil import as_utc
 
 MAX_THEMES = 10
@@ -47,7 +60,8 @@ def _monday(day: date) -> date:
 
 
 def weeks(verdicts: Sequence[tuple[date, str]], first: date, last: date) -> tuple[Week, ...]:
-    """Good / OK / bad days per week, every week from first to last (empty weeks too)."""
+    """Days rated good / OK / bad / not sure as a whole, per week, every week from first to
+    last (empty weeks too: a week with total 0 had no rated day, which is not "no good days")."""
     counts: dict[date, Counter[str]] = {}
     for day, verdict in verdicts:
         counts.setdefault(_monday(day), Counter())[verdict] += 1
@@ -55,47 +69,73 @@ def weeks(verdicts: Sequence[tuple[date, str]], first: date, last: date) -> tupl
     monday = _monday(first)
     while monday <= last:
         found = counts.get(monday, Counter())
-        weeks.append(Week(monday, found["good"], found["ok"], found["bad"]))
+        weeks.append(Week(monday, found["good"], found["ok"], found["bad"], found["not_sure"]))
         monday += timedelta(days=7)
     return tuple(weeks)
 
 
-def verdict_days(engine: FlowEngine, runs: Sequence[RunIn]) -> list[tuple[date, str]]:
-    """(day, how it went) for each of the young person's runs that says how a day went."""
-    found = []
+@dataclass(frozen=True)
+class DayRatings:
+    """What the young person said about their days in some runs, read in one walk: each
+    whole day they rated (day, verdict), and how often each part of the day was rated."""
+
+    whole: tuple[tuple[date, str], ...]
+    parts: tuple[PartRated, ...]
+
+
+def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> DayRatings:
+    """The young person's ratings of whole days ("How was today?") and of parts of the day
+    (a step `about` a part), from `runs` (supporters' runs are left out). Each part counts once
+    per run that rated it (pair_verdicts keeps a part's first verdict); a run that rated only
+    parts adds no whole day."""
+    whole: list[tuple[date, str]] = []
+    counted: dict[str, Counter[str]] = {}
+    seen: dict[str, Sym] = {}
     for run in runs:
-        if run.who.is_young_person:
-            whole, _ = pair_verdicts(engine, run, "days")
-            if whole is not None:
-                found.append((as_utc(run.when).date(), whole))
-    return found
+        if not run.who.is_young_person:
+            continue
+        day, parts = pair_verdicts(engine, run, "days")
+        if day is not None:
+            whole.append((as_utc(run.when).date(), day))
+        for part, verdict in parts.items():
+            counted.setdefault(part, Counter())[verdict] += 1
+            seen.setdefault(part, symbols.get(part, run.options))
+    return DayRatings(tuple(whole), tuple(
+        PartRated(seen[p], Rated(*(c[v] for v in RATINGS))) for p, c in counted.items()))
 
 
-def day_stats(verdicts: Sequence[tuple[date, str]], items: Sequence[Item], first: date,
-               last: date) -> DayStats:
-    """Good / OK / bad days (from `verdicts`) with their weeks from `first` to `last`, and
-    what made the young person's days good or bad (parts of the day and reasons), counted once
-    per run."""
+def rated(verdicts: Iterable[tuple[date, str]]) -> Rated:
+    """Whole days rated good / OK / bad / not sure, counted."""
     counted = Counter(v for _, v in verdicts)
+    return Rated(*(counted[v] for v in RATINGS))
+
+
+def day_stats(ratings: DayRatings, items: Sequence[Item], first: date, last: date) -> DayStats:
+    """Whole days rated (from `ratings`) with their weeks from `first` to `last`, each part
+    of the day rated, and what made the young person's days or parts good or bad (reasons,
+    counted once per run; a part of the day picked as a reason, "Lessons" for "What made it
+    good?", is a reason too)."""
+    whole = rated(ratings.whole)
     mine = [i for i in items if i.heading in DAY_HEADINGS and i.who.is_young_person]
-    parts: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
     reasons: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
     for item in mine:
-        if item.verdict not in parts:
+        if item.verdict not in reasons:
             continue
-        if item.about is not None:
-            parts[item.verdict].append((item.run_id, item.about))
-        for symbol in item.symbols:
-            if symbol.id in VERDICTS:
-                continue
-            target = parts if symbol.id in DAY_PARTS else reasons
-            target[item.verdict].append((item.run_id, symbol))
+        reasons[item.verdict] += [(item.run_id, s) for s in item.symbols
+                                  if s.id not in VERDICTS]
     return DayStats(
-        good=counted["good"], ok=counted["ok"], bad=counted["bad"],
-        not_sure=counted["not_sure"], weeks=weeks(verdicts, first, last),
-        good_parts=_count(parts["good"]), bad_parts=_count(parts["bad"]),
+        good=whole.good, ok=whole.ok, bad=whole.bad, not_sure=whole.not_sure,
+        weeks=weeks(ratings.whole, first, last),
         good_reasons=_count(reasons["good"]), bad_reasons=_count(reasons["bad"]),
-        quotes=tuple(i for i in mine if i.quote))
+        quotes=tuple(i for i in mine if i.quote), parts=ratings.parts)
+
+
+def parts_since(now: Sequence[PartRated], before: Sequence[PartRated]
+                ) -> tuple[tuple[Sym, Rated, Rated], ...]:
+    """Each part of the day rated in both periods: (part, rated now, rated before), in the
+    order of `now`."""
+    earlier = {p.part.id: p.rated for p in before}
+    return tuple((p.part, p.rated, earlier[p.part.id]) for p in now if p.part.id in earlier)
 
 
 # --- Talking Mats -----------------------------------------------------------------------------

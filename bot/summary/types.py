@@ -155,33 +155,99 @@ class Section:
 
 @dataclass(frozen=True)
 class Week:
-    """Good, OK and bad days in one week (for the chart)."""
+    """Whole days rated good, OK, bad or not sure in one week (for the chart): only days the
+    young person rated as a whole ("How was today?"), never a verdict worked out from parts."""
 
     start: date  # the Monday
     good: int = 0
     ok: int = 0
     bad: int = 0
+    not_sure: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many days were rated in this week (0: none, not "no good days")."""
+        return self.good + self.ok + self.bad + self.not_sure
+
+
+@dataclass(frozen=True)
+class Rated:
+    """How often one thing was rated good / OK / bad / not sure: the whole day ("How was
+    today?"), or one part of the day (Good day, bad day). `total` is how many times it was
+    rated, so every count reads "X of total"."""
+
+    good: int = 0
+    ok: int = 0
+    bad: int = 0
+    not_sure: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many times it was rated (each count is out of this)."""
+        return self.good + self.ok + self.bad + self.not_sure
+
+    def of(self, verdict: str) -> int:
+        """How many times it was rated `verdict` (good, ok, bad, not_sure); raises
+        AttributeError for any other verdict."""
+        if verdict not in RATINGS:
+            raise AttributeError(verdict)
+        return int(getattr(self, verdict))
+
+
+# The four ratings of a day or a part of it, in the order they are always shown.
+RATINGS = ("good", "ok", "bad", "not_sure")
+
+
+@dataclass(frozen=True)
+class PartRated:
+    """One part of the day (Morning, Getting to school) and how the young person rated it,
+    counted once per run that rated it."""
+
+    part: Sym
+    rated: Rated
 
 
 @dataclass(frozen=True)
 class DayStats:
-    """How the young person's days went in the period, and what made them good or bad."""
+    """How the young person's days went in the period: the days they rated as a whole (good /
+    ok / bad / not_sure: answers to "How was today?", one a day told about), each part of the
+    day they rated (Good day, bad day), and what made days or parts good or bad. No whole-day
+    verdict is ever worked out from parts."""
 
     good: int
     ok: int
     bad: int
     not_sure: int
     weeks: tuple[Week, ...]
-    good_parts: tuple[tuple[Sym, int], ...]
-    bad_parts: tuple[tuple[Sym, int], ...]
     good_reasons: tuple[tuple[Sym, int], ...]
     bad_reasons: tuple[tuple[Sym, int], ...]
     quotes: tuple[Item, ...]  # the young person's own words about their days, oldest first
+    parts: tuple[PartRated, ...] = ()  # in the order the parts were first rated
 
     @property
     def days(self) -> int:
-        """How many days were told about (good, OK, bad or not sure)."""
+        """How many days were rated as a whole (good, OK, bad or not sure)."""
         return self.good + self.ok + self.bad + self.not_sure
+
+    @property
+    def whole(self) -> Rated:
+        """The days rated as a whole, as one `Rated`."""
+        return Rated(self.good, self.ok, self.bad, self.not_sure)
+
+    @property
+    def good_parts(self) -> tuple[tuple[Sym, int], ...]:
+        """Parts of the day rated good, with how many times, most first."""
+        return _most(self.parts, "good")
+
+    @property
+    def bad_parts(self) -> tuple[tuple[Sym, int], ...]:
+        """Parts of the day rated bad, with how many times, most first."""
+        return _most(self.parts, "bad")
+
+
+def _most(parts: tuple[PartRated, ...], verdict: str) -> tuple[tuple[Sym, int], ...]:
+    found = [(p.part, p.rated.of(verdict)) for p in parts if p.rated.of(verdict)]
+    return tuple(sorted(found, key=lambda f: -f[1]))
 
 
 @dataclass(frozen=True)
@@ -231,8 +297,11 @@ class Since:
     mats_moved: tuple[Mat, ...]
     weeks: tuple[Week, ...]  # both periods, for the chart
     split: date | None  # where the chart's earlier weeks end
-    balance_now: tuple[int, int]  # (good, bad) days in this period
-    balance_before: tuple[int, int]
+    # Days rated as a whole ("How was today?") in this period and the one before.
+    balance_now: Rated
+    balance_before: Rated
+    # Each part of the day rated in both periods: (part, this period, the one before).
+    parts: tuple[tuple[Sym, Rated, Rated], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from bot.summary.model import (
     tally,
     you_said_items,
 )
+from bot.summary.types import Rated
 
 NOW = datetime(2026, 3, 20, 17, 0, tzinfo=UTC)
 LAST_MEETING = date(2026, 1, 10)
@@ -123,7 +124,9 @@ def test_parts_of_the_day_and_working_not_working_by_what_a_step_is_about(
             ("friends", ["not_sure"])]),
     ]))
     days = summary.days
-    assert days.bad == 1  # two bad parts, one good: the day counts as bad
+    assert days.days == 0  # parts rated, no whole day: no day is made up from its parts
+    assert [(p.part.id, p.rated.good, p.rated.bad, p.rated.total) for p in days.parts] == [
+        ("morning", 1, 0, 1), ("break_lunch", 0, 1, 1), ("evening", 0, 1, 1)]
     assert [s.id for s, _ in days.bad_parts] == ["break_lunch", "evening"]
     assert [s.id for s, _ in days.good_parts] == ["morning"]
     assert [s.id for s, _ in days.bad_reasons] == ["too_loud"]
@@ -248,7 +251,7 @@ def test_since_the_last_meeting_new_and_gone_themes_and_the_balance(engine: Flow
     assert since.earlier_end == LAST_MEETING
     assert [t.symbol.id for t in since.new_themes] == ["friend", "games"]
     assert [t.symbol.id for t in since.gone_themes] == ["lonely"]
-    assert since.balance_now == (1, 1) and since.balance_before == (0, 2)
+    assert since.balance_now == Rated(good=1, bad=1) and since.balance_before == Rated(bad=2)
     weeks = since.weeks
     assert weeks[0].start <= MEETING_BEFORE < weeks[1].start
     assert sum(w.bad for w in weeks) == 3 and sum(w.good for w in weeks) == 1
