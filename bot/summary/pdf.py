@@ -12,6 +12,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from PIL import Image
 from bot.i18n import Locale
 from bot.render import fonts, safe_image
 from bot.render.cards import emoji_image
-from bot.summary import words
-from bot.summary.chart import week_chart
+from bot.summary import figures, words
+from bot.summary.chart import week_chart, weeks_rated, worth_drawing
 from bot.summary.model import (
     FUTURE,
     NOT_WORKING,
@@ -33,6 +34,7 @@ from bot.summary.model import (
     Mat,
     Summary,
     Sym,
+    Week,
     group_by_who,
     group_key,
     tally,
@@ -397,14 +399,9 @@ def _days(doc: _Document, key: str) -> None:
     if not days.days and not doc.summary.section(key).items:
         _nothing(doc)
         return
-    if days.days:
-        doc.para(say("summary.day_counts", good=days.good, ok=days.ok + days.not_sure,
-                     bad=days.bad), bold=True)
-        _chart(doc, days.weeks, None)
+    _day_figures(doc)
     doc.chips(days.good_reasons[:10], say("summary.good_reasons"))
-    doc.chips(days.good_parts[:6], say("summary.good_parts"))
     doc.chips(days.bad_reasons[:10], say("summary.bad_reasons"))
-    doc.chips(days.bad_parts[:6], say("summary.bad_parts"))
     if days.quotes:
         doc.para(say("summary.day_words", name=doc.summary.young_person.name), bold=True,
                  size=11, gap=0)
@@ -421,12 +418,32 @@ def _days(doc: _Document, key: str) -> None:
                       key=lambda m: doc.summary.media[m].when if m in doc.summary.media else 0))
 
 
-def _chart(doc: _Document, weeks: Sequence[object], split: object) -> None:
-    if not weeks:
-        return
+def _day_figures(doc: _Document) -> None:
+    """The days' figures, each saying what it counts (bot.summary.figures), then the chart of
+    days rated as a whole, or why there is none."""
+    say, days, name = doc.say, doc.summary.days, doc.summary.young_person.name
+    if days.days:
+        doc.para(figures.whole_line(say, name, days.whole), bold=True)
+        _chart(doc, days.weeks, None)
+    elif days.parts:
+        doc.para(say("summary.days.no_whole", name=name), colour=MUTED)
+    if days.parts:
+        doc.para(say("summary.days.parts", name=name), size=10.5, colour=MUTED, gap=0.5)
+        for part in days.parts:
+            doc.para(figures.part_line(say, part), indent=4, gap=0.5)
+        doc.ln(1.5)
+
+
+def _chart(doc: _Document, weeks: Sequence[Week], split: date | None) -> None:
+    """The week chart when there are enough weeks to compare (chart.worth_drawing), else a
+    line saying there is none and why."""
     say = doc.say
-    labels = (say("summary.chart.good"), say("summary.chart.bad"), say("summary.chart.split"))
-    picture = week_chart(weeks, split=split, labels=labels)  # type: ignore[arg-type]
+    if not worth_drawing(weeks):
+        doc.para(say("summary.chart.none", weeks=weeks_rated(weeks)), size=10, colour=MUTED)
+        return
+    labels = (say("summary.chart.good"), say("summary.chart.ok"), say("summary.chart.bad"),
+              say("summary.chart.split"), say("summary.chart.axis"))
+    picture = week_chart(weeks, split=split, labels=labels)
     height = doc.width * picture.height / picture.width
     doc.room(height + 10)
     doc.para(say("summary.chart.title"), size=10.5, colour=MUTED, gap=0)
@@ -506,10 +523,11 @@ def _since(doc: _Document) -> None:
         doc.chips([(t.symbol, t.count) for t in since.gone_themes], say("summary.since.gone"))
         if not since.gone_themes:
             doc.para(say("summary.since.no_gone"), size=10.5, colour=MUTED)
-        doc.para(say("summary.since.balance", good_now=since.balance_now[0],
-                     bad_now=since.balance_now[1], good_before=since.balance_before[0],
-                     bad_before=since.balance_before[1]), gap=1)
-        _chart(doc, since.weeks, since.split)
+        for line in figures.since_lines(say, since.balance_now, since.balance_before,
+                                        since.parts):
+            doc.para(line, size=10.5, gap=0.5)
+        if since.balance_now.total or since.balance_before.total:
+            _chart(doc, since.weeks, since.split)
     if since.mats_moved:
         doc.para(say("summary.since.mats"), bold=True, size=11, gap=0)
         for mat in since.mats_moved:

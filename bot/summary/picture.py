@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw, PngImagePlugin
 from bot.i18n import Locale
 from bot.render import safe_image
 from bot.render.cards import ATTRIBUTION, PALETTES, TextBlock, emoji_image, fit_text
-from bot.summary import words
-from bot.summary.chart import week_chart
+from bot.summary import figures, words
+from bot.summary.chart import week_chart, worth_drawing
 from bot.summary.model import Item, Summary, Sym, tally
 
 WIDTH = 1080
@@ -169,29 +169,48 @@ def _section(summary: Summary, locale: Locale, key: str) -> _Block | None:
 
 
 def _days(summary: Summary, locale: Locale) -> _Block | None:
+    """Days rated as a whole ("Good: 3 of 5 days rated"), the parts of the day rated (each in
+    the times it was rated), the chart only with enough weeks to compare, what made days bad,
+    and their newest words. None when no day or part was rated."""
     days = summary.days
-    if not days.days:
+    if not days.days and not days.parts:
         return None
     head = _heading("☀️", locale("summary.section.days"))
-    counts = _chips([(Sym("good", locale("summary.picture.good", count=days.good), "😀"), 1),
-                     (Sym("ok", locale("summary.picture.ok", count=days.ok + days.not_sure),
-                          "😐"), 1),
-                     (Sym("bad", locale("summary.picture.bad", count=days.bad), "🙁"), 1)],
-                    limit=3)
-    chart = week_chart(days.weeks, width=WIDTH - 2 * MARGIN, height=300,
-                       labels=(locale("summary.chart.good"), locale("summary.chart.bad"),
-                               locale("summary.chart.split")))
-    chart_row = _canvas(chart.height)
-    chart_row.paste(chart, (MARGIN, 0))
-    hard = _text(locale("summary.picture.hard", things=words.tally_text(
-        [*days.bad_parts[:2], *days.bad_reasons[:3]], 5)), 30, lines=3) if (
-        days.bad_parts or days.bad_reasons) else None
-    hard_row = None
-    if hard is not None:
-        hard_row = _canvas(hard.height + 6)
-        _draw(ImageDraw.Draw(hard_row), hard, MARGIN, 0)
+    whole = days.whole
+    counts = _chips([(Sym(v, locale(key, count=whole.of(v), total=whole.total), emoji), 1)
+                     for v, key, emoji in (("good", "summary.picture.good", "😀"),
+                                           ("ok", "summary.picture.ok", "😐"),
+                                           ("bad", "summary.picture.bad", "🙁"))],
+                    limit=3) if whole.total else None
+    # The parts rated bad most often first; each line says out of how many times.
+    parts = _text_rows([figures.part_line(locale, p)
+                        for p in sorted(days.parts, key=lambda p: -p.rated.bad)[:3]])
+    chart_row = None
+    if worth_drawing(days.weeks):
+        chart = week_chart(days.weeks, width=WIDTH - 2 * MARGIN, height=300,
+                           labels=(locale("summary.chart.good"), locale("summary.chart.ok"),
+                                   locale("summary.chart.bad"), locale("summary.chart.split"),
+                                   locale("summary.chart.axis")))
+        caption = _text(locale("summary.chart.title"), 24, lines=3, smallest=20)
+        chart_row = _canvas(caption.height + 6 + chart.height)
+        _draw(ImageDraw.Draw(chart_row), caption, MARGIN, 0, PAL.muted)
+        chart_row.paste(chart, (MARGIN, caption.height + 6))
+    hard = _text_rows([locale("summary.picture.hard", things=words.tally_text(
+        days.bad_reasons, 5))] if days.bad_reasons else [])
     quote = _quote(days.quotes[-1], locale) if days.quotes else None
-    return _Block(_stack([head, counts, chart_row, hard_row, quote]))
+    return _Block(_stack([head, counts, parts, chart_row, hard, quote]))
+
+
+def _text_rows(lines: Sequence[str]) -> Image.Image | None:
+    """Lines of plain text, one under another; None for no lines."""
+    if not lines:
+        return None
+    blocks = [_text(line, 30, lines=3, smallest=24) for line in lines]
+    rows = _canvas(sum(b.height + 6 for b in blocks))
+    y = 0
+    for block in blocks:
+        y = _draw(ImageDraw.Draw(rows), block, MARGIN, y) + 6
+    return rows
 
 
 def _lines(title: str, emoji: str, lines: Sequence[str]) -> _Block | None:

@@ -26,6 +26,7 @@ from bot.summary.classify import (
     Symbols,
     helped_keys,
 )
+from bot.summary.figures import rated_text
 from bot.summary.stats import newest_per_topic, tally
 from bot.summary.types import DayStats, DraftLine, DraftPart, Helped, Item, Mat, RunIn, Sym
 
@@ -119,17 +120,24 @@ def section_a(locale: Locale, items: Sequence[Item], days: DayStats, mats: Seque
 
 
 def _draft_days(locale: Locale, days: DayStats, start: date, end: date) -> list[DraftLine]:
-    if not days.days:
-        return []
-    lines = [DraftLine("summary", locale(
-        "draft.day_counts", start=f"{start:%-d %B %Y}", end=f"{end:%-d %B %Y}", good=days.good,
-        ok=days.ok + days.not_sure, bad=days.bad))]
+    """Section A's day sentences, every number saying what it counts: the days rated as a
+    whole (with the total), each part of the day in the times it was rated, and what made
+    days or parts good or bad. A day's verdict is never worked out from its parts."""
+    lines = []
+    if days.days:
+        whole = days.whole
+        lines.append(DraftLine("summary", locale(
+            "draft.day_counts", start=f"{start:%-d %B %Y}", end=f"{end:%-d %B %Y}",
+            total=whole.total, good=whole.good, ok=whole.ok, bad=whole.bad,
+            not_sure=whole.not_sure)))
+    lines += [DraftLine("summary", locale("draft.day_part", part=p.part.words,
+                                          total=p.rated.total,
+                                          counts=rated_text(locale, p.rated)))
+              for p in days.parts]
     for key, found in (("draft.good_reasons", days.good_reasons),
-                       ("draft.bad_reasons", days.bad_reasons),
-                       ("draft.bad_parts", days.bad_parts),
-                       ("draft.good_parts", days.good_parts)):
+                       ("draft.bad_reasons", days.bad_reasons)):
         if found:
-            words = [lower_words(s.words) for s, _ in found[:4]]
+            words = [lower_words(s.words) for s, _ in found]  # every one: none dropped
             lines.append(DraftLine("summary", locale(key, things=join_words(words, locale))))
     return lines
 

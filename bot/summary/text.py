@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.i18n import Locale
-from bot.summary import words
+from bot.summary import figures, words
 from bot.summary.model import (
     FUTURE,
     NOT_WORKING,
@@ -179,14 +179,17 @@ def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
 
 def _day_lines(summary: Summary, locale: Locale) -> list[str]:
     days = summary.days
-    out = []
+    name = summary.young_person.name
+    out = []  # the figures, each saying what it counts (the chart is only in the PDF)
     if days.days:
-        out.append(locale("summary.day_counts", good=days.good, ok=days.ok + days.not_sure,
-                          bad=days.bad))
+        out.append(figures.whole_line(locale, name, days.whole))
+    elif days.parts:
+        out.append(locale("summary.days.no_whole", name=name))
+    if days.parts:
+        out.append(locale("summary.days.parts", name=name))
+        out += [f"  {figures.part_line(locale, p)}" for p in days.parts]
     for key, found in (("summary.good_reasons", days.good_reasons),
-                       ("summary.good_parts", days.good_parts),
-                       ("summary.bad_reasons", days.bad_reasons),
-                       ("summary.bad_parts", days.bad_parts)):
+                       ("summary.bad_reasons", days.bad_reasons)):
         if found:
             out.append(f"  {locale(key)}: {words.tally_text(found)}")
     if days.quotes:
@@ -231,10 +234,8 @@ def _since_lines(summary: Summary, locale: Locale) -> list[str]:
         gone = ", ".join(t.symbol.words for t in since.gone_themes)
         out.append(f"  {locale('summary.since.new')}: {new or '–'}")
         out.append(f"  {locale('summary.since.gone')}: {gone or '–'}")
-        out.append("  " + locale("summary.since.balance", good_now=since.balance_now[0],
-                                 bad_now=since.balance_now[1],
-                                 good_before=since.balance_before[0],
-                                 bad_before=since.balance_before[1]))
+        out += ["  " + line for line in figures.since_lines(
+            locale, since.balance_now, since.balance_before, since.parts)]
     for mat in since.mats_moved:
         for moved in mat.moved:
             before = (mat.scale[moved.before].words if 0 <= moved.before < 3
