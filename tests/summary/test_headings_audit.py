@@ -19,11 +19,20 @@ import re
 
 import pytest
 
+from bot.engine.core import FlowEngine
 from bot.engine.flows import Flow, Step, load_flows
 from bot.engine.headings import Heading
 from bot.engine.vocabulary import Vocabulary
+from bot.i18n import Locale
 from bot.paths import flows_dir, media_dir
-from bot.summary.classify import step_heading
+from bot.summary.classify import SECTIONS, step_heading
+from bot.summary.model import Summary, build, tally
+from bot.summary.pdf import render_pdf
+from bot.summary.text import full_text
+from tests.summary.test_summary_model import ANN, Runs, engine, locale, snapshot
+from tests.summary.test_summary_pdf import pdf_text
+
+__all__ = ["engine", "locale"]  # fixtures shared with test_summary_model
 
 VOCABULARY = Vocabulary.load(media_dir() / "symbols.yaml")
 FLOWS = load_flows(flows_dir(), VOCABULARY)
@@ -63,6 +72,18 @@ AUDIT: dict[tuple[str, str | None], tuple[str, bool]] = {
     ("important_to_for", "for_health"): ("important_for", True),
     ("important_to_for", "for_words"): ("important_for", True),
     ("important_to_for", None): ("important_to", False),
+    # my_future: what they hope for, in their own words first, then each Preparing for
+    # Adulthood area (pictures, then own words). All of it is the future, and only this.
+    ("my_future", "hopes"): ("future", True),
+    ("my_future", "learning_work"): ("future", True),
+    ("my_future", "learning_work_words"): ("future", True),
+    ("my_future", "living"): ("future", True),
+    ("my_future", "living_words"): ("future", True),
+    ("my_future", "community"): ("future", True),
+    ("my_future", "community_words"): ("future", True),
+    ("my_future", "health"): ("future", True),
+    ("my_future", "health_words"): ("future", True),
+    ("my_future", None): ("future", False),
     # my_meeting: "the future" is one of the things they may want to talk about: a question
     # for the meeting, not an aspiration.
     ("my_meeting", "talk_about"): ("questions", True),
@@ -161,3 +182,90 @@ def test_the_rules_catch_the_old_more_good_days_filing() -> None:
     assert set(old.choices) & SUPPORT_STRATEGIES
     assert flow.heading_of(old)[0] is Heading.FUTURE
     assert not ABOUT_THE_FUTURE.search(old.prompt)
+
+
+# --- where the answers land in the summary ------------------------------------------------------
+
+HOPE = "I want to work with animals, maybe on a farm"
+WORK_WORDS = "a job at the city farm, three days a week"
+HEALTH_WORDS = "keep going swimming with my brother"
+SUPPORT_WORDS = "more time to answer in class"
+
+
+def support_and_future(engine: FlowEngine, locale: Locale) -> Summary:
+    """A Good day / Bad day with what would make more good days (support strategies), a My
+    future run (own words, pictures, "I don't know" and a skip), and a supporter's view."""
+    run = Runs()
+    return build(engine, locale, snapshot([
+        run("good_day_bad_day", 6, [
+            ("how_morning", ["good"]), ("why_good_morning", ["calm"]),
+            ("more_good", ["give_me_time", "quiet_place", "use_pictures"]),
+            ("own_words", [], SUPPORT_WORDS)]),
+        run("my_future", 3, [
+            ("hopes", [], HOPE),
+            ("learning_work", ["college", "animals"]),
+            ("learning_work_words", [], WORK_WORDS),
+            ("living", [], None, "dont_know"),
+            ("living_words", [], None, "skipped"),
+            ("community", ["friend", "partner"]),
+            ("health_words", [], HEALTH_WORDS)]),
+        run("supporter_view", 2, [("working", [], "She loves the farm club")], who=ANN),
+    ]))
+
+
+def test_support_strategies_go_to_support_and_my_future_to_the_future_section(
+        engine: FlowEngine, locale: Locale) -> None:
+    summary = support_and_future(engine, locale)
+    support = summary.section("support").items
+    assert [[s.id for s in i.symbols] for i in support] == [
+        ["give_me_time", "quiet_place", "use_pictures"]]
+    future = summary.section("future").items
+    assert {i.flow_title for i in future} == {"My future"}
+    picked = {s.id for i in future for s in i.symbols}
+    assert picked == {"college", "animals", "friend", "partner"}
+    assert not picked & SUPPORT_STRATEGIES
+    # Own words name their area beside the quote, never as a card they picked.
+    assert {s.id for s, _ in tally(future)} == picked
+    assert not summary.section("important_to").items  # nothing of either lands there
+    # The young person's own words lead the section, exactly as said.
+    assert future[0].quote == HOPE and future[0].about is None
+    assert [i.quote for i in future if i.quote] == [HOPE, WORK_WORDS, HEALTH_WORDS]
+
+
+def test_an_item_from_my_future_names_its_preparing_for_adulthood_area(
+        engine: FlowEngine, locale: Locale) -> None:
+    future = support_and_future(engine, locale).section("future").items
+    by_step = {i.question: i for i in future}
+    work = by_step["Tell me more about your future learning and work, in your own words."]
+    assert work.heading is Heading.FUTURE and work.who.is_young_person
+    assert work.quote == WORK_WORDS and work.flow_title == "My future"
+    assert work.about is not None and (work.about.id, work.about.words) == (
+        "pfa_learning_work", "Learning and work")
+    areas = [(i.about.id if i.about else None, i.dont_know) for i in future]
+    assert areas == [(None, False), ("pfa_learning_work", False), ("pfa_learning_work", False),
+                     ("pfa_living", True), ("pfa_community", False), ("pfa_health", False)]
+
+
+def test_the_future_has_its_own_section_after_what_is_important_now() -> None:
+    keys = [key for key, _ in SECTIONS]
+    assert keys.index("future") == keys.index("important_to") + 1
+    assert dict(SECTIONS)["future"] == (Heading.FUTURE,)
+    assert Heading.FUTURE not in dict(SECTIONS)["important_to"]
+
+
+def test_the_text_and_the_pdf_show_my_future_and_support_under_their_own_titles(
+        engine: FlowEngine, locale: Locale) -> None:
+    summary = support_and_future(engine, locale)
+    future_title = "My future: what I hope for (Preparing for Adulthood)"
+    for text in (full_text(summary, locale), pdf_text(render_pdf(summary, locale))):
+        text = " ".join(text.split())
+        now = text.index("What is important to me now")
+        future = text.index(future_title)
+        health = text.index("What is important for me: health and safety")
+        support = text.index("How best to support me")
+        assert now < future < health < support
+        in_future = text[future:health]
+        assert f"“{HOPE}”" in in_future and f"“{WORK_WORDS}”" in in_future
+        assert "Learning and work" in in_future and "College" in in_future
+        assert "Give me time" not in in_future
+        assert "Give me time" in text[support:]
