@@ -34,10 +34,14 @@ DAY_HEADINGS = (GOOD_DAYS, BAD_DAYS)
 
 # The review's sections, in the order a person-centred annual review uses them. Each section
 # gathers one or two step headings. "other" only appears when a flow names no heading at all.
+# What is important to me now, then my future (what I hope for, the Preparing for Adulthood
+# areas): the review's "important now and in the future", as two sections, so that the
+# aspirations Section A leads with are never mixed in with what matters today (issue 14).
 SECTIONS: tuple[tuple[str, tuple[Heading, ...]], ...] = (
     (ABOUT_ME, (ABOUT_ME,)),
     (LIKE_ADMIRE, (LIKE_ADMIRE,)),
-    (IMPORTANT_TO, (IMPORTANT_TO, FUTURE)),
+    (IMPORTANT_TO, (IMPORTANT_TO,)),
+    (FUTURE, (FUTURE,)),
     (IMPORTANT_FOR, (IMPORTANT_FOR,)),
     (SUPPORT, (SUPPORT,)),
     (WORKING, (WORKING, NOT_WORKING)),

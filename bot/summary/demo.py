@@ -223,6 +223,14 @@ async def _tools(w: _Writer, now: datetime) -> None:
         ("admire_words", [], "I am good at drawing animals (example)", []),
         ("support", ["give_me_time", "use_pictures"], None, []),
         ("photo", [], None, [{"id": me, "kind": "photo"}])])
+    await w.run(w.young, "my_future", now - timedelta(days=20), [
+        ("hopes", [], "I want to work with animals one day (example)", []),
+        ("learning_work", ["college", "animals"], None, []),
+        ("learning_work_words", [], "A course at the farm college (example)", []),
+        ("living", ["family", "travel_by_myself"], None, []),
+        ("community", ["friend", "going_out"], None, []),
+        ("health_words", [], "Keep swimming every week (example)", [])],
+        helped_by="helped_family")
     await w.run(w.young, "my_meeting", now - timedelta(days=2), [
         ("talk_about", ["school", "friend"], None, []),
         ("questions", [], "Can I sit near the door? (example)", []),

@@ -26,7 +26,6 @@ from bot.render.cards import emoji_image
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, weeks_rated, worth_drawing
 from bot.summary.model import (
-    FUTURE,
     NOT_WORKING,
     QUESTIONS,
     WORKING,
@@ -375,10 +374,7 @@ def _generic(doc: _Document, key: str) -> None:
         _nothing(doc)
         return
     labels = None
-    if key == "important_to":
-        labels = {"important_to": doc.say("summary.label.now"),
-                  FUTURE: doc.say("summary.label.future")}
-    elif key == "take_part":
+    if key == "take_part":
         labels = {QUESTIONS: doc.say("summary.label.questions"),
                   "take_part": doc.say("summary.label.take_part")}
     _views(doc, items, with_labels=labels)

@@ -27,8 +27,8 @@ GAP = 22
 FAMILY = "atkinson"
 PAL = PALETTES["standard"]
 QUOTE_INK = (29, 78, 216)
-SECTIONS_SHOWN = ("about_me", "like_admire", "important_to", "important_for", "support",
-                  "working", "take_part")
+SECTIONS_SHOWN = ("about_me", "like_admire", "important_to", "future", "important_for",
+                  "support", "working", "take_part")
 
 
 @dataclass

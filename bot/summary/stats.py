@@ -256,9 +256,11 @@ def top_themes(themes: Iterable[Theme]) -> tuple[Theme, ...]:
 
 def shown_symbols(item: Item) -> tuple[Sym, ...]:
     """What an answer was about, in pictures: the symbols picked (not the verdict itself);
-    for a verdict alone ("Working"), the thing it was about ("School")."""
+    for a verdict alone ("Working"), the thing it was about ("School"). Own words, a photo or
+    a voice note picked nothing: none (their `about` is named beside the quote, never shown
+    as a picked card)."""
     picked = tuple(s for s in item.symbols if s.id not in VERDICTS)
-    if not picked and item.about is not None and not item.dont_know:
+    if not picked and item.symbols and item.about is not None and not item.dont_know:
         return (item.about,)
     return picked
 

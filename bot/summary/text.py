@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from bot.i18n import Locale
 from bot.summary import figures, words
 from bot.summary.model import (
-    FUTURE,
     NOT_WORKING,
     QUESTIONS,
     WORKING,
@@ -167,9 +166,7 @@ def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
         return lines + (_view_lines(locale, rest) if rest else [])
     if key == "who_helped":
         return [f"  {h.words}: {h.count}" for h in summary.helped]
-    labels = {"important_to": {"important_to": locale("summary.label.now"),
-                               FUTURE: locale("summary.label.future")},
-              "take_part": {QUESTIONS: locale("summary.label.questions"),
+    labels = {"take_part": {QUESTIONS: locale("summary.label.questions"),
                             "take_part": locale("summary.label.take_part")},
               "working": {WORKING: locale("summary.label.working"),
                           NOT_WORKING: locale("summary.label.not_working"),

@@ -10,7 +10,8 @@ from bot.summary.model import SECTIONS, Summary, Sym, Voice
 
 RELATIONSHIPS = ("parent", "school", "professional")
 SECTION_EMOJI = {
-    "about_me": "🙋", "like_admire": "⭐", "important_to": "💛", "important_for": "🛡️",
+    "about_me": "🙋", "like_admire": "⭐", "important_to": "💛", "future": "🚀",
+    "important_for": "🛡️",
     "support": "🫂", "working": "🌞", "days": "☀️", "talking_mat": "🗂️", "take_part": "🤝",
     "who_helped": "🧑‍🤝‍🧑", "other": "💬", "since": "📆", "you_said": "💬", "section_a": "📝",
 }

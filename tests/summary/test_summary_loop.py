@@ -28,7 +28,8 @@ SUPPORTER_WORKING = "She loves art club on Tuesdays"
 SUPPORTER_NOT = "Mornings are a rush"
 SUPPORTER_ADMIRE = "She is kind to her little brother"
 HEADINGS = ["About me", "What people like and admire about me",
-            "What is important to me, now and in the future",
+            "What is important to me now",
+            "My future: what I hope for (Preparing for Adulthood)",
             "What is important for me: health and safety", "How best to support me",
             "What is working and not working", "Good days and bad days", "Talking Mats",
             "My questions and how I want to take part", "Who helped me answer",
