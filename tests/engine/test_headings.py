@@ -54,7 +54,7 @@ BEFORE: dict[tuple[str, str | None], tuple[str, bool]] = {
     ('good_day_bad_day', 'how_bedtime'): ('good_days', False),
     ('good_day_bad_day', 'why_good_bedtime'): ('good_days', True),
     ('good_day_bad_day', 'why_bad_bedtime'): ('bad_days', True),
-    ('good_day_bad_day', 'more_good'): ('future', True),
+    ('good_day_bad_day', 'more_good'): ('support', True),  # how best to support me
     ('good_day_bad_day', 'own_words'): ('good_days', False),
     ('good_day_bad_day', None): ('good_days', False),
     # important_to_for
@@ -84,6 +84,10 @@ BEFORE: dict[tuple[str, str | None], tuple[str, bool]] = {
     ('supporter_view', 'working'): ('working', True),
     ('supporter_view', 'not_working'): ('not_working', True),
     ('supporter_view', 'admire'): ('like_admire', True),
+    ('supporter_view', 'interests'): ('about_me', True),
+    ('supporter_view', 'important_to'): ('important_to', True),
+    ('supporter_view', 'important_for'): ('important_for', True),
+    ('supporter_view', 'future'): ('future', True),
     ('supporter_view', None): ('working', False),
     # talking_mat
     ('talking_mat', 'mat'): ('talking_mat', True),
