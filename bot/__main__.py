@@ -51,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
     summary.add_argument("--png", metavar="FILE.png", help="write the summary picture here")
     summary.add_argument("--text", nargs="?", const="-", metavar="FILE",
                          help="write it as text (to FILE, or to the screen)")
+    summary.add_argument("--docx", nargs="?", const="", metavar="FILE.docx",
+                         help="write Section A as a Word document (to FILE.docx; without a "
+                              "name, next to the PDF, or here)")
     summary.add_argument("--therapist", type=int, metavar="ID",
                          help="read it as this therapist (default: their own therapist)")
     summary.set_defaults(handler=cli.summary)

@@ -20,6 +20,7 @@ from bot.paths import flows_dir, media_dir
 from bot.service.conversation import Context, Conversation
 from bot.store import crypto, keycheck, repo
 from bot.store.db import Database
+from bot.summary import section_a
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,15 @@ class Content:
 
 def load_content(folder: Path | None = None) -> Content:
     """The flow files (from `folder`: MYSAY_FLOWS_DIR, else the shipped flows/), the symbols
-    and the words, validated. Raises DataFileError naming the file and line of a problem."""
+    and the words, validated (with a Section A phrase for every card a flow offers under a
+    Section A part). Raises DataFileError naming the file and line (or key) of a problem."""
     vocabulary = Vocabulary.load(media_dir() / "symbols.yaml")
     flows = load_flows(folder or flows_dir(), vocabulary)
     locale = Locale.load(media_dir() / "locales")
     labels = {key: locale(key) for key in LABELS}
-    return Content(vocabulary, FlowEngine(flows, vocabulary, labels), locale)
+    engine = FlowEngine(flows, vocabulary, labels)
+    section_a.check_phrases(engine, locale)  # every card a Section A part can show has words
+    return Content(vocabulary, engine, locale)
 
 
 class DataSetupError(SystemExit):

@@ -533,6 +533,15 @@ class PickPage(CallbackData, prefix="pk"):
 
 
 @dataclass(frozen=True)
+class SectionATap(CallbackData, prefix="sa"):
+    """Under a summary: Section A on its own, w as a Word document, t as text to paste, for
+    the young person with this id ("sa:w:5"). The tap checks access again (guard.py)."""
+
+    op: Literal["w", "t"]
+    person_id: Annotated[int, Digits(12)]
+
+
+@dataclass(frozen=True)
 class CaseloadPage(CallbackData, prefix="cl"):
     """Another page of /caseload ("cl:2")."""
 

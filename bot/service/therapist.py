@@ -19,10 +19,10 @@ from bot.service.routes import ROUTES, command, tap
 from bot.service.types import Attachment, Button, Command, Event, Reply, Result
 from bot.store import repo, therapist_repo
 from bot.store.models import InvitationKind, Person, Role
-from bot.summary import load, words
+from bot.summary import load, section_a, words
 from bot.summary.model import Summary
 from bot.summary.picture import render_picture
-from bot.summary.text import short_text
+from bot.summary.text import SHORT_LIMIT, short_text
 from bot.timeutil import as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -195,12 +195,72 @@ def summary_replies(ctx: Context, built: Summary) -> Result:
     document = Attachment("document", b"", filename=summary_filename(name, made, "pdf"),
                           make=pdf)
     picture = Attachment("photo", b"", filename="summary.jpg", make=picture_jpeg)
+    # The PDF and the picture come with one tap (the common case); Section A on its own, to
+    # paste into a local authority's template, is one more tap under the short message.
+    young_id = built.young_person.person_id
+    extra = ((Button(say("section_a.button_docx"),
+                     callbacks.SectionATap("w", young_id).pack()),
+              Button(say("section_a.button_text"),
+                     callbacks.SectionATap("t", young_id).pack())),)
     return (Result(toast="📄")
             .say_reply(Reply(say("th.summary_pdf_caption", name=name), attachment=document))
             .say_reply(Reply(say("th.summary_picture_caption", name=name), attachment=picture))
-            .say(short_text(built, say)))
+            .say(f"{short_text(built, say)}\n\n{say('section_a.offer')}", extra))
 
 
-def summary_filename(name: str, made: date, extension: str) -> str:
+@tap(Role.THERAPIST, callbacks.SectionATap)
+@guard.for_young_person("summary", lambda data: data.person_id)
+async def section_a_only(ctx: Context, session: AsyncSession, person: Person,
+                         data: callbacks.SectionATap, young: Person) -> Result:
+    """Section A on its own: a Word document ("w") or text messages to paste ("t"). The
+    summary is read again the one audited way (load.summary_for), for a therapist the guard
+    let through; anyone else gets the refusal, audited."""
+    say = ctx.locale
+    try:
+        built = await load.summary_for(session, ctx.engine, say, person, young.id, utcnow())
+    except load.NotAllowed:
+        return guard.refusal(ctx)
+    name = built.young_person.name
+    if data.op == "t":
+        text = section_a.plain_text(say, built.section_a, name, words.day(built.period_start),
+                                    words.day(built.period_end))
+        result = Result(toast="📋").say(say("section_a.text_lead", name=name))
+        for chunk in text_chunks(text, SHORT_LIMIT):
+            result.say(chunk)
+        return result
+
+    async def docx() -> bytes:
+        # Imported when asked for, like the PDF: python-docx (and lxml) need not load at
+        # start-up.
+        from bot.summary.docx import section_a_docx
+
+        return await asyncio.to_thread(section_a_docx, built, say)
+
+    made = as_utc(built.made_at).date()
+    document = Attachment("document", b"", make=docx,
+                          filename=summary_filename(name, made, "docx", what="section-a"))
+    return Result(toast="📝").say_reply(Reply(say("section_a.docx_caption", name=name),
+                                             attachment=document))
+
+
+def text_chunks(text: str, limit: int) -> list[str]:
+    """`text` in messages of at most `limit` characters, broken between lines (each line of
+    Section A is one sentence or one quote, so none is cut); a single longer line is cut at
+    the limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in (line[i:i + limit] for i in range(0, len(line) or 1, limit)):
+            joined = f"{current}\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                chunks.append(current)
+                current = piece
+    return [c for c in [*chunks, current] if c.strip()]
+
+
+def summary_filename(name: str, made: date, extension: str, *, what: str = "summary") -> str:
+    """'mysay-summary-jo-2026-03-20.pdf' (`what` names the file's content)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "young-person"
-    return f"mysay-summary-{slug[:30]}-{made:%Y-%m-%d}.{extension}"
+    return f"mysay-{what}-{slug[:30]}-{made:%Y-%m-%d}.{extension}"

@@ -1,10 +1,13 @@
 """The summary and the export from the command line, for a therapist at a desk:
 
     python -m bot summary --young-person ID --out FILE.pdf [--png FILE.png] [--text FILE|-]
+                          [--docx [FILE.docx]]
     python -m bot export --young-person ID --format json [--out FOLDER]
 
 ID is the young person's Telegram user id or MySay's own id for them (`admin people` lists
-both). The read is made as their therapist (or `--therapist ID`), through the same access check
+both). `--docx` writes Section A on its own as a Word document, for a local authority's
+template: to FILE.docx, or without a name next to the PDF (jo.pdf -> jo-section-a.docx), or
+here. The read is made as their therapist (or `--therapist ID`), through the same access check
 and audit log as in Telegram.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +25,7 @@ from bot.services import load_content, ready_database
 from bot.store import therapist_repo
 from bot.store.models import Person
 from bot.summary import load
+from bot.summary.docx import section_a_docx
 from bot.summary.export import export_for
 from bot.summary.pdf import render_pdf
 from bot.summary.picture import render_picture
@@ -58,9 +63,10 @@ async def _viewer(session: AsyncSession, young: Person, ident: int | None) -> Pe
 
 
 async def summary(settings: Settings, args: argparse.Namespace) -> int:
-    if not (args.out or args.png or args.text):
-        print("Say what to make: --out FILE.pdf, --png FILE.png or --text (FILE, or - for "
-              "the screen).", file=sys.stderr)
+    if not (args.out or args.png or args.text or args.docx is not None):
+        print("Say what to make: --out FILE.pdf, --png FILE.png, --text (FILE, or - for "
+              "the screen) or --docx (FILE.docx: Section A as a Word document).",
+              file=sys.stderr)
         return 2
     content = load_content(settings.flows_dir)
     db = await ready_database(settings)
@@ -83,6 +89,9 @@ async def summary(settings: Settings, args: argparse.Namespace) -> int:
         _write(Path(args.out), render_pdf(built, locale))
     if args.png:
         _write(Path(args.png), render_picture(built, locale))
+    if args.docx is not None:
+        _write(docx_path(args.docx, args.out, young.id, as_utc(built.made_at).date()),
+               section_a_docx(built, locale))
     if args.text:
         words = full_text(built, locale)
         if args.text == "-":
@@ -90,6 +99,16 @@ async def summary(settings: Settings, args: argparse.Namespace) -> int:
         else:
             _write(Path(args.text), words.encode("utf-8"))
     return 0
+
+
+def docx_path(asked: str, pdf: str | None, young_id: int, made: date) -> Path:
+    """Where `--docx` writes: the name given; else next to the PDF (jo.pdf ->
+    jo-section-a.docx); else mysay-section-a-<MySay id>-<date>.docx here."""
+    if asked:
+        return Path(asked)
+    if pdf:
+        return Path(pdf).with_name(f"{Path(pdf).stem}-section-a.docx")
+    return Path(f"mysay-section-a-{young_id}-{made:%Y-%m-%d}.docx")
 
 
 def _write(path: Path, data: bytes) -> None:

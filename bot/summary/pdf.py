@@ -566,8 +566,11 @@ def _section_a(doc: _Document) -> None:
     for part in summary.section_a:
         doc.subheading(part.title)
         for line in part.lines:
+            # What a supporter's words answer rides with the mark: "Quote (What is working)".
+            label = f" ({line.label})" if line.label else ""
             if line.kind == "quote":
-                doc.para(f"{say('summary.quote_label')}: “{line.text}”", bold=True, indent=4,
-                         gap=0.8)
+                doc.para(f"{say('summary.quote_label')}{label}: “{line.text}”", bold=True,
+                         indent=4, gap=0.8)
             else:
-                doc.para(f"{say('summary.summary_label')}: {line.text}", indent=4, gap=0.8)
+                doc.para(f"{say('summary.summary_label')}{label}: {line.text}", indent=4,
+                         gap=0.8)

@@ -268,9 +268,10 @@ def _section_a_lines(summary: Summary, locale: Locale) -> list[str]:
     for part in summary.section_a:
         out.append(part.title)
         for line in part.lines:
-            if line.kind == "quote":
-                out.append(f"  {locale('summary.quote_label')}: “{line.text}”")
-            else:
-                out.append(f"  {locale('summary.summary_label')}: {line.text}")
+            mark = locale("summary.quote_label" if line.kind == "quote"
+                          else "summary.summary_label")
+            mark += f" ({line.label})" if line.label else ""  # what a supporter's words answer
+            said = f"“{line.text}”" if line.kind == "quote" else line.text
+            out.append(f"  {mark}: {said}")
         out.append("")
     return out

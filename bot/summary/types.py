@@ -310,14 +310,19 @@ class DraftLine:
 
     kind: str  # "quote" or "summary"
     text: str
+    # What the words answered, for a supporter's line ("What is working"): "" when the
+    # part's title says it.
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class DraftPart:
-    """One part of the Section A draft, with its title and lines."""
+    """One part of the Section A draft, with its title and lines, and whose view it is."""
 
     title: str
     lines: tuple[DraftLine, ...]
+    # None: the young person's own part; else the supporter whose part it is (never merged).
+    voice: Voice | None = None
 
 
 @dataclass(frozen=True)

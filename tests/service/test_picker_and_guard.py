@@ -36,6 +36,7 @@ PICKERS = [
 # its operations ({jo}: the young person's id) and the feature the refusal is audited under.
 NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
     callbacks.PickPerson: ("summary", ["s:{jo}", "p:{jo}"]),
+    callbacks.SectionATap: ("summary", ["sa:w:{jo}", "sa:t:{jo}"]),
     callbacks.AssignTap: ("assign", ["as:p:{jo}", "as:f:{jo}:0", "as:d:{jo}", "as:t:{jo}:0",
                                      "as:c:{jo}:0", "as:s:{jo}"]),
     callbacks.AddCardFor: ("card", ["ac:{jo}"]),

@@ -61,8 +61,8 @@ async def test_the_supporters_view_reaches_the_summary_and_only_that(chat: World
     await ann.send("/view")
     await ann.tap("Add my view about Jo")
     await ann.send("a second view I will not send")
-    await ann.tap("Skip")
-    await ann.tap("Skip")
+    for _ in range(6):  # every other question can be skipped
+        await ann.tap("Skip")
     await ann.tap("Don't send it")
     assert "Not sent" in ann.text()
     await sam.send("/summary")

@@ -98,10 +98,14 @@ AUDIT: dict[tuple[str, str | None], tuple[str, bool]] = {
     ("one_page_profile", "support"): ("support", True),
     ("one_page_profile", "photo"): ("about_me", True),
     ("one_page_profile", None): ("about_me", False),
-    # supporter_view (owned by the supporters' part of issue 14): audited, unchanged here.
+    # supporter_view: a supporter's own view, attributed to them (never the young person's).
     ("supporter_view", "working"): ("working", True),
     ("supporter_view", "not_working"): ("not_working", True),
     ("supporter_view", "admire"): ("like_admire", True),
+    ("supporter_view", "interests"): ("about_me", True),
+    ("supporter_view", "important_to"): ("important_to", True),
+    ("supporter_view", "important_for"): ("important_for", True),
+    ("supporter_view", "future"): ("future", True),  # their hopes for the young person
     ("supporter_view", None): ("working", False),
     # talking_mat: a mat is always talking_mat, and so are the words about it.
     ("talking_mat", "mat"): ("talking_mat", True),

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from docx import Document
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -141,3 +142,23 @@ async def test_admin_people_lists_both_ids(seeded: tuple[Database, demo.Seeded],
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if "Jo Example" in line)
     assert line.split()[:3] == [str(made.young_person.id), str(BASE + 1), "young_person"]
+
+
+async def test_section_a_as_a_word_document_next_to_the_pdf_or_on_its_own(
+        seeded: tuple[Database, demo.Seeded], database_url: str, tmp_path: Path) -> None:
+    _, made = seeded
+    result = cli(database_url, tmp_path, "summary", "--young-person", str(BASE + 1),
+                 "--out", "out/jo.pdf", "--docx")
+    assert result.returncode == 0, result.stderr
+    beside = tmp_path / "out" / "jo-section-a.docx"
+    assert stat.S_IMODE(beside.stat().st_mode) == 0o600
+    paragraphs = [p.text for p in Document(str(beside)).paragraphs]
+    assert paragraphs[0] == "Section A: Jo Example's views, interests and aspirations (draft)"
+    assert "Ann Example, parent or carer: their view" in paragraphs
+    recent = [w for w in made.shared_words if w.endswith("week 0)")]
+    assert recent and all(f"“{w}” (Jo Example's own words)" in paragraphs for w in recent)
+    assert not any(w in " ".join(paragraphs) for w in made.private_words)
+    alone = cli(database_url, tmp_path, "summary", "--young-person", str(BASE + 1),
+                "--docx", "sa.docx")
+    assert alone.returncode == 0, alone.stderr
+    assert (tmp_path / "sa.docx").exists() and not (tmp_path / "jo.pdf").exists()

@@ -27,6 +27,10 @@ QUESTION = "Can I sit near the door?"
 SUPPORTER_WORKING = "She loves art club on Tuesdays"
 SUPPORTER_NOT = "Mornings are a rush"
 SUPPORTER_ADMIRE = "She is kind to her little brother"
+SUPPORTER_INTERESTS = "Horses, and drawing them"
+SUPPORTER_IMPORTANT_TO = "Her nan, and knowing what happens next"
+SUPPORTER_IMPORTANT_FOR = "Her hearing aids in, and a quiet lunch"
+SUPPORTER_FUTURE = "We hope she works with animals, maybe at a stables"
 HEADINGS = ["About me", "What people like and admire about me",
             "What is important to me now",
             "My future: what I hope for (Preparing for Adulthood)",
@@ -90,6 +94,9 @@ async def add_supporter(world: World, sam: Person, jo: Person) -> Person:
     await ann.send(SUPPORTER_WORKING)
     await ann.send(SUPPORTER_NOT)
     await ann.send(SUPPORTER_ADMIRE)
+    for words in (SUPPORTER_INTERESTS, SUPPORTER_IMPORTANT_TO, SUPPORTER_IMPORTANT_FOR,
+                  SUPPORTER_FUTURE):
+        await ann.send(words)
     assert SUPPORTER_ADMIRE in ann.text()  # the review of what she wrote
     await ann.tap("Send to the therapist")
     assert "has gone to their therapist" in ann.text()
@@ -179,7 +186,12 @@ async def test_the_whole_loop(world: World) -> None:
     section_a = text[text.index("Section A draft"):]
     assert f"Quote: “{SHARED_BAD}”" in section_a
     assert "Summarised:" in section_a
-    assert SUPPORTER_WORKING not in section_a  # Section A is the young person's voice only
+    # Ann's view is a part of its own, under her name, after all of Jo's own parts.
+    anns = section_a.index("Ann, parent or carer: their view")
+    assert SUPPORTER_WORKING not in section_a[:anns]
+    theirs = " ".join(section_a[anns:].split())  # the PDF wraps long lines
+    assert f"Quote (What is working): “{SUPPORTER_WORKING}”" in theirs
+    assert f"Quote (Their hopes for the future): “{SUPPORTER_FUTURE}”" in theirs
     assert "Ann's view (parent or carer)" in text
     assert f"For the planning meeting on {held_on:%A} {held_on.day}" in text
 

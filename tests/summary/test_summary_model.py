@@ -155,7 +155,7 @@ def test_a_flow_without_a_mapping_goes_under_other_and_skipped_answers_go_nowher
     assert other[0].flow_title == "A flow that is gone"
 
 
-def test_whose_view_every_item_is_and_supporters_are_not_in_section_a(
+def test_whose_view_every_item_is_and_supporters_have_their_own_section_a_part(
         engine: FlowEngine, locale: Locale) -> None:
     run = Runs()
     summary = build(engine, locale, snapshot([
@@ -169,9 +169,17 @@ def test_whose_view_every_item_is_and_supporters_are_not_in_section_a(
     assert [i.who.name for i in working] == ["Jo", "Jo", "Ann", "Ann"]  # Jo's own view first
     assert summary.section("like_admire").items[0].who == ANN
     assert summary.shared_count == 1 and summary.supporter_count == 1
-    drafted = [line.text for part in summary.section_a for line in part.lines]
-    assert "my teacher helps" in drafted
-    assert not any("art club" in text or "she is kind" in text for text in drafted)
+    jos = [line.text for part in summary.section_a if part.voice is None
+           for line in part.lines]
+    assert "my teacher helps" in jos and "School is working well for me." in jos
+    assert not any("art club" in text or "she is kind" in text for text in jos)
+    [anns] = [part for part in summary.section_a if part.voice is not None]
+    assert summary.section_a[-1] == anns  # after Jo's own parts, never merged into them
+    assert anns.title == "Ann, parent or carer: their view" and anns.voice == ANN
+    assert [(line.label, line.kind, line.text) for line in anns.lines] == [
+        ("What they like and admire", "quote", "she is kind"),
+        ("What is working", "quote", "art club is going well"),
+        ("What is not working", "quote", "mornings are a rush")]
     assert summary.days.days == 0  # a supporter's view is not one of Jo's days
 
 
@@ -206,10 +214,10 @@ def test_talking_mats_read_from_the_mat_answer_and_what_moved(engine: FlowEngine
     since = summary.since.mats_moved  # newest now against newest before the meeting
     assert [(m.card.id, m.before, m.now) for mat in since for m in mat.moved] == [
         ("maths", 1, 0), ("art", 2, 1), ("pe", 0, 2)]
-    sentence = next(line.text for part in summary.section_a for line in part.lines
-                    if "Talking Mat" in line.text)
-    assert sentence == ("On my Talking Mat about school, I put maths under Like; "
-                        "art under Not sure; PE under Don't like.")
+    sentence = [line.text for part in summary.section_a for line in part.lines
+                if "Talking Mat" in line.text][-1]
+    assert sentence == ("On my Talking Mat about school (15 March 2026), I put maths under "
+                        "Like; art under Not sure; PE under Don't like.")
 
 
 def test_a_mat_takes_the_therapists_topic_and_keeps_the_cards_left_off(
@@ -282,15 +290,18 @@ def test_section_a_marks_quotes_and_summaries_from_the_young_persons_words_only(
                             ("own_words", [], "it was “really” loud")]),
     ]))
     parts = {p.title: p.lines for p in summary.section_a}
-    assert ("quote", "Can I sit near the door?") in [(line.kind, line.text)
-                                                     for line in parts["My questions"]]
     assert ("quote", "it was “really” loud") in [
         (line.kind, line.text) for line in parts["My good days and bad days"]]
-    take_part = [line.text for line in parts["How to support me and how I want to take part"]]
-    assert take_part == ["The best way to support me is give me time.",
-                         "People I want at my meeting: mum and teacher.",
-                         "How I want to take part in my meeting: be there."]
-    assert all(line.kind == "summary" for line in parts["About me"])
+    take_part = [(line.kind, line.text) for line in parts[
+        "How I communicate, how best to support me, and how I want to be involved"]]
+    assert take_part == [("summary", "It helps me when people give me time."),
+                         ("summary", "I would like my mum and my teacher at my meeting."),
+                         ("summary", "At my meeting, I would like to be there."),
+                         ("summary", "At my meeting, I want to talk about school."),
+                         ("quote", "Can I sit near the door?")]
+    assert [(line.kind, line.text) for line in parts[
+        "About me, and what people like and admire about me"]] == [
+        ("summary", "People like that I am kind and funny.")]
     assert {line.kind for p in summary.section_a for line in p.lines} == {"quote", "summary"}
 
 

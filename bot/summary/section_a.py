@@ -1,0 +1,416 @@
+"""Section A of the EHCP ("views, interests and aspirations"): a first-person draft from what
+the young person chose to share, then each supporter's view under their own name.
+
+Every picture card the young person chose under a part is listed (none dropped); a card becomes
+words through a phrase written for it and that part (data, not code:
+`section_a.phrase.<part>.<symbol>` in media/locales/<language>/section_a.yaml), so the draft
+says "My medicine and my hearing aid help me stay healthy and safe", never "I need hearing aid
+and medicine". `check_phrases` runs at start-up: every card a flow offers under a part has a
+phrase there. A card with no phrase (an answer from an older flow, a phrase written as "" on
+purpose because the card's meaning is open, a young person's own picture card) is never made
+into a sentence: it is named by its card words, in quotation marks ("I chose the card “More”").
+
+Lines are either "quote" (the exact words typed, never changed) or "summary" (written by MySay
+from the cards chosen). The parts follow Section A: about me and what people like and admire;
+what is important to me; my aspirations for the future (only answers filed under `future`, own
+words first); health and what is important for me; how I communicate, how best to support me
+and involve me; my days; what is working and not working; my Talking Mats. Then one part for
+each supporter, titled with their name and how they know the young person.
+
+Pure Python: no SQL, no Telegram, no drawing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.engine.core import FlowEngine
+from bot.engine.datafile import DataFileError
+from bot.engine.flows import Flow, StepType
+from bot.engine.headings import Heading
+from bot.i18n import Locale
+from bot.summary.classify import VERDICTS
+from bot.summary.types import DraftLine, DraftPart, Item, Mat, Sym, Voice
+
+# Which headings' cards are said through which phrase part. `working` is special: its
+# phrases name what a working / not working answer is about (the step's `about` symbol).
+PHRASED: dict[str, tuple[Heading, ...]] = {
+    "about_me": (Heading.ABOUT_ME,),
+    "like_admire": (Heading.LIKE_ADMIRE,),
+    "important_to": (Heading.IMPORTANT_TO,),
+    "future": (Heading.FUTURE,),
+    "important_for": (Heading.IMPORTANT_FOR,),
+    "support": (Heading.SUPPORT,),
+    "take_part": (Heading.TAKE_PART,),
+    "questions": (Heading.QUESTIONS,),
+}
+WORKING_PART = "working"
+WORKING_HEADINGS = (Heading.WORKING, Heading.NOT_WORKING)
+PEOPLE = "people"  # the vocabulary category said as people ("my mum"), apart from things
+# A supporter's part, in the order Section A reads (their headings, then anything else).
+SUPPORTER_ORDER = (Heading.ABOUT_ME, Heading.LIKE_ADMIRE, Heading.IMPORTANT_TO, Heading.FUTURE,
+                   Heading.IMPORTANT_FOR, Heading.SUPPORT, Heading.WORKING,
+                   Heading.NOT_WORKING)
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def lower_words(words: str) -> str:
+    """'Break and lunch' -> 'break and lunch', but 'PE' and 'TV' stay as they are."""
+    return words if words.isupper() else words[:1].lower() + words[1:]
+
+
+def join_words(words: Sequence[str], locale: Locale) -> str:
+    """"a, b and c" in the locale's way ("summary.list_join"); "" for no words."""
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
+    return locale("summary.list_join", items=", ".join(words[:-1]), last=words[-1])
+
+
+def sentence_case(text: str) -> str:
+    """The sentence with its first letter capital ("my mum is ..." -> "My mum is ...")."""
+    return text[:1].upper() + text[1:]
+
+
+def phrase_key(part: str, symbol_id: str) -> str:
+    """The locale key of a card's phrase under a part: section_a.phrase.<part>.<symbol>."""
+    return f"section_a.phrase.{part}.{symbol_id}"
+
+
+# --- the phrases, checked at start-up ---------------------------------------------------------
+
+
+def _offered(flow: Flow, engine: FlowEngine) -> Iterable[tuple[str, Heading, str, str]]:
+    """(step id, heading, symbol id, "choice" or "about") for every card a flow's choice
+    steps offer (with the cards `offer_from` brings from other flows' steps)."""
+    for step in flow.steps:
+        heading, _ = flow.heading_of(step)
+        if step.type in (StepType.CHOICE, StepType.MULTI):
+            cards = list(step.choices)
+            for other_id, step_ids in (step.offer_from or {}).items():
+                other = engine.flows.get(other_id)
+                for step_id in step_ids if other is not None else ():
+                    cards += other.step(step_id).choices
+            for card in cards:
+                yield step.id, heading, card, "choice"
+        if step.about and heading in WORKING_HEADINGS:
+            yield step.id, heading, step.about, "about"
+
+
+def reachable(engine: FlowEngine) -> dict[tuple[str, str], list[str]]:
+    """Every (phrase part, symbol id) a young person's answer can bring into Section A, with
+    where ("flow / step"): the cards offered under a phrased heading, and what each
+    working / not working step is about."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for flow in engine.flows.values():
+        for step_id, heading, card, kind in _offered(flow, engine):
+            part = (WORKING_PART if kind == "about" else
+                    next((p for p, hs in PHRASED.items() if heading in hs), None))
+            if part is not None and card not in VERDICTS:
+                found.setdefault((part, card), []).append(f"{flow.id} / {step_id}")
+    return found
+
+
+def check_phrases(engine: FlowEngine, locale: Locale) -> None:
+    """Start-up check: every card a flow offers under a Section A part has a phrase there.
+
+    Takes the loaded flows and the words. Returns nothing; raises DataFileError naming each
+    missing key and the flow and step that offer the card. A phrase written as "" is a
+    deliberate "name it by its card words" and passes.
+    """
+    missing = [f"{phrase_key(part, card)} (offered at {', '.join(where)})"
+               for (part, card), where in sorted(reachable(engine).items())
+               if not locale.has(phrase_key(part, card))]
+    if missing:
+        raise DataFileError(
+            f"media/locales/{locale.language}/section_a.yaml: no Section A phrase for "
+            f"{len(missing)} card(s): " + "; ".join(missing)
+            + ". Write each as the card is said in that part's sentence, or \"\" to name it "
+              "by its card words.")
+
+
+# --- the draft --------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Sentences from cards, in `say`'s words."""
+
+    def __init__(self, say: Locale) -> None:
+        self.say = say
+
+    def phrase(self, part: str, symbol: Sym) -> str | None:
+        """The card said under this part, or None (no phrase, or "" on purpose)."""
+        key = phrase_key(part, symbol.id)
+        return (self.say(key) or None) if self.say.has(key) else None
+
+    def things(self, part: str, symbols: Sequence[Sym], one: str, many: str,
+               **fields: str) -> list[DraftLine]:
+        """One sentence (`one` or `many` by how many) naming every card with a phrase, and
+        one naming the rest by their card words. Nothing for no cards."""
+        said = [p for s in symbols if (p := self.phrase(part, s)) is not None]
+        rest = [s for s in symbols if self.phrase(part, s) is None]
+        lines = []
+        if said:
+            text = self.say(one if len(said) == 1 else many,
+                            things=join_words(said, self.say), **fields)
+            lines.append(DraftLine("summary", sentence_case(text)))
+        return lines + self.cards(rest)
+
+    def cards(self, symbols: Sequence[Sym]) -> list[DraftLine]:
+        """'I chose the cards “More” and “Lego”.': cards said by their own words."""
+        if not symbols:
+            return []
+        named = join_words([f"“{s.words}”" for s in symbols], self.say)
+        key = "section_a.card" if len(symbols) == 1 else "section_a.cards"
+        return [DraftLine("summary", self.say(key, cards=named))]
+
+    def extras(self, items: Sequence[Item]) -> list[DraftLine]:
+        """What the cards and quotes do not say: photos, voice notes, "I don't know"."""
+        lines = []
+        photos = sum(len(i.photos) for i in items)
+        voices = sum(len(i.voices) for i in items)
+        if photos:
+            lines.append(DraftLine("summary", self.say(
+                "section_a.photo" if photos == 1 else "section_a.photos", count=photos)))
+        if voices:
+            lines.append(DraftLine("summary", self.say(
+                "section_a.voice" if voices == 1 else "section_a.voices", count=voices)))
+        asked = list(dict.fromkeys(i.question for i in items if i.dont_know))
+        lines += [DraftLine("summary", self.say("section_a.dont_know", question=q))
+                  for q in asked]
+        return lines
+
+
+def cards_of(items: Iterable[Item]) -> list[Sym]:
+    """Every distinct card chosen in `items` (not a verdict, not a mat's card), the most
+    often chosen first (counted once per run), then in the order first chosen."""
+    runs: dict[str, set[int]] = {}
+    found: dict[str, Sym] = {}
+    for item in items:
+        for symbol in item.symbols if not item.placed else ():
+            if symbol.id not in VERDICTS:
+                found.setdefault(symbol.id, symbol)
+                runs.setdefault(symbol.id, set()).add(item.run_id)
+    order = list(found)
+    return sorted(found.values(), key=lambda s: (-len(runs[s.id]), order.index(s.id)))
+
+
+def quotes(items: Iterable[Item]) -> list[DraftLine]:
+    """Every quote of `items` (their exact words), oldest first, each once."""
+    said = dict.fromkeys(i.quote for i in items if i.quote)
+    return [DraftLine("quote", q) for q in said]
+
+
+class _Draft:
+    """The young person's parts, from their own shared items only."""
+
+    def __init__(self, say: Locale, items: Sequence[Item]) -> None:
+        self.say = say
+        self.w = _Writer(say)
+        self.mine = [i for i in items if i.who.is_young_person]
+        self.parts: list[DraftPart] = []
+
+    def of(self, *headings: Heading) -> list[Item]:
+        """The young person's own items under these headings, oldest first."""
+        return [i for i in self.mine if i.heading in headings]
+
+    def add(self, title_key: str, lines: list[DraftLine]) -> None:
+        """Add a part with this title when it has any lines."""
+        if lines:
+            self.parts.append(DraftPart(self.say(title_key), tuple(lines)))
+
+    def about(self) -> list[DraftLine]:
+        about, admire = self.of(Heading.ABOUT_ME), self.of(Heading.LIKE_ADMIRE)
+        return (self.w.things("about_me", cards_of(about), "section_a.about_me.one",
+                              "section_a.about_me.many")
+                + self.w.things("like_admire", cards_of(admire), "section_a.like_admire.one",
+                                "section_a.like_admire.many")
+                + self.w.extras(about + admire) + quotes(about + admire))
+
+    def important_to(self) -> list[DraftLine]:
+        items = self.of(Heading.IMPORTANT_TO)
+        cards = cards_of(items)
+        people = [s for s in cards if s.category == PEOPLE]
+        other = [s for s in cards if s.category != PEOPLE]
+        one, many = "section_a.important_to.one", "section_a.important_to.many"
+        return (self.w.things("important_to", people, one, many)
+                + self.w.things("important_to", other, one, many)
+                + self.w.extras(items) + quotes(items))
+
+    def future(self) -> list[DraftLine]:
+        """Own words first; then the cards, one sentence per area they are about (a
+        Preparing for Adulthood area, when the step names one)."""
+        items = self.of(Heading.FUTURE)
+        lines = quotes(items)
+        areas: dict[str, tuple[Sym | None, list[Item]]] = {}
+        for item in items:
+            key = item.about.id if item.about is not None else ""
+            areas.setdefault(key, (item.about, []))[1].append(item)
+        for area, grouped in areas.values():
+            said = self.w.things("future", cards_of(grouped), "section_a.future.one",
+                                 "section_a.future.many")
+            if area is not None:
+                said = [DraftLine(d.kind, self.say("section_a.future.area", area=area.words,
+                                                   sentence=d.text)) for d in said]
+            lines += said
+        return lines + self.w.extras(items)
+
+    def important_for(self) -> list[DraftLine]:
+        items = self.of(Heading.IMPORTANT_FOR)
+        return (self.w.things("important_for", cards_of(items),
+                              "section_a.important_for.one", "section_a.important_for.many")
+                + self.w.extras(items) + quotes(items))
+
+    def support(self) -> list[DraftLine]:
+        support, take_part = self.of(Heading.SUPPORT), self.of(Heading.TAKE_PART)
+        asked = self.of(Heading.QUESTIONS)
+        cards = cards_of(take_part)
+        return (self.w.things("support", cards_of(support), "section_a.support.one",
+                              "section_a.support.many")
+                + self.w.things("take_part", [s for s in cards if s.category == PEOPLE],
+                                "section_a.take_part_people.one",
+                                "section_a.take_part_people.many")
+                + self.w.things("take_part", [s for s in cards if s.category != PEOPLE],
+                                "section_a.take_part_how.one", "section_a.take_part_how.many")
+                + self.w.things("questions", cards_of(asked), "section_a.questions.one",
+                                "section_a.questions.many")
+                + self.w.extras(support + take_part + asked)
+                + quotes(support + take_part) + quotes(asked))
+
+    def working(self) -> list[DraftLine]:
+        """What is working, not working or not sure, by what each answer is about; then
+        any other cards, and their words."""
+        items = self.of(*WORKING_HEADINGS)
+        lines = []
+        for verdict, one, many in (
+                ("working", "section_a.working.one", "section_a.working.many"),
+                ("not_working", "section_a.not_working.one", "section_a.not_working.many"),
+                ("not_sure", "section_a.working_not_sure.one",
+                 "section_a.working_not_sure.many")):
+            about = list({i.about.id: i.about for i in items if i.about is not None
+                          and i.verdict == verdict and not i.quote and not i.dont_know}
+                         .values())
+            said = [self.w.phrase(WORKING_PART, s) or lower_words(s.words) for s in about]
+            if said:
+                text = self.say(one if len(said) == 1 else many,
+                                things=join_words(said, self.say))
+                lines.append(DraftLine("summary", sentence_case(text)))
+        other = [s for i in items for s in i.symbols if s.id not in VERDICTS]
+        return (lines + self.w.cards(list({s.id: s for s in other}.values()))
+                + self.w.extras(items) + quotes(items))
+
+    def mats(self, mats: Sequence[Mat]) -> list[DraftLine]:
+        """Every mat of the period, each in one sentence (dated), then words about mats."""
+        lines = [DraftLine("summary", mat_sentence(self.say, m)) for m in mats
+                 if m.who.is_young_person]
+        return lines + quotes(self.of(Heading.TALKING_MAT))
+
+
+def mat_sentence(say: Locale, mat: Mat) -> str:
+    """'On my Talking Mat about school (3 March 2026), I put maths under Like; PE under
+    Don't like. I left art off the mat.' Every card, where it went."""
+    columns = [say("section_a.mat_column", scale=s.words,
+                   cards=join_words([lower_words(c.words) for c in cards], say))
+               for s, cards in zip(mat.scale, mat.columns, strict=True) if cards]
+    text = say("section_a.mat", topic=lower_words(mat.topic.words),
+               date=f"{mat.when.day} {mat.when:%B %Y}", columns="; ".join(columns))
+    if mat.left_off:
+        text += " " + say("section_a.mat_left_off", cards=join_words(
+            [lower_words(c.words) for c in mat.left_off], say))
+    return text
+
+
+def _supporter_parts(say: Locale, items: Sequence[Item]) -> list[DraftPart]:
+    """One part per supporter, in the order their views came: each line their exact words,
+    labelled with what it answers. Never merged with the young person's."""
+    voices: dict[tuple[int, str], list[Item]] = {}
+    for item in items:
+        if not item.who.is_young_person:
+            voices.setdefault((item.who.person_id, item.who.name), []).append(item)
+    parts = []
+    for theirs in voices.values():
+        who = theirs[0].who
+        order = {h: n for n, h in enumerate(SUPPORTER_ORDER)}
+        theirs.sort(key=lambda i: (order.get(i.heading, len(order)), i.when, i.answer_id))
+        lines = [DraftLine("quote", i.quote, _their(say, i.heading)) for i in theirs
+                 if i.quote]
+        lines += [DraftLine("summary", _supporter_cards(say, i), _their(say, i.heading))
+                  for i in theirs if not i.quote and i.symbols]
+        if lines:
+            parts.append(DraftPart(supporter_title(say, who), tuple(lines), who))
+    return parts
+
+
+def _their(say: Locale, heading: Heading) -> str:
+    key = f"section_a.their.{heading.value}"
+    return say(key) if say.has(key) else say("section_a.their.other")
+
+
+def _supporter_cards(say: Locale, item: Item) -> str:
+    return say("section_a.cards", cards=join_words([f"“{s.words}”" for s in item.symbols], say))
+
+
+def supporter_title(say: Locale, who: Voice) -> str:
+    """'Ann, parent or carer: their view' (their name and how they know the young person)."""
+    name = f"summary.relationship.{who.relationship}"
+    relationship = say(name) if say.has(name) else who.relationship
+    return say("section_a.supporter_title", name=who.name, relationship=relationship)
+
+
+def draft(say: Locale, items: Sequence[Item], day_lines: Sequence[DraftLine],
+          day_quotes: Sequence[Item], mats: Sequence[Mat]) -> tuple[DraftPart, ...]:
+    """The Section A draft: the young person's parts (every card they chose, said through
+    its phrase; every quote), then one part per supporter.
+
+    Takes the words, every shared item of the period (the young person's and supporters'),
+    the days' lines (sentences._draft_days) and quotes, and the period's mats. Returns the
+    parts in order; a part with nothing in it is left out. Raises KeyError only for a
+    locale key missing from every language (a defect the locale test catches).
+    """
+    d = _Draft(say, items)
+    d.add("section_a.part.about", d.about())
+    d.add("section_a.part.important_to", d.important_to())
+    d.add("section_a.part.future", d.future())
+    d.add("section_a.part.important_for", d.important_for())
+    d.add("section_a.part.support", d.support())
+    d.add("draft.days", [*day_lines, *quotes(day_quotes)])
+    d.add("draft.working", d.working())
+    d.add("draft.mats", d.mats(mats))
+    return (*d.parts, *_supporter_parts(say, items))
+
+
+# --- Section A on its own, as plain text (to paste into a local authority's template) ---------
+
+
+def line_text(say: Locale, line: DraftLine, part: DraftPart, young_name: str) -> str:
+    """One line as it is pasted: a summary sentence as it is; a quote in quotation marks
+    with whose own words they are ("(Jo's own words)"); a supporter's line after its label."""
+    name = part.voice.name if part.voice is not None else young_name
+    text = (say("section_a.quoted", text=line.text, name=name) if line.kind == "quote"
+            else line.text)
+    return f"{line.label}: {text}" if line.label else text
+
+
+def how_made(say: Locale, young_name: str, start: str, end: str) -> str:
+    """The note on how the draft was made, for the top of a pasted copy."""
+    return say("section_a.how_made", name=young_name, start=start, end=end)
+
+
+def plain_text(say: Locale, parts: Sequence[DraftPart], young_name: str, start: str,
+               end: str) -> str:
+    """Section A on its own, as plain text: a title, how it was made, then each part's title
+    and lines (quotes marked). Takes the drawn parts and the period in words."""
+    title = say("section_a.title", name=young_name)
+    out = [title, say("summary.period", start=start, end=end), "",
+           how_made(say, young_name, start, end), ""]
+    if not parts:
+        out += [say("summary.section_a.empty", name=young_name), ""]
+    for part in parts:
+        out.append(part.title)
+        out += [line_text(say, line, part, young_name) for line in part.lines]
+        out.append("")
+    return "\n".join(out)
+
