@@ -32,6 +32,7 @@ from bot.summary.classify import (
     step_heading,
     step_of,
 )
+from bot.summary.outcomes import outcomes_of
 from bot.summary.sentences import helped_counts, lower_words, section_a
 from bot.summary.stats import (
     day_stats,
@@ -117,7 +118,7 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         private_count=snap.private_count, sections=_sections(items), days=days, mats=mats,
         helped=helped_counts(symbols, locale, now_runs), since=since,
         you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
-        media=snap.media)
+        media=snap.media, outcomes=outcomes_of(engine, symbols, snap))
 
 
 def _since(engine: FlowEngine, snap: Snapshot, before_runs: Sequence[RunIn],

@@ -100,6 +100,11 @@ BEFORE: dict[tuple[str, str | None], tuple[str, bool]] = {
     ('working_not_working', 'talking_why'): ('working', False),
     ('working_not_working', None): ('working', False),
 }
+# How am I getting on? (issue 14, point 3): every round of every outcome slot, and "anything".
+BEFORE.update({('how_am_i_getting_on', f'{step}_outcome_{n}'): ('outcomes', False)
+               for step in ('view', 'helps', 'words') for n in range(1, 9)})
+BEFORE.update({('how_am_i_getting_on', 'anything'): ('outcomes', False),
+               ('how_am_i_getting_on', None): ('outcomes', False)})
 
 
 def test_the_table_covers_every_step_of_every_shipped_flow() -> None:
