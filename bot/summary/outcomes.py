@@ -73,11 +73,13 @@ def _progress(symbols: Symbols, outcome_id: int, words: str, symbol_id: str | No
               current: bool, now: Mapping[int, list[OutcomeView]],
               before: Mapping[int, OutcomeView]) -> OutcomeProgress:
     views = tuple(now.get(outcome_id, ()))
-    # The latest view that says something (a skipped run later does not hide an answer).
+    # The latest view that says something (a skipped run later does not hide an answer);
+    # skipped, when that is all they did this period.
     said = [v for v in views if v.kind != "skipped" or v.helps or v.quote]
+    latest = said[-1] if said else (views[-1] if views else None)
     return OutcomeProgress(
         outcome_id, words, symbols.get(symbol_id) if symbol_id else None, current,
-        said[-1] if said else None, before.get(outcome_id), views)
+        latest, before.get(outcome_id), views)
 
 
 def _slot_of(step_id: str) -> str | None:
@@ -155,14 +157,14 @@ def outcome_lines(say: Any, outcomes: Outcomes, day: Any) -> list[str]:
 
 
 def view_lines(say: Any, p: OutcomeProgress, day: Any) -> list[str]:
-    """The lines under one outcome: now, before the last meeting (and whether it changed),
-    what helps, their words (quoted exactly)."""
-    lines = [say("summary.outcomes.now", view=_said(say, p.latest),
-                 date=day(p.latest.when) if p.latest else "–")
-             if p.latest else say("summary.outcomes.not_asked")]
+    """The lines under one outcome: their view now and before the last meeting (and whether
+    it changed), what helps, their words (quoted exactly, with the outcome's words when it was
+    asked in other words). `say` is the locale, `day` formats a date."""
+    lines = [say("summary.outcomes.now", view=_said(say, p.latest), date=day(p.latest.when))
+             + _asked_as(say, p, p.latest) if p.latest else say("summary.outcomes.not_asked")]
     if p.before is not None:
         lines.append(say("summary.outcomes.before", view=_said(say, p.before),
-                         date=day(p.before.when)))
+                         date=day(p.before.when)) + _asked_as(say, p, p.before))
     change = change_key(p)
     if change == "same":
         lines.append(say("summary.outcomes.change.same"))
@@ -171,12 +173,16 @@ def view_lines(say: Any, p: OutcomeProgress, day: Any) -> list[str]:
     helps = [s.words for v in p.views for s in v.helps]
     if helps:
         lines.append(say("summary.outcomes.helps", helps=", ".join(dict.fromkeys(helps))))
-    for view in p.views:
-        if view.quote:
-            asked = (f" ({say('summary.outcomes.asked_as', words=view.words_asked)})"
-                     if view.words_asked and view.words_asked != p.words else "")
-            lines.append(f"“{view.quote}” ({day(view.when)}){asked}")
+    quoted = [*([p.before] if p.before is not None else []), *p.views]
+    lines += [f"“{v.quote}” ({day(v.when)})" for v in quoted if v.quote]
     return lines
+
+
+def _asked_as(say: Any, p: OutcomeProgress, view: OutcomeView) -> str:
+    """" (asked as “...”)" when the outcome was worded otherwise when this view was given."""
+    if view.words_asked and view.words_asked != p.words:
+        return f" ({say('summary.outcomes.asked_as', words=view.words_asked)})"
+    return ""
 
 
 def _said(say: Any, view: OutcomeView | None) -> str:
