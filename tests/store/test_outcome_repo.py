@@ -12,10 +12,12 @@ from sqlalchemy import func, select, text
 
 from bot.engine.flows import MAX_OUTCOMES
 from bot.safety import erase, export
+from bot.safety.export_pdf import readable_pdf
 from bot.services import Services
 from bot.store import media_repo, outcome_repo, repo
 from bot.store.models import MediaFile, Outcome, Person
 from bot.timeutil import utcnow
+from tests.summary.test_summary_pdf import pdf_text
 
 
 async def _young(services: Services, user_id: int = 42) -> Person:
@@ -95,6 +97,10 @@ async def test_their_export_has_their_outcomes_and_erasure_deletes_them(
     assert [(o["words"], o["symbol"], o["taken_off"] is not None) for o in listed] == [
         ("I can ask for help", "Help", False), ("I can make a friend", None, True)]
     assert listed[1]["picture"] == f"media/card-{picture}.jpg"
+    readable = pdf_text(readable_pdf(made, content.locale))
+    assert "The outcomes in your plan" in readable
+    assert "“I can ask for help”" in readable
+    assert "“I can make a friend” (taken off your plan)" in readable
     async with services.db.transaction() as session:
         person = await session.get(Person, jo.id)
         assert person is not None
