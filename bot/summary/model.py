@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.engine.core import FlowEngine
+from bot.engine.headings import Heading
 from bot.i18n import Locale
 from bot.summary.classify import (
     FUTURE,
@@ -128,7 +129,10 @@ def _since(engine: FlowEngine, snap: Snapshot, before_runs: Sequence[RunIn],
     if snap.period_start is None or not before_runs:
         return Since(False, snap.previous_start, snap.period_start, (), (), moved, days.weeks,
                      None, (days.good, days.bad), (0, 0))
-    now, before = themes(items), themes(earlier_items)
+    # Views of outcomes ("Better", "The same") are not themes: their change is shown beside
+    # each outcome (bot.summary.outcomes).
+    now = themes([i for i in items if i.heading != Heading.OUTCOMES])
+    before = themes([i for i in earlier_items if i.heading != Heading.OUTCOMES])
     earlier_start = snap.previous_start or min(as_utc(r.when).date() for r in before_runs)
     earlier = verdict_days(engine, before_runs)
     current = verdict_days(engine, [r for r in snap.runs if _in(r, snap.period_start)])

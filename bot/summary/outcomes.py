@@ -160,10 +160,10 @@ def view_lines(say: Any, p: OutcomeProgress, day: Any) -> list[str]:
     """The lines under one outcome: their view now and before the last meeting (and whether
     it changed), what helps, their words (quoted exactly, with the outcome's words when it was
     asked in other words). `say` is the locale, `day` formats a date."""
-    lines = [say("summary.outcomes.now", view=_said(say, p.latest), date=day(p.latest.when))
+    lines = [say("summary.outcomes.now", view=said(say, p.latest), date=day(p.latest.when))
              + _asked_as(say, p, p.latest) if p.latest else say("summary.outcomes.not_asked")]
     if p.before is not None:
-        lines.append(say("summary.outcomes.before", view=_said(say, p.before),
+        lines.append(say("summary.outcomes.before", view=said(say, p.before),
                          date=day(p.before.when)) + _asked_as(say, p, p.before))
     change = change_key(p)
     if change == "same":
@@ -185,7 +185,9 @@ def _asked_as(say: Any, p: OutcomeProgress, view: OutcomeView) -> str:
     return ""
 
 
-def _said(say: Any, view: OutcomeView | None) -> str:
+def said(say: Any, view: OutcomeView | None) -> str:
+    """A view in words: the point of the scale chosen, "I don't know", "(skipped)", or "–"
+    for no view (`say` is the locale)."""
     if view is None:
         return "–"
     if view.view is not None:

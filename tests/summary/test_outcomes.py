@@ -66,6 +66,9 @@ def test_one_entry_per_outcome_with_latest_view_and_the_view_before(
     assert second.before.view is not None and second.before.view.words == "Too hard"
     assert second.before.quote == "nobody plays with me"
     assert summary.outcomes.more_words[0][1] == "I like Mrs Lee"
+    # Views of outcomes are not themes ("Not mentioned now: The same"): the change is shown
+    # beside each outcome instead.
+    assert not summary.since.new_themes and not summary.since.gone_themes
 
 
 def test_text_summary_shows_each_outcome_its_views_and_words(
