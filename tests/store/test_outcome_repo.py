@@ -5,16 +5,20 @@ pictures."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
 
 from bot.engine.flows import MAX_OUTCOMES
 from bot.safety import erase, export
 from bot.safety.export_pdf import readable_pdf
 from bot.services import Services
 from bot.store import media_repo, outcome_repo, repo
+from bot.store.db import Database
 from bot.store.models import MediaFile, Outcome, Person
 from bot.timeutil import utcnow
 from tests.summary.test_summary_pdf import pdf_text
@@ -109,3 +113,33 @@ async def test_their_export_has_their_outcomes_and_erasure_deletes_them(
     async with services.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Outcome)) == 0
         assert await session.scalar(select(func.count()).select_from(MediaFile)) == 0
+
+
+async def test_0004_makes_the_outcomes_table_as_the_model_has_it_and_takes_it_away(
+        database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.store.models import Base
+    from tests.store.test_migrations import _alembic
+
+    def differences(connection: Connection) -> list[Any]:
+        found = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        return [d for d in found if "outcomes" in repr(d)]
+
+    def tables(connection: Connection) -> set[str]:
+        return set(sa.inspect(connection).get_table_names())
+
+    db = Database(database_url)
+    try:
+        await db.upgrade()
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+        await _alembic(db, "downgrade", "0003")
+        async with db.engine.connect() as conn:
+            assert "outcomes" not in await conn.run_sync(tables)
+        await db.upgrade()
+        async with db.engine.connect() as conn:
+            assert "outcomes" in await conn.run_sync(tables)
+    finally:
+        await db.dispose()
