@@ -48,3 +48,17 @@ def test_a_gap_in_the_slots_is_passed_over_and_none_goes_to_the_last_question() 
         1, 3)
     _, screen = ENGINE.start(FLOW, {})
     assert screen.step_id == "anything" and screen.part_count == 2
+
+
+def test_the_question_card_names_the_outcome_and_is_never_shared_between_young_people(
+) -> None:
+    from bot.render.screens import picture_for
+
+    _, screen = ENGINE.start(FLOW, {"outcomes": {"outcome_1": outcome(7, "I can cook")}})
+    picture = picture_for(screen, screen.prompt)
+    assert picture is not None
+    # Their therapist's words for them: on their card, never in the cache shared by everyone.
+    assert picture.title == "I can cook: How is this going for you?" and not picture.shared
+    _, last = ENGINE.start(FLOW, {})
+    plain = picture_for(last, last.prompt)
+    assert plain is not None and plain.shared
