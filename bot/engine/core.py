@@ -159,6 +159,9 @@ class FlowEngine:
         personal = state.options.get("cards", {}).get(symbol_id)
         if personal is not None:
             return MatCard(symbol_id, str(personal["words"]), "", int(personal["media"]))
+        outcome = state.options.get("outcomes", {}).get(symbol_id)
+        if outcome is not None:  # an outcome slot: the outcome's words as given to this run
+            return self._outcome_card(symbol_id, outcome)
         symbol = self.vocabulary[symbol_id]
         return MatCard(symbol_id, symbol.words, symbol.emoji)
 
@@ -180,7 +183,32 @@ class FlowEngine:
         return MatCard(symbol_id, symbol_id.replace("_", " "), "")
 
     def _known(self, state: RunState, symbol_id: str) -> bool:
-        return symbol_id in self.vocabulary or symbol_id in state.options.get("cards", {})
+        return (symbol_id in self.vocabulary or symbol_id in state.options.get("cards", {})
+                or symbol_id in state.options.get("outcomes", {}))
+
+    def _outcome_card(self, slot: str, outcome: Mapping[str, Any]) -> MatCard:
+        """An outcome (run options "outcomes"[slot]: words, and a symbol id or a picture's
+        media id) as a card: its words, its symbol's emoji, its picture."""
+        symbol = outcome.get("symbol")
+        emoji = self.vocabulary[symbol].emoji if symbol in self.vocabulary else "🎯"
+        media = outcome.get("media")
+        return MatCard(slot, str(outcome.get("words", "")), emoji,
+                       int(media) if isinstance(media, int) else None)
+
+    def _given(self, flow: Flow, state: RunState, step_id: str) -> bool:
+        """False for a step of an outcome round this run was given no outcome for."""
+        if step_id == END or not flow.has_step(step_id):
+            return True
+        slot = flow.outcome_slot(step_id)
+        return slot is None or slot in state.options.get("outcomes", {})
+
+    def _past_absent(self, flow: Flow, state: RunState, step_id: str) -> str:
+        """`step_id`, or the first step after it in the file that this run asks (passing over
+        the outcome slots it was given nothing for), or END."""
+        while not self._given(flow, state, step_id):
+            index = [s.id for s in flow.steps].index(step_id)
+            step_id = flow.steps[index + 1].id if index + 1 < len(flow.steps) else END
+        return step_id
 
     def mat_setup(self, state: RunState, step: Step) -> tuple[str, list[str], list[str]]:
         """(topic, scale, cards) for a mat: the therapist's choice for this run, else the
@@ -199,6 +227,9 @@ class FlowEngine:
               ) -> tuple[RunState, Screen]:
         flow = self.flows[flow_id]
         state = RunState(flow_id, flow.steps[0].id, options=dict(options or {}))
+        state = replace(state, step_id=self._past_absent(flow, state, state.step_id))
+        if state.step_id == END:
+            raise InvalidAction(f"{flow_id} has nothing to ask without its outcomes")
         return state, self.screen(state, {})
 
     def screen(self, state: RunState, answers: Mapping[str, AnswerRecord],
@@ -227,7 +258,14 @@ class FlowEngine:
         point 5; the rule for parts is in bot.engine.flows._number_parts)."""
         total = flow.part_count + (1 if flow.ask_who_helped else 0)
         number = total if state.step_id == HELPED else flow.part_of(state.step_id)
-        return {"part_number": number, "part_count": total}
+        # Outcome rounds this run was given nothing for are not parts of it (each round is
+        # one part: the slots are on every route).
+        absent = {flow.part_of(s.id) for s in flow.steps if not self._given(flow, state, s.id)}
+        if state.step_id != HELPED:
+            number -= sum(1 for p in absent if p < number)
+        else:
+            number -= len(absent)
+        return {"part_number": number, "part_count": total - len(absent)}
 
     def _step_screen(self, flow: Flow, step: Step, state: RunState,
                      notice: str | None, earlier: AnswerRecord | None = None) -> Screen:
@@ -702,6 +740,7 @@ class FlowEngine:
                  answer: AnswerRecord, next_id: str, *, helped: bool = False) -> Outcome:
         history = (*state.history, state.step_id)
         merged = {**answers, answer.step_id: answer}
+        next_id = self._past_absent(flow, state, next_id)
         if next_id == END and not helped and flow.ask_who_helped:
             # Always by way of "who helped", so its answer stays on the way (and is kept at
             # Share): reopened with its ticks when answered before, and passed straight over

@@ -26,6 +26,18 @@ END = "end"
 CONTINUE = "continue"
 MAX_CHOICES = 12
 MAT_MAX_OPTIONS = 12
+# `repeat: outcomes`: one round per outcome in the young person's plan, given to the run when it
+# starts (run options "outcomes", slot -> the outcome's id and words). The file holds a fixed
+# number of slots, so step ids stay the same for every young person; a run passes over the
+# slots it was given no outcome for (bot.engine.core).
+OUTCOMES_REPEAT = "outcomes"
+MAX_OUTCOMES = 8
+OUTCOME_SLOT = re.compile(r"^outcome_[1-9][0-9]?$")
+
+
+def outcome_slots() -> list[str]:
+    """The slot ids of a `repeat: outcomes` block, in order ("outcome_1" ... "outcome_8")."""
+    return [f"outcome_{n}" for n in range(1, MAX_OUTCOMES + 1)]
 
 
 class StepType(enum.StrEnum):
@@ -92,7 +104,7 @@ class Step(BaseModel):
     @field_validator("about", "topic")
     @classmethod
     def _symbol_known(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None:
+        if value is not None and not OUTCOME_SLOT.match(value):  # a slot: given per run
             _check_symbols([value], info)
         return value
 
@@ -225,6 +237,18 @@ class Flow(BaseModel):
             return Heading.TALKING_MAT, True
         return self.heading or Heading.OTHER, False
 
+    def outcome_slot(self, step_id: str) -> str | None:
+        """The outcome slot ("outcome_2") a step of a `repeat: outcomes` round asks about,
+        else None. Raises KeyError for a step the flow does not have."""
+        round_ = self.step(step_id).round
+        return round_ if round_ is not None and OUTCOME_SLOT.match(round_) else None
+
+    @property
+    def asks_outcomes(self) -> bool:
+        """True when the flow has a `repeat: outcomes` block (it needs the young person's
+        outcomes when a run starts, and is not offered without any)."""
+        return any(s.round is not None and OUTCOME_SLOT.match(s.round) for s in self.steps)
+
     def has_step(self, step_id: str) -> bool:
         return any(s.id == step_id for s in self.steps)
 
@@ -330,6 +354,8 @@ def expand_repeats(steps: list[Any]) -> list[Any]:
             out.append(entry)
             continue
         items, template = entry.get("repeat"), entry.get("steps")
+        if items == OUTCOMES_REPEAT:
+            items = outcome_slots()
         if not isinstance(items, list) or not isinstance(template, list) or not template:
             out.append(entry)  # left for validation to report
             continue
@@ -404,7 +430,9 @@ def _first_id(steps: list[Any]) -> str | None:
     for entry in steps:
         if isinstance(entry, dict) and "repeat" in entry and entry.get("repeat"):
             first = (entry.get("steps") or [{}])[0]
-            return f"{first.get('id')}_{_item_id(entry['repeat'][0])}"
+            items = entry["repeat"]
+            items = outcome_slots() if items == OUTCOMES_REPEAT else items
+            return f"{first.get('id')}_{_item_id(items[0])}"
         if isinstance(entry, dict) and "id" in entry:
             return str(entry["id"])
     return None

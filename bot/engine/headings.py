@@ -35,6 +35,7 @@ class Heading(enum.StrEnum):
     WHO_HELPED = "who_helped"
     FUTURE = "future"
     SUPPORT = "support"  # how best to support me
+    OUTCOMES = "outcomes"  # progress towards the outcomes in the EHC plan
     # Never written in a flow file: where an answer goes when neither its step nor its flow
     # names a heading (or its flow file is gone).
     OTHER = "other"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
+from bot.engine.flows import OUTCOME_SLOT
 from bot.engine.screen import MatView, Screen, ScreenKind
 from bot.render.cards import (
     Card,
@@ -89,6 +90,7 @@ def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None
     if screen.mat is not None:
         title = "" if screen.kind is ScreenKind.MAT_PLACE else screen.mat.topic.words
         return Picture(title, mat=screen.mat)
+    prompt = _with_outcome(screen, prompt)
     if screen.kind in (ScreenKind.CHOICE, ScreenKind.MULTI):
         if not 0 < len(screen.options) <= MAX_PICTURE_OPTIONS:
             return None
@@ -108,9 +110,20 @@ def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None
     return None
 
 
+def _is_outcome(screen: Screen) -> bool:
+    """True at a question about one of the young person's outcomes (`about` is its slot)."""
+    return screen.about is not None and bool(OUTCOME_SLOT.match(screen.about.symbol_id))
+
+
+def _with_outcome(screen: Screen, prompt: str) -> str:
+    """The card's title: at a question about one of their outcomes, its words lead (as in the
+    words under the card), so the picture says what the question is about."""
+    return f"{screen.about.words}: {prompt}" if screen.about and _is_outcome(screen) else prompt
+
+
 def _only_flow_words(screen: Screen) -> bool:
     """True when a question card can show nothing of one young person: not drawn from their own
     data (see `Screen.personal`), no photo among the options, and no words filled into the
     prompt (a mat's topic or card may be a therapist's words for one person)."""
-    return (not screen.personal and not screen.fields
+    return (not screen.personal and not screen.fields and not _is_outcome(screen)
             and all(o.image is None for o in screen.options))

@@ -30,6 +30,7 @@ from bot.store.models import (
     Link,
     MediaFile,
     Meeting,
+    Outcome,
     Person,
     PersonalCard,
     SupporterLink,
@@ -62,6 +63,8 @@ async def _media_ids(session: AsyncSession, person_id: int, run_ids: list[int]) 
         select(MediaFile.id).where(MediaFile.owner_id == person_id))).all())
     ids |= set((await session.scalars(select(PersonalCard.media_id).where(
         PersonalCard.young_person_id == person_id))).all())
+    ids |= {m for m in (await session.scalars(select(Outcome.media_id).where(
+        Outcome.young_person_id == person_id))).all() if m is not None}
     if run_ids:
         for media in (await session.scalars(
                 select(Answer.media).where(Answer.run_id.in_(run_ids)))).all():
@@ -92,6 +95,7 @@ async def erase_young_person(session: AsyncSession, person: Person) -> Erased:
             session, delete(FlowRun).where(FlowRun.id.in_(run_ids))))
     for table, statement in (
         ("personal_cards", delete(PersonalCard).where(PersonalCard.young_person_id == pid)),
+        ("outcomes", delete(Outcome).where(Outcome.young_person_id == pid)),
         # Pictures drawn from their words, photos or mat, and their Telegram file ids.
         ("card_uploads", delete(CardUpload).where(CardUpload.owner_id == pid)),
         ("assignments", delete(Assignment).where(Assignment.young_person_id == pid)),

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
+from bot.store import outcome_repo
 from bot.store.models import (
     Alert,
     Answer,
@@ -90,6 +91,7 @@ async def collect(session: AsyncSession, engine: FlowEngine, locale: Locale, per
         "media": [{"file": m.file, "kind": m.kind, "mime_type": m.mime_type, "made": m.made}
                   for m in media.values()],
         "meetings": await _meetings(session, person, zone),
+        "outcomes": await _outcomes(session, engine, person, zone, names),
         "you_said": await _you_said(session, person, zone),
         "asked_for_help": await _alerts(session, person, zone),
         "deletion_requests": await _deletions(session, person, zone),
@@ -203,6 +205,21 @@ async def _meetings(session: AsyncSession, person: Person,
                                  .order_by(Meeting.held_on))
     return [{"date": m.held_on.isoformat(), "cancelled": _when(m.cancelled_at, zone)}
             for m in rows]
+
+
+async def _outcomes(session: AsyncSession, engine: FlowEngine, person: Person, zone: ZoneInfo,
+                    names: dict[int, str]) -> list[dict[str, Any]]:
+    """The outcomes in their plan, as their therapist wrote them (ended ones too, marked),
+    each with its symbol's words or its picture's file in the export."""
+    found = []
+    for row in await outcome_repo.every(session, person.id):
+        symbol = engine.vocabulary[row.symbol_id] if row.symbol_id in engine.vocabulary else None
+        found.append({"words": row.words, "symbol": symbol.words if symbol else row.symbol_id,
+                      "picture": names.get(row.media_id) if row.media_id else None,
+                      "added": _when(row.created_at, zone),
+                      "changed": _when(row.updated_at, zone),
+                      "taken_off": _when(row.ended_at, zone)})
+    return found
 
 
 async def _you_said(session: AsyncSession, person: Person,

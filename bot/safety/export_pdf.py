@@ -93,6 +93,10 @@ def readable_pdf(export: Export, locale: Locale) -> bytes:
             f"{k}: {v}" for k, v in sorted(you["settings"].items()))))
     _answers_section(pdf, say, data["flows"])
     _media_section(pdf, say, export.media)
+    _list_section(pdf, say("mydata.outcomes"), [  # the outcomes in their plan
+        say("mydata.outcome_line", words=o["words"])
+        + (f" ({say('mydata.outcome_ended')})" if o.get("taken_off") else "")
+        for o in data.get("outcomes", ())])
     _list_section(pdf, say("mydata.help"), [
         say("mydata.help_line", date=a["when"],
             what=say("mydata.help_words", words=a["your_words"]) if a["your_words"]

@@ -524,11 +524,28 @@ class RecordTap(CallbackData, prefix="rc"):
 
 
 @dataclass(frozen=True)
+class OutcomeTap(CallbackData, prefix="oc"):
+    """/outcomes, for one young person (bot/service/features/outcomes.py): p picked (their
+    list), a add one (type its words); for one outcome, by its id: e what to do with it,
+    w change its words, g change its picture, s give it a symbol (`ref`: the symbol id),
+    i send a picture for it, k no picture (done), r remove (asks first), y yes, remove it
+    ("oc:s:5:12:talking")."""
+
+    op: Literal["p", "a", "e", "w", "g", "s", "i", "k", "r", "y"]
+    person_id: Annotated[int, Digits(12)]
+    outcome: Annotated[int | None, Digits(12)] = None
+    ref: Annotated[str | None, REF] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {
+        "e": ("outcome",), "w": ("outcome",), "g": ("outcome",), "s": ("outcome ref",),
+        "i": ("outcome",), "k": ("outcome",), "r": ("outcome",), "y": ("outcome",)}
+
+
+@dataclass(frozen=True)
 class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
-    m meeting, y you said, v supporter, a assign, c add a card ("pk:s:1")."""
+    m meeting, y you said, v supporter, a assign, c add a card, o outcomes ("pk:s:1")."""
 
-    purpose: Literal["s", "m", "y", "v", "a", "c"]
+    purpose: Literal["s", "m", "y", "v", "a", "c", "o"]
     page: Annotated[int, Digits(4)]
 
 

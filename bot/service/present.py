@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.engine.core import ActionKind
+from bot.engine.flows import OUTCOME_SLOT
 from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.render.screens import Picture
@@ -53,6 +54,9 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
         return "\n\n".join(parts) or locale("paused")
     if counter := mat_counter(screen, locale):
         parts.append(counter)
+    if screen.about is not None and OUTCOME_SLOT.match(screen.about.symbol_id):
+        # One of their outcomes: its words (as their therapist wrote them) lead the question.
+        parts.append(f"{screen.about.emoji or '🎯'} {screen.about.words}")
     parts.append(prompt_words(screen, locale))
     if screen.earlier:
         parts.append(locale("earlier_words", words=screen.earlier))

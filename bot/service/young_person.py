@@ -39,7 +39,7 @@ from bot.service.types import (
     Result,
     Text,
 )
-from bot.store import flow_repo, media_repo, repo
+from bot.store import flow_repo, media_repo, outcome_repo, repo
 from bot.store.models import Assignment, FlowRun, Person, Role
 
 if TYPE_CHECKING:
@@ -96,8 +96,18 @@ async def help_(ctx: Context, session: AsyncSession, person: Person, _: Command)
 
 
 async def flows_for(ctx: Context, session: AsyncSession, person: Person) -> list[Flow]:
-    """What the therapist set (/assign), or every young person's flow if nothing is set."""
-    return _offered(ctx, await flow_repo.assignments(session, person.id))
+    """What the therapist set (/assign), or every young person's flow if nothing is set;
+    without an activity that asks about their outcomes when they have none yet."""
+    return await _with_outcomes(session, person,
+                                _offered(ctx, await flow_repo.assignments(session, person.id)))
+
+
+async def _with_outcomes(session: AsyncSession, person: Person, flows: list[Flow]) -> list[Flow]:
+    """`flows`, less those that ask about outcomes ("How am I getting on?") when the young
+    person has no outcomes set: there would be nothing of theirs to ask about."""
+    if any(f.asks_outcomes for f in flows) and not await outcome_repo.current(session, person.id):
+        return [f for f in flows if not f.asks_outcomes]
+    return flows
 
 
 def _offered(ctx: Context, assigned: Sequence[Assignment]) -> list[Flow]:
@@ -410,7 +420,8 @@ async def read_aloud(ctx: Context, session: AsyncSession, person: Person,
 
 async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_id: str) -> Result:
     assigned = await flow_repo.assignments(session, person.id)
-    if flow_id not in ctx.engine.flows or flow_id not in {f.id for f in _offered(ctx, assigned)}:
+    offered = await _with_outcomes(session, person, _offered(ctx, assigned))
+    if flow_id not in ctx.engine.flows or flow_id not in {f.id for f in offered}:
         return await menu(ctx, session, person, lead=ctx.locale("stale_button"))
     current = await repo.current_run(session, person.id, for_update=True)
     if current is not None and current.flow_id == flow_id:
@@ -432,7 +443,8 @@ async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_
 async def run_options(ctx: Context, session: AsyncSession, person: Person, flow: Flow,
                       options: dict[str, Any]) -> dict[str, Any]:
     """What this run needs besides the flow file: the therapist's choices (`options`: a mat's
-    topic and cards), the young person's own picture cards, and answers to offer again."""
+    topic and cards), the young person's own picture cards, answers to offer again, and the
+    outcomes in their plan for a flow that asks about them."""
     cards = await media_repo.personal_cards(session, person.id)
     if cards:
         options["cards"] = cards
@@ -444,6 +456,9 @@ async def run_options(ctx: Context, session: AsyncSession, person: Person, flow:
                 offered.setdefault(step.id, []).extend(picked)
     if offered:
         options["offered"] = offered
+    if flow.asks_outcomes:  # the outcomes as worded now: the answers keep these words
+        options["outcomes"] = outcome_repo.as_run_options(
+            await outcome_repo.current(session, person.id))
     return options
 
 

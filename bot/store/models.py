@@ -257,6 +257,29 @@ class PersonalCard(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Outcome(Base):
+    """One outcome from a young person's EHC plan, as their therapist entered it (/outcomes).
+
+    Its words are encrypted. A changed outcome keeps its id; one taken off the list keeps its
+    row (`ended_at` set), so runs that asked about it, and summaries of them, keep their words
+    (the words as asked are also in each run's options)."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    words: Mapped[str] = mapped_column(EncryptedText)
+    symbol_id: Mapped[str | None] = mapped_column(String(60))  # from media/symbols.yaml
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"))  # a picture the therapist sent
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]  # taken off the list: kept for earlier views
+
+
 class Recording(Base):
     """A therapist's voice reading one question aloud (used by "Read it to me")."""
 

@@ -30,6 +30,7 @@ GOOD_DAYS, BAD_DAYS = Heading.GOOD_DAYS, Heading.BAD_DAYS
 TALKING_MAT, QUESTIONS, TAKE_PART = Heading.TALKING_MAT, Heading.QUESTIONS, Heading.TAKE_PART
 WHO_HELPED, FUTURE, SUPPORT, OTHER = (Heading.WHO_HELPED, Heading.FUTURE, Heading.SUPPORT,
                                       Heading.OTHER)
+OUTCOMES = Heading.OUTCOMES
 DAY_HEADINGS = (GOOD_DAYS, BAD_DAYS)
 
 # The review's sections, in the order a person-centred annual review uses them. Each section
@@ -45,6 +46,8 @@ SECTIONS: tuple[tuple[str, tuple[Heading, ...]], ...] = (
     (IMPORTANT_FOR, (IMPORTANT_FOR,)),
     (SUPPORT, (SUPPORT,)),
     (WORKING, (WORKING, NOT_WORKING)),
+    # Progress towards the outcomes in the plan: drawn from bot.summary.outcomes.
+    (OUTCOMES, (OUTCOMES,)),
     ("days", DAY_HEADINGS),
     (TALKING_MAT, (TALKING_MAT,)),
     (TAKE_PART, (QUESTIONS, TAKE_PART)),

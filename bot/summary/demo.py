@@ -19,7 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import emoji_image, render_text_card
 from bot.store import repo, therapist_repo
-from bot.store.models import Answer, FlowRun, MediaFile, Meeting, Person, Role, YouSaid
+from bot.store.models import (
+    Answer,
+    FlowRun,
+    MediaFile,
+    Meeting,
+    Outcome,
+    Person,
+    Role,
+    YouSaid,
+)
 
 DAY_PARTS = ("morning", "getting_to_school", "lessons", "break_lunch", "after_school",
              "evening", "bedtime")
@@ -135,6 +144,7 @@ async def seed_young_person(session: AsyncSession, now: datetime, *, telegram_ba
     for n in range(mats):
         await _mat(writer, now - timedelta(days=70 * n + 3), n)
     await _tools(writer, now)
+    await _outcomes(writer, therapist, now)
     for n, when in enumerate((now - timedelta(days=150), now - timedelta(days=20))):
         await writer.run(parent, "supporter_view", when, [
             ("working", [], f"Art club is going well (example {n})", []),
@@ -235,3 +245,40 @@ async def _tools(w: _Writer, now: datetime) -> None:
         ("talk_about", ["school", "friend"], None, []),
         ("questions", [], "Can I sit near the door? (example)", []),
         ("who", ["mum", "teacher"], None, []), ("how", ["be_there", "use_pictures"], None, [])])
+
+
+# The outcomes in the example plan: (words now, symbol, words when the year began).
+OUTCOMES = (("I can ask for help in class (example)", "help", "I will ask for help (example)"),
+            ("I can make a friend at lunch (example)", "friend", None),
+            ("I can take the bus to college (example)", "bus", None))
+OUTCOME_VIEWS = ("too_hard", "same", "same", "better", "better")
+OUTCOME_HELPS = ("give_me_time", "use_pictures", "show_me", "teaching_assistant", "friend")
+
+
+async def _outcomes(w: _Writer, therapist: Person, now: datetime) -> None:
+    """Three outcomes in the plan, and "How am I getting on?" every eight weeks or so over the
+    year (both sides of the last meeting): the view moving along the scale, what helps, own
+    words. The first outcome was worded otherwise before the last meeting."""
+    rows = []
+    for n, (words, symbol, _) in enumerate(OUTCOMES, 1):
+        row = Outcome(young_person_id=w.young.id, created_by_id=therapist.id, words=words,
+                      symbol_id=symbol, position=n, created_at=now - timedelta(days=420),
+                      updated_at=now - timedelta(days=150))
+        w.session.add(row)
+        rows.append(row)
+    await w.session.flush()
+    for k, days in enumerate(range(340, 0, -56)):
+        options = {"outcomes": {
+            f"outcome_{n}": {"id": row.id, "symbol": row.symbol_id, "media": None,
+                             "words": (old if old and days > 150 else row.words)}
+            for n, (row, (_, _, old)) in enumerate(zip(rows, OUTCOMES, strict=True), 1)}}
+        answers: list[tuple[str, list[str], str | None, list[dict[str, Any]]]] = []
+        for n in range(1, len(OUTCOMES) + 1):
+            view = OUTCOME_VIEWS[min(len(OUTCOME_VIEWS) - 1, (k + n) // 2)]
+            answers += [(f"view_outcome_{n}", [view], None, []),
+                        (f"helps_outcome_{n}", w.rng.sample(OUTCOME_HELPS, 2), None, []),
+                        (f"words_outcome_{n}", [],
+                         f"It is {view.replace('_', ' ')} now (example {k}.{n})", [])]
+        answers.append(("anything", [], f"I want to do more on my own (example {k})", []))
+        await w.run(w.young, "how_am_i_getting_on", now - timedelta(days=days), answers,
+                    options=options, helped_by="helped_school")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
 from bot.safety import access
-from bot.store import repo, therapist_repo
+from bot.store import outcome_repo, repo, therapist_repo
 from bot.store.models import FlowRun, Person, Role
 from bot.summary.model import (
     AnswerIn,
@@ -28,6 +28,7 @@ from bot.summary.model import (
     build,
     you_said_items,
 )
+from bot.summary.types import OutcomeIn
 from bot.timeutil import as_utc
 
 # Media a PDF and a picture can show; voice notes are listed, and are in the export.
@@ -77,12 +78,14 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
     you_said = [YouSaidIn(as_utc(y.sent_at), you_said_items(y.items), y.listened)
                 for y in await therapist_repo.sent_you_said(session, young.id) if y.sent_at]
+    plan = tuple(OutcomeIn(o.id, o.words, o.symbol_id, o.media_id)
+                 for o in await outcome_repo.current(session, young.id))
     return Snapshot(
         young_person=me, viewer_name=viewer.display_name, made_at=now,
         period_start=period_start, previous_start=previous_start,
         next_meeting=upcoming.held_on if upcoming else None,
         runs=tuple(_run_in(r, voices.get(r.person_id, me)) for r in runs),
-        private_count=private, media=media, you_said=tuple(you_said))
+        private_count=private, media=media, you_said=tuple(you_said), outcomes=plan)
 
 
 def media_ids(value: Any) -> tuple[int, ...]:

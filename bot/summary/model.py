@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.engine.core import FlowEngine
+from bot.engine.headings import Heading
 from bot.i18n import Locale
 from bot.summary.classify import (
     FUTURE,
@@ -31,6 +32,7 @@ from bot.summary.classify import (
     step_heading,
     step_of,
 )
+from bot.summary.outcomes import outcomes_of
 from bot.summary.sentences import helped_counts, lower_words, section_a
 from bot.summary.stats import (
     DayRatings,
@@ -122,7 +124,7 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         private_count=snap.private_count, sections=_sections(items), days=days, mats=mats,
         helped=helped_counts(symbols, locale, now_runs), since=since,
         you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
-        media=snap.media)
+        media=snap.media, outcomes=outcomes_of(engine, symbols, snap))
 
 
 def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence[Item],
@@ -132,7 +134,10 @@ def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence
     if snap.period_start is None or not before_runs:
         return Since(False, snap.previous_start, snap.period_start, (), (), moved, days.weeks,
                      None, days.whole, Rated())
-    now, before = themes(items), themes(earlier_items)
+    # Views of outcomes ("Better", "The same") are not themes: their change is shown beside
+    # each outcome (bot.summary.outcomes).
+    now = themes([i for i in items if i.heading != Heading.OUTCOMES])
+    before = themes([i for i in earlier_items if i.heading != Heading.OUTCOMES])
     earlier_start = snap.previous_start or min(as_utc(r.when).date() for r in before_runs)
     return Since(
         True, earlier_start, snap.period_start,

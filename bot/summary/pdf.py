@@ -38,6 +38,7 @@ from bot.summary.model import (
     group_key,
     tally,
 )
+from bot.summary.outcomes import outcome_texts, view_lines
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def _needs_fallback(summary: Summary) -> bool:
     texts += [i.quote or i.sent_on or "" for s in summary.sections for i in s.items]
     texts += [i.who.name for s in summary.sections for i in s.items]
     texts += [w for y in summary.you_said for pair in y.items for w in pair]
+    texts += outcome_texts(summary.outcomes)
     return any(ord(c) not in atkinson for text in texts for c in text if c not in "\n\t")
 
 
@@ -501,8 +503,37 @@ def _helped(doc: _Document, key: str) -> None:
     doc.para(doc.say("summary.helped_note"), size=10, colour=MUTED)
 
 
+def _outcomes(doc: _Document, key: str) -> None:
+    """Progress towards my outcomes: each outcome (its symbol and words), then the young
+    person's latest view, their view before the last meeting, what helps and their words."""
+    part = doc.summary.outcomes
+    if part.empty:
+        _nothing(doc)
+        return
+    say = doc.say
+    for n, progress in enumerate(part.progress, 1):
+        doc.room(20)
+        top = doc.get_y()
+        emoji = progress.symbol.emoji if progress.symbol else "🎯"
+        drawn = doc.symbol(emoji, doc.l_margin, top)
+        ended = f" ({say('summary.outcomes.ended')})" if not progress.current else ""
+        doc.set_xy(doc.l_margin + (SYMBOL_MM + 1.5 if drawn else 0), top)
+        doc.para(f"{n}. {progress.words}{ended}", size=12.5, bold=True,
+                 indent=SYMBOL_MM + 1.5 if drawn else 0, gap=0.5)
+        for line in view_lines(say, progress, words.short_day):
+            quoted = line.startswith("“")
+            doc.para(line, size=11 if quoted else 10.5, indent=4,
+                     colour=INK if quoted else MUTED, gap=0.5)
+        doc.ln(1.5)
+    if part.more_words:
+        doc.para(say("summary.outcomes.more"), bold=True, size=11, gap=0.5)
+        for when, said in part.more_words:
+            doc.para(f"“{said}” ({words.short_day(when)})", indent=4, gap=0.5)
+
+
 _SECTION_DRAWERS = {"working": _working, "days": _days, "talking_mat": _mats,
                     "who_helped": _helped}
+_SECTION_DRAWERS["outcomes"] = _outcomes
 
 
 def _since(doc: _Document) -> None:

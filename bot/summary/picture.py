@@ -19,6 +19,7 @@ from bot.render.cards import ATTRIBUTION, PALETTES, TextBlock, emoji_image, fit_
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, worth_drawing
 from bot.summary.model import Item, Summary, Sym, tally
+from bot.summary.outcomes import said
 
 WIDTH = 1080
 MAX_HEIGHT = 2560
@@ -254,6 +255,18 @@ def _listened(summary: Summary, locale: Locale) -> _Block | None:
                           answer=words.listened(locale, newest.listened))])
 
 
+def _outcomes(summary: Summary, locale: Locale) -> _Block | None:
+    """Progress towards my outcomes, one line each: the outcome, the young person's view now,
+    and their view before the last meeting (None when there are no outcomes)."""
+    lines = []
+    for p in summary.outcomes.progress[:4]:
+        line = locale("summary.picture.outcome", outcome=p.words, view=said(locale, p.latest))
+        if p.before is not None:
+            line += " " + locale("summary.picture.outcome_before", view=said(locale, p.before))
+        lines.append(line)  # words only: the picture's text font draws no emoji
+    return _lines(locale("summary.section.outcomes"), "🎯", lines)
+
+
 def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") -> bytes:
     """The summary picture as PNG (or JPEG: Telegram turns photos into JPEG anyway, and JPEG
     is ten times quicker to encode than PNG at this size)."""
@@ -264,6 +277,7 @@ def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") 
                          [locale("summary.picture.mat", topic=m.topic.words,
                                  date=words.short_day(m.when), cards=m.words)
                           for m in mats[-3:]]))
+    blocks.append(_outcomes(summary, locale))
     blocks += [_changes(summary, locale), _listened(summary, locale)]
     foot = _text(locale("summary.picture.footer", name=summary.young_person.name), 28,
                  lines=3, smallest=22)

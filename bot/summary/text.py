@@ -18,6 +18,7 @@ from bot.summary.model import (
     group_key,
     tally,
 )
+from bot.summary.outcomes import outcome_lines
 
 # Telegram allows 4096 characters a message; leave room for safety.
 SHORT_LIMIT = 3500
@@ -166,6 +167,8 @@ def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
         return lines + (_view_lines(locale, rest) if rest else [])
     if key == "who_helped":
         return [f"  {h.words}: {h.count}" for h in summary.helped]
+    if key == "outcomes":
+        return [f"  {line}" for line in outcome_lines(locale, summary.outcomes, words.short_day)]
     labels = {"take_part": {QUESTIONS: locale("summary.label.questions"),
                             "take_part": locale("summary.label.take_part")},
               "working": {WORKING: locale("summary.label.working"),

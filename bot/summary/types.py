@@ -96,6 +96,7 @@ class Snapshot:
     private_count: int
     media: Mapping[int, MediaIn] = field(default_factory=dict)
     you_said: tuple[YouSaidIn, ...] = ()
+    outcomes: tuple[OutcomeIn, ...] = ()  # the current outcomes in the plan, in order
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -356,6 +357,7 @@ class Summary:
     you_said: tuple[YouSaidIn, ...]
     section_a: tuple[DraftPart, ...]
     media: Mapping[int, MediaIn]
+    outcomes: Outcomes = field(default_factory=lambda: Outcomes())
 
     def section(self, key: str) -> Section:
         """The section with this key (a SECTIONS key). Raises StopIteration for an unknown key."""
@@ -368,3 +370,57 @@ class Summary:
     def quotes(self) -> list[Item]:
         """Every item with own words, in section order (each shared quote exactly once)."""
         return [i for s in self.sections for i in s.items if i.quote]
+
+
+# --- progress towards the outcomes in the EHC plan (issue 14, point 3; bot.summary.outcomes) ---
+
+
+@dataclass(frozen=True)
+class OutcomeIn:
+    """One current outcome in the young person's plan, as the loader reads it."""
+
+    outcome_id: int
+    words: str
+    symbol_id: str | None = None
+    media_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    """What the young person said about one outcome in one run of "How am I getting on?"."""
+
+    when: date
+    kind: str  # answered / skipped / dont_know (of the three-point scale step)
+    view: Sym | None  # the point of the scale they chose (None: skipped or "I don't know")
+    helps: tuple[Sym, ...] = ()  # what helps, as picked
+    quote: str | None = None  # their own words about it, exactly
+    words_asked: str = ""  # the outcome's words as they were when asked
+    run_id: int = 0
+
+
+@dataclass(frozen=True)
+class OutcomeProgress:
+    """One outcome: its words (and symbol), the young person's latest view this period, their
+    view in the period before the last meeting (to show the change), every view this period."""
+
+    outcome_id: int
+    words: str
+    symbol: Sym | None
+    current: bool  # still in the plan (False: taken off since it was asked about)
+    latest: OutcomeView | None
+    before: OutcomeView | None  # the latest view before the last meeting
+    views: tuple[OutcomeView, ...] = ()  # this period, oldest first
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The "Progress towards my outcomes" part of the summary."""
+
+    progress: tuple[OutcomeProgress, ...] = ()
+    # Their own words at the activity's last step ("anything else"), (date, words), exactly.
+    more_words: tuple[tuple[date, str], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """True when there are no outcomes and nothing was said about any."""
+        return not self.progress and not self.more_words

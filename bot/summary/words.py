@@ -15,6 +15,7 @@ SECTION_EMOJI = {
     "support": "🫂", "working": "🌞", "days": "☀️", "talking_mat": "🗂️", "take_part": "🤝",
     "who_helped": "🧑‍🤝‍🧑", "other": "💬", "since": "📆", "you_said": "💬", "section_a": "📝",
 }
+SECTION_EMOJI["outcomes"] = "🎯"
 LISTENED_EMOJI = {"yes": "😀", "a_bit": "😐", "no": "🙁"}
 
 

@@ -89,8 +89,11 @@ steps:
 
 
 def repeat_blocks(path: Path) -> list[dict]:
+    """The file's `repeat:` blocks over items written in it (not `repeat: outcomes`, whose
+    rounds are a young person's outcomes, given when a run starts: their prompts never vary)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [entry for entry in raw["steps"] if isinstance(entry, dict) and "repeat" in entry]
+    return [entry for entry in raw["steps"] if isinstance(entry, dict) and "repeat" in entry
+            and isinstance(entry["repeat"], list)]
 
 
 def plural(phrase: str) -> bool:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine.core import HELPED, Action, ActionKind, AnswerRecord, FlowEngine, RunState
-from bot.engine.flows import Flow
+from bot.engine.flows import MAX_OUTCOMES, Flow, outcome_slots
 from bot.engine.screen import Screen, ScreenKind
 from bot.service import present
 from bot.services import load_content
@@ -71,6 +71,11 @@ def run_options(flow_id: str, data: st.DataObject) -> dict:
     options: dict = {}
     if data.draw(st.booleans(), label="personal cards"):
         options["cards"] = PERSONAL
+    if ENGINE.flows[flow_id].asks_outcomes:  # one to eight of the young person's outcomes
+        count = data.draw(st.integers(1, MAX_OUTCOMES), label="outcomes")
+        options["outcomes"] = {slot: {"id": n, "words": f"Outcome {n}", "symbol": None,
+                                      "media": None}
+                               for n, slot in enumerate(outcome_slots()[:count], 1)}
     mat = next((s for s in ENGINE.flows[flow_id].steps if s.topics), None)
     if mat is not None and data.draw(st.booleans(), label="therapist's mat"):
         topic = data.draw(st.sampled_from(sorted(mat.topics)), label="topic")
@@ -89,6 +94,8 @@ def test_the_part_number_only_moves_on_and_the_total_stays(
     state, screen = ENGINE.start(flow_id, run_options(flow_id, data))
     walk = Walk(state, screen, {})
     total = total_parts(flow)
+    if flow.asks_outcomes:  # one part for each outcome given, not for each slot in the file
+        total -= MAX_OUTCOMES - len(state.options["outcomes"])
     cards = 0
     for _ in range(80):
         before = walk.screen

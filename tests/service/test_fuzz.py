@@ -36,11 +36,12 @@ from bot.engine.core import (
     RunState,
     RunStatus,
 )
+from bot.engine.flows import MAX_OUTCOMES
 from bot.engine.screen import Screen, ScreenKind
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.service import callbacks, present
 from bot.services import Content, load_content
-from bot.store import repo
+from bot.store import outcome_repo, repo
 from bot.store.models import FlowRun, Person
 from tests.conftest import World
 from tests.support.harness import Person as Chat
@@ -197,6 +198,17 @@ def run_taps(message: SentMessage) -> list[tuple[str, str, callbacks.RunTap]]:
             if isinstance(decoded, callbacks.RunTap):
                 found.append((str(button.get("text")), data, decoded))
     return found
+
+
+async def give_outcomes(bot: RunningBot, user_id: int) -> None:
+    """As many outcomes in the young person's plan as "How am I getting on?" asks about, so
+    that every round of it is asked (and probed)."""
+    async with bot.services.db.transaction() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == user_id))
+        assert person is not None
+        for n in range(MAX_OUTCOMES):
+            await outcome_repo.add(session, young_person_id=person.id, created_by_id=None,
+                                   words=f"Outcome {n + 1}, in a few words")
 
 
 async def current_run(bot: RunningBot, user_id: int) -> FlowRun | None:
@@ -439,6 +451,9 @@ async def test_odd_input_at_every_step_of_every_flow(
     async with fast_bot(settings, fake_api) as bot:
         world = World(bot)
         jo = await world.young_person(await world.therapist(), "Jo")
+        if ENGINE.flows[flow_id].asks_outcomes:
+            await give_outcomes(bot, jo.user_id)
+            await jo.send("/menu")  # the menu they had before had no outcomes to ask about
         probe = Probe(bot, jo)
         probed: set[str] = set()
         with caplog.at_level(logging.WARNING):

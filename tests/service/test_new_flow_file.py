@@ -39,8 +39,10 @@ steps:
     prompt: Tell me more.
 """
 OWN_WORDS = "A quiet table near the window helps me think"
+# The young person's shipped activities on the menu ("How am I getting on?" is not there for
+# a young person with no outcomes set, as here).
 SHIPPED = [f for f in load_flows(flows_dir(), Vocabulary.load(media_dir() / "symbols.yaml"))
-           .values() if f.audience == "young_person"]
+           .values() if f.audience == "young_person" and not f.asks_outcomes]
 # Enough small extra tools that the young person's menu needs a second page.
 EXTRA = MENU_PAGE + 2 - len(SHIPPED)
 

@@ -30,6 +30,7 @@ PICKERS = [
     ("/supporter", "👪", "sv:p:"),
     ("/assign", "🗂️", "as:p:"),
     ("/addcard", "🖼️", "ac:"),
+    ("/outcomes", "🎯", "oc:p:"),
 ]
 
 # Every therapist tap kind that names a young person, with today's callback data for each of
@@ -44,6 +45,9 @@ NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
                                        "mg:t:{jo}", "mg:x:{jo}"]),
     callbacks.YouSaidTap: ("you_said", ["ys:p:{jo}"]),
     callbacks.SupporterTap: ("supporter", ["sv:p:{jo}", "sv:r:{jo}:0"]),
+    callbacks.OutcomeTap: ("outcomes", ["oc:p:{jo}", "oc:a:{jo}", "oc:e:{jo}:1", "oc:w:{jo}:1",
+                                        "oc:g:{jo}:1", "oc:s:{jo}:1:talking", "oc:i:{jo}:1",
+                                        "oc:k:{jo}:1", "oc:r:{jo}:1", "oc:y:{jo}:1"]),
 }
 # Therapist taps that name no young person, and why they need no guard.
 NAMES_NO_YOUNG_PERSON = {

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from bot.engine.core import FlowEngine
-from bot.engine.flows import Flow, Step, load_flows
+from bot.engine.flows import MAX_OUTCOMES, Flow, Step, load_flows
 from bot.engine.headings import Heading
 from bot.engine.vocabulary import Vocabulary
 from bot.i18n import Locale
@@ -122,6 +122,12 @@ AUDIT: dict[tuple[str, str | None], tuple[str, bool]] = {
     ("working_not_working", "talking_why"): ("working", False),
     ("working_not_working", None): ("working", False),
 }
+# how_am_i_getting_on: each outcome's view, what helps and words, one round per outcome slot
+# (a `repeat: outcomes` block), all under "Progress towards my outcomes".
+AUDIT.update({("how_am_i_getting_on", f"{step}_outcome_{n}"): ("outcomes", False)
+              for step in ("view", "helps", "words") for n in range(1, MAX_OUTCOMES + 1)})
+AUDIT.update({("how_am_i_getting_on", "anything"): ("outcomes", False),
+              ("how_am_i_getting_on", None): ("outcomes", False)})
 
 # How best to support me: the communication supports and the ways of working with someone
 # that the vocabulary offers (category "communication", less the meeting's own cards).

@@ -108,7 +108,7 @@ def test_the_pdf_embeds_its_font_symbols_and_pictures(summary: Summary,
 def test_an_empty_summary_still_has_every_heading(engine: FlowEngine, locale: Locale) -> None:
     empty = build(engine, locale, snapshot([], period_start=None, previous_start=None))
     text = pdf_text(render_pdf(empty, locale))
-    assert text.count("Nothing shared under this heading yet.") == 11  # with My future
+    assert text.count("Nothing shared under this heading yet.") == 12  # with My future, outcomes
     assert "There is no earlier period to compare with yet." in text
     assert "Jo has not shared enough yet for a draft." in text
     assert "Other things I shared" not in text

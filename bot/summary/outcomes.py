@@ -1,0 +1,203 @@
+"""Progress towards the outcomes in the EHC plan (issue 14, point 3): one entry per outcome,
+with the young person's latest view, their view before the last meeting, what helps and their
+own words, from the runs of "How am I getting on?" in the snapshot.
+
+Pure Python. Each run names its outcomes by slot in its options ("outcome_1": the outcome's
+id and words as they were when asked), so a view stays with its outcome even if the words were
+changed, or the outcome taken off the list, since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from bot.engine.core import FlowEngine
+from bot.engine.flows import OUTCOME_SLOT
+from bot.summary.classify import Symbols
+from bot.summary.types import (
+    AnswerIn,
+    OutcomeProgress,
+    Outcomes,
+    OutcomeView,
+    RunIn,
+    Snapshot,
+    Sym,
+)
+from bot.timeutil import as_utc
+
+# The steps of a round of flows/how_am_i_getting_on.yaml (each id ends "_<slot>").
+VIEW, HELPS, WORDS = "view", "helps", "words"
+
+
+def outcomes_of(engine: FlowEngine, symbols: Symbols, snap: Snapshot) -> Outcomes:
+    """The outcomes part of the summary of `snap`: every current outcome in the plan's order,
+    then any outcome taken off since that was asked about this period; each with its views.
+
+    Only the young person's own shared runs count (the snapshot holds no private ones).
+    """
+    runs = sorted((r for r in snap.runs if r.who.is_young_person and _asks_outcomes(engine, r)),
+                  key=lambda r: (as_utc(r.when), r.run_id))
+    now: dict[int, list[OutcomeView]] = {}
+    before: dict[int, OutcomeView] = {}
+    asked: dict[int, tuple[str, str | None]] = {}  # outcome id -> (words, symbol) last asked
+    more: list[tuple[date, str]] = []
+    for run in runs:
+        day = as_utc(run.when).date()
+        this_period = snap.period_start is None or day >= snap.period_start
+        for outcome_id, view, symbol in _views_in(symbols, run):
+            asked[outcome_id] = (view.words_asked, symbol)
+            if this_period:
+                now.setdefault(outcome_id, []).append(view)
+            else:
+                before[outcome_id] = view
+        if this_period:
+            more += [(day, a.own_words.strip()) for a in run.answers
+                     if a.own_words and a.own_words.strip() and not a.forwarded
+                     and not _slot_of(a.step_id)]
+    progress = [_progress(symbols, o.outcome_id, o.words, o.symbol_id, True, now, before)
+                for o in snap.outcomes]
+    listed = {o.outcome_id for o in snap.outcomes}
+    progress += [_progress(symbols, oid, asked[oid][0], asked[oid][1], False, now, before)
+                 for oid in sorted(now) if oid not in listed]
+    return Outcomes(tuple(progress), tuple(more))
+
+
+def _asks_outcomes(engine: FlowEngine, run: RunIn) -> bool:
+    flow = engine.flows.get(run.flow_id)
+    return (flow is not None and flow.asks_outcomes) or bool(run.options.get("outcomes"))
+
+
+def _progress(symbols: Symbols, outcome_id: int, words: str, symbol_id: str | None,
+              current: bool, now: Mapping[int, list[OutcomeView]],
+              before: Mapping[int, OutcomeView]) -> OutcomeProgress:
+    views = tuple(now.get(outcome_id, ()))
+    # The latest view that says something (a skipped run later does not hide an answer);
+    # skipped, when that is all they did this period.
+    said = [v for v in views if v.kind != "skipped" or v.helps or v.quote]
+    latest = said[-1] if said else (views[-1] if views else None)
+    return OutcomeProgress(
+        outcome_id, words, symbols.get(symbol_id) if symbol_id else None, current,
+        latest, before.get(outcome_id), views)
+
+
+def _slot_of(step_id: str) -> str | None:
+    """The outcome slot a step id of an outcome round ends with ("view_outcome_2" ->
+    "outcome_2"), else None."""
+    head, _, tail = step_id.partition("_outcome_")
+    slot = f"outcome_{tail}"
+    return slot if head and tail and OUTCOME_SLOT.match(slot) else None
+
+
+def _views_in(symbols: Symbols, run: RunIn) -> list[tuple[int, OutcomeView, str | None]]:
+    """(outcome id, the view, the outcome's symbol id) for each outcome this run asked about
+    (with an answer at any of its steps), in slot order."""
+    given: Mapping[str, Any] = run.options.get("outcomes") or {}
+    by_slot: dict[str, dict[str, AnswerIn]] = {}
+    for answer in run.answers:
+        slot = _slot_of(answer.step_id)
+        if slot is not None:
+            by_slot.setdefault(slot, {})[answer.step_id.partition("_outcome_")[0]] = answer
+    found = []
+    for slot in sorted(by_slot, key=lambda s: int(s.rsplit("_", 1)[1])):
+        outcome = given.get(slot)
+        if not isinstance(outcome, Mapping) or not isinstance(outcome.get("id"), int):
+            continue  # a slot the run was given nothing for: no outcome to name
+        steps = by_slot[slot]
+        found.append((int(outcome["id"]),
+                      _view(symbols, run, steps, str(outcome.get("words", ""))),
+                      outcome.get("symbol")))
+    return found
+
+
+def _view(symbols: Symbols, run: RunIn, steps: Mapping[str, AnswerIn],
+          words_asked: str) -> OutcomeView:
+    scale = steps.get(VIEW)
+    kind = scale.kind if scale is not None else "skipped"
+    view: Sym | None = None
+    if scale is not None and scale.kind == "answered" and scale.choices:
+        view = symbols.get(scale.choices[0], run.options)
+    helps = steps.get(HELPS)
+    picked = tuple(symbols.get(c, run.options) for c in helps.choices) \
+        if helps is not None and helps.kind == "answered" else ()
+    quotes = [a.own_words.strip() for a in (scale, helps, steps.get(WORDS))
+              if a is not None and a.own_words and a.own_words.strip() and not a.forwarded]
+    return OutcomeView(as_utc(run.when).date(), kind, view, picked,
+                       " ".join(quotes) or None, words_asked, run.run_id)
+
+
+def change_key(progress: OutcomeProgress) -> str | None:
+    """How the latest view compares with the one before the last meeting, as a locale key
+    suffix: "same" (the same point of the scale), "changed", or None (nothing to compare).
+    Never a judgement of better or worse: the young person's two views are shown side by side.
+    """
+    if progress.latest is None or progress.before is None:
+        return None
+    now, then = progress.latest.view, progress.before.view
+    if now is None or then is None:
+        return None
+    return "same" if now.id == then.id else "changed"
+
+
+def outcome_lines(say: Any, outcomes: Outcomes, day: Any) -> list[str]:
+    """The outcomes part as plain lines (text summary, and the PDF's words): per outcome its
+    words, the latest view, the view before the last meeting, what helps, their own words.
+    `say` is the locale, `day` formats a date."""
+    lines: list[str] = []
+    for n, p in enumerate(outcomes.progress, 1):
+        emoji = f"{p.symbol.emoji} " if p.symbol and p.symbol.emoji else ""
+        ended = f" ({say('summary.outcomes.ended')})" if not p.current else ""
+        lines.append(f"{n}. {emoji}{p.words}{ended}")
+        lines += [f"   {line}" for line in view_lines(say, p, day)]
+    if outcomes.more_words:
+        lines.append(say("summary.outcomes.more"))
+        lines += [f"   “{words}” ({day(when)})" for when, words in outcomes.more_words]
+    return lines
+
+
+def view_lines(say: Any, p: OutcomeProgress, day: Any) -> list[str]:
+    """The lines under one outcome: their view now and before the last meeting (and whether
+    it changed), what helps, their words (quoted exactly, with the outcome's words when it was
+    asked in other words). `say` is the locale, `day` formats a date."""
+    lines = [say("summary.outcomes.now", view=said(say, p.latest), date=day(p.latest.when))
+             + _asked_as(say, p, p.latest) if p.latest else say("summary.outcomes.not_asked")]
+    if p.before is not None:
+        lines.append(say("summary.outcomes.before", view=said(say, p.before),
+                         date=day(p.before.when)) + _asked_as(say, p, p.before))
+    change = change_key(p)
+    if change == "same":
+        lines.append(say("summary.outcomes.change.same"))
+    elif change == "changed":
+        lines.append(say("summary.outcomes.change.changed"))
+    helps = [s.words for v in p.views for s in v.helps]
+    if helps:
+        lines.append(say("summary.outcomes.helps", helps=", ".join(dict.fromkeys(helps))))
+    quoted = [*([p.before] if p.before is not None else []), *p.views]
+    lines += [f"“{v.quote}” ({day(v.when)})" for v in quoted if v.quote]
+    return lines
+
+
+def _asked_as(say: Any, p: OutcomeProgress, view: OutcomeView) -> str:
+    """" (asked as “...”)" when the outcome was worded otherwise when this view was given."""
+    if view.words_asked and view.words_asked != p.words:
+        return f" ({say('summary.outcomes.asked_as', words=view.words_asked)})"
+    return ""
+
+
+def said(say: Any, view: OutcomeView | None) -> str:
+    """A view in words: the point of the scale chosen, "I don't know", "(skipped)", or "–"
+    for no view (`say` is the locale)."""
+    if view is None:
+        return "–"
+    if view.view is not None:
+        return f"{view.view.words}"
+    return say("answer.dont_know") if view.kind == "dont_know" else say("answer.skipped")
+
+
+def outcome_texts(outcomes: Outcomes) -> list[str]:
+    """Every piece of words the outcomes part shows (for the PDF's choice of fonts)."""
+    texts = [p.words for p in outcomes.progress]
+    texts += [v.quote or "" for p in outcomes.progress for v in p.views]
+    texts += [words for _, words in outcomes.more_words]
+    return texts
