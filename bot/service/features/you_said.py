@@ -243,15 +243,16 @@ def _symbol_ref(answer_id: int, symbol: Sym) -> str:
 
 def _picked(items: Iterable[Item], symbols: Callable[[Item], Iterable[Sym]]
             ) -> list[tuple[Sym, int, Item]]:
-    """(symbol, in how many runs, the newest item naming it), most runs first (ties by words).
-    `items` are newest first."""
+    """(symbol, in how many answers, the newest item naming it), most answers first (ties by
+    words): "too loud" given for three parts of the day counts three. `items` are newest
+    first."""
     counted: dict[str, tuple[Sym, set[int], Item]] = {}
     for item in items:
         for symbol in symbols(item):
             entry = counted.setdefault(symbol.id, (symbol, set(), item))
-            entry[1].add(item.run_id)
+            entry[1].add(item.answer_id)
     ranked = sorted(counted.values(), key=lambda e: (-len(e[1]), e[0].words))
-    return [(symbol, len(runs), item) for symbol, runs, item in ranked]
+    return [(symbol, len(answers), item) for symbol, answers, item in ranked]
 
 
 def _offer(ctx: Context, symbol: Sym, count: int, item: Item, said: str) -> Offer:
