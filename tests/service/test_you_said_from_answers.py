@@ -35,16 +35,20 @@ MORNING_WORDS = "mornings with Sam are the best"
 PRIVATE_WORDS = "my secret about the cat"
 
 
-async def good_day_bad_day(jo: Person) -> None:
-    """Morning good (a friend), getting to school, lessons and break bad (too loud each time;
-    too hard, lonely), after school good, the evening OK, bedtime Not sure; a quiet place
-    would make more good days."""
+A_WEEK = (("Good", ["Friend"]), ("Bad", ["Too loud"]), ("Bad", ["Too loud", "Too hard"]),
+          ("Bad", ["Too loud", "Lonely"]), ("Good", []), ("OK", None), ("Not sure", None))
+
+
+async def good_day_bad_day(jo: Person,
+                           parts: tuple[tuple[str, list[str] | None], ...] = A_WEEK) -> None:
+    """Each part of the day (morning to bedtime) rated, with its reasons. By default: morning
+    good (a friend), getting to school, lessons and break bad (too loud each time; too hard,
+    lonely), after school good, the evening OK, bedtime Not sure; a quiet place would make
+    more good days."""
     await jo.tap("Good day, bad day")
-    for verdict, reasons in (("Good", ["Friend"]), ("Bad", ["Too loud"]),
-                             ("Bad", ["Too loud", "Too hard"]), ("Bad", ["Too loud", "Lonely"]),
-                             ("Good", []), ("OK", None), ("Not sure", None)):
+    for verdict, reasons in parts:
         await jo.tap(verdict)
-        if reasons is None:
+        if reasons is None or verdict not in ("Good", "Bad"):
             continue
         for reason in reasons:
             await jo.tap(reason)
@@ -99,6 +103,21 @@ async def test_only_what_they_said_is_offered_main_bad_day_reason_first(chat: Wo
     for secret in ("Pet", "pet", PRIVATE_WORDS, SUPPORTER_WORKING, SUPPORTER_NOT,
                    SUPPORTER_ADMIRE, "art club"):
         assert secret not in joined, secret
+
+
+async def test_not_sure_ok_and_i_dont_know_are_never_offered_as_good(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await good_day_bad_day(jo, (("Not sure", None), ("OK", None), ("Good", []),
+                                ("I don't know", None), ("Skip", None), ("Skip", None),
+                                ("Not sure", None)))
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    joined = "\n".join(b for b in offered(sam) if not b.startswith("💬")).lower()
+    assert "lessons is a good part of your day" in joined
+    for part in ("morning", "getting to school", "break", "after school", "bedtime"):
+        assert part not in joined, part
 
 
 async def test_each_item_keeps_the_answer_it_came_from_and_we_will_is_not_doubled(
