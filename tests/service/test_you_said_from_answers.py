@@ -245,3 +245,42 @@ async def test_the_meeting_has_happened_button_keeps_the_meeting_as_held_today(
     async with chat.bot.services.db.transaction() as session:
         meetings = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
     assert [m.cancelled_at is None for m in meetings] == [True, True]
+
+
+async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_next(
+        chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    today = utcnow().date()
+    async with chat.bot.services.db.transaction() as session:
+        therapist = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == sam.user_id))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert therapist is not None and young is not None
+        last_year = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today - timedelta(days=300), today=today - timedelta(days=310))
+        upcoming = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today + timedelta(days=10), today=today)
+        ids = (last_year.id, upcoming.id)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "This is about Jo's meeting on" in sam.text() and "next meeting is set" in sam.text()
+    # Nothing said before last year's meeting: nothing of this week is offered for it.
+    assert not any("too loud" in b for b in sam.buttons())
+    data = sam.button_data("The meeting has happened")
+    await sam.tap("The meeting has happened")
+    assert any("too loud makes days hard" in b for b in sam.buttons())
+    await sam.tap_data(sam.last().message_id, data)  # the same button again: no new meeting
+    async with chat.bot.services.db.transaction() as session:
+        kept = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
+    assert [m.id for m in kept] == list(ids)
+    assert kept[1].happened_at is not None and kept[1].held_on <= today + timedelta(days=1)
+    await sam.tap("too loud makes days hard")
+    await sam.send("ear defenders")
+    await sam.tap("Send it to Jo")
+    (sent,) = await drafts(chat)
+    assert sent.meeting_id == ids[1]

@@ -86,7 +86,10 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
         text = ctx.locale("mr.already", name=young.display_name,
                           date=words.weekday(meeting.held_on))
         return Result(toast="").say(f"{text}\n\n{listing(ctx, record)}", edit=True)
-    return _ask(ctx, person, young, record, meeting, AGREED, edit=True, note=note)
+    which, happened = await meetings.next_meeting_row(
+        ctx, session, young, callbacks.MeetingRecordTap("h", young.id).pack())
+    return _ask(ctx, person, young, record, meeting, AGREED, edit=True,
+                note="\n\n".join(p for p in (note, which) if p), extra=happened)
 
 
 async def _record(ctx: Context, session: AsyncSession, person: Person, record_id: int, *,
@@ -130,14 +133,15 @@ def listing(ctx: Context, record: MeetingRecord) -> str:
 
 
 def _ask(ctx: Context, person: Person, young: Person, record: MeetingRecord, meeting: Meeting,
-         part: str, *, edit: bool, note: str = "") -> Result:
+         part: str, *, edit: bool, note: str = "",
+         extra: tuple[Button, ...] | None = None) -> Result:
     """Ask for the items of one part (agreed, or next steps), with what is kept so far and the
-    buttons to move on, remove the last item, or finish."""
+    buttons to move on, remove the last item, or finish (and `extra`, a row above them)."""
     say = ctx.locale
     person.pending = {"kind": KIND, "record": record.id, "part": part}
     ask = (say("mr.ask_agreed", name=young.display_name, date=words.weekday(meeting.held_on))
            if part == AGREED else say("mr.ask_next"))
-    rows: list[tuple[Button, ...]] = []
+    rows: list[tuple[Button, ...]] = [extra] if extra else []
     move = (("n", "mr.to_next") if part == AGREED else ("b", "mr.back_agreed"))
     rows.append((Button(say(move[1]), callbacks.MeetingRecordTap(move[0], record.id).pack()),))
     if _part(record, part):

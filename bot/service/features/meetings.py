@@ -334,6 +334,22 @@ async def held_meeting(ctx: Context, session: AsyncSession, young: Person,
                                 edit=edit)
 
 
+async def next_meeting_row(ctx: Context, session: AsyncSession, young: Person,
+                           happened_data: str) -> tuple[str, tuple[Button, ...] | None]:
+    """When the young person also has a next meeting set (not yet happened), a line saying
+    which meeting this is about and the "The meeting has happened" button for the next one
+    (callback data `happened_data`); else ("", None). For /yousaid and /agreed, which work
+    on the newest meeting held."""
+    today = local_now(ctx, utcnow()).date()
+    held = await therapist_repo.last_held_meeting(session, young.id, today)
+    upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
+    if held is None or upcoming is None:
+        return "", None
+    note = ctx.locale("mr.about_held", name=young.display_name,
+                      held=words.weekday(held.held_on), next=words.weekday(upcoming.held_on))
+    return note, (Button(ctx.locale("mr.happened_button"), happened_data),)
+
+
 async def it_happened(ctx: Context, session: AsyncSession, person: Person,
                       young: Person) -> tuple[Meeting, str]:
     """The therapist tapped "The meeting has happened": their young person's next meeting is

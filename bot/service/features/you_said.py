@@ -343,10 +343,14 @@ async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: 
     found = offers(ctx, await _summary(ctx, session, person, young, meeting), meeting.held_on)
     rows = [(Button(o.label, callbacks.YouSaidTap("s", draft.id, o.ref).pack()),)
             for o in found]
+    which, happened = await meetings.next_meeting_row(
+        ctx, session, young, callbacks.YouSaidTap("h", young.id).pack())
+    if happened is not None:  # a next meeting is set: say which one this is about
+        rows.append(happened)
     rows.append((Button(ctx.locale("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
     person.pending = {"kind": KIND, "draft": draft.id, "await": "said"}
     lead = ctx.locale("ys.ask_said" if found else "ys.ask_said_typed", name=young.display_name)
-    return Result(toast="").say("\n\n".join(p for p in (note, lead) if p), tuple(rows),
+    return Result(toast="").say("\n\n".join(p for p in (note, which, lead) if p), tuple(rows),
                                 edit=edit)
 
 

@@ -85,9 +85,15 @@ async def mark_meeting_happened(session: AsyncSession, *, therapist: Person,
                                 young_person: Person, today: date,
                                 now: datetime) -> Meeting:
     """The therapist says the young person's meeting has happened: their next meeting (moved
-    to today if it was set for later) is marked as happened; with none set, a meeting held
-    today is made. Returns that meeting."""
+    to today if it was set for later) is marked as happened; with none set, the one already
+    kept as happened today, else a meeting held today is made. Returns that meeting."""
     meeting = await upcoming_meeting(session, young_person.id, today)
+    if meeting is None:  # a second tap of the button: the meeting it kept today, not another
+        meeting = await session.scalar(
+            select(Meeting).where(Meeting.young_person_id == young_person.id,
+                                  Meeting.cancelled_at.is_(None), Meeting.held_on == today,
+                                  Meeting.happened_at.is_not(None))
+            .order_by(Meeting.id.desc()).limit(1))
     if meeting is None:
         meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
                           held_on=today, created_at=now)
