@@ -31,6 +31,7 @@ from bot.store.models import (
     MediaFile,
     Meeting,
     Outcome,
+    MeetingRecord,
     Person,
     PersonalCard,
     SupporterLink,
@@ -100,6 +101,8 @@ async def erase_young_person(session: AsyncSession, person: Person) -> Erased:
         ("card_uploads", delete(CardUpload).where(CardUpload.owner_id == pid)),
         ("assignments", delete(Assignment).where(Assignment.young_person_id == pid)),
         ("you_said", delete(YouSaid).where(YouSaid.young_person_id == pid)),
+        # What was agreed at their meetings (before the meetings it belongs to).
+        ("meeting_records", delete(MeetingRecord).where(MeetingRecord.young_person_id == pid)),
         ("meetings", delete(Meeting).where(Meeting.young_person_id == pid)),
         ("supporter_links", delete(SupporterLink).where(SupporterLink.young_person_id == pid)),
         ("links", delete(Link).where(Link.young_person_id == pid)),

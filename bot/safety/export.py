@@ -32,6 +32,7 @@ from bot.store.models import (
     Link,
     MediaFile,
     Meeting,
+    MeetingRecord,
     Person,
     SupporterLink,
     YouSaid,
@@ -203,8 +204,20 @@ async def _meetings(session: AsyncSession, person: Person,
                     zone: ZoneInfo) -> list[dict[str, Any]]:
     rows = await session.scalars(select(Meeting).where(Meeting.young_person_id == person.id)
                                  .order_by(Meeting.held_on))
-    return [{"date": m.held_on.isoformat(), "cancelled": _when(m.cancelled_at, zone)}
-            for m in rows]
+    records = {r.meeting_id: r for r in await session.scalars(
+        select(MeetingRecord).where(MeetingRecord.young_person_id == person.id))}
+    return [{"date": m.held_on.isoformat(), "cancelled": _when(m.cancelled_at, zone),
+             **_record(records.get(m.id), zone)} for m in rows]
+
+
+def _record(record: MeetingRecord | None, zone: ZoneInfo) -> dict[str, Any]:
+    """What was agreed at the meeting and the next steps, as the therapist recorded them
+    (/agreed); nothing when no record was made."""
+    if record is None:
+        return {}
+    return {"agreed": [str(i.get("text", "")) for i in record.agreed or []],
+            "next_steps": [str(i.get("text", "")) for i in record.next_steps or []],
+            "recorded": _when(record.final_at or record.updated_at, zone)}
 
 
 async def _outcomes(session: AsyncSession, engine: FlowEngine, person: Person, zone: ZoneInfo,

@@ -543,9 +543,10 @@ class OutcomeTap(CallbackData, prefix="oc"):
 @dataclass(frozen=True)
 class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
-    m meeting, y you said, v supporter, a assign, c add a card, o outcomes ("pk:s:1")."""
+    m meeting, y you said, v supporter, a assign, c add a card, o outcomes, r record what was
+    agreed ("pk:s:1")."""
 
-    purpose: Literal["s", "m", "y", "v", "a", "c", "o"]
+    purpose: Literal["s", "m", "y", "v", "a", "c", "o", "r"]
     page: Annotated[int, Digits(4)]
 
 
@@ -578,14 +579,28 @@ class MeetingTap(CallbackData, prefix="mg"):
 
 @dataclass(frozen=True)
 class YouSaidTap(CallbackData, prefix="ys"):
-    """/yousaid: p picked (young person id); s said (draft id, what: q<answer id> or the
-    symbol id), a add another, g send, c cancel (draft id); l listened (you_said id, 0-2)
-    ("ys:s:4:q12")."""
+    """/yousaid: p picked, h the meeting has happened (young person id); s said (draft id,
+    what: q<answer id>, or a<answer id>_<symbol id> for something they picked), w so we will
+    (draft id, r<record id>_<a or n><item number>: an item of the meeting record), a add
+    another, g send, c cancel (draft id); l listened (you_said id, 0-2) ("ys:s:4:q12")."""
 
-    op: Literal["p", "s", "a", "g", "l", "c"]
+    op: Literal["p", "h", "s", "w", "a", "g", "l", "c"]
     ident: Annotated[int, Digits(12)]
     ref: Annotated[str | None, Text(r"[a-z0-9_]{1,42}")] = None
-    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "l": ("ref",)}
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "w": ("ref",),
+                                                     "l": ("ref",)}
+
+
+@dataclass(frozen=True)
+class MeetingRecordTap(CallbackData, prefix="mr"):
+    """/agreed: p picked, h the meeting has happened (young person id); n on to the next
+    steps, b back to what was agreed, u remove the last item of a part (a agreed, n next
+    steps), d done (record id) ("mr:u:7:a")."""
+
+    op: Literal["p", "h", "n", "b", "u", "d"]
+    ident: Annotated[int, Digits(12)]
+    part: Literal["a", "n"] | None = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"u": ("part",)}
 
 
 @dataclass(frozen=True)

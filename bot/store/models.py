@@ -322,6 +322,9 @@ class Meeting(Base):
     # When the young person was gently invited to get ready (so it happens once per stage).
     prepared_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # When the therapist said the meeting has happened (before its date had passed): from then
+    # on it counts as held (its record can be made, "you said, we did" can be sent).
+    happened_at: Mapped[datetime | None]
 
 
 class YouSaid(Base):
@@ -341,6 +344,27 @@ class YouSaid(Base):
     listened: Mapped[str | None] = mapped_column(String(20))  # yes / a_bit / no
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MeetingRecord(Base):
+    """What was agreed at a meeting and the next steps, as the therapist recorded them after it
+    (one record per meeting; /agreed). Final once the therapist taps Done."""
+
+    __tablename__ = "meeting_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    young_person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # [{"n": 1, "text": "..."}]: short items, each with a number that never changes (buttons
+    # name an item by it). Encrypted: the outcomes agreed are about the young person.
+    agreed: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJSON, default=list)
+    next_steps: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    final_at: Mapped[datetime | None]
 
 
 class DeletionRequest(Base):

@@ -7,7 +7,7 @@ use it, so the access policy and the audit row cannot be skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from bot.engine.core import FlowEngine
 from bot.i18n import Locale
 from bot.safety import access
 from bot.store import outcome_repo, repo, therapist_repo
-from bot.store.models import FlowRun, Person, Role
+from bot.store.models import FlowRun, Meeting, Person, Role
 from bot.summary.model import (
     AnswerIn,
     MediaIn,
@@ -28,7 +28,7 @@ from bot.summary.model import (
     build,
     you_said_items,
 )
-from bot.summary.types import OutcomeIn
+from bot.summary.types import MeetingRecordIn, OutcomeIn
 from bot.timeutil import as_utc
 
 # Media a PDF and a picture can show; voice notes are listed, and are in the export.
@@ -42,8 +42,11 @@ class NotAllowed(PermissionError):
 
 async def summary_for(session: AsyncSession, engine: FlowEngine, locale: Locale,
                       viewer: Person, young_person_id: int, now: datetime, *,
-                      purpose: str = "telegram") -> Summary:
-    """The summary, if the viewer may read it (audited either way), else NotAllowed."""
+                      purpose: str = "telegram", before: date | None = None) -> Summary:
+    """The summary, if the viewer may read it (audited either way), else NotAllowed.
+
+    `before`: the summary as it stood for the meeting held on that day (its period starts at
+    the meeting before it), for "you said, we did" after that meeting; None: as of `now`."""
     young = await access.young_person_for(session, viewer, young_person_id)
     if young is None:
         repo.audit(session, viewer, "refused_summary", detail=f"asked for {young_person_id}")
@@ -55,14 +58,18 @@ async def summary_for(session: AsyncSession, engine: FlowEngine, locale: Locale,
     else:
         action = "read_answers"
     repo.audit(session, viewer, action, young, detail=purpose)
-    snap = await snapshot(session, young, viewer, now)
+    snap = await snapshot(session, young, viewer, now, before=before)
     return build(engine, locale, snap)
 
 
 async def snapshot(session: AsyncSession, young: Person, viewer: Person,
-                   now: datetime) -> Snapshot:
+                   now: datetime, *, before: date | None = None) -> Snapshot:
+    """Everything the summary of `young` is made from, as `viewer` may see it at `now` (or for
+    the meeting held on `before`, see `summary_for`). Raises nothing; the caller has checked
+    access."""
     today = as_utc(now).date()
-    past = await therapist_repo.past_meetings(session, young.id, today)
+    past = [m for m in await therapist_repo.past_meetings(session, young.id, today)
+            if before is None or m.held_on < before]
     period_start = past[0].held_on if past else None
     previous_start = past[1].held_on if len(past) > 1 else None
     load_from = therapist_repo.day_start(previous_start) if previous_start else None
@@ -85,7 +92,26 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
         period_start=period_start, previous_start=previous_start,
         next_meeting=upcoming.held_on if upcoming else None,
         runs=tuple(_run_in(r, voices.get(r.person_id, me)) for r in runs),
-        private_count=private, media=media, you_said=tuple(you_said), outcomes=plan)
+        private_count=private, media=media, you_said=tuple(you_said), outcomes=plan,
+        last_meeting=await _last_meeting(session, past[0] if past else None))
+
+
+async def _last_meeting(session: AsyncSession, meeting: Meeting | None) -> MeetingRecordIn | None:
+    """What was agreed at `meeting` and the next steps, once the therapist finished recording
+    them (/agreed: Done); None for no meeting, no record or one still being written."""
+    if meeting is None:
+        return None
+    record = await therapist_repo.meeting_record_of(session, meeting.id)
+    if record is None or record.final_at is None:
+        return None
+    return MeetingRecordIn(meeting.held_on, record_texts(record.agreed),
+                           record_texts(record.next_steps))
+
+
+def record_texts(items: Any) -> tuple[str, ...]:
+    """The words of a meeting record's items ([{"n": 1, "text": "..."}]), in order; anything
+    else stored there gives nothing."""
+    return tuple(str(i["text"]) for i in items or () if isinstance(i, dict) and i.get("text"))
 
 
 def media_ids(value: Any) -> tuple[int, ...]:

@@ -124,7 +124,8 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         private_count=snap.private_count, sections=_sections(items), days=days, mats=mats,
         helped=helped_counts(symbols, locale, now_runs), since=since,
         you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
-        media=snap.media, outcomes=outcomes_of(engine, symbols, snap))
+        media=snap.media, outcomes=outcomes_of(engine, symbols, snap),
+        last_meeting=snap.last_meeting)
 
 
 def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence[Item],

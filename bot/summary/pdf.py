@@ -81,6 +81,8 @@ def _needs_fallback(summary: Summary) -> bool:
     texts += [i.who.name for s in summary.sections for i in s.items]
     texts += [w for y in summary.you_said for pair in y.items for w in pair]
     texts += outcome_texts(summary.outcomes)
+    if summary.last_meeting is not None:  # the meeting record's words (/agreed)
+        texts += [*summary.last_meeting.agreed, *summary.last_meeting.next_steps]
     return any(ord(c) not in atkinson for text in texts for c in text if c not in "\n\t")
 
 
@@ -539,6 +541,7 @@ _SECTION_DRAWERS["outcomes"] = _outcomes
 def _since(doc: _Document) -> None:
     say, since = doc.say, doc.summary.since
     doc.heading("since", say("summary.section.since"))
+    _last_meeting(doc)
     if not since.has_earlier:
         doc.para(say("summary.since.none"), colour=MUTED)
     else:
@@ -568,6 +571,21 @@ def _since(doc: _Document) -> None:
                 doc.para(say("summary.since.mat_line", topic=mat.topic.words,
                               card=moved.card.words, before=before,
                               now=mat.scale[moved.now].words), size=10.5, gap=0.5)
+
+
+def _last_meeting(doc: _Document) -> None:
+    """What was agreed at the last meeting and the next steps (/agreed), as the therapist
+    recorded them, under "Since the last meeting"; nothing when no record was finished."""
+    record = doc.summary.last_meeting
+    if record is None:
+        return
+    for key, items in (("mr.summary.agreed", record.agreed),
+                       ("mr.summary.next_steps", record.next_steps)):
+        if items:
+            doc.subheading(doc.say(key, date=words.day(record.held_on)))
+            for item in items:
+                doc.para(f"• {item}", indent=4, gap=0.5)
+    doc.ln(2)
 
 
 def _you_said(doc: _Document) -> None:

@@ -225,6 +225,7 @@ def _since_lines(summary: Summary, locale: Locale) -> list[str]:
     since = summary.since
     title = locale("summary.section.since")
     out = [title, "-" * len(title)]
+    out += last_meeting_lines(summary, locale)
     if not since.has_earlier:
         out.append(locale("summary.since.none"))
     else:
@@ -244,6 +245,21 @@ def _since_lines(summary: Summary, locale: Locale) -> list[str]:
                                      card=moved.card.words, before=before,
                                      now=mat.scale[moved.now].words))
     return [*out, ""]
+
+
+def last_meeting_lines(summary: Summary, locale: Locale) -> list[str]:
+    """What was agreed at the last meeting and the next steps, as the therapist recorded them
+    (/agreed), each item on its own line; nothing when no record was finished."""
+    record = summary.last_meeting
+    if record is None:
+        return []
+    out = []
+    for key, items in (("mr.summary.agreed", record.agreed),
+                       ("mr.summary.next_steps", record.next_steps)):
+        if items:
+            out.append(locale(key, date=words.day(record.held_on)))
+            out += [f"  • {item}" for item in items]
+    return out
 
 
 def _you_said_lines(summary: Summary, locale: Locale) -> list[str]:

@@ -83,6 +83,16 @@ class YouSaidIn:
 
 
 @dataclass(frozen=True)
+class MeetingRecordIn:
+    """What was agreed at the last meeting and the next steps, as the therapist recorded them
+    after it (/agreed), in the order typed."""
+
+    held_on: date
+    agreed: tuple[str, ...]
+    next_steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the summary is made from, read in one go by bot.summary.load."""
 
@@ -97,6 +107,7 @@ class Snapshot:
     media: Mapping[int, MediaIn] = field(default_factory=dict)
     you_said: tuple[YouSaidIn, ...] = ()
     outcomes: tuple[OutcomeIn, ...] = ()  # the current outcomes in the plan, in order
+    last_meeting: MeetingRecordIn | None = None  # the record of the meeting the period starts at
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -358,6 +369,9 @@ class Summary:
     section_a: tuple[DraftPart, ...]
     media: Mapping[int, MediaIn]
     outcomes: Outcomes = field(default_factory=lambda: Outcomes())
+    # What was agreed at the last meeting and the next steps (shown under "since the last
+    # meeting"); None when the therapist recorded nothing.
+    last_meeting: MeetingRecordIn | None = None
 
     def section(self, key: str) -> Section:
         """The section with this key (a SECTIONS key). Raises StopIteration for an unknown key."""

@@ -201,6 +201,7 @@ async def test_you_said_offers_a_mat_card_with_where_it_went(world: World) -> No
     await jo.tap("Share with my therapist")
     await sam.send("/yousaid")
     await sam.tap("Jo")
+    await sam.tap("The meeting has happened")  # "you said, we did" is for after it
     offered = sam.buttons()
     assert any("you put maths under “Don't like”" in b for b in offered), offered
     assert any("you put lessons under “Like”" in b for b in offered), offered

@@ -31,6 +31,7 @@ PICKERS = [
     ("/assign", "🗂️", "as:p:"),
     ("/addcard", "🖼️", "ac:"),
     ("/outcomes", "🎯", "oc:p:"),
+    ("/agreed", "📝", "mr:p:"),
 ]
 
 # Every therapist tap kind that names a young person, with today's callback data for each of
@@ -43,7 +44,8 @@ NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
     callbacks.AddCardFor: ("card", ["ac:{jo}"]),
     callbacks.MeetingTap: ("meeting", ["mg:p:{jo}", "mg:w:{jo}:2", "mg:d:{jo}:20990105",
                                        "mg:t:{jo}", "mg:x:{jo}"]),
-    callbacks.YouSaidTap: ("you_said", ["ys:p:{jo}"]),
+    callbacks.YouSaidTap: ("you_said", ["ys:p:{jo}", "ys:h:{jo}"]),
+    callbacks.MeetingRecordTap: ("meeting_record", ["mr:p:{jo}", "mr:h:{jo}"]),
     callbacks.SupporterTap: ("supporter", ["sv:p:{jo}", "sv:r:{jo}:0"]),
     callbacks.OutcomeTap: ("outcomes", ["oc:p:{jo}", "oc:a:{jo}", "oc:e:{jo}:1", "oc:w:{jo}:1",
                                         "oc:g:{jo}:1", "oc:s:{jo}:1:talking", "oc:i:{jo}:1",
@@ -198,6 +200,7 @@ async def test_a_you_said_draft_after_the_young_person_left_is_refused_and_never
     jo = await world.young_person(sam, "Jo")
     await sam.send("/yousaid")
     await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
     await sam.send("you find break time hard")
     await sam.send("a quiet room at break")
     assert any("Send it to Jo" in b for b in sam.buttons()), (sam.text(), sam.buttons())

@@ -18,6 +18,14 @@ async def setup(chat: World) -> tuple[Person, Person]:
     return sam, jo
 
 
+async def after_the_meeting(sam: Person, name: str = "Jo") -> None:
+    """/yousaid for `name`, saying the meeting has happened (no meeting date has passed)."""
+    await sam.send("/yousaid")
+    await sam.tap(name)
+    assert "The meeting has happened" in " ".join(sam.buttons()), sam.text()
+    await sam.tap("The meeting has happened")
+
+
 async def rows(chat: World) -> list[YouSaid]:
     async with chat.bot.services.db.transaction() as session:
         return list((await session.scalars(select(YouSaid).order_by(YouSaid.id))).all())
@@ -25,8 +33,7 @@ async def rows(chat: World) -> list[YouSaid]:
 
 async def test_typed_items_then_the_card_and_the_answer(chat: World) -> None:
     sam, jo = await setup(chat)
-    await sam.send("/yousaid")
-    await sam.tap("Jo")
+    await after_the_meeting(sam)
     offered = sam.buttons()
     assert any("too loud makes days hard" in b for b in offered)
     assert any("the hall is too noisy" in b for b in offered)
@@ -70,8 +77,7 @@ async def test_typed_items_then_the_card_and_the_answer(chat: World) -> None:
 async def test_cancel_leaves_nothing_sent(chat: World) -> None:
     sam, jo = await setup(chat)
     before = len(jo.messages())
-    await sam.send("/yousaid")
-    await sam.tap("Jo")
+    await after_the_meeting(sam)
     await sam.tap("Cancel")
     assert "Nothing was sent" in sam.text()
     assert await rows(chat) == [] and len(jo.messages()) == before
@@ -87,8 +93,7 @@ async def test_cancel_leaves_nothing_sent(chat: World) -> None:
 async def test_nobody_else_can_answer_or_send(chat: World) -> None:
     sam, jo = await setup(chat)
     ali = await chat.young_person(sam, "Ali")
-    await sam.send("/yousaid")
-    await sam.tap("Jo")
+    await after_the_meeting(sam)
     await sam.send("lunch is loud")
     await sam.send("a quiet room")
     await sam.tap("Send it to Jo")

@@ -197,14 +197,17 @@ async def test_the_whole_loop(world: World) -> None:
 
     await sam.send("/yousaid")
     await sam.tap("Jo")
+    assert "meeting has not happened yet" in sam.text()  # "you said, we did" is for after it
+    await sam.tap("The meeting has happened")
     await sam.tap(SHARED_BAD[:20])
     assert "What will happen now?" in sam.text()
     await sam.send("we will find you a quiet place at lunch")
     assert "This is the card Jo will get" in sam.text()
     await sam.tap("Send it to Jo")
     card, question = jo.messages()[-2:]
-    assert card.photo and "So we will: we will find you a quiet place at lunch" in (
+    assert card.photo and "So we will: find you a quiet place at lunch" in (
         card.display_text or "")
+    assert "we will: we will" not in (card.display_text or "").lower()
     assert question.photo and "Did people listen to you?" in (question.display_text or "")
     await jo.tap("A bit")
     assert "Jo answered: did people listen? A bit" in sam.text()
@@ -215,7 +218,7 @@ async def test_the_whole_loop(world: World) -> None:
     await sam.tap("Jo")
     again = pdf_text(bot, documents(sam)[-1])
     loop = again[again.index("You said, we did"):again.index("Section A draft")]
-    assert "So we will: we will find you a quiet place at lunch" in loop
+    assert "So we will: find you a quiet place at lunch" in loop
     assert "Did people listen? A bit" in loop
     assert ann.text()  # the supporter heard nothing of the summary
     assert all(not m.document for m in ann.messages())
@@ -231,12 +234,13 @@ async def test_a_second_therapist_reaches_none_of_it(world: World) -> None:
         reply = (await kim.send(command)).display_text or ""
         assert "No young people yet" in reply
     await sam.send("/yousaid")
-    await sam.tap("Jo")  # Sam's draft exists now: Kim must not reach it either
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")  # Sam's draft exists now: Kim must not reach it
     async with bot.services.db.transaction() as session:
         draft = await session.scalar(select(YouSaid.id))
     assert draft is not None
     forged = ["s:%d", "pk:s:0", "cl:0", "mg:p:%d", "mg:w:%d:2", "mg:d:%d:20990101", "mg:x:%d",
-              "mg:t:%d", "ys:p:%d", "sv:p:%d", "sv:r:%d:0"]
+              "mg:t:%d", "ys:p:%d", "ys:h:%d", "mr:p:%d", "mr:h:%d", "sv:p:%d", "sv:r:%d:0"]
     forged = [f % jo_id if "%d" in f else f for f in forged]
     forged += [f"ys:g:{draft}", f"ys:a:{draft}", f"ys:c:{draft}", f"ys:s:{draft}:too_loud",
                f"ys:l:{draft}:0"]

@@ -311,3 +311,54 @@ async def what_i_share(ctx: Context, session: AsyncSession, person: Person) -> R
     return Result(toast="👀").say_reply(Reply("\n".join(p for p in (text, change) if p),
                                              picture=picture, look=young_person.look_of(person),
                                              about=person.id))
+
+
+# --- after the meeting: has it happened? (/yousaid, /agreed) ----------------------------------
+
+
+async def held_meeting(ctx: Context, session: AsyncSession, young: Person,
+                       happened_data: str, *, edit: bool) -> Meeting | Result:
+    """The young person's newest meeting that has happened (its date has passed, or the
+    therapist said it happened: therapist_repo.past_meetings); else a kind explanation with
+    the button "The meeting has happened", whose callback data is `happened_data` (the
+    caller's own, so the tap comes back to the same feature). Raises nothing."""
+    say = ctx.locale
+    today = local_now(ctx, utcnow()).date()
+    held = await therapist_repo.last_held_meeting(session, young.id, today)
+    if held is not None:
+        return held
+    upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
+    text = (say("mr.not_yet", name=young.display_name, date=words.weekday(upcoming.held_on))
+            if upcoming else say("mr.no_meeting", name=young.display_name))
+    return Result(toast="").say(text, ((Button(say("mr.happened_button"), happened_data),),),
+                                edit=edit)
+
+
+async def next_meeting_row(ctx: Context, session: AsyncSession, young: Person,
+                           happened_data: str) -> tuple[str, tuple[Button, ...] | None]:
+    """When the young person also has a next meeting set (not yet happened), a line saying
+    which meeting this is about and the "The meeting has happened" button for the next one
+    (callback data `happened_data`); else ("", None). For /yousaid and /agreed, which work
+    on the newest meeting held."""
+    today = local_now(ctx, utcnow()).date()
+    held = await therapist_repo.last_held_meeting(session, young.id, today)
+    upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
+    if held is None or upcoming is None:
+        return "", None
+    note = ctx.locale("mr.about_held", name=young.display_name,
+                      held=words.weekday(held.held_on), next=words.weekday(upcoming.held_on))
+    return note, (Button(ctx.locale("mr.happened_button"), happened_data),)
+
+
+async def it_happened(ctx: Context, session: AsyncSession, person: Person,
+                      young: Person) -> tuple[Meeting, str]:
+    """The therapist tapped "The meeting has happened": their young person's next meeting is
+    kept as held today (or one is made), audited. Returns the meeting and the words saying so.
+    The caller has checked `person` may act for `young` (bot.service.guard)."""
+    now = utcnow()
+    today = local_now(ctx, now).date()
+    meeting = await therapist_repo.mark_meeting_happened(
+        session, therapist=person, young_person=young, today=today, now=now)
+    repo.audit(session, person, "meeting_happened", young, detail=f"{meeting.held_on:%Y-%m-%d}")
+    return meeting, ctx.locale("mr.happened", name=young.display_name,
+                               date=words.weekday(meeting.held_on))

@@ -1,19 +1,30 @@
 """/yousaid: closing the loop after a meeting.
 
-The therapist picks what the young person said (from what they shared, or typed), writes what
-will happen, and MySay sends the young person a picture card "You said ... so we will ...".
-The young person answers "Did people listen to me?" with three symbols; the answer is kept in
-`you_said` and shown on /caseload and in the next summary.
+Only after the meeting (its date has passed, or the therapist taps "The meeting has
+happened"), the therapist picks what the young person said before it, writes what will happen
+(or picks an item of the meeting record, /agreed), and MySay sends the young person a picture
+card "You said ... so we will ...". The young person answers "Did people listen to me?" with
+three symbols; the answer is kept in `you_said` and shown on /caseload and in the next summary.
 
-The draft lives in its `you_said` row (encrypted, sent_at empty); the therapist's `pending`
-holds only ids and which question is open, never the words.
+What is offered is only what the young person said in a shared answer, each offer naming its
+answer: the reasons they gave for bad days (most often first), the parts of the day they rated
+good, their questions, where they put Talking Mat cards, what is important to them, what made
+days good, and their own words. Never a supporter's view, never an answer kept private, never
+"not sure" or "I don't know" read as something good.
+
+The draft lives in its `you_said` row (encrypted, sent_at empty), each item with the answer
+and run it came from; the therapist's `pending` holds only ids and which question is open,
+never the words.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +32,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.service import callbacks, guard, picker
+from bot.service.features import meetings
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Media, Reply, Result
 from bot.service.young_person import look_of
 from bot.store import repo, therapist_repo
-from bot.store.models import Person, Role, YouSaid
+from bot.store.models import Meeting, Person, Role, YouSaid
 from bot.summary import load
+from bot.summary.classify import (
+    BAD_DAYS,
+    DAY_PARTS,
+    GOOD_DAYS,
+    IMPORTANT_TO,
+    QUESTIONS,
+    VERDICTS,
+)
 from bot.summary.model import (
     TALKING_MAT,
     Item,
@@ -34,10 +54,8 @@ from bot.summary.model import (
     Sym,
     last_period_items,
     lower_words,
-    tally,
-    you_said_items,
 )
-from bot.timeutil import as_utc, utcnow
+from bot.timeutil import utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -46,14 +64,35 @@ KIND = "you_said"
 FEATURE = "you_said"  # refusals are audited as refused_you_said
 MAX_ITEMS = 5
 MAX_WORDS = 200  # letters in one "you said" or "we will": the card must stay easy to read
-OFFER_THEMES = 5
+OFFER_THEMES = 10  # buttons for what they picked; then their own words
 OFFER_QUOTES = 4
+OFFER_RECORD = 6  # items of the meeting record offered as "so we will"
 LISTEN = (("yes", "😀"), ("a_bit", "😐"), ("no", "🙁"))
 _QUOTE_REF = re.compile(r"^q(\d{1,12})$")
+_RECORD_REF = re.compile(r"^r(\d{1,12})_([an])(\d{1,4})$")
+_SYMBOL_REF = re.compile(r"[a-z0-9_]{1,24}")
+# "we will ..." / "we'll ..." typed before what will happen: the card already says "So we will:".
+_WE_WILL = re.compile(r"^(?:so\s+)?(?:we\s+will|we\s*['’]\s*ll)(?![a-z])[\s:,.;-]*",
+                      re.IGNORECASE)
 
 
 PICK = picker.purpose("y", "th.pick.y", "💬",
                       lambda young_id: callbacks.YouSaidTap("p", young_id).pack())
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Something the young person said, offered as a "you said" button.
+
+    ref: what its button carries (q<answer id> for their own words, a<answer id>_<symbol> for
+    something they picked); label: the button's words; said: the words for the card;
+    answer_id, run_id: the shared answer (and its run) it comes from."""
+
+    ref: str
+    label: str
+    said: str
+    answer_id: int
+    run_id: int
 
 
 @command(Role.THERAPIST, "yousaid")
@@ -65,33 +104,62 @@ async def you_said(ctx: Context, session: AsyncSession, person: Person, _: Comma
 async def on_tap(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.YouSaidTap) -> Result:
     say = ctx.locale
-    if data.op == "p":  # the picker's button names the young person; the others a draft
-        young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
-        if isinstance(young, Result):
-            return young
-        draft = await therapist_repo.you_said_draft(session, person.id, young.id)
-        draft.items = "[]"
-        return await _ask_said(ctx, session, person, young, draft, edit=True)
+    if data.op in ("p", "h"):  # these name the young person; the others a draft
+        return await _start(ctx, session, person, data)
     found = await _draft(ctx, session, person, data.ident)
     if isinstance(found, Result):
         return found
     draft, young = found
-    if data.op == "s" and data.ref is not None:
-        said = await _said_from_ref(ctx, session, person, young, data.ref)
-        if said is None:
-            return Result(toast=say("stale_button")).say(say("stale_button"))
-        return _ask_will(ctx, person, young, draft, said)
-    if data.op == "a":
-        if len(_items(draft)) >= MAX_ITEMS:
-            return Result(toast=say("ys.full", count=MAX_ITEMS))
-        return await _ask_said(ctx, session, person, young, draft, edit=False)
-    if data.op == "g":
-        return await _send(ctx, session, person, young, draft)
     if data.op == "c":
         await session.delete(draft)
         person.pending = {}
         return Result(toast="👍").say(say("ys.cancelled"), edit=True)
-    return _refused(ctx, session, person, f"{data.op} on draft {data.ident}")
+    if data.op not in ("s", "w", "a", "g"):
+        return _refused(ctx, session, person, f"{data.op} on draft {data.ident}")
+    meeting = await _held(ctx, session, young, edit=False)
+    if isinstance(meeting, Result):
+        return meeting
+    if data.op == "s" and data.ref is not None:
+        said = await _said_from_ref(ctx, session, person, young, meeting, data.ref)
+        if said is None:
+            return Result(toast=say("stale_button")).say(say("stale_button"))
+        return await _ask_will(ctx, session, person, young, draft, meeting, said)
+    if data.op == "w" and data.ref is not None:
+        return await _will_from_record(ctx, session, person, young, draft, data.ref)
+    if data.op == "a":
+        if len(_items(draft)) >= MAX_ITEMS:
+            return Result(toast=say("ys.full", count=MAX_ITEMS))
+        return await _ask_said(ctx, session, person, young, draft, meeting, edit=False)
+    if data.op == "g":
+        return await _send(ctx, session, person, young, draft, meeting)
+    return Result(toast=say("stale_button")).say(say("stale_button"))
+
+
+async def _start(ctx: Context, session: AsyncSession, person: Person,
+                 data: callbacks.YouSaidTap) -> Result:
+    """A young person picked (p), or "The meeting has happened" tapped (h): only after the
+    meeting is a new draft started and what they said offered."""
+    young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
+    if isinstance(young, Result):
+        return young
+    note = ""
+    if data.op == "h":
+        meeting, note = await meetings.it_happened(ctx, session, person, young)
+    else:
+        found = await _held(ctx, session, young, edit=True)
+        if isinstance(found, Result):
+            return found
+        meeting = found
+    draft = await therapist_repo.you_said_draft(session, person.id, young.id)
+    draft.items = "[]"
+    return await _ask_said(ctx, session, person, young, draft, meeting, edit=True, note=note)
+
+
+async def _held(ctx: Context, session: AsyncSession, young: Person, *,
+                edit: bool) -> Meeting | Result:
+    """The meeting being closed (the newest one held), or the kind "not yet" with its button."""
+    return await meetings.held_meeting(ctx, session, young,
+                                       callbacks.YouSaidTap("h", young.id).pack(), edit=edit)
 
 
 def _refused(ctx: Context, session: AsyncSession, person: Person, what: str) -> Result:
@@ -114,70 +182,150 @@ async def _draft(ctx: Context, session: AsyncSession, person: Person, draft_id: 
     return young if isinstance(young, Result) else (draft, young)
 
 
-def _items(draft: YouSaid) -> list[dict[str, str]]:
-    return [{"said": s, "will": w} for s, w in you_said_items(draft.items)]
+def _items(draft: YouSaid) -> list[dict[str, Any]]:
+    """The draft's items as stored: {"said", "will"} and where the said came from
+    ("answer_id", "run_id") and the will ("record_id", "record_item"), when they did."""
+    try:
+        data = json.loads(draft.items or "[]")
+    except ValueError:
+        return []
+    return [{**d, "said": str(d.get("said", "")), "will": str(d.get("will", ""))}
+            for d in data if isinstance(d, dict)] if isinstance(data, list) else []
 
 
-def _store(draft: YouSaid, items: list[dict[str, str]]) -> None:
+def _store(draft: YouSaid, items: list[dict[str, Any]]) -> None:
     draft.items = json.dumps(items, ensure_ascii=False)
+
+
+def strip_we_will(text: str) -> str:
+    """What will happen, without a leading "we will" / "we'll" (the card already says "So we
+    will:"), so the card never reads "So we will: we will ...". Takes and returns words."""
+    return _WE_WILL.sub("", text.strip(), count=1).strip()
 
 
 # --- what did they say? -----------------------------------------------------------------------
 
 
-async def _summary(ctx: Context, session: AsyncSession, person: Person,
-                   young: Person) -> Summary:
+async def _summary(ctx: Context, session: AsyncSession, person: Person, young: Person,
+                   meeting: Meeting) -> Summary:
+    """What the young person shared for the meeting being closed (audited as read)."""
     return await load.summary_for(session, ctx.engine, ctx.locale, person, young.id, utcnow(),
-                                  purpose="you said")
+                                  purpose="you said", before=meeting.held_on)
 
 
-def _offers(ctx: Context, built: Summary) -> list[tuple[str, str, str]]:
-    """(ref, button label, the words for the card): the young person's most frequent themes,
-    then their newest own words."""
-    mine = last_period_items(built)
-    offers: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
-    for heading in _headings_by_weight(mine):
-        for symbol, said in _themes(ctx, built, mine, heading):
-            if symbol.id in seen or len(offers) >= OFFER_THEMES:
-                continue
-            seen.add(symbol.id)
-            offers.append((symbol.id, f"{symbol.emoji} {said}"[:60], said))
+def offers(ctx: Context, built: Summary, until: date) -> list[Offer]:
+    """What the young person said up to the meeting on `until`, as "you said" offers: the
+    reasons they gave for bad days (most often first), the parts of the day they rated good,
+    their questions, where they put Talking Mat cards, what is important to them and what made
+    days good; then their newest own words. Only their own shared answers (the summary holds
+    no private one), never one answered "I don't know", never a "not sure" or "OK" read as
+    good."""
+    mine = [i for i in last_period_items(built) if i.when <= until and not i.dont_know]
+    found: list[Offer] = []
+    for kind, limit in ((_bad_reasons, 3), (_good_parts, 2), (_questions, 2), (_mat_offers, 3),
+                        (_important, 2), (_good_reasons, 2)):
+        found += [o for o in kind(ctx, built, mine)
+                  if o.ref not in {f.ref for f in found}][:limit]
+    found = found[:OFFER_THEMES]
     for item in [i for i in mine if i.quote][:OFFER_QUOTES]:
         quote = f"“{item.quote}”"
-        offers.append((f"q{item.answer_id}", f"💬 {_clip(quote, 50)}", _clip(quote, MAX_WORDS)))
-    return offers
+        found.append(Offer(f"q{item.answer_id}", f"💬 {_clip(quote, 50)}",
+                           _clip(quote, MAX_WORDS), item.answer_id, item.run_id))
+    return found
 
 
-def _themes(ctx: Context, built: Summary, mine: list[Item],
-            heading: str) -> list[tuple[Sym, str]]:
-    """(symbol, the words for the card) to offer under one heading, most frequent first. A
-    Talking Mat card comes with where the young person put it ("you put homework under
-    “Don't like”"), newest mat first, a card from each scale point in turn; cards left off
-    are not offered as something said."""
-    if heading != TALKING_MAT:
-        return [(symbol, _theme_words(ctx, heading, symbol))
-                for symbol, _ in tally([i for i in mine if i.heading == heading])]
-    offers = []
-    since = {i.run_id for i in mine}  # the same window as every other offer
+def _symbol_ref(answer_id: int, symbol: Sym) -> str:
+    """a<answer id>_<symbol id>, the symbol as a short digest when it is long or unusual."""
+    sid = symbol.id if _SYMBOL_REF.fullmatch(symbol.id) else hashlib.blake2s(
+        symbol.id.encode(), digest_size=6).hexdigest()
+    return f"a{answer_id}_{sid}"
+
+
+def _picked(items: Iterable[Item], symbols: Callable[[Item], Iterable[Sym]]
+            ) -> list[tuple[Sym, int, Item]]:
+    """(symbol, in how many answers, the newest item naming it), most answers first (ties by
+    words): "too loud" given for three parts of the day counts three. `items` are newest
+    first."""
+    counted: dict[str, tuple[Sym, set[int], Item]] = {}
+    for item in items:
+        for symbol in symbols(item):
+            entry = counted.setdefault(symbol.id, (symbol, set(), item))
+            entry[1].add(item.answer_id)
+    ranked = sorted(counted.values(), key=lambda e: (-len(e[1]), e[0].words))
+    return [(symbol, len(answers), item) for symbol, answers, item in ranked]
+
+
+def _offer(ctx: Context, symbol: Sym, count: int, item: Item, said: str) -> Offer:
+    label = f"{symbol.emoji} {said}".strip()
+    if count > 1:  # the therapist sees which reason came up most
+        label = ctx.locale("ys.offer.count", label=label, count=count)
+    return Offer(_symbol_ref(item.answer_id, symbol), _clip(label, 60), _clip(said, MAX_WORDS),
+                 item.answer_id, item.run_id)
+
+
+def _reasons(item: Item) -> list[Sym]:
+    """What the young person picked as the reason (not a verdict, not a part of the day)."""
+    return [s for s in item.symbols if s.id not in VERDICTS and s.id not in DAY_PARTS]
+
+
+def _bad_reasons(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    bad = [i for i in mine if i.heading == BAD_DAYS and i.verdict == "bad"]
+    return [_offer(ctx, s, n, i, _theme_words(ctx, BAD_DAYS, s))
+            for s, n, i in _picked(bad, _reasons)]
+
+
+def _good_part_symbols(item: Item) -> list[Sym]:
+    """The parts of the day an answer rates good: the part a "How is the morning?" step is
+    about, when the answer is Good itself; or parts picked as what made a good day."""
+    if item.about is not None and any(s.id == "good" for s in item.symbols):
+        return [item.about]
+    return [s for s in item.symbols if s.id in DAY_PARTS]
+
+
+def _good_parts(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    good = [i for i in mine if i.heading == GOOD_DAYS and i.verdict == "good"]
+    return [_offer(ctx, s, n, i, ctx.locale("ys.offer.good_part", part=lower_words(s.words)))
+            for s, n, i in _picked(good, _good_part_symbols)]
+
+
+def _good_reasons(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    good = [i for i in mine if i.heading == GOOD_DAYS and i.verdict == "good"]
+    return [_offer(ctx, s, n, i, _theme_words(ctx, GOOD_DAYS, s))
+            for s, n, i in _picked(good, _reasons)]
+
+
+def _questions(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    asked = [i for i in mine if i.heading == QUESTIONS]
+    return [_offer(ctx, s, n, i, _theme_words(ctx, QUESTIONS, s))
+            for s, n, i in _picked(asked, _reasons)]
+
+
+def _important(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    important = [i for i in mine if i.heading == IMPORTANT_TO]
+    return [_offer(ctx, s, n, i, _theme_words(ctx, IMPORTANT_TO, s))
+            for s, n, i in _picked(important, _reasons)]
+
+
+def _mat_offers(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    """Where the young person put each Talking Mat card ("you put homework under “Don't
+    like”"), newest mat first, a card from each scale point in turn; cards left off are not
+    offered as something said."""
+    answer_of = {i.run_id: i for i in mine if i.heading == TALKING_MAT}  # the same window
+    found: list[Offer] = []
+    seen: set[str] = set()
     for mat in reversed(built.mats):
-        if not mat.who.is_young_person or mat.run_id not in since:
+        item = answer_of.get(mat.run_id)
+        if not mat.who.is_young_person or item is None:
             continue
         # A card from each scale point in turn, so what they did not like is offered too.
         for row in range(max(len(column) for column in mat.columns)):
-            offers += [(column[row], ctx.locale("ys.theme.talking_mat",
-                                                words=lower_words(column[row].words),
-                                                scale=point.words))
-                       for point, column in zip(mat.scale, mat.columns, strict=True)
-                       if row < len(column)]
-    return offers
-
-
-def _headings_by_weight(items: list[Item]) -> list[str]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.heading] = counts.get(item.heading, 0) + 1
-    return sorted(counts, key=lambda h: -counts[h])
+            for point, column in zip(mat.scale, mat.columns, strict=True):
+                if row < len(column) and column[row].id not in seen:
+                    seen.add(column[row].id)
+                    said = ctx.locale("ys.theme.talking_mat",
+                                      words=lower_words(column[row].words), scale=point.words)
+                    found.append(_offer(ctx, column[row], 1, item, said))
+    return found
 
 
 def _theme_words(ctx: Context, heading: str, symbol: Sym) -> str:
@@ -191,34 +339,90 @@ def _clip(text: str, limit: int) -> str:
 
 
 async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: Person,
-                    draft: YouSaid, *, edit: bool) -> Result:
-    offers = _offers(ctx, await _summary(ctx, session, person, young))
-    rows = [(Button(label, callbacks.YouSaidTap("s", draft.id, ref).pack()),)
-            for ref, label, _ in offers]
+                    draft: YouSaid, meeting: Meeting, *, edit: bool, note: str = "") -> Result:
+    found = offers(ctx, await _summary(ctx, session, person, young, meeting), meeting.held_on)
+    rows = [(Button(o.label, callbacks.YouSaidTap("s", draft.id, o.ref).pack()),)
+            for o in found]
+    which, happened = await meetings.next_meeting_row(
+        ctx, session, young, callbacks.YouSaidTap("h", young.id).pack())
+    if happened is not None:  # a next meeting is set: say which one this is about
+        rows.append(happened)
     rows.append((Button(ctx.locale("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
     person.pending = {"kind": KIND, "draft": draft.id, "await": "said"}
-    lead = "ys.ask_said" if offers else "ys.ask_said_typed"
-    return Result(toast="").say(ctx.locale(lead, name=young.display_name), tuple(rows),
+    lead = ctx.locale("ys.ask_said" if found else "ys.ask_said_typed", name=young.display_name)
+    return Result(toast="").say("\n\n".join(p for p in (note, which, lead) if p), tuple(rows),
                                 edit=edit)
 
 
 async def _said_from_ref(ctx: Context, session: AsyncSession, person: Person, young: Person,
-                         ref: str) -> str | None:
+                         meeting: Meeting, ref: str) -> Offer | None:
+    """The offer a "you said" button names, worked out again from what is shared now (so an
+    answer made private since, or a button forged, gives None)."""
     if match := _QUOTE_REF.match(ref):
         answer = await therapist_repo.shared_answer(session, young.id, int(match[1]))
         # Words sent on from someone else are not something they said (issue 12).
         if answer is None or not answer.own_words or (answer.detail or {}).get("forwarded"):
             return None
-        return _clip(f"“{answer.own_words}”", MAX_WORDS)
-    offers = _offers(ctx, await _summary(ctx, session, person, young))
-    return next((said for found, _, said in offers if found == ref), None)
+        quote = f"“{answer.own_words}”"
+        return Offer(ref, quote, _clip(quote, MAX_WORDS), answer.id, answer.run_id)
+    built = await _summary(ctx, session, person, young, meeting)
+    return next((o for o in offers(ctx, built, meeting.held_on) if o.ref == ref), None)
 
 
-def _ask_will(ctx: Context, person: Person, young: Person, draft: YouSaid, said: str) -> Result:
-    items = [*_items(draft), {"said": said, "will": ""}]
-    _store(draft, items)
+async def _ask_will(ctx: Context, session: AsyncSession, person: Person, young: Person,
+                    draft: YouSaid, meeting: Meeting, said: Offer | str) -> Result:
+    item: dict[str, Any] = {"said": said, "will": ""} if isinstance(said, str) else {
+        "said": said.said, "will": "", "answer_id": said.answer_id, "run_id": said.run_id}
+    _store(draft, [*_items(draft), item])
     person.pending = {"kind": KIND, "draft": draft.id, "await": "will"}
-    return Result(toast="👍").say(ctx.locale("ys.ask_will", name=young.display_name, said=said))
+    text = ctx.locale("ys.ask_will", name=young.display_name, said=item["said"])
+    rows = await _record_buttons(session, draft, meeting)
+    if rows:
+        text += "\n\n" + ctx.locale("ys.will_from_record")
+    return Result(toast="👍").say(text, rows)
+
+
+async def _record_buttons(session: AsyncSession, draft: YouSaid,
+                          meeting: Meeting) -> tuple[tuple[Button, ...], ...]:
+    """The meeting record's items (what was agreed, then the next steps), each a "so we will"
+    button naming the record and the item's number; only a final record (Done), whose items
+    no longer change."""
+    record = await therapist_repo.meeting_record_of(session, meeting.id)
+    if record is None or record.final_at is None:
+        return ()
+    rows = []
+    for part, items in (("a", record.agreed or []), ("n", record.next_steps or [])):
+        for entry in items:
+            words = strip_we_will(str(entry.get("text", "")))
+            if words and isinstance(entry.get("n"), int):
+                ref = f"r{record.id}_{part}{entry['n']}"
+                rows.append((Button(f"👉 {_clip(words, 56)}",
+                                    callbacks.YouSaidTap("w", draft.id, ref).pack()),))
+    return tuple(rows[:OFFER_RECORD])
+
+
+async def _will_from_record(ctx: Context, session: AsyncSession, person: Person,
+                            young: Person, draft: YouSaid, ref: str) -> Result:
+    """An item of the meeting record picked as "so we will": only one of this young person's
+    record, only while a "you said" waits for it."""
+    say = ctx.locale
+    match = _RECORD_REF.match(ref)
+    record = (await therapist_repo.meeting_record_by_id(session, int(match[1]))
+              if match else None)
+    if (match is None or record is None or record.young_person_id != young.id
+            or record.final_at is None):
+        return _refused(ctx, session, person, f"record item {ref}")
+    part = record.agreed if match[2] == "a" else record.next_steps
+    entry = next((e for e in part or [] if e.get("n") == int(match[3])), None)
+    words = strip_we_will(str(entry.get("text", ""))) if entry else ""
+    items = _items(draft)
+    if not words or not items or items[-1]["will"]:
+        return Result(toast=say("stale_button")).say(say("stale_button"))
+    items[-1].update(will=_clip(words, MAX_WORDS), record_id=record.id,
+                     record_item=f"{match[2]}{match[3]}")
+    _store(draft, items)
+    person.pending = {}
+    return _preview(ctx, young, draft, items)
 
 
 @pending(KIND)
@@ -233,15 +437,21 @@ async def typed(ctx: Context, session: AsyncSession, person: Person,
     if isinstance(payload, Media):
         return Result().say(say("ys.type_please"))
     words = " ".join(payload.split())
+    if waiting.get("await") != "said":
+        words = strip_we_will(words)
     if not words:
         return Result().say(say("ys.type_please"))
     if len(words) > MAX_WORDS:
         return Result().say(say("ys.too_long", limit=MAX_WORDS, name=young.display_name))
+    meeting = await _held(ctx, session, young, edit=False)
+    if isinstance(meeting, Result):
+        person.pending = {}
+        return meeting
     if waiting.get("await") == "said":
-        return _ask_will(ctx, person, young, draft, words)
+        return await _ask_will(ctx, session, person, young, draft, meeting, words)
     items = _items(draft)
     if not items or items[-1]["will"]:
-        return await _ask_said(ctx, session, person, young, draft, edit=False)
+        return await _ask_said(ctx, session, person, young, draft, meeting, edit=False)
     items[-1]["will"] = words
     _store(draft, items)
     person.pending = {}
@@ -249,7 +459,7 @@ async def typed(ctx: Context, session: AsyncSession, person: Person,
 
 
 def _preview(ctx: Context, young: Person, draft: YouSaid,
-             items: list[dict[str, str]]) -> Result:
+             items: list[dict[str, Any]]) -> Result:
     say = ctx.locale
     rows = []
     if len(items) < MAX_ITEMS:
@@ -262,7 +472,7 @@ def _preview(ctx: Context, young: Person, draft: YouSaid,
                                             about=young.id))
 
 
-def card(ctx: Context, items: list[dict[str, str]]) -> Picture:
+def card(ctx: Context, items: list[dict[str, Any]]) -> Picture:
     """The "you said ... so we will ..." card, in the list-picture style the review uses."""
     lines: list[tuple[str, str]] = []
     for item in items:
@@ -271,7 +481,7 @@ def card(ctx: Context, items: list[dict[str, str]]) -> Picture:
     return Picture(ctx.locale("ys.card_title"), lines=tuple(lines), as_list=True)
 
 
-def card_words(ctx: Context, items: list[dict[str, str]]) -> str:
+def card_words(ctx: Context, items: list[dict[str, Any]]) -> str:
     """The same as the card, in words (for screen readers, and when pictures do not load)."""
     return "\n".join(f"{ctx.locale('ys.card_said', said=i['said'])}\n"
                      f"{ctx.locale('ys.card_will', will=i['will'])}" for i in items)
@@ -281,15 +491,14 @@ def card_words(ctx: Context, items: list[dict[str, str]]) -> str:
 
 
 async def _send(ctx: Context, session: AsyncSession, person: Person, young: Person,
-                draft: YouSaid) -> Result:
+                draft: YouSaid, meeting: Meeting) -> Result:
+    """Send the card, only after the meeting (the caller found `meeting`, the one held)."""
     say = ctx.locale
     items = [i for i in _items(draft) if i["said"] and i["will"]]
     if not items:
         return Result(toast=say("ys.nothing_yet"))
     now = utcnow()
-    today = as_utc(now).date()
-    held = await therapist_repo.past_meetings(session, young.id, today + timedelta(days=1))
-    draft.meeting_id = held[0].id if held else None
+    draft.meeting_id = meeting.id
     _store(draft, items)
     draft.sent_at = now
     person.pending = {}

@@ -2,8 +2,9 @@
 what a summary needs. Every function takes the caller's session (one transaction).
 
 The package is split by what the queries are about: `people` (finding a young person or a
-therapist), `supporters`, `meetings`, `you_said`, `summary_reads` (what a summary may read),
-`caseload` (the /caseload overview) and `common` (shared names). Callers keep using
+therapist), `supporters`, `meetings`, `meeting_records` (what was agreed), `you_said`,
+`summary_reads` (what a summary may read), `caseload` (the /caseload overview) and `common`
+(shared names). Callers keep using
 `therapist_repo.<name>`; every public name is re-exported here.
 """
 
@@ -11,9 +12,16 @@ from __future__ import annotations
 
 from bot.store.therapist_repo.caseload import CaseloadRow, caseload_overview
 from bot.store.therapist_repo.common import FINISHED, INT32_MAX, READ_SUMMARY, day_start
+from bot.store.therapist_repo.meeting_records import (
+    meeting_record_by_id,
+    meeting_record_of,
+    open_meeting_record,
+)
 from bot.store.therapist_repo.meetings import (
     cancel_upcoming,
     claim_meeting,
+    last_held_meeting,
+    mark_meeting_happened,
     meetings_between,
     past_meetings,
     set_meeting,
@@ -58,10 +66,15 @@ __all__ = [
     "day_start",
     "find_therapist",
     "find_young_person",
+    "last_held_meeting",
     "link_supporter",
+    "mark_meeting_happened",
     "media_content",
     "media_meta",
+    "meeting_record_by_id",
+    "meeting_record_of",
     "meetings_between",
+    "open_meeting_record",
     "past_meetings",
     "private_count",
     "sent_you_said",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Meeting, Person
@@ -16,32 +16,35 @@ from bot.timeutil import utcnow
 
 async def upcoming_meeting(session: AsyncSession, young_person_id: int,
                            today: date) -> Meeting | None:
-    """The young person's next meeting (today or later, not cancelled), or None."""
+    """The young person's next meeting (today or later, not cancelled, not yet said to have
+    happened), or None."""
     query = (select(Meeting)
              .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
-                    Meeting.held_on >= today)
+                    Meeting.held_on >= today, Meeting.happened_at.is_(None))
              .order_by(Meeting.held_on, Meeting.id).limit(1))
     return await session.scalar(query)
 
 
 async def past_meetings(session: AsyncSession, young_person_id: int,
                         today: date) -> list[Meeting]:
-    """Meetings already held (before today), newest first."""
+    """Meetings already held (before today, or said by the therapist to have happened), newest
+    first."""
     query = (select(Meeting)
              .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
-                    Meeting.held_on < today)
+                    or_(Meeting.held_on < today, Meeting.happened_at.is_not(None)))
              .order_by(Meeting.held_on.desc(), Meeting.id.desc()))
     return list((await session.scalars(query)).all())
 
 
 async def set_meeting(session: AsyncSession, *, therapist: Person, young_person: Person,
                       held_on: date, today: date) -> Meeting:
-    """The young person's next meeting. Any other upcoming one is cancelled: one at a time."""
+    """The young person's next meeting. Any other upcoming one is cancelled: one at a time (a
+    meeting already said to have happened is not upcoming, and keeps its record)."""
     now = utcnow()
     await session.execute(
         update(Meeting)
         .where(Meeting.young_person_id == young_person.id, Meeting.cancelled_at.is_(None),
-               Meeting.held_on >= today)
+               Meeting.held_on >= today, Meeting.happened_at.is_(None))
         .values(cancelled_at=now))
     meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
                       held_on=held_on, created_at=now)
@@ -55,18 +58,50 @@ async def cancel_upcoming(session: AsyncSession, young_person_id: int, today: da
     result = await session.execute(
         update(Meeting)
         .where(Meeting.young_person_id == young_person_id, Meeting.cancelled_at.is_(None),
-               Meeting.held_on >= today)
+               Meeting.held_on >= today, Meeting.happened_at.is_(None))
         .values(cancelled_at=utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def meetings_between(session: AsyncSession, first: date, last: date) -> list[Meeting]:
-    """Meetings not cancelled, held between two dates (inclusive), soonest first."""
+    """Meetings not cancelled and not yet happened, held between two dates (inclusive),
+    soonest first."""
     query = (select(Meeting)
-             .where(Meeting.cancelled_at.is_(None), Meeting.held_on >= first,
+             .where(Meeting.cancelled_at.is_(None), Meeting.happened_at.is_(None),
+                    Meeting.held_on >= first,
                     Meeting.held_on <= last)
              .order_by(Meeting.held_on, Meeting.id))
     return list((await session.scalars(query)).all())
+
+
+async def last_held_meeting(session: AsyncSession, young_person_id: int,
+                            today: date) -> Meeting | None:
+    """The newest meeting already held (see `past_meetings`), or None."""
+    held = await past_meetings(session, young_person_id, today)
+    return held[0] if held else None
+
+
+async def mark_meeting_happened(session: AsyncSession, *, therapist: Person,
+                                young_person: Person, today: date,
+                                now: datetime) -> Meeting:
+    """The therapist says the young person's meeting has happened: their next meeting (moved
+    to today if it was set for later) is marked as happened; with none set, the one already
+    kept as happened today, else a meeting held today is made. Returns that meeting."""
+    meeting = await upcoming_meeting(session, young_person.id, today)
+    if meeting is None:  # a second tap of the button: the meeting it kept today, not another
+        meeting = await session.scalar(
+            select(Meeting).where(Meeting.young_person_id == young_person.id,
+                                  Meeting.cancelled_at.is_(None), Meeting.held_on == today,
+                                  Meeting.happened_at.is_not(None))
+            .order_by(Meeting.id.desc()).limit(1))
+    if meeting is None:
+        meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
+                          held_on=today, created_at=now)
+        session.add(meeting)
+    meeting.held_on = min(meeting.held_on, today)
+    meeting.happened_at = now
+    await session.flush()
+    return meeting
 
 
 async def claim_meeting(session: AsyncSession, meeting: Meeting, now: datetime) -> bool:

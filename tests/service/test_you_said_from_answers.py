@@ -1,0 +1,286 @@
+"""/yousaid offers only what the young person said, each offer naming its answer, and only after
+the meeting (issue 14, point 7).
+
+A realistic week: a Good day / Bad day where bedtime is "Not sure" and "too loud" is the reason
+for three bad parts of the day, a bad check-in, a private check-in, a Talking Mat, "My meeting"
+with a question, and a parent's view. Driven through the conversation (tests/support/driver.py)
+on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.store import therapist_repo
+from bot.store.models import Answer, FlowRun, Meeting, YouSaid
+from bot.store.models import Person as PersonRow
+from bot.timeutil import utcnow
+from tests.service.test_mat_placements import do_the_mat
+from tests.summary.test_summary_loop import (
+    QUESTION,
+    SUPPORTER_ADMIRE,
+    SUPPORTER_NOT,
+    SUPPORTER_WORKING,
+    add_supporter,
+    check_in,
+    finish,
+    my_meeting,
+)
+from tests.support.driver import Person, World
+
+MORNING_WORDS = "mornings with Sam are the best"
+PRIVATE_WORDS = "my secret about the cat"
+
+
+A_WEEK = (("Good", ["Friend"]), ("Bad", ["Too loud"]), ("Bad", ["Too loud", "Too hard"]),
+          ("Bad", ["Too loud", "Lonely"]), ("Good", []), ("OK", None), ("Not sure", None))
+
+
+async def good_day_bad_day(jo: Person,
+                           parts: tuple[tuple[str, list[str] | None], ...] = A_WEEK) -> None:
+    """Each part of the day (morning to bedtime) rated, with its reasons. By default: morning
+    good (a friend), getting to school, lessons and break bad (too loud each time; too hard,
+    lonely), after school good, the evening OK, bedtime Not sure; a quiet place would make
+    more good days."""
+    await jo.tap("Good day, bad day")
+    for verdict, reasons in parts:
+        await jo.tap(verdict)
+        if reasons is None or verdict not in ("Good", "Bad"):
+            continue
+        for reason in reasons:
+            await jo.tap(reason)
+        await jo.tap("Done" if reasons else "Skip")
+    await jo.tap("Quiet place")
+    await jo.tap("Done")
+    await jo.send(MORNING_WORDS)
+    await finish(jo, share=True)
+
+
+async def the_week(chat: World) -> tuple[Person, Person, Person]:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await good_day_bad_day(jo)
+    await check_in(jo, "Bad", "Worried", "the test made me worried", share=True)
+    await check_in(jo, "Good", "Pet", PRIVATE_WORDS, share=False)
+    await do_the_mat(jo)
+    await jo.tap("Share with my therapist")
+    await my_meeting(jo)
+    ann = await add_supporter(chat, sam, jo)
+    return sam, jo, ann
+
+
+async def drafts(chat: World) -> list[YouSaid]:
+    async with chat.bot.services.db.transaction() as session:
+        return list((await session.scalars(select(YouSaid).order_by(YouSaid.id))).all())
+
+
+def offered(sam: Person) -> list[str]:
+    return [b for b in sam.buttons() if "Cancel" not in b]
+
+
+async def test_only_what_they_said_is_offered_main_bad_day_reason_first(chat: World) -> None:
+    sam, _, _ = await the_week(chat)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    buttons = offered(sam)
+    joined = "\n".join(buttons)
+    # The reason given for three bad parts of the day comes first, with how often.
+    assert "too loud makes days hard (3 times)" in buttons[0], buttons
+    assert "morning is a good part of your day" in joined
+    assert "after school is a good part of your day" in joined
+    assert "you want to talk about school" in joined  # their question
+    assert "you put maths under “Don't like”" in joined  # a mat placement
+    assert "friend helps you have good days" in joined
+    assert f"“{QUESTION}”" in joined and f"“{MORNING_WORDS}”" in joined  # their own words
+    # Bedtime was "Not sure" and the evening "OK": neither is offered as something good.
+    assert "bedtime" not in joined.lower() and "evening" not in joined.lower()
+    assert "not sure helps" not in joined.lower()
+    # Nothing kept private, nothing a supporter said.
+    for secret in ("Pet", "pet", PRIVATE_WORDS, SUPPORTER_WORKING, SUPPORTER_NOT,
+                   SUPPORTER_ADMIRE, "art club"):
+        assert secret not in joined, secret
+
+
+async def test_not_sure_ok_and_i_dont_know_are_never_offered_as_good(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await good_day_bad_day(jo, (("Not sure", None), ("OK", None), ("Good", []),
+                                ("I don't know", None), ("Skip", None), ("Skip", None),
+                                ("Not sure", None)))
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    joined = "\n".join(b for b in offered(sam) if not b.startswith("💬")).lower()
+    assert "lessons is a good part of your day" in joined
+    for part in ("morning", "getting to school", "break", "after school", "bedtime"):
+        assert part not in joined, part
+
+
+async def test_each_item_keeps_the_answer_it_came_from_and_we_will_is_not_doubled(
+        chat: World) -> None:
+    sam, jo, _ = await the_week(chat)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    await sam.tap("too loud makes days hard")
+    await sam.send("We will give you ear defenders for assemblies")
+    await sam.tap("Add another")
+    await sam.tap("morning is a good part of your day")
+    await sam.send("we'll keep your mornings calm")
+    assert "This is the card Jo will get" in sam.text()
+    await sam.tap("Send it to Jo")
+    card = jo.messages()[-2].display_text or ""
+    assert "So we will: give you ear defenders for assemblies" in card
+    assert "So we will: keep your mornings calm" in card
+    assert "we will: we" not in card.lower()
+    (sent,) = await drafts(chat)
+    items = json.loads(sent.items)
+    assert [i["said"] for i in items] == ["too loud makes days hard",
+                                          "morning is a good part of your day"]
+    async with chat.bot.services.db.transaction() as session:
+        for item, step in zip(items, ("break_lunch", "morning"), strict=True):
+            answer = await session.get(Answer, item["answer_id"])
+            assert answer is not None and answer.run_id == item["run_id"]
+            run = await session.get(FlowRun, answer.run_id)
+            assert run is not None and run.shared and run.flow_id == "good_day_bad_day"
+            assert step in answer.step_id
+        too_loud = await session.get(Answer, items[0]["answer_id"])
+        morning = await session.get(Answer, items[1]["answer_id"])
+    assert too_loud is not None and "too_loud" in too_loud.choices
+    assert morning is not None and morning.choices == ["good"]
+
+
+async def test_a_private_answer_is_never_offered_even_by_a_forged_button(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    await check_in(jo, "Good", "Pet", PRIVATE_WORDS, share=False)
+    async with chat.bot.services.db.transaction() as session:
+        private = await session.scalar(select(Answer).join(FlowRun).where(
+            FlowRun.shared.is_(False), Answer.own_words.is_not(None)))
+        pet = await session.scalar(select(Answer).join(FlowRun).where(
+            FlowRun.shared.is_(False), Answer.step_id == "what_good"))
+    assert private is not None and pet is not None
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    joined = " ".join(sam.buttons())
+    assert "pet" not in joined.lower() and PRIVATE_WORDS not in joined
+    (draft,) = await drafts(chat)
+    for ref in (f"q{private.id}", f"a{pet.id}_pet"):
+        await sam.tap_data(sam.last().message_id, f"ys:s:{draft.id}:{ref}")
+        assert sam.text().startswith("That button is from before"), (ref, sam.text())
+    assert json.loads((await drafts(chat))[0].items) == []
+
+
+async def test_before_the_meeting_date_it_is_refused_kindly_after_it_allowed(
+        chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    today = utcnow().date()
+    async with chat.bot.services.db.transaction() as session:
+        therapist = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == sam.user_id))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert therapist is not None and young is not None
+        meeting = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today + timedelta(days=3), today=today)
+        meeting_id = meeting.id
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "has not happened yet" in sam.text()
+    assert offered(sam) == ["✅ The meeting has happened"]
+    assert await drafts(chat) == []  # nothing started
+    # The meeting was yesterday; the check-in the day before it. Said after it: not offered.
+    async with chat.bot.services.db.transaction() as session:
+        await session.execute(update(Meeting).where(Meeting.id == meeting_id)
+                              .values(held_on=today - timedelta(days=1)))
+        await session.execute(update(FlowRun).values(
+            finished_at=utcnow() - timedelta(days=2), updated_at=utcnow() - timedelta(days=2)))
+    await check_in(jo, "Bad", "Tired", "said after the meeting", share=True)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "What did Jo say" in sam.text()
+    assert any("too loud makes days hard" in b for b in sam.buttons())
+    assert not any("tired" in b.lower() or "after the meeting" in b for b in sam.buttons())
+    await sam.tap("the hall is too noisy")
+    await sam.send("we will find a quiet room")
+    await sam.tap("Send it to Jo")
+    (sent,) = await drafts(chat)
+    assert sent.sent_at is not None and sent.meeting_id == meeting_id
+    assert "So we will: find a quiet room" in (jo.messages()[-2].display_text or "")
+
+
+async def test_the_meeting_has_happened_button_keeps_the_meeting_as_held_today(
+        chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    await chat.young_person(sam, "Jo")
+    await sam.send("/meeting")
+    await sam.tap("Jo")
+    await sam.tap("In 2 weeks")
+    await sam.tap(sam.buttons()[0])
+    assert "Saved" in sam.text() or "saved" in sam.text(), sam.text()
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "has not happened yet" in sam.text()
+    await sam.tap("The meeting has happened")
+    assert "kept as held on" in sam.text()
+    async with chat.bot.services.db.transaction() as session:
+        (meeting,) = (await session.scalars(select(Meeting))).all()
+    assert meeting.held_on <= utcnow().date() + timedelta(days=1)  # moved to today (local)
+    assert meeting.happened_at is not None and meeting.cancelled_at is None
+    # A new meeting set now does not cancel the one that happened.
+    await sam.send("/meeting")
+    await sam.tap("Jo")
+    assert "has no meeting set" in sam.text() or "meeting" in sam.text()
+    await sam.tap("In 4 weeks")
+    await sam.tap(sam.buttons()[0])
+    async with chat.bot.services.db.transaction() as session:
+        meetings = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
+    assert [m.cancelled_at is None for m in meetings] == [True, True]
+
+
+async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_next(
+        chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    today = utcnow().date()
+    async with chat.bot.services.db.transaction() as session:
+        therapist = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == sam.user_id))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert therapist is not None and young is not None
+        last_year = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today - timedelta(days=300), today=today - timedelta(days=310))
+        upcoming = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today + timedelta(days=10), today=today)
+        ids = (last_year.id, upcoming.id)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "This is about Jo's meeting on" in sam.text() and "next meeting is set" in sam.text()
+    # Nothing said before last year's meeting: nothing of this week is offered for it.
+    assert not any("too loud" in b for b in sam.buttons())
+    data = sam.button_data("The meeting has happened")
+    await sam.tap("The meeting has happened")
+    assert any("too loud makes days hard" in b for b in sam.buttons())
+    await sam.tap_data(sam.last().message_id, data)  # the same button again: no new meeting
+    async with chat.bot.services.db.transaction() as session:
+        kept = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
+    assert [m.id for m in kept] == list(ids)
+    assert kept[1].happened_at is not None and kept[1].held_on <= today + timedelta(days=1)
+    await sam.tap("too loud makes days hard")
+    await sam.send("ear defenders")
+    await sam.tap("Send it to Jo")
+    (sent,) = await drafts(chat)
+    assert sent.meeting_id == ids[1]
