@@ -19,6 +19,13 @@ from bot.store.therapist_repo.meetings import (
     set_meeting,
     upcoming_meeting,
 )
+from bot.store.therapist_repo.notes import (
+    add_note,
+    finished_shared_runs,
+    noteable_run,
+    notes_for_runs,
+    run_subject,
+)
 from bot.store.therapist_repo.people import find_therapist, find_young_person, therapist_of
 from bot.store.therapist_repo.summary_reads import (
     MediaMeta,
@@ -51,6 +58,7 @@ __all__ = [
     "CaseloadRow",
     "MediaMeta",
     "Supporter",
+    "add_note",
     "cancel_upcoming",
     "caseload_overview",
     "claim_meeting",
@@ -58,12 +66,16 @@ __all__ = [
     "day_start",
     "find_therapist",
     "find_young_person",
+    "finished_shared_runs",
     "link_supporter",
     "media_content",
     "media_meta",
     "meetings_between",
+    "noteable_run",
+    "notes_for_runs",
     "past_meetings",
     "private_count",
+    "run_subject",
     "sent_you_said",
     "set_meeting",
     "shared_answer",
