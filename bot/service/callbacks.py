@@ -526,9 +526,10 @@ class RecordTap(CallbackData, prefix="rc"):
 @dataclass(frozen=True)
 class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
-    m meeting, y you said, v supporter, a assign, c add a card ("pk:s:1")."""
+    m meeting, y you said, v supporter, a assign, c add a card, n a note on an activity
+    ("pk:s:1")."""
 
-    purpose: Literal["s", "m", "y", "v", "a", "c"]
+    purpose: Literal["s", "m", "y", "v", "a", "c", "n"]
     page: Annotated[int, Digits(4)]
 
 
@@ -560,6 +561,17 @@ class YouSaidTap(CallbackData, prefix="ys"):
     ident: Annotated[int, Digits(12)]
     ref: Annotated[str | None, Text(r"[a-z0-9_]{1,42}")] = None
     shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "l": ("ref",)}
+
+
+@dataclass(frozen=True)
+class NoteTap(CallbackData, prefix="nt"):
+    """/note: p picked (young person id), g a page of their finished activities (young person
+    id, page), r an activity to note (run id) ("nt:g:5:2", "nt:r:120")."""
+
+    op: Literal["p", "g", "r"]
+    ident: Annotated[int, Digits(12)]
+    page: Annotated[int | None, Digits(4)] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"g": ("page",)}
 
 
 @dataclass(frozen=True)

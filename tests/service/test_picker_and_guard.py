@@ -30,6 +30,7 @@ PICKERS = [
     ("/supporter", "👪", "sv:p:"),
     ("/assign", "🗂️", "as:p:"),
     ("/addcard", "🖼️", "ac:"),
+    ("/note", "📝", "nt:p:"),
 ]
 
 # Every therapist tap kind that names a young person, with today's callback data for each of
@@ -43,6 +44,8 @@ NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
                                        "mg:t:{jo}", "mg:x:{jo}"]),
     callbacks.YouSaidTap: ("you_said", ["ys:p:{jo}"]),
     callbacks.SupporterTap: ("supporter", ["sv:p:{jo}", "sv:r:{jo}:0"]),
+    # "nt:r:<run>" names a run: tests/service/test_notes.py forges it with a run of Jo's.
+    callbacks.NoteTap: ("note", ["nt:p:{jo}", "nt:g:{jo}:0"]),
 }
 # Therapist taps that name no young person, and why they need no guard.
 NAMES_NO_YOUNG_PERSON = {
