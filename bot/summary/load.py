@@ -20,6 +20,7 @@ from bot.store.models import FlowRun, Person, Role
 from bot.summary.model import (
     AnswerIn,
     MediaIn,
+    Note,
     RunIn,
     Snapshot,
     Summary,
@@ -77,12 +78,15 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
     you_said = [YouSaidIn(as_utc(y.sent_at), you_said_items(y.items), y.listened)
                 for y in await therapist_repo.sent_you_said(session, young.id) if y.sent_at]
+    notes = await therapist_repo.notes_for_runs(session, [r.id for r in runs])
     return Snapshot(
         young_person=me, viewer_name=viewer.display_name, made_at=now,
         period_start=period_start, previous_start=previous_start,
         next_meeting=upcoming.held_on if upcoming else None,
         runs=tuple(_run_in(r, voices.get(r.person_id, me)) for r in runs),
-        private_count=private, media=media, you_said=tuple(you_said))
+        private_count=private, media=media, you_said=tuple(you_said),
+        notes={run_id: tuple(Note(run_id, name, as_utc(n.created_at), n.text)
+                             for n, name in found) for run_id, found in notes.items()})
 
 
 def media_ids(value: Any) -> tuple[int, ...]:

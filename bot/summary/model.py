@@ -32,6 +32,7 @@ from bot.summary.classify import (
     step_heading,
     step_of,
 )
+from bot.summary.context import run_views, with_context
 from bot.summary.sentences import helped_counts, lower_words, section_a
 from bot.summary.stats import (
     day_stats,
@@ -51,7 +52,9 @@ from bot.summary.types import (
     Item,
     Mat,
     MediaIn,
+    Note,
     RunIn,
+    RunView,
     Section,
     Since,
     Snapshot,
@@ -66,7 +69,8 @@ from bot.timeutil import as_utc
 # The names MySay imported from this module before it was split: still importable from here.
 __all__ = [
     "FUTURE", "HELPED_STEP", "NOT_WORKING", "QUESTIONS", "SECTIONS", "TALKING_MAT", "WORKING",
-    "AnswerIn", "Item", "Mat", "MediaIn", "RunIn", "Snapshot", "Summary", "Sym", "Voice",
+    "AnswerIn", "Item", "Mat", "MediaIn", "Note", "RunIn", "RunView", "Snapshot", "Summary",
+    "Sym", "Voice",
     "Week", "YouSaidIn", "build", "group_by_who", "group_key", "helpers_of",
     "last_period_items", "lower_words", "step_heading", "step_of", "tally", "you_said_items",
 ]
@@ -106,8 +110,9 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
     days = day_stats(verdict_days(engine, now_runs), items, start, today)
     all_mats = with_history([m for r in [*before_runs, *now_runs] if is_mat(engine, r)
                               if (m := mat_of(engine, symbols, r, snap.media)) is not None])
-    mats = tuple(m for m in all_mats if snap.period_start is None
-                 or m.when >= snap.period_start)
+    views = run_views(engine, symbols, locale, now_runs, snap.media, snap.notes)
+    mats = with_context([m for m in all_mats if snap.period_start is None
+                         or m.when >= snap.period_start], views)
     since = _since(engine, snap, before_runs, earlier_items, items, days, all_mats, today)
     return Summary(
         young_person=snap.young_person, viewer_name=snap.viewer_name, made_at=snap.made_at,
@@ -117,7 +122,7 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         private_count=snap.private_count, sections=_sections(items), days=days, mats=mats,
         helped=helped_counts(symbols, locale, now_runs), since=since,
         you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
-        media=snap.media)
+        media=snap.media, runs=views)
 
 
 def _since(engine: FlowEngine, snap: Snapshot, before_runs: Sequence[RunIn],
