@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from bot.engine.core import HELPED, AnswerKind, AnswerRecord, FlowEngine
 from bot.i18n import Locale
@@ -44,6 +45,31 @@ def _record(answer_media: Mapping[int, MediaIn], run: RunIn) -> dict[str, Answer
     return records
 
 
+class _Worded(Protocol):
+    words: str
+
+
+def placements_text(scale: Sequence[_Worded], columns: Sequence[Sequence[_Worded]],
+                    left_off: Sequence[_Worded], left_off_label: str) -> str:
+    """A mat's placements, each card under its column, every column named (an empty one as
+    "–"): "Like: Maths, Art; Not sure: –; Don't like: Homework; Left off: PE"."""
+    parts = [f"{point.words}: {', '.join(c.words for c in column) or '–'}"
+             for point, column in zip(scale, columns, strict=True)]
+    if left_off:
+        parts.append(f"{left_off_label}: {', '.join(c.words for c in left_off)}")
+    return "; ".join(parts)
+
+
+def _mat_line(engine: FlowEngine, run: RunIn, step_id: str,
+              record: AnswerRecord) -> tuple[str, str] | None:
+    """A mat step's line: its topic, then the placements (placements_text)."""
+    view = engine.mat_view_of(run.flow_id, record, run.options)
+    if view is None:
+        return None
+    return view.topic.words, placements_text(view.scale, view.columns, view.left_off,
+                                             engine.labels["answer.left_off"])
+
+
 def context_lines(engine: FlowEngine, run: RunIn,
                   media: Mapping[int, MediaIn]) -> tuple[tuple[str, str], ...]:
     """(topic, what was said) per review line of a run, in the order answered: a round of the
@@ -53,11 +79,15 @@ def context_lines(engine: FlowEngine, run: RunIn,
     records = _record(media, run)
     path = tuple(run.path) or tuple(a.step_id for a in ordered_answers(run))
     if run.flow_id in engine.flows:
-        lines = engine.review_lines(run.flow_id, path, records, run.options)
-        return tuple((line.topic, line.words) for line in lines
-                     if HELPED not in line.step_ids
-                     and not all(records[s].kind is AnswerKind.SKIPPED
-                                 for s in line.step_ids if s in records))
+        found = []
+        for line in engine.review_lines(run.flow_id, path, records, run.options):
+            if HELPED in line.step_ids or all(records[s].kind is AnswerKind.SKIPPED
+                                              for s in line.step_ids if s in records):
+                continue
+            mat = _mat_line(engine, run, line.step_id, records[line.step_id]) \
+                if line.step_id in records else None
+            found.append(mat or (line.topic, line.words))
+        return tuple(found)
     found = []
     for answer in ordered_answers(run):
         if answer.step_id == HELPED or answer.kind == "skipped":
