@@ -536,9 +536,8 @@ def _noted(doc: _Document) -> None:
     say = doc.say
     doc.heading("notes", say("summary.section.noted"))
     for view in noted:
-        doc.subheading(say("summary.short_run", date=words.short_day(view.when),
-                           title=view.flow_title, who=words.who(say, view.who),
-                           answers="").rstrip(": ").rstrip())
+        doc.subheading(say("summary.run_title", date=words.short_day(view.when),
+                           title=view.flow_title, who=words.who(say, view.who)))
         for line in line_text(view.lines):
             doc.para(line, size=10.5, indent=4, gap=0.5)
         if helped := helped_words(say, view.helped):

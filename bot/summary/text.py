@@ -58,7 +58,7 @@ def run_block(locale: Locale, view: RunView, name: str) -> str:
     loud"; a mat's "School: Like: …; Not sure: …; Don't like: …"), who helped, and the
     therapist's notes under their label (never as the young person's words)."""
     said = "; ".join(line_text(view.lines)) or "–"
-    out = [locale("summary.short_run", date=words.short_day(view.when), title=view.flow_title,
+    out = [locale("summary.run_line", date=words.short_day(view.when), title=view.flow_title,
                   who=words.who(locale, view.who), answers=said)]
     if helped := helped_words(locale, view.helped):
         out.append(f"   {helped}")
