@@ -11,6 +11,7 @@ import zipfile
 from io import BytesIO
 from typing import Any
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.safety import erase
@@ -174,3 +175,23 @@ async def test_notes_are_in_the_young_persons_own_data_and_erased_with_them(
         erased = await erase.erase_young_person(session, young)
     assert "run_notes" in str(erased)
     assert await _notes(chat) == []
+
+
+async def test_the_note_is_in_the_summary_pdf_and_text_labelled_as_the_therapists(
+        chat: World) -> None:
+    sam, _jo = await _setup(chat)
+    await sam.send("/note")
+    await sam.tap("Jo")
+    await sam.tap(next(b for b in sam.buttons() if "Talking Mat" in b))
+    await sam.send(HESITATED)
+    await sam.send("/summary")
+    await sam.tap("Jo")
+    pdf = next(m for m in reversed(sam.messages()) if m.document
+               and (m.file_name or "").endswith(".pdf"))
+    reader = PdfReader(BytesIO(chat.bot.api.file_bytes(pdf.document)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    mat = text[text.index("Talking Mat about School"):]
+    assert mat.index("Therapist's notes (not Jo's words)") < mat.index(f"Sam: {HESITATED}")
+    assert f"“{HESITATED}”" not in text
+    said = "\n".join(m.display_text or "" for m in sam.messages()[-3:])
+    assert "Therapist's notes (not Jo's words)\n   " in said and HESITATED in said

@@ -160,7 +160,7 @@ def test_the_text_versions(summary: Summary, locale: Locale) -> None:
     assert short.index(QUOTES[3]) < short.index(QUOTES[2]) < short.index(QUOTES[0])
     mat_part = whole[whole.index("Talking Mats"):whole.index("My questions and")]
     assert f"“{QUOTES[4]}”" in mat_part and "Like: Maths" in mat_part
-    assert "(Ann's view (parent or carer))" in short
+    assert ", Ann's view (parent or carer): " in short
 
 
 def test_the_short_text_stays_short(engine: FlowEngine, locale: Locale) -> None:
