@@ -497,6 +497,7 @@ def _mat(doc: _Document, mat: Mat) -> None:
     else:
         doc.para(say("summary.mat_no_picture"), size=10, colour=MUTED)
     for scale, cards in zip(mat.scale, mat.columns, strict=True):
+        doc.room(SYMBOL_MM + 2.5 + 2 * LINE)  # a scale point stays with its cards
         doc.chips([(scale, 1)])
         doc.para(", ".join(c.words for c in cards) or "–", indent=SYMBOL_MM + 1.5, gap=1)
     if mat.left_off:  # the cards left off are named too: leaving one off says something
