@@ -4,7 +4,8 @@ The JSON file (in a ZIP, beside their photos and voice notes as ordinary files) 
 complete, machine-readable copy; the PDF (bot/safety/export_pdf.py, loaded only when asked for)
 is the same in plain words, with their photos in it.
 Things other people wrote about them (a supporter's view) are not theirs to download here;
-docs/dpia.md explains that choice.
+docs/dpia.md explains that choice. Their therapist's notes on their own activities (/note) are
+included, labelled as the therapist's words: under UK GDPR subject access they are disclosable.
 """
 
 from __future__ import annotations

@@ -169,6 +169,12 @@ async def test_notes_are_in_the_young_persons_own_data_and_erased_with_them(
     assert notes["label"].startswith("Your therapist's notes")
     assert [(n["by"], n["note"]) for n in notes["notes"]] == [("Sam", HESITATED)]
     assert all(not f["therapist_notes"]["notes"] for f in data["flows"] if f is not mat)
+    readable = next(m for m in reversed(jo.messages()) if m.document
+                    and (m.file_name or "").endswith(".pdf"))
+    pages = PdfReader(BytesIO(chat.bot.api.file_bytes(readable.document))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert text.index("Your therapist's notes about this activity (their words, not yours)") \
+        < text.index(f"Sam: {HESITATED}")
     async with chat.bot.services.db.transaction() as session:
         young = await session.get(PersonRow, next(r.person_id for r in await _runs(chat)))
         assert young is not None
