@@ -34,6 +34,7 @@ from bot.store.models import (
     Outcome,
     Person,
     PersonalCard,
+    RunNote,
     SupporterLink,
     YouSaid,
 )
@@ -90,6 +91,9 @@ async def erase_young_person(session: AsyncSession, person: Person) -> Erased:
         or_(FlowRun.person_id == pid, FlowRun.about_id == pid)))).all())
     media_ids = await _media_ids(session, pid, run_ids)
     if run_ids:
+        # The therapist's notes on these activities are about the young person too.
+        erased.add("run_notes", await _count_delete(
+            session, delete(RunNote).where(RunNote.run_id.in_(run_ids))))
         erased.add("answers", await _count_delete(
             session, delete(Answer).where(Answer.run_id.in_(run_ids))))
         erased.add("flow_runs", await _count_delete(

@@ -4,7 +4,8 @@ The JSON file (in a ZIP, beside their photos and voice notes as ordinary files) 
 complete, machine-readable copy; the PDF (bot/safety/export_pdf.py, loaded only when asked for)
 is the same in plain words, with their photos in it.
 Things other people wrote about them (a supporter's view) are not theirs to download here;
-docs/dpia.md explains that choice.
+docs/dpia.md explains that choice. Their therapist's notes on their own activities (/note) are
+included, labelled as the therapist's words: under UK GDPR subject access they are disclosable.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.store import outcome_repo
+from bot.store import outcome_repo, therapist_repo
 from bot.store.models import (
     Alert,
     Answer,
@@ -151,6 +152,9 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
                  zone: ZoneInfo, media_names: dict[int, str]) -> list[dict[str, Any]]:
     runs = (await session.scalars(select(FlowRun).where(FlowRun.person_id == person.id)
                                   .order_by(FlowRun.started_at, FlowRun.id))).all()
+    # The therapist's notes about their activities are personal data about them too (UK GDPR
+    # subject access): included, labelled as the therapist's words, never as theirs.
+    notes = await therapist_repo.notes_for_runs(session, [r.id for r in runs])
     flows = []
     for run in runs:
         flow = engine.flows.get(run.flow_id)
@@ -175,6 +179,12 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
                 # A Talking Mat: where each card went (None for any other answer).
                 "mat": _mat(engine, run, a),
             } for a in answers],
+            "therapist_notes": {
+                "label": locale("export.therapist_notes"),
+                "notes": [{"by": name or locale("summary.note_author_gone"),
+                           "written": _when(note.created_at, zone), "note": note.text}
+                          for note, name in notes.get(run.id, [])],
+            },
         })
     return flows
 

@@ -143,7 +143,20 @@ def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -
                 said = [say("answer.dont_know")]
             said += answer["media"]
             pdf.line(f"•  {answer['question']}  –  {', '.join(said)}")
+        _note_lines(pdf, say, flow.get("therapist_notes") or {})
         pdf.ln(2)
+
+
+def _note_lines(pdf: _Document, say: Locale, notes: dict[str, Any]) -> None:
+    """The therapist's notes on one activity, under its label ("Your therapist's notes...
+    (their words, not yours)"); nothing when there are none."""
+    if not notes.get("notes"):
+        return
+    pdf.line(str(notes["label"]), bold=True)
+    for note in notes["notes"]:
+        line = say("summary.note_line", date=note["written"], author=note["by"],
+                   text=note["note"])
+        pdf.line(f"      {line}")
 
 
 def _mat_lines(pdf: _Document, say: Locale, answer: dict[str, Any]) -> None:

@@ -544,9 +544,9 @@ class OutcomeTap(CallbackData, prefix="oc"):
 class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
     m meeting, y you said, v supporter, a assign, c add a card, o outcomes, r record what was
-    agreed ("pk:s:1")."""
+    agreed, n a note on an activity ("pk:s:1")."""
 
-    purpose: Literal["s", "m", "y", "v", "a", "c", "o", "r"]
+    purpose: Literal["s", "m", "y", "v", "a", "c", "o", "r", "n"]
     page: Annotated[int, Digits(4)]
 
 
@@ -601,6 +601,17 @@ class MeetingRecordTap(CallbackData, prefix="mr"):
     ident: Annotated[int, Digits(12)]
     part: Literal["a", "n"] | None = None
     shapes: ClassVar[Mapping[str, Sequence[str]]] = {"u": ("part",)}
+
+
+@dataclass(frozen=True)
+class NoteTap(CallbackData, prefix="nt"):
+    """/note: p picked (young person id), g a page of their finished activities (young person
+    id, page), r an activity to note (run id) ("nt:g:5:2", "nt:r:120")."""
+
+    op: Literal["p", "g", "r"]
+    ident: Annotated[int, Digits(12)]
+    page: Annotated[int | None, Digits(4)] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"g": ("page",)}
 
 
 @dataclass(frozen=True)

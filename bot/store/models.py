@@ -367,6 +367,21 @@ class MeetingRecord(Base):
     final_at: Mapped[datetime | None]
 
 
+class RunNote(Base):
+    """A therapist's note on a finished, shared activity (issue 14, point 9): what the
+    placements alone do not say, such as hesitations, non-verbal responses and changes of
+    mind. The therapist's words, never the young person's; several per activity."""
+
+    __tablename__ = "run_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("flow_runs.id", ondelete="CASCADE"),
+                                        index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DeletionRequest(Base):
     """A young person asked for everything about them to be deleted."""
 

@@ -20,6 +20,7 @@ from bot.store.models import FlowRun, Meeting, Person, Role
 from bot.summary.model import (
     AnswerIn,
     MediaIn,
+    Note,
     RunIn,
     Snapshot,
     Summary,
@@ -87,13 +88,16 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
                 for y in await therapist_repo.sent_you_said(session, young.id) if y.sent_at]
     plan = tuple(OutcomeIn(o.id, o.words, o.symbol_id, o.media_id)
                  for o in await outcome_repo.current(session, young.id))
+    notes = await therapist_repo.notes_for_runs(session, [r.id for r in runs])
     return Snapshot(
         young_person=me, viewer_name=viewer.display_name, made_at=now,
         period_start=period_start, previous_start=previous_start,
         next_meeting=upcoming.held_on if upcoming else None,
         runs=tuple(_run_in(r, voices.get(r.person_id, me)) for r in runs),
         private_count=private, media=media, you_said=tuple(you_said), outcomes=plan,
-        last_meeting=await _last_meeting(session, past[0] if past else None))
+        last_meeting=await _last_meeting(session, past[0] if past else None),
+        notes={run_id: tuple(Note(run_id, name, as_utc(n.created_at), n.text)
+                             for n, name in found) for run_id, found in notes.items()})
 
 
 async def _last_meeting(session: AsyncSession, meeting: Meeting | None) -> MeetingRecordIn | None:

@@ -32,6 +32,7 @@ from bot.summary.classify import (
     step_heading,
     step_of,
 )
+from bot.summary.context import run_views, with_context
 from bot.summary.outcomes import outcomes_of
 from bot.summary.sentences import helped_counts, lower_words, section_a
 from bot.summary.stats import (
@@ -55,8 +56,10 @@ from bot.summary.types import (
     Item,
     Mat,
     MediaIn,
+    Note,
     Rated,
     RunIn,
+    RunView,
     Section,
     Since,
     Snapshot,
@@ -71,7 +74,8 @@ from bot.timeutil import as_utc
 # The names MySay imported from this module before it was split: still importable from here.
 __all__ = [
     "FUTURE", "HELPED_STEP", "NOT_WORKING", "QUESTIONS", "SECTIONS", "TALKING_MAT", "WORKING",
-    "AnswerIn", "Item", "Mat", "MediaIn", "RunIn", "Snapshot", "Summary", "Sym", "Voice",
+    "AnswerIn", "Item", "Mat", "MediaIn", "Note", "RunIn", "RunView", "Snapshot", "Summary",
+    "Sym", "Voice",
     "Week", "YouSaidIn", "build", "group_by_who", "group_key", "helpers_of",
     "last_period_items", "lower_words", "step_heading", "step_of", "tally", "you_said_items",
 ]
@@ -112,8 +116,9 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
     days = day_stats(now_rated, items, start, today)
     all_mats = with_history([m for r in [*before_runs, *now_runs] if is_mat(engine, r)
                               if (m := mat_of(engine, symbols, r, snap.media)) is not None])
-    mats = tuple(m for m in all_mats if snap.period_start is None
-                 or m.when >= snap.period_start)
+    views = run_views(engine, symbols, locale, now_runs, snap.media, snap.notes)
+    mats = with_context([m for m in all_mats if snap.period_start is None
+                         or m.when >= snap.period_start], views)
     since = _since(snap, before_runs, earlier_items, items, days, all_mats, today,
                    now_rated, day_ratings(engine, symbols, before_runs))
     return Summary(
@@ -125,7 +130,7 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         helped=helped_counts(symbols, locale, now_runs), since=since,
         you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
         media=snap.media, outcomes=outcomes_of(engine, symbols, snap),
-        last_meeting=snap.last_meeting)
+        last_meeting=snap.last_meeting, runs=views)
 
 
 def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence[Item],

@@ -25,12 +25,14 @@ from bot.render import fonts, safe_image
 from bot.render.cards import emoji_image
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, weeks_rated, worth_drawing
+from bot.summary.context import helped_words, line_text, note_lines
 from bot.summary.model import (
     NOT_WORKING,
     QUESTIONS,
     WORKING,
     Item,
     Mat,
+    Note,
     Summary,
     Sym,
     Week,
@@ -83,6 +85,9 @@ def _needs_fallback(summary: Summary) -> bool:
     texts += outcome_texts(summary.outcomes)
     if summary.last_meeting is not None:  # the meeting record's words (/agreed)
         texts += [*summary.last_meeting.agreed, *summary.last_meeting.next_steps]
+    # The therapist's notes and names, and each activity's words in context.
+    texts += [n.text + n.author for v in summary.runs for n in v.notes]
+    texts += [t for v in summary.runs for line in v.lines for t in line]
     return any(ord(c) not in atkinson for text in texts for c in text if c not in "\n\t")
 
 
@@ -191,8 +196,10 @@ class _Document(FPDF):
         self.image(io.BytesIO(jpeg), x=x, y=y, w=size, h=size)
         return True
 
-    def heading(self, key: str, title: str) -> None:
-        self.room(30)
+    def heading(self, key: str, title: str, *, need: float = 30.0) -> None:
+        """A section heading band; `need` mm of its first block must fit under it on the same
+        page (a heading is never left at the foot of a page with nothing under it)."""
+        self.room(max(30.0, need))
         self.ln(3)
         top = self.get_y()
         self.set_fill_color(*BAND)
@@ -311,9 +318,14 @@ def render_pdf(summary: Summary, locale: Locale) -> bytes:
     doc.prepare()
     doc.add_page()
     _front(doc)
-    for key, title in words.section_titles(locale, summary):
-        doc.heading(key, title)
+    shown, empty = words.shown_sections(locale, summary)
+    if empty:  # named once, so no heading is ever drawn with nothing under it
+        doc.para(locale("summary.empty_sections", titles="; ".join(empty)), size=10.5,
+                 colour=MUTED, gap=2)
+    for key, title in shown:
+        doc.heading(key, title, need=_first_need(doc, key))
         _SECTION_DRAWERS.get(key, _generic)(doc, key)
+    _noted(doc)
     _since(doc)
     _you_said(doc)
     _section_a(doc)
@@ -468,21 +480,41 @@ def _mats(doc: _Document, key: str) -> None:
         _views(doc, rest)
 
 
+def _mat_size(doc: _Document, mat: Mat) -> tuple[bytes, float, float] | None:
+    """The finished mat's picture and its size on the page (width, height in mm), or None."""
+    jpeg = doc.jpeg(mat.image) if mat.image is not None else None
+    if jpeg is None:
+        return None
+    with Image.open(io.BytesIO(jpeg)) as probe:
+        ratio = probe.height / probe.width
+    width = min(MAT_MM, 150.0 / ratio)
+    return jpeg, width, width * ratio
+
+
+def _first_need(doc: _Document, key: str) -> float:
+    """How much room a section's first block needs under its heading: the first mat's picture
+    (with its title) for the Talking Mats, else the usual few lines."""
+    if key == "talking_mat" and doc.summary.mats:
+        size = _mat_size(doc, doc.summary.mats[0])
+        return 30.0 + (size[2] + 12.0 if size is not None else 0.0)
+    return 30.0
+
+
 def _mat(doc: _Document, mat: Mat) -> None:
     say = doc.say
+    size = _mat_size(doc, mat)
+    doc.room(16 + (size[2] + 4 if size is not None else 0))  # the title stays with its mat
     doc.subheading(say("summary.mat_title", topic=mat.topic.words, date=words.day(mat.when),
                        who=words.who(say, mat.who)))
-    jpeg = doc.jpeg(mat.image) if mat.image is not None else None
-    if jpeg is not None:
-        with Image.open(io.BytesIO(jpeg)) as probe:
-            ratio = probe.height / probe.width
-        width = min(MAT_MM, 150.0 / ratio)
-        doc.room(width * ratio + 4)
-        doc.image(io.BytesIO(jpeg), x=doc.l_margin, w=width, h=width * ratio)
+    if size is not None:
+        jpeg, width, height = size
+        doc.room(height + 4)
+        doc.image(io.BytesIO(jpeg), x=doc.l_margin, w=width, h=height)
         doc.ln(2)
     else:
         doc.para(say("summary.mat_no_picture"), size=10, colour=MUTED)
     for scale, cards in zip(mat.scale, mat.columns, strict=True):
+        doc.room(SYMBOL_MM + 2.5 + 2 * LINE)  # a scale point stays with its cards
         doc.chips([(scale, 1)])
         doc.para(", ".join(c.words for c in cards) or "–", indent=SYMBOL_MM + 1.5, gap=1)
     if mat.left_off:  # the cards left off are named too: leaving one off says something
@@ -494,6 +526,41 @@ def _mat(doc: _Document, mat: Mat) -> None:
         doc.para(say("summary.mat_moved", card=moved.card.words, before=before,
                      now=mat.scale[moved.now].words,
                      date=words.day(mat.earlier) if mat.earlier else ""), size=10.5)
+    if helped := helped_words(say, mat.helped):  # who facilitated the mat
+        doc.para(helped, size=10.5, gap=1)
+    _notes(doc, mat.notes, mat.who.name)
+
+
+def _notes(doc: _Document, notes: Sequence[Note], name: str) -> None:
+    """The therapist's notes under their label ("Therapist's notes (not Jo's words)"), on a
+    panel, so they are never read as the young person's words."""
+    lines = note_lines(doc.say, notes, name)
+    if not lines:
+        return
+    doc.room(6 + 6 * len(lines))
+    doc.para(lines[0], size=10.5, bold=True, colour=MUTED, gap=0)
+    for line in lines[1:]:
+        doc.para(line, size=10.5, indent=4, gap=0.5)
+    doc.ln(1)
+
+
+def _noted(doc: _Document) -> None:
+    """The therapist's notes on activities other than a mat (a mat's are with the mat), each
+    with that activity's answers in context and who helped; nothing when there are none."""
+    noted = [v for v in doc.summary.runs if v.notes and not (
+        v.is_mat and any(m.run_id == v.run_id for m in doc.summary.mats))]
+    if not noted:
+        return
+    say = doc.say
+    doc.heading("notes", say("summary.section.noted"))
+    for view in noted:
+        doc.subheading(say("summary.run_title", date=words.short_day(view.when),
+                           title=view.flow_title, who=words.who(say, view.who)))
+        for line in line_text(view.lines):
+            doc.para(line, size=10.5, indent=4, gap=0.5)
+        if helped := helped_words(say, view.helped):
+            doc.para(helped, size=10.5, indent=4, gap=0.5)
+        _notes(doc, view.notes, doc.summary.young_person.name)
 
 
 def _helped(doc: _Document, key: str) -> None:

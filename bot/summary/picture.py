@@ -18,7 +18,8 @@ from bot.render import safe_image
 from bot.render.cards import ATTRIBUTION, PALETTES, TextBlock, emoji_image, fit_text
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, worth_drawing
-from bot.summary.model import Item, Summary, Sym, tally
+from bot.summary.context import helped_words, note_lines, placements_text
+from bot.summary.model import QUESTIONS, Item, Summary, Sym, group_by_who, tally
 from bot.summary.outcomes import said
 
 WIDTH = 1080
@@ -157,16 +158,17 @@ def _stack(parts: Sequence[Image.Image | None], gap: int = 14) -> Image.Image:
 
 
 def _section(summary: Summary, locale: Locale, key: str) -> _Block | None:
-    items = summary.section(key).items
+    # The young person's own items: supporters' views have their own block, and their own
+    # words lead the picture (own_words), so a heading shows what was picked and photos.
+    items = [i for i in summary.section(key).items if i.who.is_young_person]
     if not items:
         return None
     head = _heading(words.SECTION_EMOJI.get(key, ""), locale(f"summary.section.{key}"))
-    quotes = [i for i in items if i.quote and i.who.is_young_person] or [
-        i for i in items if i.quote]
-    quote = _quote(quotes[-1], locale) if quotes else None
     chips = _chips(tally(items))
     photos = _photos(summary, [m for i in items for m in i.photos]) if not chips else None
-    return _Block(_stack([head, chips, photos, quote]))
+    if chips is None and photos is None:
+        return None  # only words, shown above: no heading with nothing under it
+    return _Block(_stack([head, chips, photos]))
 
 
 def _days(summary: Summary, locale: Locale) -> _Block | None:
@@ -214,17 +216,21 @@ def _text_rows(lines: Sequence[str]) -> Image.Image | None:
     return rows
 
 
-def _lines(title: str, emoji: str, lines: Sequence[str]) -> _Block | None:
-    if not lines:
-        return None
-    head = _heading(emoji, title)
+def _body(lines: Sequence[str]) -> Image.Image:
+    """Lines of words, each on up to three lines of the picture."""
     blocks = [_text(line, 30, lines=3, smallest=24) for line in lines]
     body = _canvas(sum(b.height + 8 for b in blocks))
     draw = ImageDraw.Draw(body)
     y = 0
     for block in blocks:
         y = _draw(draw, block, MARGIN, y) + 8
-    return _Block(_stack([head, body]))
+    return body
+
+
+def _lines(title: str, emoji: str, lines: Sequence[str]) -> _Block | None:
+    if not lines:
+        return None
+    return _Block(_stack([_heading(emoji, title), _body(lines)]))
 
 
 def _changes(summary: Summary, locale: Locale) -> _Block | None:
@@ -267,6 +273,118 @@ def _outcomes(summary: Summary, locale: Locale) -> _Block | None:
     return _lines(locale("summary.section.outcomes"), "🎯", lines)
 
 
+# The picture's blocks, most important first (issue 14, point 10): the young person's own words
+# and questions lead, then their Talking Mats, then the supporters' views; then the days, the
+# headings' headlines, what changed and whether they felt listened to. Blocks with nothing to
+# show are left out; the picture stops before MAX_HEIGHT, so the first ones always fit.
+ORDER = ("title", "own_words", "mats", "supporters", "outcomes", "days", *SECTIONS_SHOWN,
+         "changes", "listened")
+
+
+def _own_items(summary: Summary) -> list[Item]:
+    """The young person's own words (newest first), then their questions not already among
+    them: what leads the picture."""
+    mine = [i for s in summary.sections for i in s.items if i.who.is_young_person]
+    quotes = sorted((i for i in mine if i.quote), key=lambda i: (i.when, i.answer_id),
+                    reverse=True)
+    questions = [i for i in mine if i.heading == QUESTIONS and not i.quote and i.symbols]
+    return [*quotes, *questions]
+
+
+def _supporter_items(summary: Summary) -> list[Item]:
+    return [i for s in summary.sections for i in s.items if not i.who.is_young_person]
+
+
+def block_order(summary: Summary) -> list[str]:
+    """The keys of the picture's blocks that have something to show, in the order drawn
+    (ORDER): "title", "own_words", "mats", "supporters", "days", a review section's key,
+    "changes", "listened"."""
+    has = {"title": True, "own_words": bool(_own_items(summary)), "mats": bool(summary.mats),
+           "supporters": bool(_supporter_items(summary)),
+           "outcomes": bool(summary.outcomes.progress), "days": bool(summary.days.days),
+           "changes": bool(summary.since.new_themes or summary.since.gone_themes
+                           or summary.since.mats_moved),
+           "listened": bool(summary.you_said)}
+    for key in SECTIONS_SHOWN:  # what _section draws: their picks or photos
+        has[key] = any(i.who.is_young_person and (i.symbols or i.photos)
+                       for i in summary.section(key).items)
+    return [key for key in ORDER if has[key]]
+
+
+def _own_words(summary: Summary, locale: Locale) -> _Block | None:
+    """The young person's own words and questions, quoted exactly, newest first."""
+    items = _own_items(summary)
+    if not items:
+        return None
+    head = _heading("💬", locale("summary.picture.own_words", name=summary.young_person.name))
+    quotes = [_quote(i, locale) for i in items if i.quote][:3]
+    asked = [i for i in items if not i.quote]
+    lines = [f"{locale('summary.label.questions')}: "
+             + ", ".join(s.words for i in asked for s in i.symbols)] if asked else []
+    return _Block(_stack([head, *quotes, _body(lines) if lines else None]))
+
+
+def _mats(summary: Summary, locale: Locale) -> _Block | None:
+    """The newest Talking Mats: topic, date, each card under its column, who facilitated, and
+    the first of the therapist's notes, labelled as theirs."""
+    lines = []
+    for mat in summary.mats[-2:]:
+        cards = placements_text(mat.scale, mat.columns, mat.left_off,
+                                locale("answer.left_off"))
+        lines.append(locale("summary.picture.mat", topic=mat.topic.words,
+                            date=words.short_day(mat.when), cards=cards))
+        if helped := helped_words(locale, mat.helped):
+            lines.append(helped)
+        notes = note_lines(locale, mat.notes, summary.young_person.name)
+        if notes:
+            lines.append(f"{notes[0]}: {_clip(notes[1], 140)}"
+                         + (f" (+{len(notes) - 2})" if len(notes) > 2 else ""))
+    return _lines(locale("summary.section.talking_mat"), "🗂️", lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _supporters(summary: Summary, locale: Locale) -> _Block | None:
+    """Each supporter's view, attributed: what they picked, then their newest words."""
+    items = _supporter_items(summary)
+    if not items:
+        return None
+    parts: list[Image.Image | None] = [
+        _heading("👪", locale("summary.picture.supporters"))]
+    for voice, theirs in group_by_who(items):
+        picked = tally(theirs)
+        said = [i for i in theirs if i.quote]
+        if picked or not said:  # (a quote names whose view it is under it)
+            parts.append(_body([f"{words.who(locale, voice)}: {words.tally_text(picked, 5)}"
+                                if picked else words.who(locale, voice)]))
+        if said:
+            parts.append(_quote(said[-1], locale))
+    return _Block(_stack(parts))
+
+
+def _block(summary: Summary, locale: Locale, key: str) -> _Block | None:
+    """The block `key` of block_order."""
+    if key == "title":
+        return _title(summary, locale)
+    if key == "own_words":
+        return _own_words(summary, locale)
+    if key == "mats":
+        return _mats(summary, locale)
+    if key == "supporters":
+        return _supporters(summary, locale)
+    if key == "outcomes":
+        return _outcomes(summary, locale)
+    if key == "days":
+        return _days(summary, locale)
+    if key == "changes":
+        return _changes(summary, locale)
+    if key == "listened":
+        return _listened(summary, locale)
+    return _section(summary, locale, key)
+
+
 def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") -> bytes:
     """The summary picture as PNG (or JPEG: Telegram turns photos into JPEG anyway, and JPEG
     is ten times quicker to encode than PNG at this size)."""
@@ -279,6 +397,9 @@ def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") 
                           for m in mats[-3:]]))
     blocks.append(_outcomes(summary, locale))
     blocks += [_changes(summary, locale), _listened(summary, locale)]
+
+
+    blocks = [_block(summary, locale, key) for key in block_order(summary)]
     foot = _text(locale("summary.picture.footer", name=summary.young_person.name), 28,
                  lines=3, smallest=22)
     shown = [b.image for b in blocks if b is not None]

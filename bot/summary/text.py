@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 from bot.i18n import Locale
 from bot.summary import figures, words
+from bot.summary.context import helped_words, line_text, note_lines
 from bot.summary.model import (
     NOT_WORKING,
     QUESTIONS,
     WORKING,
     Item,
     Mat,
+    RunView,
     Summary,
     group_by_who,
     group_key,
@@ -36,12 +38,12 @@ def short_text(summary: Summary, locale: Locale) -> str:
     if summary.you_said and summary.you_said[-1].listened:
         lines.append(locale("summary.short_listened",
                             answer=words.listened(locale, summary.you_said[-1].listened)))
-    runs = _by_run(summary)
+    runs = summary.runs
     if runs:
         lines += ["", locale("summary.short_newest")]
     used = sum(len(line) + 1 for line in lines)
-    for shown, (when, title, who, items) in enumerate(runs):
-        block = _run_line(locale, when, title, who, items)
+    for shown, view in enumerate(runs):
+        block = run_block(locale, view, summary.young_person.name)
         if used + len(block) + 80 > SHORT_LIMIT:
             lines.append(locale("summary.short_more", count=len(runs) - shown))
             break
@@ -50,48 +52,31 @@ def short_text(summary: Summary, locale: Locale) -> str:
     return "\n".join(lines)
 
 
-def _by_run(summary: Summary) -> list[tuple[str, str, str, list[Item]]]:
-    """Items grouped by the run they came from, newest run first."""
-    runs: dict[int, list[Item]] = {}
-    for section in summary.sections:
-        for item in section.items:
-            runs.setdefault(item.run_id, []).append(item)
-    ordered = sorted(runs.values(), key=lambda group: (group[0].when, group[0].run_id),
-                     reverse=True)
-    return [(words.short_day(g[0].when), g[0].flow_title, g[0].who.name,
-             sorted(g, key=lambda i: i.answer_id)) for g in ordered]
-
-
-def _run_line(locale: Locale, when: str, title: str, who: str,
-              items: Sequence[Item]) -> str:
-    parts = []
-    for item in items:
-        said = [item.placed] if item.placed else [s.words for s in item.symbols]
-        if item.quote:
-            said.append(f"“{item.quote}”")
-        if item.sent_on:
-            said.append(_sent_on(locale, item))
-        if item.dont_know:
-            said.append(locale("answer.dont_know"))
-        if said:
-            parts.append(", ".join(said))
-    return locale("summary.short_run", date=when, title=title, who=who,
-                  answers=" · ".join(parts) or "–")
+def run_block(locale: Locale, view: RunView, name: str) -> str:
+    """One shared activity in context: "• date, title (whose view): " then what was said,
+    topic by topic ("Morning: Good · because: Calm; Getting to school: Bad · because: Too
+    loud"; a mat's "School: Like: …; Not sure: …; Don't like: …"), who helped, and the
+    therapist's notes under their label (never as the young person's words)."""
+    said = "; ".join(line_text(view.lines)) or "–"
+    out = [locale("summary.run_line", date=words.short_day(view.when), title=view.flow_title,
+                  who=words.who(locale, view.who), answers=said)]
+    if helped := helped_words(locale, view.helped):
+        out.append(f"   {helped}")
+    out += [f"   {line}" for line in note_lines(locale, view.notes, name)]
+    return "\n".join(out)
 
 
 def run_lines(summary: Summary, *, young_only: bool = False) -> list[tuple[str, str]]:
-    """(symbol, words) per shared flow, newest first, for a list picture."""
+    """(symbol, words) per shared flow, newest first, for a list picture: each in context
+    (the part of the day a verdict was about, a mat's cards under their columns). Their own
+    words are clipped to fit the picture; the PDF has them whole."""
     lines = []
-    for when, title, _who, items in _by_run(summary):
-        if young_only and not items[0].who.is_young_person:
+    for view in summary.runs:
+        if young_only and not view.who.is_young_person:
             continue
-        said = []
-        for item in items:
-            said += [item.placed] if item.placed else [s.words for s in item.symbols]
-            if item.quote:
-                said.append(f"“{_clip(item.quote, 120)}”")
-        emoji = next((s.emoji for i in items for s in i.symbols if s.emoji), "✏️")
-        lines.append((emoji, f"{title}, {when}: {', '.join(said) or '–'}"))
+        said = "; ".join(_clip(line, 120) for line in line_text(view.lines))
+        emoji = "🗂️" if view.is_mat else "✏️"
+        lines.append((emoji, f"{view.flow_title}, {words.short_day(view.when)}: {said or '–'}"))
     return lines
 
 
@@ -106,10 +91,14 @@ def full_text(summary: Summary, locale: Locale) -> str:
     out: list[str] = [locale("summary.title", name=summary.young_person.name), ""]
     out += words.header_lines(locale, summary)
     out += ["", locale("summary.how_to_read", name=summary.young_person.name), ""]
-    for key, title in words.section_titles(locale, summary):
+    shown, empty = words.shown_sections(locale, summary)
+    if empty:
+        out += [locale("summary.empty_sections", titles="; ".join(empty)), ""]
+    for key, title in shown:
         out += [title, "-" * len(title)]
         out += _section_lines(summary, locale, key) or [locale("summary.nothing")]
         out.append("")
+    out += _activity_lines(summary, locale)
     out += _since_lines(summary, locale)
     out += _you_said_lines(summary, locale)
     out += _section_a_lines(summary, locale)
@@ -218,7 +207,21 @@ def _mat_lines(locale: Locale, mat: Mat) -> list[str]:
         out.append("  " + locale("summary.mat_moved", card=moved.card.words, before=before,
                                  now=mat.scale[moved.now].words,
                                  date=words.day(mat.earlier) if mat.earlier else ""))
+    if helped := helped_words(locale, mat.helped):  # who facilitated the mat
+        out.append(f"  {helped}")
+    out += [f"  {line}" for line in note_lines(locale, mat.notes, mat.who.name)]
     return out
+
+
+def _activity_lines(summary: Summary, locale: Locale) -> list[str]:
+    """Every shared activity of the period in context, newest first (run_block): what was
+    said topic by topic, who helped, and the therapist's notes, labelled as theirs."""
+    if not summary.runs:
+        return []
+    title = locale("summary.section.activities", name=summary.young_person.name)
+    out = [title, "-" * len(title)]
+    out += [run_block(locale, view, summary.young_person.name) for view in summary.runs]
+    return [*out, ""]
 
 
 def _since_lines(summary: Summary, locale: Locale) -> list[str]:

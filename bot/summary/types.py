@@ -93,6 +93,18 @@ class MeetingRecordIn:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A therapist's note on one shared activity (/note; run_notes): their observations, such
+    as hesitations, non-verbal responses and changes of mind. Always shown labelled as the
+    therapist's notes, never as the young person's words."""
+
+    run_id: int
+    author: str  # the therapist's name; "" when their account is gone
+    written: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the summary is made from, read in one go by bot.summary.load."""
 
@@ -108,6 +120,7 @@ class Snapshot:
     you_said: tuple[YouSaidIn, ...] = ()
     outcomes: tuple[OutcomeIn, ...] = ()  # the current outcomes in the plan, in order
     last_meeting: MeetingRecordIn | None = None  # the record of the meeting the period starts at
+    notes: Mapping[int, tuple[Note, ...]] = field(default_factory=dict)  # by run id, oldest first
 
 
 # --- the summary ------------------------------------------------------------------------------
@@ -286,6 +299,26 @@ class Mat:
     run_id: int = 0
     left_off: tuple[Sym, ...] = ()  # cards the young person left off the mat
     words: str = ""  # the whole mat in one line (FlowEngine.mat_words)
+    # Who facilitated (the run's helpers: flow_runs.helped_by, else its "who helped" answer),
+    # and the therapist's notes on it: a mat's record names both (issue 14, point 9).
+    helped: tuple[Sym, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One shared activity in context, as the young person checked it before sharing: a line
+    per topic ("Morning": "Good · because: Calm"; a mat's "Like: …; Not sure: …"), who helped,
+    and the therapist's notes. Skipped answers and the "who helped" answer are not lines."""
+
+    run_id: int
+    when: date
+    flow_title: str
+    who: Voice
+    lines: tuple[tuple[str, str], ...]  # (topic, what was said)
+    helped: tuple[Sym, ...] = ()  # empty: nobody named (or a supporter's view, not asked)
+    notes: tuple[Note, ...] = ()
+    is_mat: bool = False
 
 
 @dataclass(frozen=True)
@@ -372,6 +405,8 @@ class Summary:
     # What was agreed at the last meeting and the next steps (shown under "since the last
     # meeting"); None when the therapist recorded nothing.
     last_meeting: MeetingRecordIn | None = None
+    # Every shared activity of this period in context, newest first (issue 14, point 10).
+    runs: tuple[RunView, ...] = ()
 
     def section(self, key: str) -> Section:
         """The section with this key (a SECTIONS key). Raises StopIteration for an unknown key."""

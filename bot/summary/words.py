@@ -14,6 +14,7 @@ SECTION_EMOJI = {
     "important_for": "🛡️",
     "support": "🫂", "working": "🌞", "days": "☀️", "talking_mat": "🗂️", "take_part": "🤝",
     "who_helped": "🧑‍🤝‍🧑", "other": "💬", "since": "📆", "you_said": "💬", "section_a": "📝",
+    "notes": "🩺",
 }
 SECTION_EMOJI["outcomes"] = "🎯"
 LISTENED_EMOJI = {"yes": "😀", "a_bit": "😐", "no": "🙁"}
@@ -55,6 +56,36 @@ def section_titles(locale: Locale, summary: Summary) -> list[tuple[str, str]]:
         number += 1
         titles.append((key, f"{number}. {locale(f'summary.section.{key}')}"))
     return titles
+
+
+def has_content(summary: Summary, key: str) -> bool:
+    """Whether a review section has anything to show under its heading: its items, and for
+    the days, the mats and who helped, what the summary worked out for them."""
+    if key == "days":
+        return bool(summary.days.days) or not summary.section(key).empty
+    if key == "talking_mat":
+        return bool(summary.mats) or not summary.section(key).empty
+    if key == "who_helped":
+        return bool(summary.helped)
+    if key == "outcomes":
+        return not summary.outcomes.empty
+    return not summary.section(key).empty
+
+
+def shown_sections(locale: Locale, summary: Summary
+                   ) -> tuple[list[tuple[str, str]], list[str]]:
+    """(section key, numbered title) for every section with something under it, numbered in
+    the order shown; and the titles of the sections with nothing yet, to be named once in one
+    line, so no heading is ever drawn with nothing under it (issue 14, point 10)."""
+    shown: list[tuple[str, str]] = []
+    empty: list[str] = []
+    for key, _ in SECTIONS:
+        if not has_content(summary, key):
+            if key != "other":  # "Other things I shared" is only there when used
+                empty.append(locale(f"summary.section.{key}"))
+            continue
+        shown.append((key, f"{len(shown) + 1}. {locale(f'summary.section.{key}')}"))
+    return shown, empty
 
 
 def tally_text(found: Sequence[tuple[Sym, int]], limit: int = 8) -> str:

@@ -112,8 +112,8 @@ async def test_a_new_flow_file_is_in_the_menu_can_be_assigned_and_has_its_headin
     await sam.send("/summary")
     await sam.tap("Jo")
     text = pdf_text(sam)
-    support = text.index("How best to support me")
-    after = text.index("What is working and not working")  # the section after it
+    support = text.index(". How best to support me")  # its numbered heading
+    after = text.index("Who helped me answer", support)  # the section drawn after it
     assert support < text.index(OWN_WORDS) < after, text
     assert "Other things I shared" not in text
 

@@ -32,6 +32,7 @@ PICKERS = [
     ("/addcard", "🖼️", "ac:"),
     ("/outcomes", "🎯", "oc:p:"),
     ("/agreed", "📝", "mr:p:"),
+    ("/note", "📝", "nt:p:"),
 ]
 
 # Every therapist tap kind that names a young person, with today's callback data for each of
@@ -50,6 +51,8 @@ NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
     callbacks.OutcomeTap: ("outcomes", ["oc:p:{jo}", "oc:a:{jo}", "oc:e:{jo}:1", "oc:w:{jo}:1",
                                         "oc:g:{jo}:1", "oc:s:{jo}:1:talking", "oc:i:{jo}:1",
                                         "oc:k:{jo}:1", "oc:r:{jo}:1", "oc:y:{jo}:1"]),
+    # "nt:r:<run>" names a run: tests/service/test_notes.py forges it with a run of Jo's.
+    callbacks.NoteTap: ("note", ["nt:p:{jo}", "nt:g:{jo}:0"]),
 }
 # Therapist taps that name no young person, and why they need no guard.
 NAMES_NO_YOUNG_PERSON = {

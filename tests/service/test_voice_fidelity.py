@@ -318,8 +318,9 @@ async def mydata(jo: Person, model: Model, *, mats: bool) -> list[str]:
 
 
 def run_line(text: str, model: Model, name: str) -> str | None:
-    """The therapist's short summary line for this run: what comes after "Title (Name): "."""
-    head = f"{model.flow.title} ({name}): "
+    """The therapist's short summary line for this run: what comes after "Title, Name's view:
+    " (issue 14: then each topic's answer in context)."""
+    head = f"{model.flow.title}, {name}'s view: "
     for line in text.splitlines():
         if head in line:
             return line.split(head, 1)[1]

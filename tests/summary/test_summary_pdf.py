@@ -73,7 +73,7 @@ def test_the_pdf_has_real_text_every_quote_and_the_headings_in_order(
         assert f"“{quote}”" in text, quote
     # an emoji the fonts lack is named, so the quote still says everything
     assert "“art club [face with party horn and party hat] is going well”" in text
-    titles = [title for _, title in words.section_titles(locale, summary)]
+    titles = [title for _, title in words.shown_sections(locale, summary)[0]]
     positions = [text.index(t) for t in titles]
     assert positions == sorted(positions)
     assert "Ann's view (parent or carer)" in text
@@ -102,13 +102,19 @@ def test_the_pdf_embeds_its_font_symbols_and_pictures(summary: Summary,
     assert reader.metadata is not None and reader.metadata.title == "Jo's views"
     assert reader.trailer["/Root"]["/Lang"] == "en-GB"
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert outline[0] == "1. About me" and outline[-1].startswith("Section A draft")
+    # The first heading is the first section with something under it (issue 14, point 10).
+    assert outline[0] == "1. What is working and not working"
+    assert outline[-1].startswith("Section A draft")
 
 
-def test_an_empty_summary_still_has_every_heading(engine: FlowEngine, locale: Locale) -> None:
+def test_an_empty_summary_names_every_heading_once_and_draws_none_empty(
+        engine: FlowEngine, locale: Locale) -> None:
     empty = build(engine, locale, snapshot([], period_start=None, previous_start=None))
-    text = pdf_text(render_pdf(empty, locale))
-    assert text.count("Nothing shared under this heading yet.") == 12  # with My future, outcomes
+    text = " ".join(pdf_text(render_pdf(empty, locale)).split())
+    assert "Nothing shared under this heading yet." not in text
+    assert ("Nothing shared yet under: About me; What people like and admire about me; "
+            "What is important to me, now and in the future;") in text
+    assert "1. About me" not in text and "Talking Mats; My questions" in text
     assert "There is no earlier period to compare with yet." in text
     assert "Jo has not shared enough yet for a draft." in text
     assert "Other things I shared" not in text
@@ -154,7 +160,7 @@ def test_the_text_versions(summary: Summary, locale: Locale) -> None:
     assert short.index(QUOTES[3]) < short.index(QUOTES[2]) < short.index(QUOTES[0])
     mat_part = whole[whole.index("Talking Mats"):whole.index("My questions and")]
     assert f"“{QUOTES[4]}”" in mat_part and "Like: Maths" in mat_part
-    assert "(Ann)" in short
+    assert ", Ann's view (parent or carer): " in short
 
 
 def test_the_short_text_stays_short(engine: FlowEngine, locale: Locale) -> None:

@@ -27,6 +27,13 @@ from bot.store.therapist_repo.meetings import (
     set_meeting,
     upcoming_meeting,
 )
+from bot.store.therapist_repo.notes import (
+    add_note,
+    finished_shared_runs,
+    noteable_run,
+    notes_for_runs,
+    run_subject,
+)
 from bot.store.therapist_repo.people import find_therapist, find_young_person, therapist_of
 from bot.store.therapist_repo.summary_reads import (
     MediaMeta,
@@ -59,6 +66,7 @@ __all__ = [
     "CaseloadRow",
     "MediaMeta",
     "Supporter",
+    "add_note",
     "cancel_upcoming",
     "caseload_overview",
     "claim_meeting",
@@ -66,6 +74,7 @@ __all__ = [
     "day_start",
     "find_therapist",
     "find_young_person",
+    "finished_shared_runs",
     "last_held_meeting",
     "link_supporter",
     "mark_meeting_happened",
@@ -74,9 +83,12 @@ __all__ = [
     "meeting_record_by_id",
     "meeting_record_of",
     "meetings_between",
+    "noteable_run",
+    "notes_for_runs",
     "open_meeting_record",
     "past_meetings",
     "private_count",
+    "run_subject",
     "sent_you_said",
     "set_meeting",
     "shared_answer",
