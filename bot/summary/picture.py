@@ -301,7 +301,8 @@ def block_order(summary: Summary) -> list[str]:
     "changes", "listened"."""
     has = {"title": True, "own_words": bool(_own_items(summary)), "mats": bool(summary.mats),
            "supporters": bool(_supporter_items(summary)),
-           "outcomes": bool(summary.outcomes.progress), "days": bool(summary.days.days),
+           "outcomes": bool(summary.outcomes.progress),
+           "days": bool(summary.days.days or summary.days.parts),
            "changes": bool(summary.since.new_themes or summary.since.gone_themes
                            or summary.since.mats_moved),
            "listened": bool(summary.you_said)}

@@ -7,6 +7,7 @@ the same words, with nothing changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -166,7 +167,8 @@ async def test_a_therapist_without_the_young_person_is_refused_and_nothing_chang
         refused = (await session.scalars(select(AuditEntry.action).where(
             AuditEntry.action.like("refused_%")))).all()
     assert refused.count(f"refused_{feature}") + refused.count("refused_pick") == len(samples)
-    assert "Jo" not in " ".join(m.display_text or "" for m in kim.messages())
+    # Her name as a word (a random invitation code can hold the letters "Jo").
+    assert not re.search(r"\bJo\b", " ".join(m.display_text or "" for m in kim.messages()))
 
 
 async def test_typed_input_after_the_young_person_left_is_refused_the_same_way(

@@ -113,7 +113,9 @@ def test_an_empty_summary_names_every_heading_once_and_draws_none_empty(
     text = " ".join(pdf_text(render_pdf(empty, locale)).split())
     assert "Nothing shared under this heading yet." not in text
     assert ("Nothing shared yet under: About me; What people like and admire about me; "
-            "What is important to me, now and in the future;") in text
+            "What is important to me now; "
+            "My future: what I hope for (Preparing for Adulthood);") in text
+    assert "Progress towards my outcomes;" in text
     assert "1. About me" not in text and "Talking Mats; My questions" in text
     assert "There is no earlier period to compare with yet." in text
     assert "Jo has not shared enough yet for a draft." in text
