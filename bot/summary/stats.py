@@ -87,8 +87,10 @@ def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> 
     """The young person's ratings of whole days ("How was today?") and of parts of the day
     (a step `about` a part), from `runs` (supporters' runs are left out). Each part counts once
     per run that rated it (pair_verdicts keeps a part's first verdict); a run that rated only
-    parts adds no whole day."""
-    whole: list[tuple[date, str]] = []
+    parts adds no whole day. A day is one day however often it was rated: with two check-ins
+    on one date (UTC), the later rating stands, so "days rated" never counts a day twice.
+    `runs` are oldest first (as in the Snapshot); `whole` is in date order."""
+    whole: dict[date, str] = {}
     counted: dict[str, Counter[str]] = {}
     seen: dict[str, Sym] = {}
     for run in runs:
@@ -96,11 +98,11 @@ def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> 
             continue
         day, parts = pair_verdicts(engine, run, "days")
         if day is not None:
-            whole.append((as_utc(run.when).date(), day))
+            whole[as_utc(run.when).date()] = day  # the day's later rating replaces one before
         for part, verdict in parts.items():
             counted.setdefault(part, Counter())[verdict] += 1
             seen.setdefault(part, symbols.get(part, run.options))
-    return DayRatings(tuple(whole), tuple(
+    return DayRatings(tuple(sorted(whole.items())), tuple(
         PartRated(seen[p], Rated(*(c[v] for v in RATINGS))) for p, c in counted.items()))
 
 

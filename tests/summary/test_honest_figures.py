@@ -104,8 +104,8 @@ def test_a_week_of_check_ins_counts_the_days_rated_as_a_whole(engine: FlowEngine
     days = summary.days
     assert (days.good, days.ok, days.bad, days.not_sure, days.days) == (2, 1, 1, 1, 5)
     assert days.parts == ()
-    line = ("Days Jo rated as a whole (“How was today?”, one answer a day): 5. Good: 2. OK: 1. "
-            "Bad: 1. Not sure: 1.")
+    line = ("Days Jo rated as a whole (“How was today?”; a day rated twice counts once, as "
+            "last rated): 5. Good: 2. OK: 1. Bad: 1. Not sure: 1.")
     assert line in full_text(summary, locale)
     pdf = pdf_text(render_pdf(summary, locale))
     assert line in pdf.replace("\n", " ")
@@ -115,6 +115,18 @@ def test_a_week_of_check_ins_counts_the_days_rated_as_a_whole(engine: FlowEngine
     drafted = [line.text for part in summary.section_a for line in part.lines]
     assert any("I said how the whole day was on 5 days. Good: 2. OK: 1. Bad: 1. Not sure: 1."
                in text for text in drafted)
+
+
+def test_a_day_rated_twice_is_one_day_as_last_rated(engine: FlowEngine,
+                                                    locale: Locale) -> None:
+    run = Runs()  # two check-ins on one date (good, then bad) and one the day before
+    summary = build(engine, locale, snapshot(
+        [check_in(run, 1, "good"), check_in(run, 0, "good"), check_in(run, 0, "bad")]))
+    days = summary.days
+    assert (days.days, days.good, days.bad) == (2, 1, 1)
+    assert sum(w.total for w in days.weeks) == 2
+    assert ("Days Jo rated as a whole (“How was today?”; a day rated twice counts once, as "
+            "last rated): 2. Good: 1. OK: 0. Bad: 1.") in full_text(summary, locale)
 
 
 def _weeks_of_check_ins(run: Runs, weeks: int) -> list[RunIn]:
@@ -140,7 +152,8 @@ def test_two_weeks_give_no_chart_and_three_weeks_give_one(engine: FlowEngine,
     assert chart.size == (800, 300)
     pdf = pdf_text(render_pdf(three, locale)).replace("\n", " ")
     assert "week by week" in pdf and "No chart" not in pdf
-    assert "Days Jo rated as a whole (“How was today?”, one answer a day): 6." in pdf
+    assert ("Days Jo rated as a whole (“How was today?”; a day rated twice counts once, as "
+            "last rated): 6.") in pdf
 
 
 def test_since_the_last_meeting_counts_whole_days_and_parts_with_their_totals(
