@@ -215,13 +215,22 @@ def _mat_lines(locale: Locale, mat: Mat) -> list[str]:
 
 def _activity_lines(summary: Summary, locale: Locale) -> list[str]:
     """Every shared activity of the period in context, newest first (run_block): what was
-    said topic by topic, who helped, and the therapist's notes, labelled as theirs."""
-    if not summary.runs:
-        return []
-    title = locale("summary.section.activities", name=summary.young_person.name)
-    out = [title, "-" * len(title)]
-    out += [run_block(locale, view, summary.young_person.name) for view in summary.runs]
-    return [*out, ""]
+    said topic by topic, who helped, and the therapist's notes, labelled as theirs. The young
+    person's own activities (which they checked before sharing) come under one title, and
+    supporters' views under another: the young person never saw those."""
+    name = summary.young_person.name
+    out: list[str] = []
+    for key, views in (
+            ("summary.section.activities", [v for v in summary.runs if v.who.is_young_person]),
+            ("summary.section.supporter_activities",
+             [v for v in summary.runs if not v.who.is_young_person])):
+        if not views:
+            continue
+        title = locale(key, name=name)
+        out += [title, "-" * len(title)]
+        out += [run_block(locale, view, name) for view in views]
+        out.append("")
+    return out
 
 
 def _since_lines(summary: Summary, locale: Locale) -> list[str]:

@@ -118,6 +118,16 @@ def test_the_text_summary_keeps_parts_placements_helpers_and_labelled_notes(
     assert mat_part.index("Who helped: My therapist") < mat_part.index(MAT_NOTE)
 
 
+def test_supporters_views_are_not_listed_as_checked_by_the_young_person(
+        noted: Summary, locale: Locale) -> None:
+    text = full_text(noted, locale)
+    own = text.index("Each shared activity, as Jo checked it before sharing")
+    theirs = text.index("Each supporter's view, as they sent it (Jo does not see these)")
+    assert own < theirs
+    assert "art club is going well" not in text[own:theirs]
+    assert "art club is going well" in text[theirs:]
+
+
 # --- the PDF -----------------------------------------------------------------------------------
 
 
