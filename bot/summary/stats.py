@@ -37,8 +37,6 @@ from bot.summary.types import (
 )
 from bot.timeutil import as_utc
 
-MAX_THEMES = 10
-
 
 def _count(pairs: Iterable[tuple[int, Sym]]) -> tuple[tuple[Sym, int], ...]:
     """Count each symbol once per run, most frequent first (ties by words)."""
@@ -252,8 +250,9 @@ def themes(items: Sequence[Item]) -> dict[str, Theme]:
 
 
 def top_themes(themes: Iterable[Theme]) -> tuple[Theme, ...]:
-    """The MAX_THEMES most picked themes, most first (ties by words)."""
-    return tuple(sorted(themes, key=lambda t: (-t.count, t.symbol.words))[:MAX_THEMES])
+    """Every theme, most picked first (ties by words). None is left out: a list that keeps
+    only the most picked would say nothing of the rest (issue 14: never drop silently)."""
+    return tuple(sorted(themes, key=lambda t: (-t.count, t.symbol.words)))
 
 
 def shown_symbols(item: Item) -> tuple[Sym, ...]:

@@ -89,7 +89,10 @@ def shown_sections(locale: Locale, summary: Summary
 
 
 def tally_text(found: Sequence[tuple[Sym, int]], limit: int = 8) -> str:
-    return ", ".join(f"{s.words} ({n})" if n > 1 else s.words for s, n in found[:limit])
+    """'Calm (3), Music, …' for the first `limit` symbols with their counts (shown when more
+    than 1), then "+N more" when some were left out, so a cut list never reads as whole."""
+    shown = ", ".join(f"{s.words} ({n})" if n > 1 else s.words for s, n in found[:limit])
+    return shown + (f", +{len(found) - limit} more" if len(found) > limit else "")
 
 
 def listened(locale: Locale, answer: str | None) -> str:

@@ -13,13 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine.core import FlowEngine
+from bot.engine.headings import Heading
 from bot.i18n import Locale
 from bot.summary.chart import MOST_TICKS, axis_ticks, week_chart, worth_drawing
 from bot.summary.model import RunIn, Summary, build
 from bot.summary.pdf import render_pdf
 from bot.summary.picture import render_picture
 from bot.summary.text import full_text
-from bot.summary.types import RATINGS, Week
+from bot.summary.stats import top_themes
+from bot.summary.types import RATINGS, Sym, Theme, Week
+from bot.summary.words import tally_text
 from tests.summary.test_summary_model import NOW, Runs, engine, locale, snapshot
 from tests.summary.test_summary_pdf import pdf_text
 
@@ -223,3 +226,12 @@ def test_every_part_of_the_day_is_counted_out_of_the_times_it_was_rated(
         counts = re.findall(r"(?:good|OK|bad|not sure) (\d+) of (\d+)", line)
         assert counts and all(int(x) <= int(y) == total for x, y in counts), line
         assert sum(int(x) for x, _ in counts) == total, line  # the counts add up
+
+
+def test_no_list_of_themes_or_picks_is_cut_without_saying_so() -> None:
+    themes = [Theme(Sym(f"s{n:02}", f"Thing {n:02}", ""), Heading.IMPORTANT_TO, 1)
+              for n in range(14)]
+    assert len(top_themes(themes)) == 14  # "new this time" lists every theme
+    picked = [(Sym(f"s{n}", f"Thing {n}", ""), 2 if n == 0 else 1) for n in range(7)]
+    assert tally_text(picked, 5) == "Thing 0 (2), Thing 1, Thing 2, Thing 3, Thing 4, +2 more"
+    assert tally_text(picked[:5], 5) == "Thing 0 (2), Thing 1, Thing 2, Thing 3, Thing 4"
