@@ -19,8 +19,8 @@ from bot.summary.chart import MOST_TICKS, axis_ticks, week_chart, worth_drawing
 from bot.summary.model import RunIn, Summary, build
 from bot.summary.pdf import render_pdf
 from bot.summary.picture import render_picture
-from bot.summary.text import full_text
 from bot.summary.stats import top_themes
+from bot.summary.text import full_text
 from bot.summary.types import RATINGS, Sym, Theme, Week
 from bot.summary.words import tally_text
 from tests.summary.test_summary_model import NOW, Runs, engine, locale, snapshot
