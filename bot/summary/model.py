@@ -186,7 +186,22 @@ def group_by_who(items: Sequence[Item]) -> list[tuple[Voice, list[Item]]]:
 
 
 def group_key(item: Item) -> str:
-    """The heading to show an item under; "not sure" about working gets its own group."""
+    """The heading to show an item under; "not sure" about working gets its own group; a
+    hope for the future about one Preparing for Adulthood area is grouped by that area
+    ("about:pfa_learning_work"), so its cards keep their area (area_labels)."""
     if item.heading in (WORKING, NOT_WORKING) and item.verdict == "not_sure":
         return "not_sure"
+    if item.heading == FUTURE and item.about is not None:
+        return f"about:{item.about.id}"
     return item.heading
+
+
+def area_labels(items: Sequence[Item]) -> dict[str, str]:
+    """Labels for the future section's groups (group_key): hopes about no one area first
+    (no label), then each Preparing for Adulthood area by its words, in the order first
+    answered. A card picked as a hope is never shown apart from the area it was picked for."""
+    labels = {str(FUTURE): ""}
+    for item in items:
+        if item.about is not None:
+            labels.setdefault(f"about:{item.about.id}", item.about.words)
+    return labels

@@ -36,6 +36,7 @@ from bot.summary.model import (
     Summary,
     Sym,
     Week,
+    area_labels,
     group_by_who,
     group_key,
     tally,
@@ -390,6 +391,8 @@ def _generic(doc: _Document, key: str) -> None:
         _nothing(doc)
         return
     labels = None
+    if key == "future":
+        labels = area_labels(items)
     if key == "take_part":
         labels = {QUESTIONS: doc.say("summary.label.questions"),
                   "take_part": doc.say("summary.label.take_part")}

@@ -16,6 +16,7 @@ from bot.summary.model import (
     Mat,
     RunView,
     Summary,
+    area_labels,
     group_by_who,
     group_key,
     tally,
@@ -131,6 +132,8 @@ def _view_lines(locale: Locale, items: Sequence[Item],
                 out.append(f"  {locale('summary.picked')}: {words.tally_text(found, 12)}")
             out += [_quote_line(i) for i in group if i.quote]
             out += [f"  {_sent_on(locale, i)}" for i in group if i.sent_on]
+            if dont_know := sum(1 for i in group if i.dont_know):  # as the PDF says it
+                out.append("  " + locale("summary.dont_know", count=dont_know))
             photos = sum(len(i.photos) for i in group)
             voices = sum(len(i.voices) for i in group)
             if photos:
@@ -163,6 +166,8 @@ def _section_lines(summary: Summary, locale: Locale, key: str) -> list[str]:
               "working": {WORKING: locale("summary.label.working"),
                           NOT_WORKING: locale("summary.label.not_working"),
                           "not_sure": locale("summary.label.not_sure")}}.get(key)
+    if key == "future":
+        labels = area_labels(items)
     return _view_lines(locale, items, labels) if items else []
 
 

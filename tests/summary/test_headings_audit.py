@@ -279,4 +279,8 @@ def test_the_text_and_the_pdf_show_my_future_and_support_under_their_own_titles(
         assert f"“{HOPE}”" in in_future and f"“{WORK_WORDS}”" in in_future
         assert "Learning and work" in in_future and "College" in in_future
         assert "Give me time" not in in_future
+        # Each card stays with the Preparing for Adulthood area it was picked for.
+        work = in_future.index("Learning and work")
+        assert work < in_future.index("College") < in_future.index("Where I live")
+        assert "I don't know" in in_future[in_future.index("Where I live"):]
         assert "Give me time" in text[support:]
