@@ -297,6 +297,10 @@ def test_the_meeting_record_is_under_since_the_last_meeting(
     assert (f"At the last meeting ({day}) we agreed: • {AGREED[0]} • {AGREED[1]} Next steps "
             f"from the last meeting ({day}): • {NEXT[0]}") in pdf
     assert AGREED[0] not in read.pdf_text.replace(pdf, "")  # nowhere else
+    # The time before had only views of outcomes: no theme, so none "came up again".
+    nothing = "Nothing was picked in the time before, so every theme is new."
+    assert f"Not mentioned this time: {nothing}" in since
+    assert nothing in pdf and "Every earlier theme came up again" not in pdf
 
 
 def test_the_mat_keeps_placements_who_helped_and_the_therapists_note_as_theirs(
