@@ -136,7 +136,7 @@ async def _seed(session: Any, now: datetime) -> Seeded:
         ("mat", ["art", "maths", "pe"], None), ("more", [], MAT_WORDS)],
         options={"topic": "school"}, helped_by="helped_therapist",
         placements=[["art", 0], ["maths", 2], ["pe", 1]])
-    therapist_repo.add_note(session, mat, sam, MAT_NOTE)
+    therapist_repo.add_note(session, mat, sam, MAT_NOTE).created_at = now
     await _run(session, ann, "supporter_view", now - timedelta(days=3),
                [(step, [], said) for step, said in ANN.items()], about=jo)
     await session.flush()
@@ -304,8 +304,9 @@ def test_the_meeting_record_is_under_since_the_last_meeting(
 
 
 def test_the_mat_keeps_placements_who_helped_and_the_therapists_note_as_theirs(
-        read: Read) -> None:
-    note = f"Therapist's notes (not Jo's words) {words.short_day(utcnow())}, Sam: {MAT_NOTE}"
+        read: Read, seeded: tuple[Database, Seeded]) -> None:
+    day = words.short_day(seeded[1].now)
+    note = f"Therapist's notes (not Jo's words) {day}, Sam: {MAT_NOTE}"
     text = flat(part(read.full, "7. Talking Mats", "8. Who helped"))
     assert text.startswith("7. Talking Mats -") and " Talking Mat about School, " in text
     assert f"Like: Art Not sure: PE Don't like: Maths Who helped: My therapist {note}" in text
