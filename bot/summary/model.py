@@ -151,7 +151,7 @@ def _since(snap: Snapshot, before_runs: Sequence[RunIn], earlier_items: Sequence
         top_themes(t for sid, t in before.items() if sid not in now),
         moved, weeks([*before_rated.whole, *now_rated.whole], earlier_start, today),
         snap.period_start, days.whole, rated(before_rated.whole),
-        parts_since(now_rated.parts, before_rated.parts))
+        parts_since(now_rated.parts, before_rated.parts), len(before))
 
 
 # --- "you said" items, and grouping for the drawings ------------------------------------------

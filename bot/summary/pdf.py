@@ -622,7 +622,8 @@ def _since(doc: _Document) -> None:
             doc.para(say("summary.since.no_new"), size=10.5, colour=MUTED)
         doc.chips([(t.symbol, t.count) for t in since.gone_themes], say("summary.since.gone"))
         if not since.gone_themes:
-            doc.para(say("summary.since.no_gone"), size=10.5, colour=MUTED)
+            doc.para(say("summary.since.no_gone") if since.earlier_themes
+                     else say("summary.since.nothing_before"), size=10.5, colour=MUTED)
         for line in figures.since_lines(say, since.balance_now, since.balance_before,
                                         since.parts):
             doc.para(line, size=10.5, gap=0.5)

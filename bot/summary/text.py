@@ -251,7 +251,8 @@ def _since_lines(summary: Summary, locale: Locale) -> list[str]:
         new = ", ".join(t.symbol.words for t in since.new_themes)
         gone = ", ".join(t.symbol.words for t in since.gone_themes)
         out.append(f"  {locale('summary.since.new')}: {new or '–'}")
-        out.append(f"  {locale('summary.since.gone')}: {gone or '–'}")
+        gone = gone or ("–" if since.earlier_themes else locale("summary.since.nothing_before"))
+        out.append(f"  {locale('summary.since.gone')}: {gone}")
         out += ["  " + line for line in figures.since_lines(
             locale, since.balance_now, since.balance_before, since.parts)]
     for mat in since.mats_moved:

@@ -347,6 +347,9 @@ class Since:
     balance_before: Rated
     # Each part of the day rated in both periods: (part, this period, the one before).
     parts: tuple[tuple[Sym, Rated, Rated], ...] = ()
+    # How many themes the time before had: with none (only views of outcomes, say), every
+    # theme is new and none can have "come up again".
+    earlier_themes: int = 0
 
 
 @dataclass(frozen=True)

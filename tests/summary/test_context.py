@@ -155,14 +155,18 @@ def empty_headings(data: bytes) -> list[str]:
     heading or the foot of its page, or only "Nothing shared under this heading yet."."""
     outline = {item.title for item in PdfReader(io.BytesIO(data)).outline
                if not isinstance(item, list)}
+    # With an outline, its entries are the headings: a numbered line under one (an outcome,
+    # "1. I can ask for help") is not a heading. Without one, the pattern finds them.
+    def is_heading(line: str) -> bool:
+        return line in outline if outline else HEADING.match(line) is not None
+
     found = []
     for number, lines in enumerate(pdf_pages(data), start=1):
         for index, line in enumerate(lines):
-            heading = line in outline or HEADING.match(line) is not None
-            if not heading and not line.startswith("Talking Mat about "):
+            if not is_heading(line) and not line.startswith("Talking Mat about "):
                 continue
             after = lines[index + 1] if index + 1 < len(lines) else FOOTER
-            if (after.startswith(FOOTER) or after in outline or HEADING.match(after)
+            if (after.startswith(FOOTER) or is_heading(after)
                     or after == "Nothing shared under this heading yet."):
                 found.append(f"page {number}: {line!r} then {after!r}")
     return found
