@@ -231,6 +231,12 @@ async def test_the_meeting_has_happened_button_keeps_the_meeting_as_held_today(
     await sam.tap("Jo")
     assert "has not happened yet" in sam.text()
     await sam.tap("The meeting has happened")
+    # Two weeks away: moved to today only once the therapist says so.
+    assert "Mark Jo's meeting on" in sam.text() and "as held today?" in sam.text()
+    async with chat.bot.services.db.transaction() as session:
+        (meeting,) = (await session.scalars(select(Meeting))).all()
+    assert meeting.happened_at is None and meeting.held_on > utcnow().date()
+    await sam.tap("Yes, it was held today")
     assert "kept as held on" in sam.text()
     async with chat.bot.services.db.transaction() as session:
         (meeting,) = (await session.scalars(select(Meeting))).all()
@@ -273,8 +279,11 @@ async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_n
     assert not any("too loud" in b for b in sam.buttons())
     data = sam.button_data("The meeting has happened")
     await sam.tap("The meeting has happened")
+    assert "as held today?" in sam.text()  # ten days away: asked first
+    await sam.tap("Yes, it was held today")
     assert any("too loud makes days hard" in b for b in sam.buttons())
     await sam.tap_data(sam.last().message_id, data)  # the same button again: no new meeting
+    assert sam.text().startswith("That button is from before")
     async with chat.bot.services.db.transaction() as session:
         kept = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
     assert [m.id for m in kept] == list(ids)

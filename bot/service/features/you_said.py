@@ -137,16 +137,22 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
 
 async def _start(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.YouSaidTap) -> Result:
-    """A young person picked (p), or "The meeting has happened" tapped (h): only after the
-    meeting is a new draft started and what they said offered."""
+    """A young person picked (p), or "The meeting has happened" tapped (h, naming the meeting:
+    meetings.it_happened): only after the meeting is a new draft started and what they said
+    offered. A "happened" button from before shows where things are now."""
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
-    note = ""
+    note, meeting = "", None
     if data.op == "h":
-        meeting, note = await meetings.it_happened(ctx, session, person, young)
-    else:
-        found = await _held(ctx, session, young, edit=True)
+        happened = await meetings.it_happened(
+            ctx, session, person, young, data.ref, _happened_button(young),
+            callbacks.YouSaidTap("p", young.id).pack())
+        if happened.ask is not None:
+            return happened.ask
+        note, meeting = happened.note, happened.meeting
+    if meeting is None:
+        found = await _held(ctx, session, young, edit=True, note=note)
         if isinstance(found, Result):
             return found
         meeting = found
@@ -155,11 +161,16 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
     return await _ask_said(ctx, session, person, young, draft, meeting, edit=True, note=note)
 
 
+def _happened_button(young: Person) -> Callable[[str], str]:
+    """The callback data of "The meeting has happened" for `young`, given the meeting's ref."""
+    return lambda ref: callbacks.YouSaidTap("h", young.id, ref).pack()
+
+
 async def _held(ctx: Context, session: AsyncSession, young: Person, *,
-                edit: bool) -> Meeting | Result:
+                edit: bool, note: str = "") -> Meeting | Result:
     """The meeting being closed (the newest one held), or the kind "not yet" with its button."""
-    return await meetings.held_meeting(ctx, session, young,
-                                       callbacks.YouSaidTap("h", young.id).pack(), edit=edit)
+    return await meetings.held_meeting(ctx, session, young, _happened_button(young), edit=edit,
+                                       note=note)
 
 
 def _refused(ctx: Context, session: AsyncSession, person: Person, what: str) -> Result:
@@ -343,8 +354,8 @@ async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: 
     found = offers(ctx, await _summary(ctx, session, person, young, meeting), meeting.held_on)
     rows = [(Button(o.label, callbacks.YouSaidTap("s", draft.id, o.ref).pack()),)
             for o in found]
-    which, happened = await meetings.next_meeting_row(
-        ctx, session, young, callbacks.YouSaidTap("h", young.id).pack())
+    which, happened = await meetings.next_meeting_row(ctx, session, young,
+                                                      _happened_button(young))
     if happened is not None:  # a next meeting is set: say which one this is about
         rows.append(happened)
     rows.append((Button(ctx.locale("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
