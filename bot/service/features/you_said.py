@@ -382,8 +382,11 @@ async def _said_from_ref(ctx: Context, session: AsyncSession, person: Person, yo
 
 async def _ask_will(ctx: Context, session: AsyncSession, person: Person, young: Person,
                     draft: YouSaid, meeting: Meeting, said: Offer | str) -> Result:
-    item: dict[str, Any] = {"said": said, "will": ""} if isinstance(said, str) else {
-        "said": said.said, "will": "", "answer_id": said.answer_id, "run_id": said.run_id}
+    # Typed words are the therapist's paraphrase: marked, so the summary never shows them as
+    # the young person's traced words.
+    item: dict[str, Any] = (
+        {"said": said, "will": "", "typed_by": "therapist"} if isinstance(said, str) else
+        {"said": said.said, "will": "", "answer_id": said.answer_id, "run_id": said.run_id})
     _store(draft, [*_items(draft), item])
     person.pending = {"kind": KIND, "draft": draft.id, "await": "will"}
     text = ctx.locale("ys.ask_will", name=young.display_name, said=item["said"])
@@ -503,17 +506,31 @@ def card_words(ctx: Context, items: list[dict[str, Any]]) -> str:
 
 async def _send(ctx: Context, session: AsyncSession, person: Person, young: Person,
                 draft: YouSaid, meeting: Meeting) -> Result:
-    """Send the card, only after the meeting (the caller found `meeting`, the one held)."""
+    """Send the card, only after the meeting (the caller found `meeting`, the one held), and
+    only the items still fit to send: one whose answer the young person has made private since
+    (or that is gone) is left out, and the therapist told which, without its words; with
+    nothing left, nothing is sent."""
     say = ctx.locale
     items = [i for i in _items(draft) if i["said"] and i["will"]]
     if not items:
         return Result(toast=say("ys.nothing_yet"))
+    items, left_out = await _still_shared(session, young, items)
+    if left_out:
+        _store(draft, items)  # the private words are not kept in the draft either
+    if not items:
+        person.pending = {}
+        rows = ((Button(say("ys.add"), callbacks.YouSaidTap("a", draft.id).pack()),),
+                (Button(say("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
+        return Result(toast="").say(say("ys.all_left_out", name=young.display_name), rows,
+                                    edit=True)
     now = utcnow()
     draft.meeting_id = meeting.id
     _store(draft, items)
     draft.sent_at = now
     person.pending = {}
-    repo.audit(session, person, "you_said_sent", young, detail=f"{len(items)} items")
+    repo.audit(session, person, "you_said_sent", young,
+               detail=f"{len(items)} items, {len(left_out)} left out as private")
+    told = [say("ys.left_out", will=i["will"], name=young.display_name) for i in left_out]
     look = look_of(young)
     question = Picture(say("ys.listen_title"),
                        tuple(Tile(say(f"summary.listened.{key}"), emoji) for key, emoji in LISTEN),
@@ -522,12 +539,27 @@ async def _send(ctx: Context, session: AsyncSession, person: Person, young: Pers
                          callbacks.YouSaidTap("l", draft.id, str(n)).pack())
                   for n, (key, emoji) in enumerate(LISTEN)),),)
     return (Result(toast="📤")
-            .say(say("ys.sent", name=young.display_name), edit=True)
+            .say("\n\n".join([*told, say("ys.sent", name=young.display_name)]), edit=True)
             .say_reply(Reply(say("ys.card_text") + "\n\n" + card_words(ctx, items),
                              picture=card(ctx, items), chat_id=young.chat_id, look=look,
                              about=young.id))
             .say_reply(Reply(say("ys.listen_text"), buttons, picture=question,
                              chat_id=young.chat_id, look=look)))
+
+
+async def _still_shared(session: AsyncSession, young: Person, items: list[dict[str, Any]]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The draft's items split into those fit to send and those left out: an item naming an
+    answer (answer_id) goes only while that answer is shared now; typed items always go."""
+    traced = [i["answer_id"] for i in items if _traced(i)]
+    shared = await therapist_repo.shared_answer_ids(session, young.id, traced)
+    kept = [i for i in items if not _traced(i) or i["answer_id"] in shared]
+    return kept, [i for i in items if _traced(i) and i["answer_id"] not in shared]
+
+
+def _traced(item: dict[str, Any]) -> bool:
+    answer = item.get("answer_id")
+    return isinstance(answer, int) and not isinstance(answer, bool)
 
 
 @tap(Role.YOUNG_PERSON, callbacks.YouSaidTap)
