@@ -94,6 +94,9 @@ CODE = Text(r"[A-Za-z0-9_-]{16,43}")
 # read as the list position the buttons carried before issue 13.
 REF = Text(r"[a-z_][a-z0-9_]{0,23}|~[0-9a-f]{12}")
 _REF_LENGTH = 24
+# Which meeting "The meeting has happened" is about: m<meeting id> (m0: none was set), or
+# y<meeting id> once the therapist said yes to moving a later meeting to today.
+MEETING_REF = Text(r"[my]\d{1,12}")
 
 
 def short_ref(ident: str) -> str:
@@ -579,28 +582,34 @@ class MeetingTap(CallbackData, prefix="mg"):
 
 @dataclass(frozen=True)
 class YouSaidTap(CallbackData, prefix="ys"):
-    """/yousaid: p picked, h the meeting has happened (young person id); s said (draft id,
-    what: q<answer id>, or a<answer id>_<symbol id> for something they picked), w so we will
-    (draft id, r<record id>_<a or n><item number>: an item of the meeting record), a add
-    another, g send, c cancel (draft id); l listened (you_said id, 0-2) ("ys:s:4:q12")."""
+    """/yousaid: p picked, h the meeting has happened (young person id, and which meeting:
+    m<meeting id>, m0 for "none was set", y<meeting id> once the therapist said yes to moving
+    it to today; "ys:h:5" without one is a button from before and is not acted on); s said
+    (draft id, what: q<answer id>, or a<answer id>_<symbol id> for something they picked), w
+    so we will (draft id, r<record id>_<a or n><item number>: an item of the meeting record),
+    a add another, g send, c cancel (draft id); l listened (you_said id, 0-2) ("ys:s:4:q12",
+    "ys:h:5:m31")."""
 
     op: Literal["p", "h", "s", "w", "a", "g", "l", "c"]
     ident: Annotated[int, Digits(12)]
     ref: Annotated[str | None, Text(r"[a-z0-9_]{1,42}")] = None
     shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "w": ("ref",),
-                                                     "l": ("ref",)}
+                                                     "l": ("ref",), "h": ("", "ref")}
 
 
 @dataclass(frozen=True)
 class MeetingRecordTap(CallbackData, prefix="mr"):
-    """/agreed: p picked, h the meeting has happened (young person id); n on to the next
-    steps, b back to what was agreed, u remove the last item of a part (a agreed, n next
-    steps), d done (record id) ("mr:u:7:a")."""
+    """/agreed: p picked, h the meeting has happened (young person id, and which meeting as
+    in YouSaidTap: m<meeting id>, m0, y<meeting id>; "mr:h:5" without one is a button from
+    before and is not acted on); n on to the next steps, b back to what was agreed, u remove
+    the last item of a part (a agreed, n next steps), d done (record id) ("mr:u:7:a",
+    "mr:h:5:m31")."""
 
     op: Literal["p", "h", "n", "b", "u", "d"]
     ident: Annotated[int, Digits(12)]
     part: Literal["a", "n"] | None = None
-    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"u": ("part",)}
+    meeting: Annotated[str | None, MEETING_REF] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"u": ("part",), "h": ("", "meeting")}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ use it, so the access policy and the audit row cannot be skipped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +28,6 @@ from bot.summary.model import (
     Voice,
     YouSaidIn,
     build,
-    you_said_items,
 )
 from bot.summary.types import MeetingRecordIn, OutcomeIn
 from bot.timeutil import as_utc
@@ -84,8 +84,7 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
         session, young.id, therapist_repo.day_start(period_start) if period_start else None)
     media = await _media(session, [young.id, *voices], runs, period_start)
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
-    you_said = [YouSaidIn(as_utc(y.sent_at), you_said_items(y.items), y.listened)
-                for y in await therapist_repo.sent_you_said(session, young.id) if y.sent_at]
+    you_said = await _you_said(session, young.id)
     plan = tuple(OutcomeIn(o.id, o.words, o.symbol_id, o.media_id)
                  for o in await outcome_repo.current(session, young.id))
     notes = await therapist_repo.notes_for_runs(session, [r.id for r in runs])
@@ -98,6 +97,43 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
         last_meeting=await _last_meeting(session, past[0] if past else None),
         notes={run_id: tuple(Note(run_id, name, as_utc(n.created_at), n.text)
                              for n, name in found) for run_id, found in notes.items()})
+
+
+async def _you_said(session: AsyncSession, young_person_id: int) -> list[YouSaidIn]:
+    """The "you said, we did" cards sent, oldest first, each with only the items still fit to
+    show: an item traced to an answer the young person has since made private (or that is
+    gone) is left out, as that answer is. Items the therapist typed are marked as theirs."""
+    sent = [y for y in await therapist_repo.sent_you_said(session, young_person_id)
+            if y.sent_at]
+    raw = {y.id: you_said_raw(y.items) for y in sent}
+    shared = await therapist_repo.shared_answer_ids(
+        session, young_person_id,
+        [i["answer_id"] for items in raw.values() for i in items if _traced(i)])
+    cards = []
+    for card in sent:
+        kept = [i for i in raw[card.id] if not _traced(i) or i["answer_id"] in shared]
+        cards.append(YouSaidIn(
+            as_utc(card.sent_at), tuple((str(i.get("said", "")), str(i.get("will", "")))
+                                        for i in kept), card.listened,
+            frozenset(n for n, i in enumerate(kept) if i.get("typed_by") == "therapist")))
+    return cards
+
+
+def you_said_raw(raw: str | None) -> list[dict[str, Any]]:
+    """A sent card's stored items (JSON [{"said", "will", "answer_id"?, "typed_by"?}]) with
+    something said or to be done; bad data gives []."""
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [d for d in data if isinstance(d, dict) and (d.get("said") or d.get("will"))] \
+        if isinstance(data, list) else []
+
+
+def _traced(item: dict[str, Any]) -> bool:
+    """Whether a "you said" item names the answer it came from."""
+    answer = item.get("answer_id")
+    return isinstance(answer, int) and not isinstance(answer, bool)
 
 
 async def _last_meeting(session: AsyncSession, meeting: Meeting | None) -> MeetingRecordIn | None:

@@ -42,6 +42,7 @@ from bot.summary.model import (
     tally,
 )
 from bot.summary.outcomes import outcome_texts, view_lines
+from bot.summary.text import you_said_line
 
 log = logging.getLogger(__name__)
 
@@ -667,8 +668,8 @@ def _you_said(doc: _Document) -> None:
         return
     for sent in doc.summary.you_said:
         doc.subheading(say("summary.you_said.sent", date=words.day(sent.sent)))
-        for said, will in sent.items:
-            doc.para(say("summary.you_said.said", text=said), gap=0)
+        for n, (said, will) in enumerate(sent.items):
+            doc.para(you_said_line(say, sent, n, said), gap=0)
             doc.para(say("summary.you_said.will", text=will), indent=4)
         doc.chips([(Sym("listened", say("summary.you_said.listened",
                                           answer=words.listened(say, sent.listened)),

@@ -16,6 +16,7 @@ from bot.summary.model import (
     Mat,
     RunView,
     Summary,
+    YouSaidIn,
     area_labels,
     group_by_who,
     group_key,
@@ -25,6 +26,9 @@ from bot.summary.outcomes import outcome_lines
 
 # Telegram allows 4096 characters a message; leave room for safety.
 SHORT_LIMIT = 3500
+
+# Quotation marks around words the therapist typed as "you said": theirs, so shown without.
+QUOTE_MARKS = "\"'“”‘’"
 
 
 def short_text(summary: Summary, locale: Locale) -> str:
@@ -287,12 +291,21 @@ def _you_said_lines(summary: Summary, locale: Locale) -> list[str]:
         out.append(locale("summary.you_said.none"))
     for sent in summary.you_said:
         out.append(locale("summary.you_said.sent", date=words.day(sent.sent)))
-        for said, will in sent.items:
-            out.append("  " + locale("summary.you_said.said", text=said))
+        for n, (said, will) in enumerate(sent.items):
+            out.append("  " + you_said_line(locale, sent, n, said))
             out.append("  " + locale("summary.you_said.will", text=will))
         out.append("  " + locale("summary.you_said.listened",
                                  answer=words.listened(locale, sent.listened)))
     return [*out, ""]
+
+
+def you_said_line(locale: Locale, sent: YouSaidIn, index: int, said: str) -> str:
+    """The "you said" line of item `index` of a sent card: traced words as they were sent; what
+    the therapist typed marked as the therapist's words, without quotation marks that would
+    make it read as the young person's own. Takes the locale and card; returns the line."""
+    if sent.said_by_therapist(index):
+        return locale("ys.summary.said_typed", text=said.strip().strip(QUOTE_MARKS).strip())
+    return locale("summary.you_said.said", text=said)
 
 
 def _section_a_lines(summary: Summary, locale: Locale) -> list[str]:

@@ -80,6 +80,14 @@ class YouSaidIn:
     sent: datetime
     items: tuple[tuple[str, str], ...]  # (you said, so we will)
     listened: str | None  # yes / a_bit / no / None (not answered yet)
+    # Which items' "you said" the therapist typed (their paraphrase, not the young person's
+    # traced words), by position in `items`.
+    typed: frozenset[int] = frozenset()
+
+    def said_by_therapist(self, index: int) -> bool:
+        """Whether item `index`'s "you said" is the therapist's words (typed), not a trace of
+        an answer. Takes a position in `items`; raises nothing."""
+        return index in self.typed
 
 
 @dataclass(frozen=True)

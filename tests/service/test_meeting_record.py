@@ -219,3 +219,61 @@ async def test_another_therapist_is_refused_and_nothing_changes(chat: World) -> 
     # Sam can still finish it.
     await sam.tap("Done")
     assert (await records(chat))[0].final_at is not None
+
+
+async def test_already_recorded_offers_the_next_meeting_so_it_can_be_recorded(
+        chat: World) -> None:
+    """The newest meeting held is recorded (final): /agreed shows it, and with a next meeting
+    set offers "The meeting has happened" for it (three weeks away: asked first), so a meeting
+    held since can be recorded too; with none set, it says how."""
+    sam, _ = await jo_and_sam(chat)
+    await record(sam)
+    await sam.send("/agreed")
+    await sam.tap("Jo")
+    assert "This is what you recorded" in sam.text() and "set its date with /meeting" in sam.text()
+    assert sam.last().buttons == ()
+    await sam.send("/meeting")
+    await sam.tap("Jo")
+    await sam.tap("In 3 weeks")
+    await sam.tap(sam.buttons()[0])
+    await sam.send("/agreed")
+    await sam.tap("Jo")
+    assert "This is what you recorded" in sam.text() and "next meeting is set" in sam.text()
+    await sam.tap("The meeting has happened")
+    assert "as held today?" in sam.text()
+    await sam.tap("No")
+    assert "This is what you recorded" in sam.text()
+    await sam.tap("The meeting has happened")
+    await sam.tap("Yes, it was held today")
+    assert "What was agreed at Jo's meeting" in sam.text()
+    await sam.send("A new timetable with pictures")
+    await sam.tap("Done")
+    first, second = sorted(await records(chat), key=lambda r: r.id)
+    assert [i["text"] for i in first.agreed] == AGREED
+    assert [i["text"] for i in second.agreed] == ["A new timetable with pictures"]
+    assert first.meeting_id != second.meeting_id and second.final_at is not None
+
+
+async def test_a_long_record_is_listed_in_one_message_and_says_it_is_shortened(
+        chat: World) -> None:
+    """15 agreed items and 15 next steps of 200 letters (about 6,000 characters in all): every
+    screen fits Telegram's 4,096, says the items are shortened, and the record keeps them
+    whole."""
+    sam, _ = await jo_and_sam(chat)
+    await sam.send("/agreed")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    items = [f"{n:02d} " + "word " * 39 + "go" for n in range(30)]
+    assert {len(i) for i in items} == {200}
+    for n, item in enumerate(items):
+        if n == 15:
+            await sam.tap("Next steps")
+        await sam.send(item)
+        shown = sam.last().reply
+        assert shown is not None and len(shown.text) <= 4096, (n, len(shown.text))
+    assert "shortened here" in sam.text() and "15. 29 word" in sam.text()
+    await sam.tap("Done")
+    shown = sam.last().reply
+    assert shown is not None and len(shown.text) <= 4096 and "shortened here" in shown.text
+    (kept,) = await records(chat)
+    assert [i["text"] for i in [*kept.agreed, *kept.next_steps]] == items

@@ -231,6 +231,12 @@ async def test_the_meeting_has_happened_button_keeps_the_meeting_as_held_today(
     await sam.tap("Jo")
     assert "has not happened yet" in sam.text()
     await sam.tap("The meeting has happened")
+    # Two weeks away: moved to today only once the therapist says so.
+    assert "Mark Jo's meeting on" in sam.text() and "as held today?" in sam.text()
+    async with chat.bot.services.db.transaction() as session:
+        (meeting,) = (await session.scalars(select(Meeting))).all()
+    assert meeting.happened_at is None and meeting.held_on > utcnow().date()
+    await sam.tap("Yes, it was held today")
     assert "kept as held on" in sam.text()
     async with chat.bot.services.db.transaction() as session:
         (meeting,) = (await session.scalars(select(Meeting))).all()
@@ -273,8 +279,11 @@ async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_n
     assert not any("too loud" in b for b in sam.buttons())
     data = sam.button_data("The meeting has happened")
     await sam.tap("The meeting has happened")
+    assert "as held today?" in sam.text()  # ten days away: asked first
+    await sam.tap("Yes, it was held today")
     assert any("too loud makes days hard" in b for b in sam.buttons())
     await sam.tap_data(sam.last().message_id, data)  # the same button again: no new meeting
+    assert sam.text().startswith("That button is from before")
     async with chat.bot.services.db.transaction() as session:
         kept = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
     assert [m.id for m in kept] == list(ids)
@@ -284,3 +293,67 @@ async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_n
     await sam.tap("Send it to Jo")
     (sent,) = await drafts(chat)
     assert sent.meeting_id == ids[1]
+
+
+async def test_a_happened_button_from_before_the_meeting_makes_no_second_meeting(
+        chat: World) -> None:
+    """The meeting is set for tomorrow; Sam runs /yousaid and gets "not happened yet" with the
+    button; the meeting happens; the next day Sam taps that old button. Nothing is made or
+    moved: Sam sees where things are now, and nothing Jo said after the meeting is offered.
+    Buttons from before the meeting id was carried ("ys:h:<id>", "mr:h:<id>") are not acted
+    on either."""
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    today = utcnow().date()
+    async with chat.bot.services.db.transaction() as session:
+        therapist = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == sam.user_id))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert therapist is not None and young is not None
+        meeting = await therapist_repo.set_meeting(
+            session, therapist=therapist, young_person=young,
+            held_on=today + timedelta(days=1), today=today)
+        meeting_id, jo_id = meeting.id, young.id
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    assert "has not happened yet" in sam.text()
+    old_screen, old_button = sam.last().message_id, sam.button_data("The meeting has happened")
+    # The meeting happened (yesterday, now); Jo checked in before it, and again after it.
+    async with chat.bot.services.db.transaction() as session:
+        await session.execute(update(Meeting).where(Meeting.id == meeting_id)
+                              .values(held_on=today - timedelta(days=1)))
+        await session.execute(update(FlowRun).values(
+            finished_at=utcnow() - timedelta(days=2), updated_at=utcnow() - timedelta(days=2)))
+    await check_in(jo, "Bad", "Tired", "said after the meeting", share=True)
+    for data in (old_button, f"ys:h:{jo_id}", f"mr:h:{jo_id}"):
+        await sam.tap_data(old_screen, data)
+        assert sam.text().startswith("That button is from before"), (data, sam.text())
+        async with chat.bot.services.db.transaction() as session:
+            (kept,) = (await session.scalars(select(Meeting))).all()
+        assert (kept.id, kept.held_on, kept.happened_at) == (
+            meeting_id, today - timedelta(days=1), None), data
+    await sam.tap_data(old_screen, old_button)
+    assert any("too loud makes days hard" in b for b in sam.buttons())
+    assert not any("tired" in b.lower() or "after the meeting" in b for b in sam.buttons())
+
+
+async def test_no_leaves_a_later_meeting_as_it_was(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    await sam.send("/meeting")
+    await sam.tap("Jo")
+    await sam.tap("In 3 weeks")
+    await sam.tap(sam.buttons()[0])
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    assert "as held today?" in sam.text()
+    await sam.tap("No")
+    assert "has not happened yet" in sam.text()  # back where Sam was
+    async with chat.bot.services.db.transaction() as session:
+        (meeting,) = (await session.scalars(select(Meeting))).all()
+    assert meeting.happened_at is None and meeting.held_on > utcnow().date() + timedelta(days=7)
+    assert await drafts(chat) == []

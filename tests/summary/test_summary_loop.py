@@ -208,6 +208,8 @@ async def test_the_whole_loop(world: World) -> None:
     await sam.tap("Jo")
     assert "meeting has not happened yet" in sam.text()  # "you said, we did" is for after it
     await sam.tap("The meeting has happened")
+    assert "as held today?" in sam.text()  # set two weeks ahead: moved only once asked
+    await sam.tap("Yes, it was held today")
     await sam.tap(SHARED_BAD[:20])
     assert "What will happen now?" in sam.text()
     await sam.send("we will find you a quiet place at lunch")
@@ -244,7 +246,8 @@ async def test_a_second_therapist_reaches_none_of_it(world: World) -> None:
         assert "No young people yet" in reply
     await sam.send("/yousaid")
     await sam.tap("Jo")
-    await sam.tap("The meeting has happened")  # Sam's draft exists now: Kim must not reach it
+    await sam.tap("The meeting has happened")
+    await sam.tap("Yes, it was held today")  # Sam's draft exists now: Kim must not reach it
     async with bot.services.db.transaction() as session:
         draft = await session.scalar(select(YouSaid.id))
     assert draft is not None

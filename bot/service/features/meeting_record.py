@@ -10,6 +10,7 @@ therapist's `pending` holds only the record id and which part is open, never the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,10 @@ FEATURE = "meeting_record"  # refusals are audited as refused_meeting_record
 MAX_LETTERS = 200  # one short item
 MAX_ITEMS = 15  # in each part
 AGREED, NEXT = "a", "n"
+# The record as listed in one message, leaving room for the question around it: Telegram
+# shows 4096 characters at most, and 2 x 15 items of 200 letters would be about 6,000.
+LISTING_LETTERS = 3000
+MIN_SHOWN = 40  # letters of an item always shown (2 x MAX_ITEMS x 46 still fits)
 
 PICK = picker.purpose("r", "mr.pick", "📝",
                       lambda young_id: callbacks.MeetingRecordTap("p", young_id).pack())
@@ -67,29 +72,50 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
 
 async def _start(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.MeetingRecordTap) -> Result:
-    """A young person picked (p), or "The meeting has happened" tapped (h): the record of
-    their newest meeting held, made if new; what is kept already if it is final."""
+    """A young person picked (p), or "The meeting has happened" tapped (h, naming the meeting:
+    meetings.it_happened): the record of their newest meeting held, made if new; what is kept
+    already if it is final. A "happened" button from before shows where things are now."""
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
-    note = ""
+    note, meeting = "", None
     if data.op == "h":
-        meeting, note = await meetings.it_happened(ctx, session, person, young)
-    else:
-        found = await meetings.held_meeting(
-            ctx, session, young, callbacks.MeetingRecordTap("h", young.id).pack(), edit=True)
+        happened = await meetings.it_happened(
+            ctx, session, person, young, data.meeting, _happened_button(young),
+            callbacks.MeetingRecordTap("p", young.id).pack())
+        if happened.ask is not None:
+            return happened.ask
+        note, meeting = happened.note, happened.meeting
+    if meeting is None:
+        found = await meetings.held_meeting(ctx, session, young, _happened_button(young),
+                                            edit=True, note=note)
         if isinstance(found, Result):
             return found
         meeting = found
     record = await therapist_repo.open_meeting_record(session, meeting, person.id)
+    which, happened_row = await meetings.next_meeting_row(ctx, session, young,
+                                                          _happened_button(young))
     if record.final_at is not None:
-        text = ctx.locale("mr.already", name=young.display_name,
-                          date=words.weekday(meeting.held_on))
-        return Result(toast="").say(f"{text}\n\n{listing(ctx, record)}", edit=True)
-    which, happened = await meetings.next_meeting_row(
-        ctx, session, young, callbacks.MeetingRecordTap("h", young.id).pack())
+        return _already(ctx, young, record, meeting, note, which, happened_row)
     return _ask(ctx, person, young, record, meeting, AGREED, edit=True,
-                note="\n\n".join(p for p in (note, which) if p), extra=happened)
+                note="\n\n".join(p for p in (note, which) if p), extra=happened_row)
+
+
+def _happened_button(young: Person) -> Callable[[str], str]:
+    """The callback data of "The meeting has happened" for `young`, given the meeting's ref."""
+    return lambda ref: callbacks.MeetingRecordTap("h", young.id, None, ref).pack()
+
+
+def _already(ctx: Context, young: Person, record: MeetingRecord, meeting: Meeting, note: str,
+             which: str, happened_row: tuple[Button, ...] | None) -> Result:
+    """The final record of the newest meeting held, as kept; with the next meeting's "The
+    meeting has happened" button when one is set (so a meeting held since can be recorded),
+    else how to record one held since."""
+    say = ctx.locale
+    text = say("mr.already", name=young.display_name, date=words.weekday(meeting.held_on))
+    after = which if happened_row else say("mr.already_new", name=young.display_name)
+    body = "\n\n".join(p for p in (note, text, listing(ctx, record), after) if p)
+    return Result(toast="").say(body, (happened_row,) if happened_row else (), edit=True)
 
 
 async def _record(ctx: Context, session: AsyncSession, person: Person, record_id: int, *,
@@ -123,13 +149,32 @@ def _set_part(record: MeetingRecord, part: str, items: list[dict[str, Any]]) -> 
 
 
 def listing(ctx: Context, record: MeetingRecord) -> str:
-    """The record in words: what was agreed, then the next steps, numbered."""
+    """The record in words: what was agreed, then the next steps, numbered. When it would be
+    too long for one message (Telegram shows 4096 characters), every item is shortened to the
+    same length and a line says so (the record itself keeps every item in full)."""
+    parts = [(key, record_texts(items)) for key, items in
+             (("mr.agreed_title", record.agreed), ("mr.next_title", record.next_steps))]
+    full = _listed(ctx, parts, None)
+    if len(full) <= LISTING_LETTERS:
+        return full
+    count = sum(len(texts) for _, texts in parts)
+    # Each item's share of the room, less its number ("15. ") and the line break.
+    each = max(MIN_SHOWN, LISTING_LETTERS // max(count, 1) - 6)
+    return f"{_listed(ctx, parts, each)}\n{ctx.locale('mr.shortened', limit=each)}"
+
+
+def _listed(ctx: Context, parts: list[tuple[str, tuple[str, ...]]], limit: int | None) -> str:
+    """The parts' titles and numbered items, each item cut to `limit` letters (None: whole)."""
     out = []
-    for key, items in (("mr.agreed_title", record.agreed), ("mr.next_title", record.next_steps)):
-        texts = record_texts(items)
+    for key, texts in parts:
         out.append(ctx.locale(key))
-        out += [f"{n}. {text}" for n, text in enumerate(texts, 1)] or [ctx.locale("mr.nothing")]
+        out += ([f"{n}. {_clip(text, limit)}" for n, text in enumerate(texts, 1)]
+                or [ctx.locale("mr.nothing")])
     return "\n".join(out)
+
+
+def _clip(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _ask(ctx: Context, person: Person, young: Person, record: MeetingRecord, meeting: Meeting,

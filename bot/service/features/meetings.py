@@ -8,6 +8,8 @@ transaction before saying anything, so with several bot processes each invitatio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -316,12 +318,38 @@ async def what_i_share(ctx: Context, session: AsyncSession, person: Person) -> R
 # --- after the meeting: has it happened? (/yousaid, /agreed) ----------------------------------
 
 
+NEAR = timedelta(days=1)  # a meeting set for today or tomorrow is marked held without asking
+_HAPPENED_REF = re.compile(r"^([my])(\d{1,12})$")
+
+
+def happened_ref(meeting: Meeting | None, *, confirmed: bool = False) -> str:
+    """What a "The meeting has happened" button carries to name its meeting: m<meeting id>
+    (m0 when none was set), or y<meeting id> once the therapist said yes to moving it to
+    today. Takes the young person's upcoming meeting (or None); returns the ref."""
+    return f"{'y' if confirmed else 'm'}{meeting.id if meeting else 0}"
+
+
+@dataclass(frozen=True)
+class Happened:
+    """What a tap on "The meeting has happened" came to.
+
+    meeting: the meeting now kept as held today (go on with it), else None: the button no
+    longer applies, so the caller shows its current screen under `note`; ask: a question to
+    answer first (moving a meeting set for later to today), to show as it is."""
+
+    meeting: Meeting | None = None
+    note: str = ""
+    ask: Result | None = None
+
+
 async def held_meeting(ctx: Context, session: AsyncSession, young: Person,
-                       happened_data: str, *, edit: bool) -> Meeting | Result:
+                       button: Callable[[str], str], *, edit: bool,
+                       note: str = "") -> Meeting | Result:
     """The young person's newest meeting that has happened (its date has passed, or the
-    therapist said it happened: therapist_repo.past_meetings); else a kind explanation with
-    the button "The meeting has happened", whose callback data is `happened_data` (the
-    caller's own, so the tap comes back to the same feature). Raises nothing."""
+    therapist said it happened: therapist_repo.past_meetings); else a kind explanation (under
+    `note`) with the button "The meeting has happened", whose callback data is
+    `button(ref)` for the ref naming the upcoming meeting (`happened_ref`; the caller's own
+    kind, so the tap comes back to the same feature). Raises nothing."""
     say = ctx.locale
     today = local_now(ctx, utcnow()).date()
     held = await therapist_repo.last_held_meeting(session, young.id, today)
@@ -330,16 +358,18 @@ async def held_meeting(ctx: Context, session: AsyncSession, young: Person,
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
     text = (say("mr.not_yet", name=young.display_name, date=words.weekday(upcoming.held_on))
             if upcoming else say("mr.no_meeting", name=young.display_name))
-    return Result(toast="").say(text, ((Button(say("mr.happened_button"), happened_data),),),
-                                edit=edit)
+    return Result(toast="").say(
+        "\n\n".join(p for p in (note, text) if p),
+        ((Button(say("mr.happened_button"), button(happened_ref(upcoming))),),), edit=edit)
 
 
 async def next_meeting_row(ctx: Context, session: AsyncSession, young: Person,
-                           happened_data: str) -> tuple[str, tuple[Button, ...] | None]:
+                           button: Callable[[str], str]
+                           ) -> tuple[str, tuple[Button, ...] | None]:
     """When the young person also has a next meeting set (not yet happened), a line saying
-    which meeting this is about and the "The meeting has happened" button for the next one
-    (callback data `happened_data`); else ("", None). For /yousaid and /agreed, which work
-    on the newest meeting held."""
+    which meeting this is about and the "The meeting has happened" button naming that next
+    meeting (callback data `button(ref)`, see `held_meeting`); else ("", None). For /yousaid
+    and /agreed, which work on the newest meeting held."""
     today = local_now(ctx, utcnow()).date()
     held = await therapist_repo.last_held_meeting(session, young.id, today)
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
@@ -347,18 +377,54 @@ async def next_meeting_row(ctx: Context, session: AsyncSession, young: Person,
         return "", None
     note = ctx.locale("mr.about_held", name=young.display_name,
                       held=words.weekday(held.held_on), next=words.weekday(upcoming.held_on))
-    return note, (Button(ctx.locale("mr.happened_button"), happened_data),)
+    return note, (Button(ctx.locale("mr.happened_button"), button(happened_ref(upcoming))),)
 
 
-async def it_happened(ctx: Context, session: AsyncSession, person: Person,
-                      young: Person) -> tuple[Meeting, str]:
-    """The therapist tapped "The meeting has happened": their young person's next meeting is
-    kept as held today (or one is made), audited. Returns the meeting and the words saying so.
-    The caller has checked `person` may act for `young` (bot.service.guard)."""
+async def it_happened(ctx: Context, session: AsyncSession, person: Person, young: Person,
+                      ref: str | None, button: Callable[[str], str],
+                      current: str) -> Happened:
+    """The therapist tapped "The meeting has happened" naming a meeting (`ref`, see
+    `happened_ref`). Only a meeting still upcoming is kept as held today (audited); one set
+    for more than a day ahead only after the therapist says yes (the question's Yes is
+    `button(y<id>)`, its No `current`, the caller's current screen). With m0 (no meeting was
+    set) a meeting held today is made, only if the young person still has none. A button
+    from before (no ref, or a meeting no longer upcoming) changes nothing: Happened with no
+    meeting and the words "That button is from before". The caller has checked `person` may
+    act for `young` (bot.service.guard). Raises nothing."""
+    say = ctx.locale
     now = utcnow()
     today = local_now(ctx, now).date()
-    meeting = await therapist_repo.mark_meeting_happened(
-        session, therapist=person, young_person=young, today=today, now=now)
+    stale = Happened(note=say("stale_button"))
+    match = _HAPPENED_REF.match(ref or "")
+    if match is None:
+        return stale
+    meeting: Meeting | None
+    if int(match[2]) == 0:
+        meeting = await therapist_repo.first_meeting_held_today(
+            session, therapist=person, young_person=young, today=today, now=now)
+    else:
+        found = await therapist_repo.upcoming_meeting(session, young.id, today)
+        # Only the next meeting may be said to have happened: a later one, or one already
+        # held or cancelled, is not what the button showed any more.
+        if found is None or found.id != int(match[2]):
+            return stale
+        if match[1] == "m" and found.held_on - today > NEAR:
+            return Happened(ask=_ask_to_move(ctx, young, found, button, current))
+        meeting = await therapist_repo.mark_meeting_happened(
+            session, young_person_id=young.id, meeting_id=found.id, today=today, now=now)
+    if meeting is None:
+        return stale
     repo.audit(session, person, "meeting_happened", young, detail=f"{meeting.held_on:%Y-%m-%d}")
-    return meeting, ctx.locale("mr.happened", name=young.display_name,
-                               date=words.weekday(meeting.held_on))
+    return Happened(meeting, say("mr.happened", name=young.display_name,
+                                 date=words.weekday(meeting.held_on)))
+
+
+def _ask_to_move(ctx: Context, young: Person, meeting: Meeting, button: Callable[[str], str],
+                 current: str) -> Result:
+    """"Mark the meeting on {date} as held today?", Yes / No, before a meeting set for later
+    is moved to today."""
+    say = ctx.locale
+    rows = ((Button(say("mr.move_yes"), button(happened_ref(meeting, confirmed=True))),
+             Button(say("mr.move_no"), current)),)
+    return Result(toast="").say(say("mr.move_ask", name=young.display_name,
+                                    date=words.weekday(meeting.held_on)), rows, edit=True)

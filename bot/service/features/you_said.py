@@ -137,16 +137,22 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
 
 async def _start(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.YouSaidTap) -> Result:
-    """A young person picked (p), or "The meeting has happened" tapped (h): only after the
-    meeting is a new draft started and what they said offered."""
+    """A young person picked (p), or "The meeting has happened" tapped (h, naming the meeting:
+    meetings.it_happened): only after the meeting is a new draft started and what they said
+    offered. A "happened" button from before shows where things are now."""
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
-    note = ""
+    note, meeting = "", None
     if data.op == "h":
-        meeting, note = await meetings.it_happened(ctx, session, person, young)
-    else:
-        found = await _held(ctx, session, young, edit=True)
+        happened = await meetings.it_happened(
+            ctx, session, person, young, data.ref, _happened_button(young),
+            callbacks.YouSaidTap("p", young.id).pack())
+        if happened.ask is not None:
+            return happened.ask
+        note, meeting = happened.note, happened.meeting
+    if meeting is None:
+        found = await _held(ctx, session, young, edit=True, note=note)
         if isinstance(found, Result):
             return found
         meeting = found
@@ -155,11 +161,16 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
     return await _ask_said(ctx, session, person, young, draft, meeting, edit=True, note=note)
 
 
+def _happened_button(young: Person) -> Callable[[str], str]:
+    """The callback data of "The meeting has happened" for `young`, given the meeting's ref."""
+    return lambda ref: callbacks.YouSaidTap("h", young.id, ref).pack()
+
+
 async def _held(ctx: Context, session: AsyncSession, young: Person, *,
-                edit: bool) -> Meeting | Result:
+                edit: bool, note: str = "") -> Meeting | Result:
     """The meeting being closed (the newest one held), or the kind "not yet" with its button."""
-    return await meetings.held_meeting(ctx, session, young,
-                                       callbacks.YouSaidTap("h", young.id).pack(), edit=edit)
+    return await meetings.held_meeting(ctx, session, young, _happened_button(young), edit=edit,
+                                       note=note)
 
 
 def _refused(ctx: Context, session: AsyncSession, person: Person, what: str) -> Result:
@@ -343,8 +354,8 @@ async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: 
     found = offers(ctx, await _summary(ctx, session, person, young, meeting), meeting.held_on)
     rows = [(Button(o.label, callbacks.YouSaidTap("s", draft.id, o.ref).pack()),)
             for o in found]
-    which, happened = await meetings.next_meeting_row(
-        ctx, session, young, callbacks.YouSaidTap("h", young.id).pack())
+    which, happened = await meetings.next_meeting_row(ctx, session, young,
+                                                      _happened_button(young))
     if happened is not None:  # a next meeting is set: say which one this is about
         rows.append(happened)
     rows.append((Button(ctx.locale("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
@@ -371,8 +382,11 @@ async def _said_from_ref(ctx: Context, session: AsyncSession, person: Person, yo
 
 async def _ask_will(ctx: Context, session: AsyncSession, person: Person, young: Person,
                     draft: YouSaid, meeting: Meeting, said: Offer | str) -> Result:
-    item: dict[str, Any] = {"said": said, "will": ""} if isinstance(said, str) else {
-        "said": said.said, "will": "", "answer_id": said.answer_id, "run_id": said.run_id}
+    # Typed words are the therapist's paraphrase: marked, so the summary never shows them as
+    # the young person's traced words.
+    item: dict[str, Any] = (
+        {"said": said, "will": "", "typed_by": "therapist"} if isinstance(said, str) else
+        {"said": said.said, "will": "", "answer_id": said.answer_id, "run_id": said.run_id})
     _store(draft, [*_items(draft), item])
     person.pending = {"kind": KIND, "draft": draft.id, "await": "will"}
     text = ctx.locale("ys.ask_will", name=young.display_name, said=item["said"])
@@ -492,17 +506,31 @@ def card_words(ctx: Context, items: list[dict[str, Any]]) -> str:
 
 async def _send(ctx: Context, session: AsyncSession, person: Person, young: Person,
                 draft: YouSaid, meeting: Meeting) -> Result:
-    """Send the card, only after the meeting (the caller found `meeting`, the one held)."""
+    """Send the card, only after the meeting (the caller found `meeting`, the one held), and
+    only the items still fit to send: one whose answer the young person has made private since
+    (or that is gone) is left out, and the therapist told which, without its words; with
+    nothing left, nothing is sent."""
     say = ctx.locale
     items = [i for i in _items(draft) if i["said"] and i["will"]]
     if not items:
         return Result(toast=say("ys.nothing_yet"))
+    items, left_out = await _still_shared(session, young, items)
+    if left_out:
+        _store(draft, items)  # the private words are not kept in the draft either
+    if not items:
+        person.pending = {}
+        rows = ((Button(say("ys.add"), callbacks.YouSaidTap("a", draft.id).pack()),),
+                (Button(say("ys.cancel"), callbacks.YouSaidTap("c", draft.id).pack()),))
+        return Result(toast="").say(say("ys.all_left_out", name=young.display_name), rows,
+                                    edit=True)
     now = utcnow()
     draft.meeting_id = meeting.id
     _store(draft, items)
     draft.sent_at = now
     person.pending = {}
-    repo.audit(session, person, "you_said_sent", young, detail=f"{len(items)} items")
+    repo.audit(session, person, "you_said_sent", young,
+               detail=f"{len(items)} items, {len(left_out)} left out as private")
+    told = [say("ys.left_out", will=i["will"], name=young.display_name) for i in left_out]
     look = look_of(young)
     question = Picture(say("ys.listen_title"),
                        tuple(Tile(say(f"summary.listened.{key}"), emoji) for key, emoji in LISTEN),
@@ -511,12 +539,27 @@ async def _send(ctx: Context, session: AsyncSession, person: Person, young: Pers
                          callbacks.YouSaidTap("l", draft.id, str(n)).pack())
                   for n, (key, emoji) in enumerate(LISTEN)),),)
     return (Result(toast="📤")
-            .say(say("ys.sent", name=young.display_name), edit=True)
+            .say("\n\n".join([*told, say("ys.sent", name=young.display_name)]), edit=True)
             .say_reply(Reply(say("ys.card_text") + "\n\n" + card_words(ctx, items),
                              picture=card(ctx, items), chat_id=young.chat_id, look=look,
                              about=young.id))
             .say_reply(Reply(say("ys.listen_text"), buttons, picture=question,
                              chat_id=young.chat_id, look=look)))
+
+
+async def _still_shared(session: AsyncSession, young: Person, items: list[dict[str, Any]]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The draft's items split into those fit to send and those left out: an item naming an
+    answer (answer_id) goes only while that answer is shared now; typed items always go."""
+    traced = [i["answer_id"] for i in items if _traced(i)]
+    shared = await therapist_repo.shared_answer_ids(session, young.id, traced)
+    kept = [i for i in items if not _traced(i) or i["answer_id"] in shared]
+    return kept, [i for i in items if _traced(i) and i["answer_id"] not in shared]
+
+
+def _traced(item: dict[str, Any]) -> bool:
+    answer = item.get("answer_id")
+    return isinstance(answer, int) and not isinstance(answer, bool)
 
 
 @tap(Role.YOUNG_PERSON, callbacks.YouSaidTap)

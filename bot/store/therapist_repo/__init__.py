@@ -20,6 +20,7 @@ from bot.store.therapist_repo.meeting_records import (
 from bot.store.therapist_repo.meetings import (
     cancel_upcoming,
     claim_meeting,
+    first_meeting_held_today,
     last_held_meeting,
     mark_meeting_happened,
     meetings_between,
@@ -55,6 +56,7 @@ from bot.store.therapist_repo.supporters import (
 from bot.store.therapist_repo.you_said import (
     sent_you_said,
     shared_answer,
+    shared_answer_ids,
     you_said_by_id,
     you_said_draft,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "find_therapist",
     "find_young_person",
     "finished_shared_runs",
+    "first_meeting_held_today",
     "last_held_meeting",
     "link_supporter",
     "mark_meeting_happened",
@@ -92,6 +95,7 @@ __all__ = [
     "sent_you_said",
     "set_meeting",
     "shared_answer",
+    "shared_answer_ids",
     "shared_runs_about",
     "supported_by",
     "supporter_declined_since",

@@ -81,25 +81,41 @@ async def last_held_meeting(session: AsyncSession, young_person_id: int,
     return held[0] if held else None
 
 
-async def mark_meeting_happened(session: AsyncSession, *, therapist: Person,
-                                young_person: Person, today: date,
-                                now: datetime) -> Meeting:
-    """The therapist says the young person's meeting has happened: their next meeting (moved
-    to today if it was set for later) is marked as happened; with none set, the one already
-    kept as happened today, else a meeting held today is made. Returns that meeting."""
-    meeting = await upcoming_meeting(session, young_person.id, today)
-    if meeting is None:  # a second tap of the button: the meeting it kept today, not another
-        meeting = await session.scalar(
-            select(Meeting).where(Meeting.young_person_id == young_person.id,
-                                  Meeting.cancelled_at.is_(None), Meeting.held_on == today,
-                                  Meeting.happened_at.is_not(None))
-            .order_by(Meeting.id.desc()).limit(1))
+async def mark_meeting_happened(session: AsyncSession, *, young_person_id: int,
+                                meeting_id: int, today: date, now: datetime) -> Meeting | None:
+    """The therapist says one named meeting of the young person has happened: only if it is
+    still upcoming (see `upcoming_meeting`: not cancelled, not already said to have happened,
+    today or later) is it marked as happened, moved to today if it was set for later. Returns
+    that meeting, or None when it is not (or no longer) upcoming: a button from before must not
+    move or make a meeting."""
+    meeting = await session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id,
+                              Meeting.young_person_id == young_person_id,
+                              Meeting.cancelled_at.is_(None), Meeting.happened_at.is_(None),
+                              Meeting.held_on >= today))
     if meeting is None:
-        meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
-                          held_on=today, created_at=now)
-        session.add(meeting)
-    meeting.held_on = min(meeting.held_on, today)
+        return None
+    meeting.held_on = today
     meeting.happened_at = now
+    await session.flush()
+    return meeting
+
+
+async def first_meeting_held_today(session: AsyncSession, *, therapist: Person,
+                                   young_person: Person, today: date,
+                                   now: datetime) -> Meeting | None:
+    """A meeting held today, made only when the young person has no meeting at all (none held,
+    none upcoming, apart from cancelled ones): "The meeting has happened" when no date was
+    ever set. Returns it, or None when they have one (then nothing is made: a second meeting
+    would cut the next summary's period short and offer what was said after the real one)."""
+    found = await session.scalar(
+        select(Meeting.id).where(Meeting.young_person_id == young_person.id,
+                                 Meeting.cancelled_at.is_(None)).limit(1))
+    if found is not None:
+        return None
+    meeting = Meeting(young_person_id=young_person.id, therapist_id=therapist.id,
+                      held_on=today, created_at=now, happened_at=now)
+    session.add(meeting)
     await session.flush()
     return meeting
 

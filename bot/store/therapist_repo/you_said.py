@@ -4,6 +4,8 @@ Every function takes the caller's session (one transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,3 +51,18 @@ async def shared_answer(session: AsyncSession, young_person_id: int,
         .where(Answer.id == answer_id, FlowRun.person_id == young_person_id,
                FlowRun.about_id.is_(None), FlowRun.shared.is_(True),
                FlowRun.status == FINISHED))
+
+
+async def shared_answer_ids(session: AsyncSession, young_person_id: int,
+                            answer_ids: Iterable[int]) -> set[int]:
+    """Which of `answer_ids` the young person gave in a run they share now (see
+    `shared_answer`): an answer made private since, or gone, is not among them."""
+    wanted = sorted({int(i) for i in answer_ids})
+    if not wanted:
+        return set()
+    found = await session.scalars(
+        select(Answer.id).join(FlowRun, FlowRun.id == Answer.run_id)
+        .where(Answer.id.in_(wanted), FlowRun.person_id == young_person_id,
+               FlowRun.about_id.is_(None), FlowRun.shared.is_(True),
+               FlowRun.status == FINISHED))
+    return set(found.all())
