@@ -245,7 +245,8 @@ def test_the_aspiration_leads_section_a_in_the_young_persons_own_words(read: Rea
 def test_the_mixed_day_is_reported_by_part_and_no_whole_day_is_invented(read: Read) -> None:
     days = read.summary.days
     assert (days.good, days.ok, days.bad, days.not_sure, days.days) == (1, 1, 1, 0, 3)
-    whole = ("Days Jo rated as a whole (“How was today?”, one answer a day): 3. Good: 1. "
+    whole = ("Days Jo rated as a whole (“How was today?”; a day rated twice counts once, as "
+             "last rated): 3. Good: 1. "
              "OK: 1. Bad: 1. Not sure: 0.")
     parts = ["Morning: good 1 of 1 (times rated: 1)",
              "Getting to school: bad 1 of 1 (times rated: 1)",
