@@ -33,7 +33,8 @@ def year(runs: Runs) -> list[RunIn]:
     """Before the last meeting (100 days ago): help the same, friend too hard. Since: help
     better (with what helps and own words), friend skipped; and a supporter's run."""
     return [
-        runs(FLOW, 100, [("view_outcome_1", ["about_the_same"]), ("view_outcome_2", ["finding_it_hard"]),
+        runs(FLOW, 100, [("view_outcome_1", ["about_the_same"]),
+                         ("view_outcome_2", ["finding_it_hard"]),
                          ("words_outcome_2", [], "nobody plays with me")],
              options=given("I will ask for help")),
         runs(FLOW, 10, [("view_outcome_1", ["getting_better"]),
@@ -93,7 +94,8 @@ def test_pdf_shows_the_outcome_words_and_views(engine: FlowEngine, locale: Local
                                locale))
     assert "Progress towards my outcomes" in text
     part = " ".join(text.split("Progress towards my outcomes", 1)[1].split())
-    for words in (HELP, FRIEND, "My view now: Getting better", "Before the last meeting: About the same",
+    for words in (HELP, FRIEND, "My view now: Getting better",
+                  "Before the last meeting: About the same",
                   "What helps: Give me time, Use pictures", "I put my hand up now",
                   "Before the last meeting: Finding it hard", "nobody plays with me"):
         assert words in part, words
