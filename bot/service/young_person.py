@@ -210,7 +210,9 @@ async def run_tap(ctx: Context, session: AsyncSession, person: Person,
     action = data.action_on(None if answers is None
                             else ctx.engine.screen(repo.run_state(run), answers))
     if action is None:  # a button from before issue 13 (by position), or a choice gone since
-        return await _from_before(ctx, session, person, run)
+        # The tapped card is of this very screen: it shows the note and the step in place, so
+        # no second card of the step is left with live buttons above the new one.
+        return await _from_before(ctx, session, person, run, edit=True)
     return await _apply(ctx, session, person, run, action, edit=True, answers=answers)
 
 
@@ -479,7 +481,8 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         # Words where this step takes only buttons (the review), or a button it can't take.
         typed_words = action.kind is ActionKind.TEXT
         note = ctx.locale("buttons_here" if typed_words else "stale_button")
-        result = _show(ctx, person, run, await _screen(ctx, session, run), lead=note)
+        result = _show(ctx, person, run, await _screen(ctx, session, run), lead=note,
+                       edit=edit and not typed_words)
         result.toast = None if typed_words else note
         return result
     extra: list[Reply] = []
@@ -600,14 +603,15 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
 
 
 async def _from_before(ctx: Context, session: AsyncSession, person: Person,
-                       run: FlowRun) -> Result:
+                       run: FlowRun, *, edit: bool = False) -> Result:
     """A button from an older screen: a short note ("That button is from before") and the
-    step they are really on, or the menu if the run is over."""
+    step they are really on, or the menu if the run is over. `edit`: in the tapped message
+    (a button of the screen shown now), not as a new one below (a tap on an older screen)."""
     if run.status != RunStatus.ACTIVE:
-        result = await menu(ctx, session, person, lead=ctx.locale("stale_button"))
+        result = await menu(ctx, session, person, edit=edit, lead=ctx.locale("stale_button"))
     else:
         result = _show(ctx, person, run, await _screen(ctx, session, run),
-                       lead=ctx.locale("stale_button"))
+                       lead=ctx.locale("stale_button"), edit=edit)
     result.toast = ctx.locale("stale_button")
     return result
 
@@ -617,8 +621,9 @@ async def _screen(ctx: Context, session: AsyncSession, run: FlowRun) -> Screen:
 
 
 def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
-          lead: str | None = None) -> Result:
+          lead: str | None = None, edit: bool = False) -> Result:
+    """The run's `screen` as replies, under `lead` if given; `edit`: in the tapped message."""
     return Result(replies=present.screen_replies(screen, run.id, run.version, ctx.locale,
-                                                 lead=lead, look=look_of(person),
+                                                 edit=edit, lead=lead, look=look_of(person),
                                                  about=person.id))
 

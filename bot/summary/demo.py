@@ -251,7 +251,8 @@ async def _tools(w: _Writer, now: datetime) -> None:
 OUTCOMES = (("I can ask for help in class (example)", "help", "I will ask for help (example)"),
             ("I can make a friend at lunch (example)", "friend", None),
             ("I can take the bus to college (example)", "bus", None))
-OUTCOME_VIEWS = ("too_hard", "same", "same", "better", "better")
+OUTCOME_VIEWS = ("finding_it_hard", "about_the_same", "about_the_same", "getting_better",
+                 "getting_better")
 OUTCOME_HELPS = ("give_me_time", "use_pictures", "show_me", "teaching_assistant", "friend")
 
 

@@ -24,7 +24,8 @@ def test_only_the_outcomes_given_are_asked_each_under_its_words() -> None:
     assert (screen.step_id, screen.about and screen.about.words) == (
         "view_outcome_1", "I can ask for help")
     assert screen.about is not None and screen.about.emoji == VOCABULARY["help"].emoji
-    assert [o.symbol_id for o in screen.options] == ["better", "same", "too_hard"]
+    assert [o.symbol_id for o in screen.options] == [
+        "getting_better", "about_the_same", "finding_it_hard"]
     assert (screen.part_number, screen.part_count) == (1, 4)  # two outcomes, more, who helped
     answers = {}
     for action in (Action(ActionKind.CHOOSE, 2), Action(ActionKind.SKIP),
@@ -36,7 +37,7 @@ def test_only_the_outcomes_given_are_asked_each_under_its_words() -> None:
             answers[step.answer.step_id] = step.answer
     assert screen.step_id == "anything"  # slots 3 to 8 passed over
     assert (screen.part_number, screen.part_count) == (3, 4)
-    assert answers["view_outcome_1"].choices == ("too_hard",)
+    assert answers["view_outcome_1"].choices == ("finding_it_hard",)
     assert answers["words_outcome_1"].kind == "dont_know"
     lines = ENGINE.review_lines(FLOW, (*state.history,), answers, given)
     assert [line.topic for line in lines] == ["I can ask for help", "I can take the bus"]

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.sandbox.fake_api import FakeBotAPI
+from tests.support.harness import forge_callback
 from tests.support.spec_check import check_request
 
 TOKEN = "123456:TEST-token"
@@ -452,3 +453,28 @@ async def test_json_and_query_string_bodies_and_callback_answers(
         "Bad Request: query is too old and response timeout expired or query ID is invalid")
     assert api.unanswered_callback_queries() == []
     assert api.violations == []
+
+
+async def test_a_forged_tap_on_a_photo_carries_the_photo_as_it_is(
+        api: FakeBotAPI, client: httpx.AsyncClient) -> None:
+    """Telegram puts the tapped message in the callback query as it is at the time of the
+    tap, whatever the data: a forged tap on a photo card must not make it look like words
+    (tests/support/harness.py's forge_callback uses this), or the bot is led to edit the
+    text of a photo, which Telegram refuses."""
+    api.add_user(USER)
+    markup = {"inline_keyboard": [[button("Go", "go")]]}
+    sent = (await call(client, api, "sendPhoto", files={"photo": png(200, 100)},
+                       chat_id=USER, caption="A card", reply_markup=markup)).json()["result"]
+    update_id = forge_callback(api, USER, sent["message_id"], "never-on-a-button")
+    query = api._updates[update_id]["callback_query"]
+    assert query["data"] == "never-on-a-button"
+    assert query["id"].startswith("forged-")
+    message = query["message"]
+    assert "text" not in message
+    assert message["caption"] == "A card" and message["photo"] == sent["photo"]
+    assert message["reply_markup"] == markup and message["from"]["is_bot"]
+    with pytest.raises(ValueError, match="no bot message"):
+        api.push_forged_callback(USER, 999_999, "go")
+    # A tap on the button it has answers as before; the forged one is answerable too.
+    _, real = api.push_callback(USER, sent["message_id"], "go")
+    assert set(api.unanswered_callback_queries()) == {real, query["id"]}

@@ -119,10 +119,10 @@ async def test_each_outcome_one_at_a_time_skip_one_review_shows_both(chat: ChatW
     assert "Part 1 of 4" in jo.text()
     buttons = jo.buttons()
     # A three-point scale, never yes / no; and the usual ways out.
-    assert {"📈 Better", "🟰 The same", "🧗 Too hard"} <= set(buttons)
+    assert {"🌱 Getting better", "〰️ About the same", "😓 Finding it hard"} <= set(buttons)
     assert {"⏭️ Skip", "🤷 I don't know", "⏸️ Stop for now"} <= set(buttons)
     assert not any(b.endswith(("Yes", "No")) for b in buttons)
-    await jo.tap("Better")
+    await jo.tap("Getting better")
     assert "What helps you with this?" in jo.text()
     await jo.tap("Give me time")
     await jo.tap("Done")
@@ -138,7 +138,7 @@ async def test_each_outcome_one_at_a_time_skip_one_review_shows_both(chat: ChatW
     await jo.tap("On my own")
     await jo.tap("Done")
     review = jo.text()
-    assert "I can ask for help in class" in review and "Better" in review
+    assert "I can ask for help in class" in review and "Getting better" in review
     assert "“I put my hand up now”" in review and "Give me time" in review
     assert "I can make a friend at lunch" in review and "(skipped)" in review
     async with chat.bot.services.db.transaction() as session:
@@ -156,7 +156,7 @@ async def test_each_outcome_one_at_a_time_skip_one_review_shows_both(chat: ChatW
                       "symbol": "help", "media": None},
         "outcome_2": {"id": rows[1].id, "words": "I can make a friend at lunch",
                       "symbol": None, "media": None}}
-    assert kept["view_outcome_1"] == ("answered", ["better"], None)
+    assert kept["view_outcome_1"] == ("answered", ["getting_better"], None)
     assert kept["helps_outcome_1"] == ("answered", ["give_me_time"], None)
     assert kept["words_outcome_1"] == ("answered", [], "I put my hand up now")
     assert kept["view_outcome_2"][0] == "skipped"

@@ -33,15 +33,16 @@ def year(runs: Runs) -> list[RunIn]:
     """Before the last meeting (100 days ago): help the same, friend too hard. Since: help
     better (with what helps and own words), friend skipped; and a supporter's run."""
     return [
-        runs(FLOW, 100, [("view_outcome_1", ["same"]), ("view_outcome_2", ["too_hard"]),
+        runs(FLOW, 100, [("view_outcome_1", ["about_the_same"]),
+                         ("view_outcome_2", ["finding_it_hard"]),
                          ("words_outcome_2", [], "nobody plays with me")],
              options=given("I will ask for help")),
-        runs(FLOW, 10, [("view_outcome_1", ["better"]),
+        runs(FLOW, 10, [("view_outcome_1", ["getting_better"]),
                         ("helps_outcome_1", ["give_me_time", "use_pictures"]),
                         ("words_outcome_1", [], "I put my hand up now"),
                         ("view_outcome_2", [], None, "skipped"),
                         ("anything", [], "I like Mrs Lee")], options=given()),
-        runs(FLOW, 5, [("view_outcome_1", ["too_hard"])], who=ANN, options=given()),
+        runs(FLOW, 5, [("view_outcome_1", ["finding_it_hard"])], who=ANN, options=given()),
     ]
 
 
@@ -54,16 +55,16 @@ def test_one_entry_per_outcome_with_latest_view_and_the_view_before(
     first, second = summary.outcomes.progress
     assert (first.outcome_id, first.words, first.symbol and first.symbol.id) == (11, HELP, "help")
     assert first.latest is not None and first.latest.view is not None
-    assert first.latest.view.words == "Better"  # the young person's, never the supporter's
+    assert first.latest.view.words == "Getting better"  # the young person's, never the supporter's
     assert [s.id for s in first.latest.helps] == ["give_me_time", "use_pictures"]
     assert first.latest.quote == "I put my hand up now"
     assert first.before is not None and first.before.view is not None
-    assert first.before.view.words == "The same"
+    assert first.before.view.words == "About the same"
     assert first.before.words_asked == "I will ask for help"  # the words as they were asked
     # The friend outcome: skipped this time, "too hard" before, with their words then.
     assert second.latest is not None and second.latest.kind == "skipped"
     assert second.latest.view is None and second.before is not None
-    assert second.before.view is not None and second.before.view.words == "Too hard"
+    assert second.before.view is not None and second.before.view.words == "Finding it hard"
     assert second.before.quote == "nobody plays with me"
     assert summary.outcomes.more_words[0][1] == "I like Mrs Lee"
     # Views of outcomes are not themes ("Not mentioned now: The same"): the change is shown
@@ -76,12 +77,12 @@ def test_text_summary_shows_each_outcome_its_views_and_words(
     text = full_text(build(engine, locale, snapshot(year(Runs()), outcomes=PLAN)), locale)
     part = text.split("Progress towards my outcomes", 1)[1]
     assert f"1. 🛟 {HELP}" in part and f"2. {FRIEND}" in part
-    assert "My view now: Better" in part
-    assert "Before the last meeting: The same" in part
+    assert "My view now: Getting better" in part
+    assert "Before the last meeting: About the same" in part
     assert "A different view from before the last meeting." in part
     assert "What helps: Give me time, Use pictures" in part
     assert "“I put my hand up now”" in part
-    assert "Before the last meeting: Too hard" in part
+    assert "Before the last meeting: Finding it hard" in part
     assert "My view now: (skipped)" in part
     assert "“nobody plays with me”" in part  # their words before the last meeting, too
     assert "(asked as “I will ask for help”)" in part  # the words as they were asked
@@ -93,9 +94,10 @@ def test_pdf_shows_the_outcome_words_and_views(engine: FlowEngine, locale: Local
                                locale))
     assert "Progress towards my outcomes" in text
     part = " ".join(text.split("Progress towards my outcomes", 1)[1].split())
-    for words in (HELP, FRIEND, "My view now: Better", "Before the last meeting: The same",
+    for words in (HELP, FRIEND, "My view now: Getting better",
+                  "Before the last meeting: About the same",
                   "What helps: Give me time, Use pictures", "I put my hand up now",
-                  "Before the last meeting: Too hard", "nobody plays with me"):
+                  "Before the last meeting: Finding it hard", "nobody plays with me"):
         assert words in part, words
 
 

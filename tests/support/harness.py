@@ -130,12 +130,7 @@ class Person:
 
 
 def forge_callback(api: FakeBotAPI, user_id: int, message_id: int, data: str) -> int:
-    """A callback query with data the bot never put on a button (a forged or corrupted tap)."""
-    message = api.message(user_id, message_id)
-    assert message is not None
-    query = {"id": f"forged-{user_id}-{message_id}-{len(api.callback_queries)}",
-             "from": api.users[user_id], "chat_instance": "1", "data": data,
-             "message": {"message_id": message_id, "date": message.date,
-                         "chat": {"id": user_id, "type": "private"}, "text": "x"}}
-    api.callback_queries[query["id"]] = query
-    return api.push_raw({"callback_query": query})
+    """A callback query with data the bot never put on a button (a forged or corrupted tap)
+    on the bot's message `message_id`, which it carries as Telegram would: as it is now (a
+    photo stays a photo with its caption). Returns its update id."""
+    return api.push_forged_callback(user_id, message_id, data)[0]

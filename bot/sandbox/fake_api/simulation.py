@@ -107,16 +107,34 @@ class SimulationMixin(FilesMixin):
     def push_callback(
         self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
     ) -> tuple[int, str]:
-        """Queue a press of the inline button with callback `data` on a bot message."""
+        """Queue a press of the inline button with callback `data` on a bot message.
+        Returns (update id, callback query id); raises ValueError if there is no such bot
+        message or it has no button with that data."""
+        return self._push_tap(user_id, message_id, data, chat_id=chat_id, forged=False)
+
+    def push_forged_callback(
+        self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
+    ) -> tuple[int, str]:
+        """Queue a tap with `data` the message has no button for (a modified client, or a
+        button from before a deploy): Telegram passes the data on as it is, but the message in
+        the callback query is still the real one as it is now (its text, or its photo and
+        caption), never made up. Returns (update id, callback query id "forged-<n>");
+        raises ValueError if there is no such bot message."""
+        return self._push_tap(user_id, message_id, data, chat_id=chat_id, forged=True)
+
+    def _push_tap(self, user_id: int, message_id: int, data: str, *, chat_id: int | None,
+                  forged: bool) -> tuple[int, str]:
         target = chat_id if chat_id is not None else user_id
         message = self._messages.get(target, {}).get(message_id)
         if message is None or message.deleted or not message.from_bot:
             raise ValueError(f"no bot message {message_id} in chat {target}")
         buttons = [b.get("callback_data") for row in message.inline_keyboard for b in row]
-        if data not in buttons:
+        if not forged and data not in buttons:
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
         user = self.users.get(user_id) or self.add_user(user_id)
-        query_id = str(next(self._callback_seq))
+        query_id = f"forged-{next(self._callback_seq)}" if forged else str(next(
+            self._callback_seq))
+        # As Telegram does: the message as it is at the time of the tap.
         query = {"id": query_id, "from": user, "message": self._message_json(message),
                  "chat_instance": str(-abs(target) * 7 - 1), "data": data}
         self.callback_queries[query_id] = query
