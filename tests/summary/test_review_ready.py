@@ -105,12 +105,12 @@ async def _seed(session: Any, now: datetime) -> Seeded:
                                    words=w, symbol_id=s) for w, s in ((HELP, "help"), (BUS, None))]
     given = {"outcomes": outcome_repo.as_run_options(plan)}
     await _run(session, jo, "how_am_i_getting_on", now - timedelta(days=100), [
-        ("view_outcome_1", ["same"], None), ("view_outcome_2", ["too_hard"], None),
+        ("view_outcome_1", ["about_the_same"], None), ("view_outcome_2", ["finding_it_hard"], None),
         ("words_outcome_2", [], BUS_BEFORE)], options=given, helped_by="helped_school")
     await _run(session, jo, "how_am_i_getting_on", now - timedelta(days=6), [
-        ("view_outcome_1", ["better"], None),
+        ("view_outcome_1", ["getting_better"], None),
         ("helps_outcome_1", ["give_me_time", "use_pictures"], None),
-        ("words_outcome_1", [], HAND_UP), ("view_outcome_2", ["too_hard"], None),
+        ("words_outcome_1", [], HAND_UP), ("view_outcome_2", ["finding_it_hard"], None),
         ("words_outcome_2", [], BUS_NOW)], options=given, helped_by="helped_school")
     # The mixed week: Good day / bad day by part, and check-ins rating three whole days.
     await _run(session, jo, "good_day_bad_day", now - timedelta(days=4), [
@@ -267,11 +267,12 @@ def test_the_mixed_day_is_reported_by_part_and_no_whole_day_is_invented(read: Re
 
 
 OUTCOME_LINES = [
-    "1. 🛟 I can ask for help in class", "My view now: Better (24 Nov)",
-    "Before the last meeting: The same (22 Aug)",
+    "1. 🛟 I can ask for help in class", "My view now: Getting better (24 Nov)",
+    "Before the last meeting: About the same (22 Aug)",
     "A different view from before the last meeting.", "What helps: Give me time, Use pictures",
-    f"“{HAND_UP}” (24 Nov)", "2. I can get to school calmly", "My view now: Too hard (24 Nov)",
-    "Before the last meeting: Too hard (22 Aug)", "The same view as before the last meeting.",
+    f"“{HAND_UP}” (24 Nov)", "2. I can get to school calmly",
+    "My view now: Finding it hard (24 Nov)", "Before the last meeting: Finding it hard (22 Aug)",
+    "The same view as before the last meeting.",
     f"“{BUS_BEFORE}” (22 Aug)", f"“{BUS_NOW}” (24 Nov)"]
 
 
