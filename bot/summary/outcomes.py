@@ -56,7 +56,7 @@ def outcomes_of(engine: FlowEngine, symbols: Symbols, snap: Snapshot) -> Outcome
         if this_period:
             more += [(day, a.own_words.strip()) for a in run.answers
                      if a.own_words and a.own_words.strip() and not a.forwarded
-                     and not _slot_of(a.step_id)]
+                     and not outcome_slot_of(a.step_id)]
     progress = [_progress(symbols, o.outcome_id, o.words, o.symbol_id, True, now, before)
                 for o in snap.outcomes]
     listed = {o.outcome_id for o in snap.outcomes}
@@ -89,12 +89,12 @@ def _latest_said(views: Sequence[OutcomeView]) -> OutcomeView | None:
 def round_step(step_id: str) -> str | None:
     """Which step of an outcome round a step id is (VIEW, HELPS, WORDS: "view_outcome_2" ->
     "view"), or None for a step outside the rounds."""
-    return step_id.partition("_outcome_")[0] if _slot_of(step_id) else None
+    return step_id.partition("_outcome_")[0] if outcome_slot_of(step_id) else None
 
 
-def _slot_of(step_id: str) -> str | None:
+def outcome_slot_of(step_id: str) -> str | None:
     """The outcome slot a step id of an outcome round ends with ("view_outcome_2" ->
-    "outcome_2"), else None."""
+    "outcome_2"), else None (a step outside the rounds)."""
     head, _, tail = step_id.partition("_outcome_")
     slot = f"outcome_{tail}"
     return slot if head and tail and OUTCOME_SLOT.match(slot) else None
@@ -108,7 +108,7 @@ def _views_in(symbols: Symbols, run: RunIn, media: Mapping[int, MediaIn],
     given: Mapping[str, Any] = run.options.get("outcomes") or {}
     by_slot: dict[str, dict[str, AnswerIn]] = {}
     for answer in run.answers:
-        slot = _slot_of(answer.step_id)
+        slot = outcome_slot_of(answer.step_id)
         if slot is not None:
             by_slot.setdefault(slot, {})[answer.step_id.partition("_outcome_")[0]] = answer
     found = []
