@@ -40,6 +40,7 @@ from bot.store.models import (
 )
 from bot.store.repo import answer_record, forwarded_in
 from bot.summary.model import helpers_of
+from bot.summary.outcomes import outcome_slot_of
 from bot.timeutil import as_utc
 
 # Telegram lets a bot send files up to 50 MB; stay clear of it.
@@ -168,6 +169,9 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
             "helped_by": [_choice_words(engine, run, h) for h in helpers_of(run.helped_by)],
             "answers": [{
                 "question": _question(engine, locale, run.flow_id, a.step_id),
+                # "How am I getting on?": which outcome this answer is about, in its words
+                # when asked (None for any other answer).
+                "about": _outcome_asked(run, a.step_id),
                 "step": a.step_id, "step_type": _step_type(engine, run.flow_id, a.step_id),
                 "kind": a.kind,
                 "choices": [_choice_words(engine, run, c) for c in a.choices or ()],
@@ -187,6 +191,17 @@ async def _flows(session: AsyncSession, engine: FlowEngine, locale: Locale, pers
             },
         })
     return flows
+
+
+def _outcome_asked(run: FlowRun, step_id: str) -> str | None:
+    """The words of the outcome an answer of an outcome round is about, as they were when
+    the run asked (the run's options keep them: later changes do not rewrite what was
+    asked); None for an answer outside the rounds, or a slot the run was given nothing for."""
+    slot = outcome_slot_of(step_id)
+    given = (run.options or {}).get("outcomes")
+    outcome = given.get(slot) if slot is not None and isinstance(given, dict) else None
+    return str(outcome["words"]) if isinstance(outcome, dict) and outcome.get("words") \
+        else None
 
 
 def _step_type(engine: FlowEngine, flow_id: str, step_id: str) -> str | None:
@@ -217,6 +232,8 @@ async def _meetings(session: AsyncSession, person: Person,
     records = {r.meeting_id: r for r in await session.scalars(
         select(MeetingRecord).where(MeetingRecord.young_person_id == person.id))}
     return [{"date": m.held_on.isoformat(), "cancelled": _when(m.cancelled_at, zone),
+             # When their therapist said it had happened (before its date had passed).
+             "happened": _when(m.happened_at, zone),
              **_record(records.get(m.id), zone)} for m in rows]
 
 

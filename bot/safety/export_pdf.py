@@ -142,7 +142,10 @@ def _answers_section(pdf: _Document, say: Locale, flows: list[dict[str, Any]]) -
             elif answer["kind"] == "dont_know":
                 said = [say("answer.dont_know")]
             said += answer["media"]
-            pdf.line(f"•  {answer['question']}  –  {', '.join(said)}")
+            # Which outcome it is about: the same question is asked of each one.
+            about = (f" ({say('mydata.about_outcome', words=answer['about'])})"
+                     if answer.get("about") else "")
+            pdf.line(f"•  {answer['question']}{about}  –  {', '.join(said)}")
         _note_lines(pdf, say, flow.get("therapist_notes") or {})
         pdf.ln(2)
 

@@ -119,6 +119,7 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
     views = run_views(engine, symbols, locale, now_runs, snap.media, snap.notes)
     mats = with_context([m for m in all_mats if snap.period_start is None
                          or m.when >= snap.period_start], views)
+    outcomes = outcomes_of(engine, symbols, snap)
     since = _since(snap, before_runs, earlier_items, items, days, all_mats, today,
                    now_rated, day_ratings(engine, symbols, before_runs))
     return Summary(
@@ -128,8 +129,9 @@ def build(engine: FlowEngine, locale: Locale, snap: Snapshot) -> Summary:
         supporter_count=sum(1 for r in now_runs if not r.who.is_young_person),
         private_count=snap.private_count, sections=_sections(items), days=days, mats=mats,
         helped=helped_counts(symbols, locale, now_runs), since=since,
-        you_said=snap.you_said, section_a=section_a(locale, items, days, mats, start, today),
-        media=snap.media, outcomes=outcomes_of(engine, symbols, snap),
+        you_said=snap.you_said,
+        section_a=section_a(locale, items, days, mats, start, today, outcomes),
+        media=snap.media, outcomes=outcomes,
         last_meeting=snap.last_meeting, runs=views)
 
 

@@ -261,16 +261,29 @@ def _listened(summary: Summary, locale: Locale) -> _Block | None:
                           answer=words.listened(locale, newest.listened))])
 
 
-def _outcomes(summary: Summary, locale: Locale) -> _Block | None:
-    """Progress towards my outcomes, one line each: the outcome, the young person's view now,
-    and their view before the last meeting (None when there are no outcomes)."""
+OUTCOMES_SHOWN = 4  # the picture's room for outcomes; the PDF has every one
+
+
+def outcome_lines(summary: Summary, locale: Locale) -> list[str]:
+    """The picture's outcome lines: the first OUTCOMES_SHOWN outcomes, each with the young
+    person's view now and before the last meeting, then "+N more in the PDF" when there are
+    more (none is dropped without saying so). Words only: the picture's font draws no emoji."""
+    progress = summary.outcomes.progress
     lines = []
-    for p in summary.outcomes.progress[:4]:
+    for p in progress[:OUTCOMES_SHOWN]:
         line = locale("summary.picture.outcome", outcome=p.words, view=said(locale, p.latest))
         if p.before is not None:
             line += " " + locale("summary.picture.outcome_before", view=said(locale, p.before))
-        lines.append(line)  # words only: the picture's text font draws no emoji
-    return _lines(locale("summary.section.outcomes"), "🎯", lines)
+        lines.append(line)
+    if len(progress) > OUTCOMES_SHOWN:
+        lines.append(locale("summary.picture.outcomes_more",
+                            count=len(progress) - OUTCOMES_SHOWN))
+    return lines
+
+
+def _outcomes(summary: Summary, locale: Locale) -> _Block | None:
+    """Progress towards my outcomes (outcome_lines), or None when there are no outcomes."""
+    return _lines(locale("summary.section.outcomes"), "🎯", outcome_lines(summary, locale))
 
 
 # The picture's blocks, most important first (issue 14, point 10): the young person's own words
@@ -389,17 +402,6 @@ def _block(summary: Summary, locale: Locale, key: str) -> _Block | None:
 def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") -> bytes:
     """The summary picture as PNG (or JPEG: Telegram turns photos into JPEG anyway, and JPEG
     is ten times quicker to encode than PNG at this size)."""
-    blocks = [_title(summary, locale), _days(summary, locale)]
-    blocks += [_section(summary, locale, key) for key in SECTIONS_SHOWN]
-    mats = summary.mats
-    blocks.append(_lines(locale("summary.section.talking_mat"), "🗂️",
-                         [locale("summary.picture.mat", topic=m.topic.words,
-                                 date=words.short_day(m.when), cards=m.words)
-                          for m in mats[-3:]]))
-    blocks.append(_outcomes(summary, locale))
-    blocks += [_changes(summary, locale), _listened(summary, locale)]
-
-
     blocks = [_block(summary, locale, key) for key in block_order(summary)]
     foot = _text(locale("summary.picture.footer", name=summary.young_person.name), 28,
                  lines=3, smallest=22)

@@ -30,7 +30,18 @@ from bot.engine.flows import Flow, StepType
 from bot.engine.headings import Heading
 from bot.i18n import Locale
 from bot.summary.classify import VERDICTS
-from bot.summary.types import DraftLine, DraftPart, Item, Mat, Sym, Voice
+from bot.summary.outcomes import HELPS, VIEW, round_step
+from bot.summary.types import (
+    DraftLine,
+    DraftPart,
+    Item,
+    Mat,
+    OutcomeProgress,
+    Outcomes,
+    OutcomeView,
+    Sym,
+    Voice,
+)
 
 # Which headings' cards are said through which phrase part. `working` is special: its
 # phrases name what a working / not working answer is about (the step's `about` symbol).
@@ -45,6 +56,10 @@ PHRASED: dict[str, tuple[Heading, ...]] = {
     "questions": (Heading.QUESTIONS,),
 }
 WORKING_PART = "working"
+# "How am I getting on?": each point of the three-point scale is said through a first-person
+# sentence written for it (section_a.phrase.outcome_view.<symbol>); what helps with an
+# outcome through the support phrases.
+OUTCOME_PARTS = {VIEW: "outcome_view", HELPS: "support"}
 WORKING_HEADINGS = (Heading.WORKING, Heading.NOT_WORKING)
 PEOPLE = "people"  # the vocabulary category said as people ("my mum"), apart from things
 # A supporter's part, in the order Section A reads (their headings, then anything else).
@@ -108,6 +123,8 @@ def reachable(engine: FlowEngine) -> dict[tuple[str, str], list[str]]:
     for flow in engine.flows.values():
         for step_id, heading, card, kind in _offered(flow, engine):
             part = (WORKING_PART if kind == "about" else
+                    OUTCOME_PARTS.get(round_step(step_id) or "")
+                    if heading is Heading.OUTCOMES else
                     next((p for p, hs in PHRASED.items() if heading in hs), None))
             if part is not None and card not in VERDICTS:
                 found.setdefault((part, card), []).append(f"{flow.id} / {step_id}")
@@ -302,6 +319,49 @@ class _Draft:
         return (lines + self.w.cards(list({s.id: s for s in other}.values()))
                 + self.w.extras(items) + quotes(items))
 
+    def outcomes(self, outcomes: Outcomes) -> list[DraftLine]:
+        """How they think they are getting on with each outcome they gave a view of this
+        period: their latest view as a sentence written for that point of the scale, what
+        helps, then their own words about it (each quote apart, labelled with the outcome);
+        then anything else they said in the activity."""
+        lines = []
+        for progress in outcomes.progress:
+            if progress.latest is not None:
+                lines += self._outcome(progress)
+        lines += [DraftLine("quote", words, self.say("section_a.outcome_anything"))
+                  for words in dict.fromkeys(w for _, w in outcomes.more_words)]
+        return lines
+
+    def _outcome(self, p: OutcomeProgress) -> list[DraftLine]:
+        view = p.latest
+        assert view is not None  # (outcomes() asks only about outcomes with a view)
+        said = [self._view_sentence(view), *self._sent(view)]
+        helps = list({s.id: s for v in p.views for s in v.helps}.values())
+        said += [d.text for d in self.w.things("support", helps, "section_a.outcome_helps",
+                                               "section_a.outcome_helps")]
+        lines = [DraftLine("summary", self.say("section_a.outcome_line", outcome=p.words,
+                                               sentence=text)) for text in said if text]
+        # Every view's own words this period, each its own quote: the latest view's words
+        # (when it was given in words) first.
+        words = [*([view.in_words] if view.in_words else []),
+                 *(w for v in p.views for w in
+                   ([v.in_words] if v.in_words and v is not view else []) + list(v.quotes))]
+        return lines + [DraftLine("quote", w, p.words) for w in dict.fromkeys(words)]
+
+    def _view_sentence(self, view: OutcomeView) -> str:
+        if view.view is not None:
+            phrase = self.w.phrase(OUTCOME_PARTS[VIEW], view.view)
+            return phrase or self.w.cards([view.view])[0].text
+        if view.kind == "own_words":
+            return self.say("section_a.outcome_own_words") if view.in_words else ""
+        return self.say("section_a.outcome_dont_know" if view.kind == "dont_know"
+                        else "section_a.outcome_skipped")
+
+    def _sent(self, view: OutcomeView) -> list[str]:
+        keys = {"photo": "section_a.outcome_photo", "voice": "section_a.outcome_voice",
+                "forwarded": "section_a.outcome_sent_on"}
+        return [self.say(keys[kind]) for kind in view.sent]
+
     def mats(self, mats: Sequence[Mat]) -> list[DraftLine]:
         """Every mat of the period, each in one sentence (dated), then words about mats."""
         lines = [DraftLine("summary", mat_sentence(self.say, m)) for m in mats
@@ -339,9 +399,23 @@ def _supporter_parts(say: Locale, items: Sequence[Item]) -> list[DraftPart]:
                  if i.quote]
         lines += [DraftLine("summary", _supporter_cards(say, i), _their(say, i.heading))
                   for i in theirs if not i.quote and i.symbols]
+        # A photo or voice note is named, never dropped: the draft cannot hold it.
+        lines += [DraftLine("summary", text, _their(say, i.heading))
+                  for i in theirs for text in _supporter_media(say, i)]
         if lines:
             parts.append(DraftPart(supporter_title(say, who), tuple(lines), who))
     return parts
+
+
+def _supporter_media(say: Locale, item: Item) -> list[str]:
+    """'Sent a photo (it is in the summary PDF)', 'Sent 2 voice notes (...)': what of an
+    answer the draft cannot hold; [] for none."""
+    out = []
+    for found, one, many in ((item.photos, "section_a.their_photo", "section_a.their_photos"),
+                             (item.voices, "section_a.their_voice", "section_a.their_voices")):
+        if found:
+            out.append(say(one if len(found) == 1 else many, count=len(found)))
+    return out
 
 
 def _their(say: Locale, heading: Heading) -> str:
@@ -361,12 +435,15 @@ def supporter_title(say: Locale, who: Voice) -> str:
 
 
 def draft(say: Locale, items: Sequence[Item], day_lines: Sequence[DraftLine],
-          day_quotes: Sequence[Item], mats: Sequence[Mat]) -> tuple[DraftPart, ...]:
+          day_quotes: Sequence[Item], mats: Sequence[Mat],
+          outcomes: Outcomes | None = None) -> tuple[DraftPart, ...]:
     """The Section A draft: the young person's parts (every card they chose, said through
-    its phrase; every quote), then one part per supporter.
+    its phrase; every quote; how they think they are getting on with their outcomes), then
+    one part per supporter.
 
     Takes the words, every shared item of the period (the young person's and supporters'),
-    the days' lines (sentences._draft_days) and quotes, and the period's mats. Returns the
+    the days' lines (sentences._draft_days) and quotes, the period's mats, and the outcomes
+    part of the summary (bot.summary.outcomes; None: no outcomes). Returns the
     parts in order; a part with nothing in it is left out. Raises KeyError only for a
     locale key missing from every language (a defect the locale test catches).
     """
@@ -378,6 +455,7 @@ def draft(say: Locale, items: Sequence[Item], day_lines: Sequence[DraftLine],
     d.add("section_a.part.support", d.support())
     d.add("draft.days", [*day_lines, *quotes(day_quotes)])
     d.add("draft.working", d.working())
+    d.add("section_a.part.outcomes", d.outcomes(outcomes or Outcomes()))
     d.add("draft.mats", d.mats(mats))
     return (*d.parts, *_supporter_parts(say, items))
 

@@ -13,17 +13,29 @@ from bot.i18n import Locale
 from bot.summary.classify import HELPED_KEYS, Symbols, helped_keys
 from bot.summary.figures import rated_text
 from bot.summary.section_a import draft, join_words, lower_words
-from bot.summary.types import DayStats, DraftLine, DraftPart, Helped, Item, Mat, RunIn
+from bot.summary.types import (
+    DayStats,
+    DraftLine,
+    DraftPart,
+    Helped,
+    Item,
+    Mat,
+    Outcomes,
+    RunIn,
+)
 
 # lower_words and join_words live with the Section A draft now; still importable from here.
 __all__ = ["helped_counts", "join_words", "lower_words", "section_a"]
 
 
 def section_a(locale: Locale, items: Sequence[Item], days: DayStats, mats: Sequence[Mat],
-               start: date, end: date) -> tuple[DraftPart, ...]:
+              start: date, end: date, outcomes: Outcomes | None = None,
+              ) -> tuple[DraftPart, ...]:
     """The Section A draft (bot.summary.section_a.draft): the young person's parts, from
-    their own shared answers, with the days' lines below; then each supporter's part."""
-    return draft(locale, items, _draft_days(locale, days, start, end), days.quotes, mats)
+    their own shared answers, with the days' lines and their views of their outcomes; then
+    each supporter's part."""
+    return draft(locale, items, _draft_days(locale, days, start, end), days.quotes, mats,
+                 outcomes)
 
 
 def _draft_days(locale: Locale, days: DayStats, start: date, end: date) -> list[DraftLine]:

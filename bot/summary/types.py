@@ -450,12 +450,25 @@ class OutcomeView:
     """What the young person said about one outcome in one run of "How am I getting on?"."""
 
     when: date
-    kind: str  # answered / skipped / dont_know (of the three-point scale step)
-    view: Sym | None  # the point of the scale they chose (None: skipped or "I don't know")
+    # answered / skipped / dont_know (of the three-point scale step), or own_words: they
+    # answered the scale step in their own words, a photo or a voice note instead of a point.
+    kind: str
+    view: Sym | None  # the point of the scale they chose (None: not a point of the scale)
     helps: tuple[Sym, ...] = ()  # what helps, as picked
-    quote: str | None = None  # their own words about it, exactly
+    # Their own words at the "what helps" and "in my words" steps, exactly, one per step
+    # (never joined into one quotation).
+    quotes: tuple[str, ...] = ()
     words_asked: str = ""  # the outcome's words as they were when asked
     run_id: int = 0
+    in_words: str | None = None  # own_words: the words typed at the scale step, exactly
+    # own_words: what else was sent at the scale step instead of a point ("photo", "voice",
+    # "forwarded" for words sent on from someone else: never quoted as theirs).
+    sent: tuple[str, ...] = ()
+
+    @property
+    def says_something(self) -> bool:
+        """True unless the scale step was skipped with nothing else said about the outcome."""
+        return self.kind != "skipped" or bool(self.helps or self.quotes)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ pictures."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
+from bot.engine.core import AnswerKind, AnswerRecord
 from bot.engine.flows import MAX_OUTCOMES
 from bot.safety import erase, export
 from bot.safety.export_pdf import readable_pdf
 from bot.services import Services
 from bot.store import media_repo, outcome_repo, repo
 from bot.store.db import Database
-from bot.store.models import MediaFile, Outcome, Person
+from bot.store.models import FlowRun, MediaFile, Meeting, Outcome, Person
 from bot.timeutil import utcnow
 from tests.summary.test_summary_pdf import pdf_text
 
@@ -143,3 +145,44 @@ async def test_0004_makes_the_outcomes_table_as_the_model_has_it_and_takes_it_aw
             assert "outcomes" in await conn.run_sync(tables)
     finally:
         await db.dispose()
+
+
+async def test_their_export_says_which_outcome_each_view_is_about_and_when_a_meeting_happened(
+        services: Services) -> None:
+    jo = await _young(services)
+    engine = services.content.engine
+    flow = engine.flows["how_am_i_getting_on"]
+    point = flow.step("view_outcome_1").choices[0]  # the flow's own scale, whatever its ids
+    async with services.db.transaction() as session:
+        help_ = await outcome_repo.add(session, young_person_id=jo.id, created_by_id=None,
+                                       words="I can ask for help", symbol_id="help")
+        await outcome_repo.add(session, young_person_id=jo.id, created_by_id=None,
+                               words="I can make a friend")
+        given = outcome_repo.as_run_options(await outcome_repo.current(session, jo.id))
+        run = FlowRun(person_id=jo.id, flow_id=flow.id, step_id="_end", status="finished",
+                      options={"outcomes": given}, finished_at=utcnow())
+        session.add(run)
+        session.add(Meeting(young_person_id=jo.id, held_on=date(2026, 3, 27),
+                            happened_at=datetime(2026, 3, 20, 10, 0, tzinfo=UTC)))
+        await session.flush()
+        for step_id in ("view_outcome_1", "view_outcome_2", "anything"):
+            await repo.put_answer(session, run.id, AnswerRecord(
+                step_id, AnswerKind.ANSWERED, (point,) if step_id != "anything" else (),
+                "I like Mrs Lee" if step_id == "anything" else None))
+        # Changed since: the export keeps the words as they were asked.
+        outcome_repo.change(help_, words="I ask for help in every lesson")
+    async with services.db.transaction() as session:
+        person = await session.get(Person, jo.id)
+        assert person is not None
+        made = await export.collect(session, engine, services.content.locale, person,
+                                    ZoneInfo("Europe/London"), utcnow())
+    answers = made.data["flows"][0]["answers"]
+    assert [(a["step"], a["about"]) for a in answers] == [
+        ("view_outcome_1", "I can ask for help"), ("view_outcome_2", "I can make a friend"),
+        ("anything", None)]
+    assert made.data["meetings"][0]["happened"] == "2026-03-20 10:00"
+    readable = " ".join(pdf_text(readable_pdf(made, services.content.locale)).split())
+    said = engine.vocabulary[point].words
+    question = flow.step("view_outcome_1").prompt
+    assert f"{question} (about “I can ask for help”) – {said}" in readable
+    assert f"{question} (about “I can make a friend”) – {said}" in readable

@@ -16,10 +16,12 @@ from pypdf import PdfReader
 
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
+from bot.summary import picture
 from bot.summary.model import MediaIn, Note, RunIn, Summary, build
 from bot.summary.pdf import render_pdf
-from bot.summary.picture import block_order
+from bot.summary.picture import OUTCOMES_SHOWN, block_order, outcome_lines, render_picture
 from bot.summary.text import full_text, short_text
+from bot.summary.types import OutcomeIn
 from tests.summary.test_summary_model import ANN, NOW, Runs, engine, locale, snapshot
 
 __all__ = ["engine", "locale"]  # fixtures shared with test_summary_model
@@ -234,3 +236,39 @@ def test_the_picture_leaves_out_blocks_with_nothing_to_show(engine: FlowEngine,
     later = _summary(engine, locale, [_question(run)],
                      made_at=NOW + timedelta(days=1))
     assert block_order(later)[:2] == ["title", "own_words"]
+
+
+def _with_outcomes(engine: FlowEngine, locale: Locale, count: int) -> Summary:
+    """The noted period, and `count` outcomes in the plan, the first asked about."""
+    run = Runs()
+    point = engine.flows["how_am_i_getting_on"].step("view_outcome_1").choices[0]
+    asked = run("how_am_i_getting_on", 2, [("view_outcome_1", [point])], options={
+        "outcomes": {"outcome_1": {"id": 1, "words": "Outcome 1", "symbol": None}}})
+    return _summary(engine, locale, [_day(run), _mat(run), _supporter(run), asked],
+                    outcomes=tuple(OutcomeIn(n, f"Outcome {n}") for n in range(1, count + 1)))
+
+
+def test_the_picture_draws_each_block_of_its_order_once_outcomes_too(
+        engine: FlowEngine, locale: Locale, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = _with_outcomes(engine, locale, 2)
+    assert "outcomes" in block_order(summary)
+    drawn: list[str] = []
+    for key in ("title", "own_words", "mats", "supporters", "outcomes", "days", "changes",
+                "listened"):
+        real = getattr(picture, f"_{key}")
+        monkeypatch.setattr(picture, f"_{key}", lambda s, loc, k=key, f=real: (
+            drawn.append(k), f(s, loc))[1])
+    real_section = picture._section
+    monkeypatch.setattr(picture, "_section", lambda s, loc, key: (
+        drawn.append(key), real_section(s, loc, key))[1])
+    render_picture(summary, locale, "JPEG")
+    assert drawn == block_order(summary)  # each once, in order: nothing drawn and thrown away
+
+
+def test_the_picture_says_how_many_outcomes_are_left_for_the_pdf(
+        engine: FlowEngine, locale: Locale) -> None:
+    lines = outcome_lines(_with_outcomes(engine, locale, OUTCOMES_SHOWN + 2), locale)
+    assert len(lines) == OUTCOMES_SHOWN + 1
+    assert lines[-1] == "+2 more in the PDF"
+    assert outcome_lines(_with_outcomes(engine, locale, OUTCOMES_SHOWN), locale)[-1] \
+        .startswith(f"Outcome {OUTCOMES_SHOWN}: ")

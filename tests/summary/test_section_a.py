@@ -21,9 +21,10 @@ from bot.i18n import Locale
 from bot.paths import flows_dir, media_dir
 from bot.summary import section_a, words
 from bot.summary.docx import section_a_docx
-from bot.summary.model import Summary, Voice, build
+from bot.summary.model import MediaIn, Summary, Voice, build
 from bot.summary.pdf import render_pdf
-from tests.summary.test_summary_model import Runs, snapshot
+from bot.summary.types import OutcomeIn
+from tests.summary.test_summary_model import NOW, Runs, snapshot
 
 ANN = Voice("supporter", "Ann", "parent", 2)
 # A future activity like "My future": own words, then cards about one area.
@@ -225,3 +226,73 @@ def test_the_pdf_holds_the_same_section_a(summary: Summary, locale: Locale) -> N
                      "Quote (Their hopes for the future): “We hope she works with animals”"):
         assert sentence in drafted, sentence
     assert drafted.index("Ann, parent or carer") > drafted.index("School is working well")
+
+
+# --- How I think I am getting on (the outcomes in the plan) -----------------------------------
+
+HELP, FRIEND = "I can ask for help in class", "I can make a friend at lunch"
+PLAN = (OutcomeIn(11, HELP, "help"), OutcomeIn(12, FRIEND))
+GIVEN = {"outcomes": {"outcome_1": {"id": 11, "words": HELP, "symbol": "help"},
+                      "outcome_2": {"id": 12, "words": FRIEND, "symbol": None}}}
+GETTING_ON = "How I think I am getting on"
+
+
+def test_how_i_think_i_am_getting_on_is_a_part_in_first_person_sentences_and_own_words(
+        tmp_path: Path, locale: Locale) -> None:
+    engine = engine_with(tmp_path, FUTURE_FLOW)
+    point = engine.flows["how_am_i_getting_on"].step("view_outcome_1").choices[0]
+    run = Runs()
+    summary = build(engine, locale, snapshot([
+        run("how_am_i_getting_on", 5, [
+            ("view_outcome_1", [point]), ("helps_outcome_1", ["give_me_time", "teacher"]),
+            ("words_outcome_1", [], "I put my hand up now"),
+            ("view_outcome_2", [], "a bit easier now"),
+            ("helps_outcome_2", [], "Miss K helps"),
+            ("anything", [], "I like Mrs Lee")], options=GIVEN)], outcomes=PLAN))
+    part = next(p for p in summary.section_a if p.title == GETTING_ON)
+    sentence = locale(f"section_a.phrase.outcome_view.{point}")
+    assert sentence.startswith("I ") and sentence.endswith(".")  # a whole first-person sentence
+    assert [(line.kind, line.text, line.label) for line in part.lines] == [
+        ("summary", f"{HELP}: {sentence}", ""),
+        ("summary", f"{HELP}: It helps me with this when people give me time and my teacher "
+                    "helps me.", ""),
+        ("quote", "I put my hand up now", HELP),
+        ("summary", f"{FRIEND}: I said how it is going in my own words.", ""),
+        ("quote", "a bit easier now", FRIEND),  # their words are the view, quoted exactly
+        ("quote", "Miss K helps", FRIEND),  # and each step's words a quote of its own
+        ("quote", "I like Mrs Lee", "Anything else about how I am getting on")]
+    assert [p.title for p in summary.section_a] == [GETTING_ON]  # and in no other part
+    start, end = words.short_day(summary.period_start), words.short_day(summary.period_end)
+    text = section_a.plain_text(locale, summary.section_a, "Jo", start, end)
+    assert f"{FRIEND}: “a bit easier now” (Jo's own words)" in text
+
+
+def test_a_supporters_photo_or_voice_note_is_named_in_their_part(
+        tmp_path: Path, locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine_with(tmp_path, FUTURE_FLOW), locale, snapshot([
+        run("supporter_view", 2, [("working", [], None, "answered", (81,)),
+                                  ("not_working", [], None, "answered", (82,))], who=ANN)],
+        media={81: MediaIn(81, "photo", "image/jpeg", None, NOW),
+               82: MediaIn(82, "voice", "audio/ogg", None, NOW)}))
+    anns = next(p for p in summary.section_a if p.voice == ANN)
+    assert [(line.label, line.text) for line in anns.lines] == [
+        ("What is working", "Sent a photo (it is in the summary PDF)."),
+        ("What is not working", "Sent a voice note (it is in MySay's export).")]
+
+
+def test_a_scale_point_or_what_helps_card_with_no_phrase_stops_start_up(
+        tmp_path: Path, locale: Locale) -> None:
+    shipped = engine_with(tmp_path / "shipped", FUTURE_FLOW)
+    scale = shipped.flows["how_am_i_getting_on"].step("view_outcome_1").choices
+    assert all(locale.has(section_a.phrase_key("outcome_view", p)) for p in scale)
+    flow = (Path(flows_dir()) / "how_am_i_getting_on.yaml").read_text(encoding="utf-8")
+    other = (flow.replace("id: how_am_i_getting_on", "id: getting_on_test")
+             .replace(f"choices: [{', '.join(scale)}]", f"choices: [{scale[0]}, calm]")
+             .replace("choices: [give_me_time,", "choices: [dad, give_me_time,"))
+    with pytest.raises(DataFileError) as found:
+        section_a.check_phrases(engine_with(tmp_path / "other", other), locale)
+    assert "section_a.phrase.outcome_view.calm (offered at getting_on_test / view_outcome_1" \
+        in str(found.value)
+    assert "section_a.phrase.support.dad (offered at getting_on_test / helps_outcome_1" \
+        in str(found.value)
