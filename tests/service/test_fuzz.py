@@ -46,6 +46,7 @@ from bot.store.models import FlowRun, Person
 from tests.conftest import World
 from tests.support.harness import Person as Chat
 from tests.support.harness import RunningBot, forge_callback
+from tests.support.voice_model import OUTCOME_WORDS
 
 CONTENT: Content = load_content()
 ENGINE = CONTENT.engine
@@ -208,7 +209,7 @@ async def give_outcomes(bot: RunningBot, user_id: int) -> None:
         assert person is not None
         for n in range(MAX_OUTCOMES):
             await outcome_repo.add(session, young_person_id=person.id, created_by_id=None,
-                                   words=f"Outcome {n + 1}, in a few words")
+                                   words=OUTCOME_WORDS.format(n=n + 1))
 
 
 async def current_run(bot: RunningBot, user_id: int) -> FlowRun | None:

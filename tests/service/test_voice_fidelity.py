@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.engine.core import Action, ActionKind, AnswerRecord, InvalidAction
+from bot.engine.flows import outcome_slots
 from bot.engine.screen import Screen, ScreenKind
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.service import callbacks, present
@@ -32,10 +33,11 @@ from bot.service.types import Button
 from bot.store.models import Person as PersonRow
 from bot.summary.export import export_for
 from tests.conftest import World
-from tests.service.test_fuzz import fast_bot, on_loop
+from tests.service.test_fuzz import fast_bot, give_outcomes, on_loop
 from tests.support.harness import Person, RunningBot
 from tests.support.voice_model import (
     ENGINE,
+    OUTCOME_WORDS,
     SAY,
     Chooser,
     Do,
@@ -73,7 +75,12 @@ class EngineChat:
     (bot/service/present.py), with answers kept as the conversation keeps them."""
 
     def __init__(self, flow_id: str) -> None:
-        self.state, self.screen = ENGINE.start(flow_id)
+        # "How am I getting on?" asks about the outcomes given to the run: give every slot one.
+        options = ({"outcomes": {slot: {"id": n, "words": OUTCOME_WORDS.format(n=n),
+                                        "symbol": None, "media": None}
+                                 for n, slot in enumerate(outcome_slots(), 1)}}
+                   if ENGINE.flows[flow_id].asks_outcomes else None)
+        self.state, self.screen = ENGINE.start(flow_id, options)
         self.answers: dict[str, AnswerRecord] = {}
         self.buttons: list[Button] = []
 
@@ -383,6 +390,9 @@ async def real_walk(world: World, sam: Person, flow_id: str, seed: int, *,
     saw, their /mydata, and the therapist's summary and export, against the model."""
     name = next(NAMES)
     jo = await world.young_person(sam, name)
+    if ENGINE.flows[flow_id].asks_outcomes:  # offered only with outcomes in their plan
+        await give_outcomes(world.bot, jo.user_id)
+        await jo.send("/menu")
     await jo.tap(ENGINE.flows[flow_id].title)
     chat, model = BotChat(jo), Model(ENGINE.flows[flow_id])
     problems: list[str] = []

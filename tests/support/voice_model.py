@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from hypothesis import strategies as st
 
 from bot.engine.core import HELPED_CHOICES, LEFT_OFF
-from bot.engine.flows import END, Flow, Step, StepType
+from bot.engine.flows import END, Flow, Step, StepType, outcome_slots
 from bot.engine.screen import Control
 from bot.services import Content, load_content
 
@@ -45,8 +45,16 @@ FRAGMENTS = ('Mum said "yes" 😀', "it's OK 👍🏽", "très bien", "مرحب�
              "'single' quotes", "100% fine", "Zoë and Chloé", "a\\b/c")
 
 
+# The words of the outcomes the walks give a young person ("How am I getting on?" asks one
+# round per outcome slot; tests/service/test_fuzz.py give_outcomes, EngineChat).
+OUTCOME_WORDS = "Outcome {n}, in a few words"
+
+
 def words_of(symbol_id: str) -> str:
-    """The words of a symbol (media/symbols.yaml)."""
+    """The words of a symbol (media/symbols.yaml), or of the outcome in a slot ("outcome_2":
+    OUTCOME_WORDS)."""
+    if symbol_id in outcome_slots():
+        return OUTCOME_WORDS.format(n=outcome_slots().index(symbol_id) + 1)
     return ENGINE.vocabulary[symbol_id].words
 
 
