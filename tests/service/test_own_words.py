@@ -118,7 +118,8 @@ async def test_a_forward_is_never_shown_as_their_own_words(world: World) -> None
     await sam.send("/summary")
     await sam.tap("Jo")
     summary = " ".join(m.display_text or "" for m in sam.messages()[-3:])
-    assert "Sent on from someone else (not their own words): words my mum wrote" in summary
+    # Each answer in context, labelled as sent on (never in quotation marks as theirs).
+    assert f"My own words: words my mum wrote {LABEL}" in summary
     assert "“words my mum wrote”" not in summary
 
     await jo.send("/mydata")
