@@ -5,7 +5,9 @@ the picture. The target is under 2 seconds in all.
 Run from the repository root:
     .venv/bin/python bench/summary.py [--runs 5] [--database-url postgresql+asyncpg://...]
 
-Without --database-url it uses a new SQLite file in a temporary folder. The first run is
+Without --database-url it uses a new SQLite file in a temporary folder. With --save FOLDER it
+also writes the last PDF and picture there (the README's sample page is the PDF's first page:
+`pdftoppm -f 1 -l 1 -r 70 -png FOLDER/summary.pdf docs/images/summary-page`). The first run is
 "cold" (fonts and the PDF library load then); the rest are warm (a bot that is running).
 """
 
@@ -25,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-async def main(runs: int, database_url: str | None) -> None:
+async def main(runs: int, database_url: str | None, save: Path | None = None) -> None:
     started = time.perf_counter()
     from cryptography.fernet import Fernet
 
@@ -70,6 +72,8 @@ async def main(runs: int, database_url: str | None) -> None:
             timings["total"].append(fourth - first)
             pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
         await db.dispose()
+    if save is not None:
+        await asyncio.to_thread(_save, save, pdf, png)
     print(f"PDF: {len(pdf) // 1024} KB, about {pages} pages; picture (JPEG, as sent to "
           f"Telegram): {len(png) // 1024} KB")
     for name, values in timings.items():
@@ -80,9 +84,19 @@ async def main(runs: int, database_url: str | None) -> None:
     print(f"Target: under 2 s. Warm total is {verdict} it.")
 
 
+def _save(folder: Path, pdf: bytes, picture: bytes) -> None:
+    """Write the PDF and the picture into `folder` (made if missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.pdf").write_bytes(pdf)
+    (folder / "summary.jpg").write_bytes(picture)
+    print(f"saved {folder / 'summary.pdf'} and {folder / 'summary.jpg'}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--save", type=Path, default=None,
+                        help="write the last PDF and picture into this folder")
     args = parser.parse_args()
-    asyncio.run(main(max(1, args.runs), args.database_url))
+    asyncio.run(main(max(1, args.runs), args.database_url, args.save))
