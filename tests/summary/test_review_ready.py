@@ -366,7 +366,8 @@ async def test_the_command_line_writes_a_pdf_a_word_document_and_text_that_agree
     said = set(quoted.findall(read.full))  # every quote, as loaded in this process
     assert {HOPES, STABLES, HAND_UP, BUS_NOW, BUS_BEFORE, MAT_WORDS, *ANN.values()} <= said
     assert set(quoted.findall(text)) == said == set(quoted.findall(pdf_text))
-    drafted = {HOPES, STABLES, DAY_WORDS, MAT_WORDS, *ANN.values()}  # no outcome words
+    # Section A: their words this period, outcomes too ("How I think I am getting on").
+    drafted = {HOPES, STABLES, DAY_WORDS, MAT_WORDS, HAND_UP, BUS_NOW, *ANN.values()}
     assert set(quoted.findall(" ".join(docx[3:]))) == drafted  # after title, period, how made
     assert set(quoted.findall(part(text, SECTION_A))) - {"Quote", "Summarised"} == drafted
     assert docx[3:] == [t for _, t in read.docx][3:]  # the same Section A
