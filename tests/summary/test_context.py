@@ -23,6 +23,7 @@ from bot.summary.picture import OUTCOMES_SHOWN, block_order, outcome_lines, rend
 from bot.summary.text import full_text, short_text
 from bot.summary.types import OutcomeIn
 from tests.summary.test_summary_model import ANN, NOW, Runs, engine, locale, snapshot
+from tests.summary.test_summary_pdf import pdf_text
 
 __all__ = ["engine", "locale"]  # fixtures shared with test_summary_model
 
@@ -128,6 +129,17 @@ def test_supporters_views_are_not_listed_as_checked_by_the_young_person(
     assert own < theirs
     assert "art club is going well" not in text[own:theirs]
     assert "art club is going well" in text[theirs:]
+
+
+def test_a_note_on_a_supporters_view_is_labelled_as_not_their_words(
+        engine: FlowEngine, locale: Locale) -> None:
+    run = Runs()
+    ann = _supporter(run)
+    summary = _summary(engine, locale, [ann], notes={
+        ann.run_id: (Note(ann.run_id, "Sam", NOW, "Mum was worried about the bus"),)})
+    for text in (full_text(summary, locale), flat(pdf_text(render_pdf(summary, locale)))):
+        assert "Therapist's notes (not Ann's words)" in text
+        assert "not Jo's words" not in text
 
 
 # --- the PDF -----------------------------------------------------------------------------------
