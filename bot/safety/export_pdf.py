@@ -105,12 +105,23 @@ def readable_pdf(export: Export, locale: Locale) -> bytes:
         say("mydata.delete_line", date=d["asked"], status=_deletion_status(say, d))
         for d in data["deletion_requests"]])
     seen = [say("mydata.seen_line", date=e["when"], who=e["who"] or say("mydata.someone"),
-                what=say(f"mydata.what.{e['what']}") if say.has(f"mydata.what.{e['what']}")
-                else say("mydata.what.other")) for e in data["who_looked"]]
+                what=what_they_did(say, e["what"])) for e in data["who_looked"]]
     pdf.heading(say("mydata.seen"))
     for text in seen or [say("mydata.nobody_seen")]:
         pdf.line(text)
     return bytes(pdf.output())
+
+
+def what_they_did(say: Locale, action: str) -> str:
+    """What an audit entry (`action`, as written by bot.store.repo.audit) says someone did,
+    in the young person's words: its own "mydata.what.<action>", "tried … and was stopped"
+    for any refused_*, else a neutral "did something in MySay about you". Never "looked at
+    your answers" for something that was not a look at their answers."""
+    if say.has(f"mydata.what.{action}"):
+        return say(f"mydata.what.{action}")
+    if action.startswith("refused_"):
+        return say("mydata.what.refused")
+    return say("mydata.what.other")
 
 
 def _deletion_status(say: Locale, request: dict[str, Any]) -> str:

@@ -564,7 +564,7 @@ def _noted(doc: _Document) -> None:
             doc.para(line, size=10.5, indent=4, gap=0.5)
         if helped := helped_words(say, view.helped):
             doc.para(helped, size=10.5, indent=4, gap=0.5)
-        _notes(doc, view.notes, doc.summary.young_person.name)
+        _notes(doc, view.notes, view.who.name)  # whose activity: Ann's, for her view
 
 
 def _helped(doc: _Document, key: str) -> None:

@@ -200,8 +200,8 @@ def _days(summary: Summary, locale: Locale) -> _Block | None:
         chart_row.paste(chart, (MARGIN, caption.height + 6))
     hard = _text_rows([locale("summary.picture.hard", things=words.tally_text(
         days.bad_reasons, 5))] if days.bad_reasons else [])
-    quote = _quote(days.quotes[-1], locale) if days.quotes else None
-    return _Block(_stack([head, counts, parts, chart_row, hard, quote]))
+    # (Their words about their days are in "In Jo's own words", which leads the picture.)
+    return _Block(_stack([head, counts, parts, chart_row, hard]))
 
 
 def _text_rows(lines: Sequence[str]) -> Image.Image | None:
@@ -262,6 +262,7 @@ def _listened(summary: Summary, locale: Locale) -> _Block | None:
 
 
 OUTCOMES_SHOWN = 4  # the picture's room for outcomes; the PDF has every one
+OWN_WORDS_SHOWN = 3  # their newest own words on the picture; the PDF has every one
 
 
 def outcome_lines(summary: Summary, locale: Locale) -> list[str]:
@@ -331,10 +332,13 @@ def _own_words(summary: Summary, locale: Locale) -> _Block | None:
     if not items:
         return None
     head = _heading("💬", locale("summary.picture.own_words", name=summary.young_person.name))
-    quotes = [_quote(i, locale) for i in items if i.quote][:3]
+    said = [i for i in items if i.quote]
+    quotes = [_quote(i, locale) for i in said[:OWN_WORDS_SHOWN]]
     asked = [i for i in items if not i.quote]
     lines = [f"{locale('summary.label.questions')}: "
              + ", ".join(s.words for i in asked for s in i.symbols)] if asked else []
+    if len(said) > OWN_WORDS_SHOWN:  # a cut list says so: the rest are in the PDF
+        lines.append(locale("summary.picture.outcomes_more", count=len(said) - OWN_WORDS_SHOWN))
     return _Block(_stack([head, *quotes, _body(lines) if lines else None]))
 
 
@@ -357,7 +361,11 @@ def _mats(summary: Summary, locale: Locale) -> _Block | None:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    """`text`, or its first words within `limit` characters and "…" (never cut mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
 
 
 def _supporters(summary: Summary, locale: Locale) -> _Block | None:
@@ -375,6 +383,8 @@ def _supporters(summary: Summary, locale: Locale) -> _Block | None:
                                 if picked else words.who(locale, voice)]))
         if said:
             parts.append(_quote(said[-1], locale))
+        if len(said) > 1:  # their newest words only: the rest are in the PDF, and it says so
+            parts.append(_body([locale("summary.picture.outcomes_more", count=len(said) - 1)]))
     return _Block(_stack(parts))
 
 

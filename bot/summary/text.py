@@ -67,7 +67,7 @@ def run_block(locale: Locale, view: RunView, name: str) -> str:
                   who=words.who(locale, view.who), answers=said)]
     if helped := helped_words(locale, view.helped):
         out.append(f"   {helped}")
-    out += [f"   {line}" for line in note_lines(locale, view.notes, name)]
+    out += [f"   {line}" for line in note_lines(locale, view.notes, view.who.name)]
     return "\n".join(out)
 
 

@@ -101,3 +101,17 @@ async def test_help_lists_every_therapist_command(chat: World) -> None:
         assert command in words
     assert "/start" not in words
     assert words == ((await sam.send("something typed")).display_text or "")
+
+
+async def test_a_meeting_said_to_have_happened_is_not_the_next_one(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    [young] = await add_young_people(chat, sam, 1)
+    now = utcnow()
+    sam_row = await therapist_row(chat, sam)
+    async with chat.bot.services.db.transaction() as session:  # held early, before its date
+        session.add(Meeting(young_person_id=young, therapist_id=sam_row.id,
+                            held_on=(now + timedelta(days=2)).date(), happened_at=now))
+    line = (await sam.send("/caseload")).display_text or ""
+    line = line[line.index("👤 Person 00"):]
+    assert f"Next meeting: {(now + timedelta(days=2)).date().day} " not in line
+    assert "Next meeting: not set" in line

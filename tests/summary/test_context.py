@@ -23,6 +23,7 @@ from bot.summary.picture import OUTCOMES_SHOWN, block_order, outcome_lines, rend
 from bot.summary.text import full_text, short_text
 from bot.summary.types import OutcomeIn
 from tests.summary.test_summary_model import ANN, NOW, Runs, engine, locale, snapshot
+from tests.summary.test_summary_pdf import pdf_text
 
 __all__ = ["engine", "locale"]  # fixtures shared with test_summary_model
 
@@ -128,6 +129,17 @@ def test_supporters_views_are_not_listed_as_checked_by_the_young_person(
     assert own < theirs
     assert "art club is going well" not in text[own:theirs]
     assert "art club is going well" in text[theirs:]
+
+
+def test_a_note_on_a_supporters_view_is_labelled_as_not_their_words(
+        engine: FlowEngine, locale: Locale) -> None:
+    run = Runs()
+    ann = _supporter(run)
+    summary = _summary(engine, locale, [ann], notes={
+        ann.run_id: (Note(ann.run_id, "Sam", NOW, "Mum was worried about the bus"),)})
+    for text in (full_text(summary, locale), flat(pdf_text(render_pdf(summary, locale)))):
+        assert "Therapist's notes (not Ann's words)" in text
+        assert "not Jo's words" not in text
 
 
 # --- the PDF -----------------------------------------------------------------------------------
@@ -272,3 +284,38 @@ def test_the_picture_says_how_many_outcomes_are_left_for_the_pdf(
     assert lines[-1] == "+2 more in the PDF"
     assert outcome_lines(_with_outcomes(engine, locale, OUTCOMES_SHOWN), locale)[-1] \
         .startswith(f"Outcome {OUTCOMES_SHOWN}: ")
+
+
+def _drawn_texts(monkeypatch: pytest.MonkeyPatch, summary: Summary, locale: Locale) -> list[str]:
+    """Every text the phone picture draws, in order."""
+    drawn: list[str] = []
+    real = picture._text
+
+    def spy(text: str, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(picture, "_text", spy)
+    render_picture(summary, locale, "JPEG")
+    return drawn
+
+
+def test_the_picture_says_what_it_leaves_for_the_pdf_and_repeats_no_quote(
+        engine: FlowEngine, locale: Locale, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = Runs()
+    said = [f"day words number {n}" for n in range(5)]
+    runs = [run("good_day_bad_day", 10 - n, [("how_morning", ["good"]), ("own_words", [], w)])
+            for n, w in enumerate(said)]
+    ann = [run("supporter_view", 3, [("working", [], "art club"), ("admire", [], "kind")],
+               who=ANN)]
+    drawn = _drawn_texts(monkeypatch, _summary(engine, locale, [*runs, *ann]), locale)
+    quoted = [t for t in drawn if t.startswith("“")]
+    assert len(quoted) == len(set(quoted))  # no quote twice (the days block repeated one)
+    assert "+2 more in the PDF" in drawn  # 5 of their own words, 3 shown
+    assert "+1 more in the PDF" in drawn  # Ann's newest words shown, 1 more in the PDF
+
+
+def test_a_clipped_note_ends_at_a_whole_word() -> None:
+    clipped = picture._clip("Pointed at Lunch and shook her head at Break", 26)
+    assert clipped == "Pointed at Lunch and…"
+    assert picture._clip("short", 26) == "short"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import repo
@@ -69,8 +69,11 @@ def _utc(value: datetime) -> datetime:
 
 async def _meeting_dates(session: AsyncSession, ids: list[int], today: date,
                          past: bool) -> dict[int, date]:
+    # A meeting the therapist said has happened (happened_at, set before its date passed) is
+    # a past meeting, never still the next one (as in therapist_repo.meetings).
     held = func.max(Meeting.held_on) if past else func.min(Meeting.held_on)
-    when = Meeting.held_on < today if past else Meeting.held_on >= today
+    when = (or_(Meeting.held_on < today, Meeting.happened_at.is_not(None)) if past
+            else and_(Meeting.held_on >= today, Meeting.happened_at.is_(None)))
     rows = await session.execute(
         select(Meeting.young_person_id, held)
         .where(Meeting.young_person_id.in_(ids), Meeting.cancelled_at.is_(None), when)
