@@ -29,6 +29,8 @@ DYNAMIC: dict[str, str] = {
     "command.{}": "a command's menu line, per ROUTES.menus (app.py, service/therapist.py)",
     "th.command.{}": "a therapist's own wording of a command in /help (service/therapist.py)",
     "control.{}": "a control button's words; Control's values are keys (service/present.py)",
+    "ys.offer.outcome.{}": "an outcome's view offered back, per point of the scale "
+                           "(service/features/you_said.py)",
     "day.{}": "a weekday: 'Sam should read it on Monday' (features/safeguarding.py)",
     "safety.when.{}": "when the service reads an alert: hours' NextRead.kind (safeguarding.py)",
     "set.name.{}": "a setting's name on /settings, per CHOICES entry (features/settings.py)",

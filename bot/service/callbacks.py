@@ -587,14 +587,16 @@ class YouSaidTap(CallbackData, prefix="ys"):
     it to today; "ys:h:5" without one is a button from before and is not acted on); s said
     (draft id, what: q<answer id>, or a<answer id>_<symbol id> for something they picked), w
     so we will (draft id, r<record id>_<a or n><item number>: an item of the meeting record),
-    a add another, g send, c cancel (draft id); l listened (you_said id, 0-2) ("ys:s:4:q12",
+    a add another, g send, c cancel (draft id); n another page of what they said (draft id,
+    the page from 0: "ys:n:4:1"); l listened (you_said id, 0-2) ("ys:s:4:q12",
     "ys:h:5:m31")."""
 
-    op: Literal["p", "h", "s", "w", "a", "g", "l", "c"]
+    op: Literal["p", "h", "s", "w", "a", "g", "l", "c", "n"]
     ident: Annotated[int, Digits(12)]
     ref: Annotated[str | None, Text(r"[a-z0-9_]{1,42}")] = None
     shapes: ClassVar[Mapping[str, Sequence[str]]] = {"s": ("ref",), "w": ("ref",),
-                                                     "l": ("ref",), "h": ("", "ref")}
+                                                     "l": ("ref",), "h": ("", "ref"),
+                                                     "n": ("ref",)}
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,11 @@ def _view(symbols: Symbols, run: RunIn, steps: Mapping[str, AnswerIn], words_ask
     # Each step's own words are their own quotation; the scale step's are the view itself
     # when no point was chosen, and a quotation beside the point when one was.
     quoted = (scale, helps, steps.get(WORDS)) if in_words is None else (helps, steps.get(WORDS))
-    quotes = tuple(q for a in quoted if a is not None and (q := _own(a)))
-    return OutcomeView(as_utc(run.when).date(), kind, view, picked, quotes, words_asked,
-                       run.run_id, in_words, sent)
+    own = [(q, a.answer_id) for a in quoted if a is not None and (q := _own(a))]
+    return OutcomeView(as_utc(run.when).date(), kind, view, picked, tuple(q for q, _ in own),
+                       words_asked, run.run_id, in_words, sent,
+                       scale.answer_id if scale is not None else 0,
+                       tuple(i for _, i in own))
 
 
 def _own(answer: AnswerIn) -> str | None:

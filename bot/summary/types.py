@@ -464,6 +464,10 @@ class OutcomeView:
     # own_words: what else was sent at the scale step instead of a point ("photo", "voice",
     # "forwarded" for words sent on from someone else: never quoted as theirs).
     sent: tuple[str, ...] = ()
+    # The answers behind it, so what is offered back names its answer (/yousaid): the scale
+    # step's (0 when it was not answered), and each quotation's, in the order of `quotes`.
+    answer_id: int = 0
+    quote_ids: tuple[int, ...] = ()
 
     @property
     def says_something(self) -> bool:

@@ -19,6 +19,7 @@ from bot.store.models import Answer, FlowRun, Meeting, YouSaid
 from bot.store.models import Person as PersonRow
 from bot.timeutil import utcnow
 from tests.service.test_mat_placements import do_the_mat
+from tests.service.test_outcomes import add_outcome
 from tests.summary.test_summary_loop import (
     QUESTION,
     SUPPORTER_ADMIRE,
@@ -87,9 +88,11 @@ async def test_only_what_they_said_is_offered_main_bad_day_reason_first(chat: Wo
     await sam.tap("Jo")
     await sam.tap("The meeting has happened")
     buttons = offered(sam)
-    joined = "\n".join(buttons)
-    # The reason given for three bad parts of the day comes first, with how often.
-    assert "too loud makes days hard (3 times)" in buttons[0], buttons
+    joined = "\n".join(await page_through(sam))  # every page: nothing is cut
+    # The reason given for three bad parts of the day comes first, once for each part.
+    assert [b.split(" ", 1)[1] for b in buttons[:3]] == [
+        "too loud makes getting to school hard", "too loud makes lessons hard",
+        "too loud makes break and lunch hard"], buttons
     assert "morning is a good part of your day" in joined
     assert "after school is a good part of your day" in joined
     assert "you want to talk about school" in joined  # their question
@@ -126,7 +129,7 @@ async def test_each_item_keeps_the_answer_it_came_from_and_we_will_is_not_double
     await sam.send("/yousaid")
     await sam.tap("Jo")
     await sam.tap("The meeting has happened")
-    await sam.tap("too loud makes days hard")
+    await sam.tap("too loud makes break and lunch hard")
     await sam.send("We will give you ear defenders for assemblies")
     await sam.tap("Add another")
     await sam.tap("morning is a good part of your day")
@@ -139,7 +142,7 @@ async def test_each_item_keeps_the_answer_it_came_from_and_we_will_is_not_double
     assert "we will: we" not in card.lower()
     (sent,) = await drafts(chat)
     items = json.loads(sent.items)
-    assert [i["said"] for i in items] == ["too loud makes days hard",
+    assert [i["said"] for i in items] == ["too loud makes break and lunch hard",
                                           "morning is a good part of your day"]
     async with chat.bot.services.db.transaction() as session:
         for item, step in zip(items, ("break_lunch", "morning"), strict=True):
@@ -357,3 +360,110 @@ async def test_no_leaves_a_later_meeting_as_it_was(chat: World) -> None:
         (meeting,) = (await session.scalars(select(Meeting))).all()
     assert meeting.happened_at is None and meeting.held_on > utcnow().date() + timedelta(days=7)
     assert await drafts(chat) == []
+
+
+async def page_through(sam: Person) -> list[str]:
+    """Every offer on every page (tapping "More" while there is one), in order."""
+    found: list[str] = []
+    for _ in range(10):
+        page = offered(sam)
+        more = [b for b in page if b.startswith("➡️ More")]
+        found += [b for b in page if not b.startswith(("➡️ More", "⬅️", "✅"))]
+        if not more:
+            return found
+        await sam.tap(more[0])
+    raise AssertionError("too many pages")
+
+
+async def how_am_i_getting_on(sam: Person, jo: Person) -> None:
+    """Two outcomes: Jo says the first is getting better (give me time; their own words),
+    and "I don't know" about the second; shared."""
+    await add_outcome(sam, "Jo", "I can ask for help in class", "Help")
+    await add_outcome(sam, "Jo", "I can make a friend at lunch")
+    await jo.send("/menu")
+    await jo.tap("How am I getting on?")
+    await jo.tap("Getting better")
+    await jo.tap("Give me time")
+    await jo.tap("Done")
+    await jo.send(HAND_UP)
+    await jo.tap("I don't know")
+    await jo.tap("Skip")
+    await jo.tap("Skip")
+    await jo.tap("Skip")  # anything else
+    await finish(jo, share=True)
+
+
+HAND_UP = "I put my hand up now"
+
+
+async def everything_offered(chat: World) -> tuple[list[str], str]:
+    """The week and "How am I getting on?"; Sam's first page of offers, and every offer on
+    every page (one a line)."""
+    sam, jo, _ = await the_week(chat)
+    await how_am_i_getting_on(sam, jo)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    first = offered(sam)
+    return first, "\n".join(await page_through(sam))
+
+
+async def test_every_mat_card_is_offered_where_it_was_put(chat: World) -> None:
+    _, joined = await everything_offered(chat)
+    for card, column in (("lessons", "Like"), ("art", "Like"), ("break", "Like"),
+                         ("reading", "Not sure"), ("lunch", "Not sure"),
+                         ("maths", "Don't like"), ("homework", "Don't like")):
+        assert f"you put {card} under “{column}”" in joined, (card, joined)
+    assert "pe under" not in joined.lower()  # left off the mat: not something said
+
+
+async def test_each_outcome_view_as_given_and_their_words_never_i_dont_know(
+        chat: World) -> None:
+    _, joined = await everything_offered(chat)
+    assert "“I can ask for help in class” is getting better" in joined, joined
+    assert f"“{HAND_UP}”" in joined
+    assert "friend at lunch" not in joined  # "I don't know" is not a view
+
+
+async def test_what_would_make_more_good_days_is_offered_never_the_card_more(
+        chat: World) -> None:
+    _, joined = await everything_offered(chat)
+    assert "quiet place, when asked “What would make more good days?”" in joined, joined
+    assert "more, when asked" not in joined.lower()
+
+
+async def test_a_reason_names_the_part_of_the_day_it_was_given_for(chat: World) -> None:
+    _, joined = await everything_offered(chat)
+    assert "too loud makes getting to school hard" in joined, joined
+    assert "too loud makes days hard" not in joined  # each was about a part of the day
+    assert "worried makes days hard" in joined  # the check-in was about the whole day
+
+
+async def test_a_long_list_is_paged_with_how_many_more_never_cut(chat: World) -> None:
+    first, joined = await everything_offered(chat)
+    assert len(first) <= 16 and any(b.startswith("➡️ More (") for b in first), first
+    labels = joined.split("\n")
+    assert len(labels) == len(set(labels)), labels  # nothing offered twice across pages
+    assert len(labels) > 14 and "💬 “I like art best”" in labels
+
+
+async def test_an_outcome_view_names_its_answer_and_is_left_out_once_private(
+        chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await how_am_i_getting_on(sam, jo)
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    await sam.tap("The meeting has happened")
+    await sam.tap("“I can ask for help in class” is getting better")
+    await sam.send("we will keep giving you time")
+    (draft,) = await drafts(chat)
+    (item,) = json.loads(draft.items)
+    async with chat.bot.services.db.transaction() as session:
+        answer = await session.get(Answer, item["answer_id"])
+        assert answer is not None and answer.run_id == item["run_id"]
+        assert answer.step_id.startswith("view_") and answer.choices == ["getting_better"]
+        await session.execute(update(FlowRun).where(FlowRun.id == answer.run_id)
+                              .values(shared=False))
+    await sam.tap("Send it to Jo")
+    assert "Nothing was sent" in sam.text(), sam.text()

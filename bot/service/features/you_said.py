@@ -7,10 +7,13 @@ card "You said ... so we will ...". The young person answers "Did people listen 
 three symbols; the answer is kept in `you_said` and shown on /caseload and in the next summary.
 
 What is offered is only what the young person said in a shared answer, each offer naming its
-answer: the reasons they gave for bad days (most often first), the parts of the day they rated
-good, their questions, where they put Talking Mat cards, what is important to them, what made
-days good, and their own words. Never a supporter's view, never an answer kept private, never
-"not sure" or "I don't know" read as something good.
+answer: the reasons they gave for bad days (most often first, each with the part of the day it
+was about), the parts of the day they rated good, their questions, where they put every
+Talking Mat card, their view of each outcome ("How am I getting on?") and their words about
+it, what they picked as what would help (never the card "More"), what is important to them,
+what made days good, and their own words. Everything is offered, a page at a time ("More (N
+more)"), never cut. Never a supporter's view, never an answer kept private, never "not sure",
+"I don't know" or a skipped outcome read as something said.
 
 The draft lives in its `you_said` row (encrypted, sent_at empty), each item with the answer
 and run it came from; the therapist's `pending` holds only ids and which question is open,
@@ -25,6 +28,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +49,7 @@ from bot.summary.classify import (
     GOOD_DAYS,
     IMPORTANT_TO,
     QUESTIONS,
+    SUPPORT,
     VERDICTS,
 )
 from bot.summary.model import (
@@ -64,8 +69,11 @@ KIND = "you_said"
 FEATURE = "you_said"  # refusals are audited as refused_you_said
 MAX_ITEMS = 5
 MAX_WORDS = 200  # letters in one "you said" or "we will": the card must stay easy to read
-OFFER_THEMES = 10  # buttons for what they picked; then their own words
+# A page of offers: OFFER_THEMES buttons for what they picked, then OFFER_QUOTES of their own
+# words (on the first page; later pages hold as many of either); "More" pages on, never cut.
+OFFER_THEMES = 10
 OFFER_QUOTES = 4
+MORE = "more"  # the card "More" says only that there is more: never offered as said
 OFFER_RECORD = 6  # items of the meeting record offered as "so we will"
 LISTEN = (("yes", "😀"), ("a_bit", "😐"), ("no", "🙁"))
 _QUOTE_REF = re.compile(r"^q(\d{1,12})$")
@@ -114,7 +122,7 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
         await session.delete(draft)
         person.pending = {}
         return Result(toast="👍").say(say("ys.cancelled"), edit=True)
-    if data.op not in ("s", "w", "a", "g"):
+    if data.op not in ("s", "w", "a", "g", "n"):
         return _refused(ctx, session, person, f"{data.op} on draft {data.ident}")
     meeting = await _held(ctx, session, young, edit=False)
     if isinstance(meeting, Result):
@@ -126,6 +134,9 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
         return await _ask_will(ctx, session, person, young, draft, meeting, said)
     if data.op == "w" and data.ref is not None:
         return await _will_from_record(ctx, session, person, young, draft, data.ref)
+    if data.op == "n" and data.ref is not None and data.ref.isdigit():
+        return await _ask_said(ctx, session, person, young, draft, meeting, edit=True,
+                               page=int(data.ref))
     if data.op == "a":
         if len(_items(draft)) >= MAX_ITEMS:
             return Result(toast=say("ys.full", count=MAX_ITEMS))
@@ -225,23 +236,88 @@ async def _summary(ctx: Context, session: AsyncSession, person: Person, young: P
 
 
 def offers(ctx: Context, built: Summary, until: date) -> list[Offer]:
-    """What the young person said up to the meeting on `until`, as "you said" offers: the
-    reasons they gave for bad days (most often first), the parts of the day they rated good,
-    their questions, where they put Talking Mat cards, what is important to them and what made
-    days good; then their newest own words. Only their own shared answers (the summary holds
-    no private one), never one answered "I don't know", never a "not sure" or "OK" read as
-    good."""
+    """Everything the young person said up to the meeting on `until`, as "you said" offers, in
+    the order they are shown: first a few of each kind (the reasons they gave for bad parts of
+    the day, most often first; the parts they rated good; their questions; where they put each
+    Talking Mat card; their views of their outcomes; what would help; what is important to
+    them; what made days good) and their newest own words; then the rest of each kind. Nothing
+    is left out (the therapist pages through them: page_of). Only their own shared answers
+    (the summary holds no private one), never one answered "I don't know", never a "not sure"
+    or "OK" read as good, never a skipped outcome read as a view."""
     mine = [i for i in last_period_items(built) if i.when <= until and not i.dont_know]
-    found: list[Offer] = []
+    first: list[Offer] = []
+    rest: list[Offer] = []
+    seen: set[str] = set()
     for kind, limit in ((_bad_reasons, 3), (_good_parts, 2), (_questions, 2), (_mat_offers, 3),
-                        (_important, 2), (_good_reasons, 2)):
-        found += [o for o in kind(ctx, built, mine)
-                  if o.ref not in {f.ref for f in found}][:limit]
-    found = found[:OFFER_THEMES]
-    for item in [i for i in mine if i.quote][:OFFER_QUOTES]:
-        quote = f"“{item.quote}”"
-        found.append(Offer(f"q{item.answer_id}", f"💬 {_clip(quote, 50)}",
-                           _clip(quote, MAX_WORDS), item.answer_id, item.run_id))
+                        (partial(_outcome_views, until=until), 3), (_support, 2), (_important, 2),
+                        (_good_reasons, 2)):
+        fresh = [o for o in kind(ctx, built, mine) if o.ref not in seen]
+        seen.update(o.ref for o in fresh)
+        first += fresh[:limit]
+        rest += fresh[limit:]
+    quotes: list[Offer] = []
+    for quote in [*_quotes(mine), *_outcome_quotes(built, until)]:
+        if quote.ref not in seen:  # an outcome's words are also an item of the summary
+            seen.add(quote.ref)
+            quotes.append(quote)
+    # The first page: OFFER_THEMES of what they picked, then OFFER_QUOTES of their words.
+    return [*first[:OFFER_THEMES], *quotes[:OFFER_QUOTES], *first[OFFER_THEMES:], *rest,
+            *quotes[OFFER_QUOTES:]]
+
+
+def page_of(found: list[Offer], page: int) -> tuple[list[Offer], int]:
+    """The offers on page `page` (from 0; one past the end gives the last page) and how many
+    come after it, so a long list is paged, never cut."""
+    size = OFFER_THEMES + OFFER_QUOTES
+    last = max(0, (len(found) - 1) // size)
+    page = min(max(page, 0), last)
+    return found[page * size:(page + 1) * size], max(0, len(found) - (page + 1) * size)
+
+
+def _quote_offer(quote_words: str, answer_id: int, run_id: int) -> Offer:
+    quote = f"“{quote_words}”"
+    return Offer(f"q{answer_id}", f"💬 {_clip(quote, 50)}", _clip(quote, MAX_WORDS),
+                 answer_id, run_id)
+
+
+def _quotes(mine: list[Item]) -> list[Offer]:
+    """Their own words, newest first, each naming its answer."""
+    return [_quote_offer(i.quote, i.answer_id, i.run_id) for i in mine if i.quote]
+
+
+def _outcome_quotes(built: Summary, until: date) -> list[Offer]:
+    """Their own words about each outcome (at any step of its round), each naming its answer;
+    never words sent on from someone else (the summary holds them apart)."""
+    found = []
+    for progress in built.outcomes.progress:
+        for view in reversed(progress.views):
+            if view.when > until:
+                continue
+            words = ([(view.in_words, view.answer_id)] if view.in_words else []) + list(
+                zip(view.quotes, view.quote_ids, strict=False))
+            found += [_quote_offer(w, a, view.run_id) for w, a in words if a]
+    return found
+
+
+def _outcome_views(ctx: Context, built: Summary, mine: list[Item], *,
+                   until: date) -> list[Offer]:
+    """Each outcome's latest view as the young person gave it, a point of the scale ("“I can
+    ask for help in class” is getting better"), naming the scale step's answer; none for an
+    outcome skipped or answered "I don't know" (their words, if any, are offered as quotes)."""
+    found = []
+    for progress in built.outcomes.progress:
+        view = next((v for v in reversed(progress.views)
+                     if v.view is not None and v.answer_id
+                     and v.when <= until), None)
+        if view is None or view.view is None:
+            continue
+        outcome = view.words_asked or progress.words
+        key = f"ys.offer.outcome.{view.view.id}"
+        said = (ctx.locale(key, outcome=outcome) if ctx.locale.has(key) else
+                ctx.locale("ys.offer.outcome.any", outcome=outcome, view=view.view.words))
+        label = f"{view.view.emoji} {said}".strip()
+        found.append(Offer(_symbol_ref(view.answer_id, view.view), _clip(label, 60),
+                           _clip(said, MAX_WORDS), view.answer_id, view.run_id))
     return found
 
 
@@ -280,9 +356,44 @@ def _reasons(item: Item) -> list[Sym]:
 
 
 def _bad_reasons(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    """The reasons they gave for bad days, the reason given most often first: one offer for
+    each part of the day it was given for, naming that part ("too loud makes lessons hard")
+    and its answer; a reason given for a whole day, once, with how often."""
     bad = [i for i in mine if i.heading == BAD_DAYS and i.verdict == "bad"]
-    return [_offer(ctx, s, n, i, _theme_words(ctx, BAD_DAYS, s))
-            for s, n, i in _picked(bad, _reasons)]
+    found: list[Offer] = []
+    for symbol, _, _ in _picked(bad, _reasons):
+        # Newest day first; within one run, the parts in the order of the day.
+        given = sorted((i for i in bad if any(s.id == symbol.id for s in _reasons(i))),
+                       key=lambda i: (-i.when.toordinal(), i.answer_id))
+        for item in given:
+            if item.about is not None and item.about.id in DAY_PARTS:
+                said = ctx.locale("ys.offer.bad_part", words=lower_words(symbol.words),
+                                  part=lower_words(item.about.words))
+                found.append(_offer(ctx, symbol, 1, item, said))
+        whole_days = [i for i in given if i.about is None or i.about.id not in DAY_PARTS]
+        if whole_days:
+            found.append(_offer(ctx, symbol, len(whole_days), whole_days[0],
+                                _theme_words(ctx, BAD_DAYS, symbol)))
+    return found
+
+
+def _support(ctx: Context, built: Summary, mine: list[Item]) -> list[Offer]:
+    """What they picked as what would help ("What would make more good days?"), with the
+    question it answered; never the card "More" (it means only "there is more")."""
+    asked = [i for i in mine if i.heading == SUPPORT]
+    found: list[Offer] = []
+    for question in dict.fromkeys(i.question for i in asked):
+        found += [_offer(ctx, s, n, i, ctx.locale("ys.offer.support",
+                                                   words=lower_words(s.words),
+                                                   question=question.rstrip()))
+                  for s, n, i in _picked([i for i in asked if i.question == question],
+                                         _helps)]
+    return found
+
+
+def _helps(item: Item) -> list[Sym]:
+    """What an answer picked as help: not a verdict, not a part of the day, not "More"."""
+    return [s for s in _reasons(item) if s.id != MORE]
 
 
 def _good_part_symbols(item: Item) -> list[Sym]:
@@ -350,10 +461,20 @@ def _clip(text: str, limit: int) -> str:
 
 
 async def _ask_said(ctx: Context, session: AsyncSession, person: Person, young: Person,
-                    draft: YouSaid, meeting: Meeting, *, edit: bool, note: str = "") -> Result:
+                    draft: YouSaid, meeting: Meeting, *, edit: bool, note: str = "",
+                    page: int = 0) -> Result:
+    """What did they say? A page of offers (page_of), "More" on to the next page while any
+    are left, then the meeting row and Cancel."""
     found = offers(ctx, await _summary(ctx, session, person, young, meeting), meeting.held_on)
+    shown, left = page_of(found, page)
     rows = [(Button(o.label, callbacks.YouSaidTap("s", draft.id, o.ref).pack()),)
-            for o in found]
+            for o in shown]
+    if left:
+        rows.append((Button(ctx.locale("ys.offer.more", count=left),
+                            callbacks.YouSaidTap("n", draft.id, str(page + 1)).pack()),))
+    elif page:
+        rows.append((Button(ctx.locale("ys.offer.first"),
+                            callbacks.YouSaidTap("n", draft.id, "0").pack()),))
     which, happened = await meetings.next_meeting_row(ctx, session, young,
                                                       _happened_button(young))
     if happened is not None:  # a next meeting is set: say which one this is about
