@@ -258,12 +258,12 @@ def test_the_mixed_day_is_reported_by_part_and_no_whole_day_is_invented(read: Re
         at = [section.index(line) for line in parts]
         assert at == sorted(at)
         assert "Lessons:" not in section and "Evening:" not in section  # not rated: not shown
-        assert "Getting to school, in the times I rated it (1): bad 1 of 1." in text
+        assert "My journeys to school: I rated them once: bad." in text
+        assert "I rated 3 whole days: 1 good, 1 OK and 1 bad." in text
         assert "Good days: 0" not in text and "OK or not sure" not in text
     assert "Getting to school: Bad · because: Too loud; Break and lunch: Bad · because: Lonely" \
         in read.short
-    assert ("Getting to school, in the times I rated it (1): bad 1 of 1." in
-            [t for _, t in read.docx])
+    assert "My journeys to school: I rated them once: bad." in [t for _, t in read.docx]
 
 
 OUTCOME_LINES = [
