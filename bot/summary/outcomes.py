@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.engine.core import FlowEngine
 from bot.engine.flows import OUTCOME_SLOT
-from bot.summary.classify import PHOTO_KINDS, Symbols
+from bot.summary.classify import PHOTO_KINDS, Symbols, helped_keys
 from bot.summary.types import (
     AnswerIn,
     MediaIn,
@@ -149,7 +149,7 @@ def _view(symbols: Symbols, run: RunIn, steps: Mapping[str, AnswerIn], words_ask
     quoted = (scale, helps, steps.get(WORDS)) if in_words is None else (helps, steps.get(WORDS))
     quotes = tuple(q for a in quoted if a is not None and (q := _own(a)))
     return OutcomeView(as_utc(run.when).date(), kind, view, picked, quotes, words_asked,
-                       run.run_id, in_words, sent)
+                       run.run_id, in_words, sent, ",".join(helped_keys(run)) or None)
 
 
 def _own(answer: AnswerIn) -> str | None:
