@@ -40,6 +40,7 @@ DYNAMIC: dict[str, str] = {
     "summary.section.{}": "a summary section's title (summary/words.py, picture.py)",
     "summary.verdict.{}": "a day's verdict in the summary PDF (summary/pdf.py)",
     "section_a.phrase.{}.{}": "a card's phrase in a Section A part (summary/section_a.py)",
+    "section_a.future_area.{}": "a sentence for a My future area (summary/section_a.py)",
     "section_a.their.{}": "what a supporter's words answer, per heading (summary/section_a.py)",
     "summary.{}": "a helper with no symbol, as helped_unknown: not asked (summary/model.py)",
     "ys.theme.{}": "'you said' wording per summary heading (features/you_said.py)",

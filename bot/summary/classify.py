@@ -225,6 +225,7 @@ def items_of(engine: FlowEngine, symbols: Symbols, run: RunIn,
         items.append(Item(
             heading=heading, who=run.who, when=as_utc(run.when).date(), flow_title=title,
             question=step.prompt if step is not None else answer.step_id,
+            label=text_of(getattr(step, "label", None)) or "",
             symbols=tuple(symbols.get(c, run.options) for c in answer.choices),
             quote=None if answer.forwarded else (answer.own_words or "").strip() or None,
             sent_on=sent_on,

@@ -55,5 +55,4 @@ def _lines(doc: WordDocument, say: Locale, part: DraftPart, young_name: str) -> 
         paragraph = doc.add_paragraph(style=QUOTE_STYLE if quote else None)
         if line.label:
             paragraph.add_run(f"{line.label}: ").bold = True
-        paragraph.add_run(say("section_a.quoted", text=line.text, name=name) if quote
-                          else line.text)
+        paragraph.add_run(section_a.quoted(say, line, name))

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.engine.core import FlowEngine
 from bot.engine.flows import OUTCOME_SLOT
-from bot.summary.classify import PHOTO_KINDS, Symbols
+from bot.summary.classify import PHOTO_KINDS, Symbols, helped_keys
 from bot.summary.types import (
     AnswerIn,
     MediaIn,
@@ -150,8 +150,9 @@ def _view(symbols: Symbols, run: RunIn, steps: Mapping[str, AnswerIn], words_ask
     own = [(q, a.answer_id) for a in quoted if a is not None and (q := _own(a))]
     return OutcomeView(as_utc(run.when).date(), kind, view, picked, tuple(q for q, _ in own),
                        words_asked, run.run_id, in_words, sent,
-                       scale.answer_id if scale is not None else 0,
-                       tuple(i for _, i in own))
+                       answer_id=scale.answer_id if scale is not None else 0,
+                       quote_ids=tuple(i for _, i in own),
+                       helped=",".join(helped_keys(run)) or None)
 
 
 def _own(answer: AnswerIn) -> str | None:

@@ -690,8 +690,9 @@ def _section_a(doc: _Document) -> None:
             # What a supporter's words answer rides with the mark: "Quote (What is working)".
             label = f" ({line.label})" if line.label else ""
             if line.kind == "quote":
-                doc.para(f"{say('summary.quote_label')}{label}: “{line.text}”", bold=True,
-                         indent=4, gap=0.8)
+                helped = f" ({line.helped})" if line.helped else ""  # how it was gathered
+                doc.para(f"{say('summary.quote_label')}{label}: “{line.text}”{helped}",
+                         bold=True, indent=4, gap=0.8)
             else:
                 doc.para(f"{say('summary.summary_label')}{label}: {line.text}", indent=4,
                          gap=0.8)

@@ -195,10 +195,16 @@ class _Writer:
         if voices:
             lines.append(DraftLine("summary", self.say(
                 "section_a.voice" if voices == 1 else "section_a.voices", count=voices)))
-        asked = list(dict.fromkeys(i.question for i in items if i.dont_know))
-        lines += [DraftLine("summary", self.say("section_a.dont_know", question=q))
-                  for q in asked]
-        return lines
+        said = dict.fromkeys(self.dont_know(i) for i in items if i.dont_know)
+        return lines + [DraftLine("summary", text) for text in said]
+
+    def dont_know(self, item: Item) -> str:
+        """'I did not know yet what to say about where I live.': what an "I don't know" was
+        about, by the step's `about` card, else its label; never its prompt quoted."""
+        topic = (item.about.words if item.about is not None else item.label)
+        if topic:
+            return self.say("section_a.dont_know", topic=lower_words(topic))
+        return self.say("section_a.dont_know_in", flow=item.flow_title)
 
 
 def cards_of(items: Iterable[Item]) -> list[Sym]:
@@ -215,10 +221,35 @@ def cards_of(items: Iterable[Item]) -> list[Sym]:
     return sorted(found.values(), key=lambda s: (-len(runs[s.id]), order.index(s.id)))
 
 
-def quotes(items: Iterable[Item]) -> list[DraftLine]:
-    """Every quote of `items` (their exact words), oldest first, each once."""
-    said = dict.fromkeys(i.quote for i in items if i.quote)
-    return [DraftLine("quote", q) for q in said]
+# Who helped, as a quote's label says it ("with help from my family"). The keys are written
+# whole so the locale check (tests/test_locale_keys.py) sees them; "On my own" says nothing.
+HELPER_WORDS = {"helped_family": "section_a.helper.helped_family",
+                "helped_school": "section_a.helper.helped_school",
+                "helped_therapist": "section_a.helper.helped_therapist"}
+ALONE = "helped_alone"
+
+
+def helped_text(say: Locale, helped: str | None) -> str:
+    """'with help from my family and school staff' for an item's `helped` keys ("helped_family,
+    helped_school"); 'with help' for a helper with no words; "" when nobody was named, the
+    run was not asked, or they answered on their own."""
+    keys = [k for k in (helped or "").split(",") if k and k != ALONE]
+    if not keys:
+        return ""
+    if any(k not in HELPER_WORDS for k in keys):
+        return say("section_a.with_help")
+    return say("section_a.with_help_from",
+               helpers=join_words([say(HELPER_WORDS[k]) for k in keys], say))
+
+
+def quotes(items: Iterable[Item], say: Locale) -> list[DraftLine]:
+    """Every quote of `items` (their exact words), oldest first, each once, with who helped
+    give it (the first time it was said)."""
+    said: dict[str, str] = {}
+    for item in items:
+        if item.quote and item.quote not in said:
+            said[item.quote] = helped_text(say, item.helped)
+    return [DraftLine("quote", q, helped=h) for q, h in said.items()]
 
 
 class _Draft:
@@ -245,7 +276,7 @@ class _Draft:
                               "section_a.about_me.many")
                 + self.w.things("like_admire", cards_of(admire), "section_a.like_admire.one",
                                 "section_a.like_admire.many")
-                + self.w.extras(about + admire) + quotes(about + admire))
+                + self.w.extras(about + admire) + quotes(about + admire, self.say))
 
     def important_to(self) -> list[DraftLine]:
         items = self.of(Heading.IMPORTANT_TO)
@@ -255,18 +286,22 @@ class _Draft:
         one, many = "section_a.important_to.one", "section_a.important_to.many"
         return (self.w.things("important_to", people, one, many)
                 + self.w.things("important_to", other, one, many)
-                + self.w.extras(items) + quotes(items))
+                + self.w.extras(items) + quotes(items, self.say))
 
     def future(self) -> list[DraftLine]:
         """Own words first; then the cards, one sentence per area they are about (a
         Preparing for Adulthood area, when the step names one)."""
         items = self.of(Heading.FUTURE)
-        lines = quotes(items)
+        lines = quotes(items, self.say)
         areas: dict[str, tuple[Sym | None, list[Item]]] = {}
         for item in items:
             key = item.about.id if item.about is not None else ""
             areas.setdefault(key, (item.about, []))[1].append(item)
         for area, grouped in areas.values():
+            frame = f"section_a.future_area.{area.id}" if area is not None else ""
+            if self.say.has(frame):  # a sentence written for the area ("To stay healthy ...")
+                lines += self.w.things("future", cards_of(grouped), frame, frame)
+                continue
             said = self.w.things("future", cards_of(grouped), "section_a.future.one",
                                  "section_a.future.many")
             if area is not None:
@@ -279,7 +314,7 @@ class _Draft:
         items = self.of(Heading.IMPORTANT_FOR)
         return (self.w.things("important_for", cards_of(items),
                               "section_a.important_for.one", "section_a.important_for.many")
-                + self.w.extras(items) + quotes(items))
+                + self.w.extras(items) + quotes(items, self.say))
 
     def support(self) -> list[DraftLine]:
         support, take_part = self.of(Heading.SUPPORT), self.of(Heading.TAKE_PART)
@@ -295,7 +330,7 @@ class _Draft:
                 + self.w.things("questions", cards_of(asked), "section_a.questions.one",
                                 "section_a.questions.many")
                 + self.w.extras(support + take_part + asked)
-                + quotes(support + take_part) + quotes(asked))
+                + quotes(support + take_part, self.say) + quotes(asked, self.say))
 
     def working(self) -> list[DraftLine]:
         """What is working, not working or not sure, by what each answer is about; then
@@ -317,7 +352,7 @@ class _Draft:
                 lines.append(DraftLine("summary", sentence_case(text)))
         other = [s for i in items for s in i.symbols if s.id not in VERDICTS]
         return (lines + self.w.cards(list({s.id: s for s in other}.values()))
-                + self.w.extras(items) + quotes(items))
+                + self.w.extras(items) + quotes(items, self.say))
 
     def outcomes(self, outcomes: Outcomes) -> list[DraftLine]:
         """How they think they are getting on with each outcome they gave a view of this
@@ -341,19 +376,25 @@ class _Draft:
                                                "section_a.outcome_helps")]
         lines = [DraftLine("summary", self.say("section_a.outcome_line", outcome=p.words,
                                                sentence=text)) for text in said if text]
-        # Every view's own words this period, each its own quote: the latest view's words
-        # (when it was given in words) first.
-        words = [*([view.in_words] if view.in_words else []),
-                 *(w for v in p.views for w in
-                   ([v.in_words] if v.in_words and v is not view else []) + list(v.quotes))]
-        return lines + [DraftLine("quote", w, p.words) for w in dict.fromkeys(words)]
+        # Every other view's own words this period, each its own quote with who helped give
+        # it (the latest view's words, when it was given in words, are in its sentence).
+        words: dict[str, str] = {}
+        for v in p.views:
+            for w in ([v.in_words] if v.in_words and v is not view else []) + list(v.quotes):
+                words.setdefault(w, helped_text(self.say, v.helped))
+        return lines + [DraftLine("quote", w, p.words, h) for w, h in words.items()]
 
     def _view_sentence(self, view: OutcomeView) -> str:
         if view.view is not None:
             phrase = self.w.phrase(OUTCOME_PARTS[VIEW], view.view)
             return phrase or self.w.cards([view.view])[0].text
         if view.kind == "own_words":
-            return self.say("section_a.outcome_own_words") if view.in_words else ""
+            if not view.in_words:
+                return ""
+            helped = helped_text(self.say, view.helped)
+            return (self.say("section_a.outcome_own_words_helped", words=view.in_words,
+                             helped=helped) if helped else
+                    self.say("section_a.outcome_own_words", words=view.in_words))
         return self.say("section_a.outcome_dont_know" if view.kind == "dont_know"
                         else "section_a.outcome_skipped")
 
@@ -366,20 +407,21 @@ class _Draft:
         """Every mat of the period, each in one sentence (dated), then words about mats."""
         lines = [DraftLine("summary", mat_sentence(self.say, m)) for m in mats
                  if m.who.is_young_person]
-        return lines + quotes(self.of(Heading.TALKING_MAT))
+        return lines + quotes(self.of(Heading.TALKING_MAT), self.say)
 
 
 def mat_sentence(say: Locale, mat: Mat) -> str:
     """'On my Talking Mat about school (3 March 2026), I put maths under Like; PE under
-    Don't like. I left art off the mat.' Every card, where it went."""
+    Don't like. Art was not placed on the mat.' Every card, where it went."""
     columns = [say("section_a.mat_column", scale=s.words,
                    cards=join_words([lower_words(c.words) for c in cards], say))
                for s, cards in zip(mat.scale, mat.columns, strict=True) if cards]
     text = say("section_a.mat", topic=lower_words(mat.topic.words),
                date=f"{mat.when.day} {mat.when:%B %Y}", columns="; ".join(columns))
-    if mat.left_off:
-        text += " " + say("section_a.mat_left_off", cards=join_words(
-            [lower_words(c.words) for c in mat.left_off], say))
+    if mat.left_off:  # skipped or "I don't know": the engine keeps both as left off
+        cards = join_words([lower_words(c.words) for c in mat.left_off], say)
+        text += " " + sentence_case(say("section_a.mat_left_off" if len(mat.left_off) == 1
+                                        else "section_a.mat_left_off_many", cards=cards))
     return text
 
 
@@ -453,7 +495,7 @@ def draft(say: Locale, items: Sequence[Item], day_lines: Sequence[DraftLine],
     d.add("section_a.part.future", d.future())
     d.add("section_a.part.important_for", d.important_for())
     d.add("section_a.part.support", d.support())
-    d.add("draft.days", [*day_lines, *quotes(day_quotes)])
+    d.add("draft.days", [*day_lines, *quotes(day_quotes, say)])
     d.add("draft.working", d.working())
     d.add("section_a.part.outcomes", d.outcomes(outcomes or Outcomes()))
     d.add("draft.mats", d.mats(mats))
@@ -465,11 +507,21 @@ def draft(say: Locale, items: Sequence[Item], day_lines: Sequence[DraftLine],
 
 def line_text(say: Locale, line: DraftLine, part: DraftPart, young_name: str) -> str:
     """One line as it is pasted: a summary sentence as it is; a quote in quotation marks
-    with whose own words they are ("(Jo's own words)"); a supporter's line after its label."""
-    name = part.voice.name if part.voice is not None else young_name
-    text = (say("section_a.quoted", text=line.text, name=name) if line.kind == "quote"
-            else line.text)
+    with whose own words they are and who helped ("(Jo's own words, with help from my
+    family)"); a supporter's line after its label."""
+    text = quoted(say, line, part.voice.name if part.voice is not None else young_name)
     return f"{line.label}: {text}" if line.label else text
+
+
+def quoted(say: Locale, line: DraftLine, name: str) -> str:
+    """A line as pasted: a quote in quotation marks with whose own words they are and who
+    helped give them ("“...” (Jo's own words, with help from my family)"); a summary
+    sentence as it is."""
+    if line.kind != "quote":
+        return line.text
+    if line.helped:
+        return say("section_a.quoted_helped", text=line.text, name=name, helped=line.helped)
+    return say("section_a.quoted", text=line.text, name=name)
 
 
 def how_made(say: Locale, young_name: str, start: str, end: str) -> str:

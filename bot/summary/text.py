@@ -322,6 +322,7 @@ def _section_a_lines(summary: Summary, locale: Locale) -> list[str]:
                           else "summary.summary_label")
             mark += f" ({line.label})" if line.label else ""  # what a supporter's words answer
             said = f"“{line.text}”" if line.kind == "quote" else line.text
+            said += f" ({line.helped})" if line.helped else ""  # who helped give the quote
             out.append(f"  {mark}: {said}")
         out.append("")
     return out

@@ -154,6 +154,9 @@ class Item:
     flow_title: str
     question: str
     symbols: tuple[Sym, ...] = ()
+    # The step's short label ("My hopes"), "" for none: names what an "I don't know" was
+    # about in Section A, never the prompt.
+    label: str = ""
     quote: str | None = None  # the person's own words, quoted exactly
     # Words they sent on from someone else (a forward): shown labelled as such, never as a
     # quote (issue 12, point 4). An answer has a quote or these, not both.
@@ -369,6 +372,9 @@ class DraftLine:
     # What the words answered, for a supporter's line ("What is working"): "" when the
     # part's title says it.
     label: str = ""
+    # Who helped the young person give a quote, in words ("my family and school staff"): ""
+    # when they answered on their own, were not asked, or the line is not a quote.
+    helped: str = ""
 
 
 @dataclass(frozen=True)
@@ -468,6 +474,7 @@ class OutcomeView:
     # step's (0 when it was not answered), and each quotation's, in the order of `quotes`.
     answer_id: int = 0
     quote_ids: tuple[int, ...] = ()
+    helped: str | None = None  # who helped in that run: helper keys joined by "," (Item.helped)
 
     @property
     def says_something(self) -> bool:

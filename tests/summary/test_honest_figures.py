@@ -79,7 +79,10 @@ def test_a_mixed_day_is_counted_by_part_and_never_as_a_whole_day(
         assert wrong not in pdf
 
     drafted = [line.text for part in summary.section_a for line in part.lines]
-    assert "Getting to school, in the times I rated it (1): bad 1 of 1." in drafted
+    assert drafted[:4] == ["Mornings: I rated them once: good.",
+                           "My journeys to school: I rated them once: bad.",
+                           "Breaks and lunchtimes: I rated them once: bad.",
+                           "Afternoons after school: I rated them once: good."]
     assert not any("whole day" in line for line in drafted)
 
 
@@ -95,6 +98,9 @@ def test_the_same_part_over_four_runs_reads_bad_3_of_4(engine: FlowEngine,
     assert "Getting to school: good 1 of 4, bad 3 of 4 (times rated: 4)" in text
     assert "Morning: good 4 of 4 (times rated: 4)" in text
     assert summary.days.days == 0
+    drafted = [line.text for part in summary.section_a for line in part.lines]
+    assert drafted[:2] == ["Mornings: I rated them 4 times: all good.",
+                           "My journeys to school: I rated them 4 times: good once, bad 3 times."]
 
 
 def test_a_week_of_check_ins_counts_the_days_rated_as_a_whole(engine: FlowEngine,
@@ -116,8 +122,7 @@ def test_a_week_of_check_ins_counts_the_days_rated_as_a_whole(engine: FlowEngine
     assert ("No chart: it needs at least 3 weeks, each with a day rated good, OK or bad as a "
             "whole, to compare (weeks so far: 1).") in pdf.replace("\n", " ")
     drafted = [line.text for part in summary.section_a for line in part.lines]
-    assert any("I said how the whole day was on 5 days. Good: 2. OK: 1. Bad: 1. Not sure: 1."
-               in text for text in drafted)
+    assert "I rated 5 whole days: 2 good, 1 OK, 1 bad and 1 I was not sure about." in drafted
 
 
 def test_a_day_rated_twice_is_one_day_as_last_rated(engine: FlowEngine,
@@ -235,3 +240,25 @@ def test_no_list_of_themes_or_picks_is_cut_without_saying_so() -> None:
     picked = [(Sym(f"s{n}", f"Thing {n}", ""), 2 if n == 0 else 1) for n in range(7)]
     assert tally_text(picked, 5) == "Thing 0 (2), Thing 1, Thing 2, Thing 3, Thing 4, +2 more"
     assert tally_text(picked[:5], 5) == "Thing 0 (2), Thing 1, Thing 2, Thing 3, Thing 4"
+
+
+@pytest.mark.parametrize(("verdicts", "sentence"), [
+    (("good",), "I rated 1 whole day: it was good."),
+    (("not_sure",), "I rated 1 whole day: I was not sure about it."),
+    (("bad", "bad"), "I rated 2 whole days: all 2 were bad."),
+    (("good", "ok", "ok"), "I rated 3 whole days: 1 good and 2 OK.")])
+def test_the_days_rated_as_a_whole_name_only_the_ratings_given(
+        engine: FlowEngine, locale: Locale, verdicts: tuple[str, ...], sentence: str) -> None:
+    run = Runs()
+    summary = build(engine, locale, snapshot(
+        [check_in(run, n, v) for n, v in enumerate(verdicts)]))
+    drafted = [line.text for part in summary.section_a for line in part.lines]
+    assert drafted[0] == sentence
+
+
+def test_a_part_rated_twice_two_ways_says_once_each(engine: FlowEngine, locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine, locale, snapshot(
+        [mixed_day(run, 10), mixed_day(run, 3, school="good"), mixed_day(run, 2)]))
+    drafted = [line.text for part in summary.section_a for line in part.lines]
+    assert "My journeys to school: I rated them 3 times: good once, bad twice." in drafted

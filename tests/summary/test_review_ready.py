@@ -228,16 +228,18 @@ def test_the_aspiration_leads_section_a_in_the_young_persons_own_words(read: Rea
     assert mine[0].title == ASPIRATIONS
     assert [(line.kind, line.text) for line in mine[0].lines] == [
         ("quote", HOPES), ("quote", STABLES),
-        ("summary", "Learning and work: When I am older, I would like to go to college and "
-                    "to work with animals.")]
+        ("summary", "For my learning and work when I am older, I would like to go to college "
+                    "and to work with animals.")]
     at = next(i for i, (_, t) in enumerate(read.docx) if t == ASPIRATIONS)
     assert read.docx[at:at + 3] == [("Heading 1", ASPIRATIONS),
-                                    ("Quote", f"“{HOPES}” (Jo's own words)"),
-                                    ("Quote", f"“{STABLES}” (Jo's own words)")]
+                                    ("Quote", f"“{HOPES}” (Jo's own words, with help from "
+                                              "my family)"),
+                                    ("Quote", f"“{STABLES}” (Jo's own words, with help from "
+                                              "my family)")]
     for text in (read.full, read.pdf_text):
         drafted = flat(part(text, SECTION_A))
         assert drafted.index(ASPIRATIONS) < drafted.index(f"Quote: “{HOPES}”") < drafted.index(
-            f"Quote: “{STABLES}”") < drafted.index("Summarised: Learning and work")
+            f"Quote: “{STABLES}”") < drafted.index("Summarised: For my learning and work")
         future = flat(part(text, FUTURE_TEXT, SUPPORT_TEXT))
         assert f"“{HOPES}”" in future and f"“{STABLES}”" in future
 
@@ -258,12 +260,12 @@ def test_the_mixed_day_is_reported_by_part_and_no_whole_day_is_invented(read: Re
         at = [section.index(line) for line in parts]
         assert at == sorted(at)
         assert "Lessons:" not in section and "Evening:" not in section  # not rated: not shown
-        assert "Getting to school, in the times I rated it (1): bad 1 of 1." in text
+        assert "My journeys to school: I rated them once: bad." in text
+        assert "I rated 3 whole days: 1 good, 1 OK and 1 bad." in text
         assert "Good days: 0" not in text and "OK or not sure" not in text
     assert "Getting to school: Bad · because: Too loud; Break and lunch: Bad · because: Lonely" \
         in read.short
-    assert ("Getting to school, in the times I rated it (1): bad 1 of 1." in
-            [t for _, t in read.docx])
+    assert "My journeys to school: I rated them once: bad." in [t for _, t in read.docx]
 
 
 OUTCOME_LINES = [
@@ -366,7 +368,7 @@ async def test_the_command_line_writes_a_pdf_a_word_document_and_text_that_agree
     said = set(quoted.findall(read.full))  # every quote, as loaded in this process
     assert {HOPES, STABLES, HAND_UP, BUS_NOW, BUS_BEFORE, MAT_WORDS, *ANN.values()} <= said
     assert set(quoted.findall(text)) == said == set(quoted.findall(pdf_text))
-    # Section A: their words this period, outcomes too ("How I think I am getting on").
+    # Section A holds the outcome views of this period (not the one before: BUS_BEFORE).
     drafted = {HOPES, STABLES, DAY_WORDS, MAT_WORDS, HAND_UP, BUS_NOW, *ANN.values()}
     assert set(quoted.findall(" ".join(docx[3:]))) == drafted  # after title, period, how made
     assert set(quoted.findall(part(text, SECTION_A))) - {"Quote", "Summarised"} == drafted

@@ -24,7 +24,7 @@ from bot.summary.docx import section_a_docx
 from bot.summary.model import MediaIn, Summary, Voice, build
 from bot.summary.pdf import render_pdf
 from bot.summary.types import OutcomeIn
-from tests.summary.test_summary_model import NOW, Runs, snapshot
+from tests.summary.test_summary_model import NOW, Runs, mat_run, snapshot
 
 ANN = Voice("supporter", "Ann", "parent", 2)
 # A future activity like "My future": own words, then cards about one area.
@@ -257,14 +257,15 @@ def test_how_i_think_i_am_getting_on_is_a_part_in_first_person_sentences_and_own
         ("summary", f"{HELP}: It helps me with this when people give me time and my teacher "
                     "helps me.", ""),
         ("quote", "I put my hand up now", HELP),
-        ("summary", f"{FRIEND}: I said how it is going in my own words.", ""),
-        ("quote", "a bit easier now", FRIEND),  # their words are the view, quoted exactly
+        # their words are the view, quoted exactly in its sentence (and not again apart)
+        ("summary", f"{FRIEND}: in my own words, “a bit easier now”.", ""),
         ("quote", "Miss K helps", FRIEND),  # and each step's words a quote of its own
         ("quote", "I like Mrs Lee", "Anything else about how I am getting on")]
     assert [p.title for p in summary.section_a] == [GETTING_ON]  # and in no other part
     start, end = words.short_day(summary.period_start), words.short_day(summary.period_end)
     text = section_a.plain_text(locale, summary.section_a, "Jo", start, end)
-    assert f"{FRIEND}: “a bit easier now” (Jo's own words)" in text
+    assert f"{FRIEND}: in my own words, “a bit easier now”." in text.splitlines()
+    assert f"{FRIEND}: “Miss K helps” (Jo's own words)" in text.splitlines()
 
 
 def test_a_supporters_photo_or_voice_note_is_named_in_their_part(
@@ -296,3 +297,84 @@ def test_a_scale_point_or_what_helps_card_with_no_phrase_stops_start_up(
         in str(found.value)
     assert "section_a.phrase.support.dad (offered at getting_on_test / helps_outcome_1" \
         in str(found.value)
+
+
+# --- wording a SaLT would put in front of a local authority -----------------------------------
+
+
+def part_lines(summary: Summary, title: str) -> list[str]:
+    return [line.text for p in summary.section_a if p.title == title for line in p.lines]
+
+
+def test_i_dont_know_names_what_it_was_about_never_quoting_the_prompt(
+        tmp_path: Path, locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine_with(tmp_path, FUTURE_FLOW), locale, snapshot([
+        run("my_future", 3, [("hopes", [], None, "dont_know"),
+                             ("living_words", [], None, "dont_know"),
+                             ("health_words", [], None, "dont_know")])]))
+    assert part_lines(summary, "My hopes and aspirations for the future") == [
+        "I did not know yet what to say about my hopes.",  # the step's label
+        "I did not know yet what to say about where I live.",  # what the step is about
+        "I did not know yet what to say about staying healthy."]
+    assert not any("Tell me more" in line.text for p in summary.section_a for line in p.lines)
+
+
+def test_each_my_future_area_has_a_sentence_of_its_own(tmp_path: Path,
+                                                        locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine_with(tmp_path, FUTURE_FLOW), locale, snapshot([
+        run("my_future", 3, [("learning_work", ["college"]), ("living", ["own_place"]),
+                             ("community", ["going_out", "cafe"]),
+                             ("health", ["sleep", "medicine"])])]))
+    assert part_lines(summary, "My hopes and aspirations for the future") == [
+        "For my learning and work when I am older, I would like to go to college.",
+        "Where I live when I am older, I would like to have my own place.",
+        "With friends and in my community when I am older, I would like to go out and to go "
+        "to cafés.",
+        "To stay healthy in the future, I would like to sleep well and to take my medicine."]
+
+
+def test_a_quote_says_who_helped_give_it_and_nothing_when_on_my_own_or_not_asked(
+        tmp_path: Path, locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine_with(tmp_path, FUTURE_FLOW), locale, snapshot([
+        run("future_test", 5, [("hopes", [], "I want to be a vet")],
+            helped_by="helped_family"),
+        run("future_test", 4, [("hopes", [], "A farm")], helped_by="helped_family,helped_school"),
+        run("future_test", 3, [("hopes", [], "Horses")], helped_by="helped_alone"),
+        run("future_test", 2, [("hopes", [], "Dogs")]),  # not asked
+        run("how_am_i_getting_on", 1, [("view_outcome_2", [], "a bit easier now"),
+                                       ("helps_outcome_2", [], "Miss K helps")],
+            options=GIVEN, helped_by="helped_therapist"),
+    ], outcomes=PLAN))
+    future = next(p for p in summary.section_a
+                  if p.title == "My hopes and aspirations for the future")
+    assert [section_a.line_text(locale, line, future, "Jo") for line in future.lines] == [
+        "“I want to be a vet” (Jo's own words, with help from my family)",
+        "“A farm” (Jo's own words, with help from my family and school staff)",
+        "“Horses” (Jo's own words)", "“Dogs” (Jo's own words)"]
+    getting_on = next(p for p in summary.section_a if p.title == GETTING_ON)
+    assert [section_a.line_text(locale, line, getting_on, "Jo")
+            for line in getting_on.lines] == [
+        f"{FRIEND}: in my own words, “a bit easier now” (with help from my therapist).",
+        f"{FRIEND}: “Miss K helps” (Jo's own words, with help from my therapist)"]
+    doc = Document(io.BytesIO(section_a_docx(summary, locale)))
+    assert "“A farm” (Jo's own words, with help from my family and school staff)" in [
+        p.text for p in doc.paragraphs]
+    reader = PdfReader(io.BytesIO(render_pdf(summary, locale)))
+    pdf = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Quote: “A farm” (with help from my family and school staff)" in pdf
+
+
+def test_a_card_left_off_the_mat_is_said_as_not_placed(tmp_path: Path,
+                                                        locale: Locale) -> None:
+    run = Runs()
+    summary = build(engine_with(tmp_path, FUTURE_FLOW), locale, snapshot([
+        mat_run(run, 5, {"maths": 0, "pe": -1, "art": 2}, 51),
+        mat_run(run, 3, {"maths": 0, "pe": -1, "art": -1}, 52)],
+        media={m: MediaIn(m, "mat", "image/png", b"png", NOW) for m in (51, 52)}))
+    said = part_lines(summary, "My Talking Mats")
+    assert said[0].endswith(" PE was not placed on the mat.")
+    assert said[1].endswith(" PE and art were not placed on the mat.")
+    assert not any("I left" in line for line in said)
