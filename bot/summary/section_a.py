@@ -376,11 +376,11 @@ class _Draft:
                                                "section_a.outcome_helps")]
         lines = [DraftLine("summary", self.say("section_a.outcome_line", outcome=p.words,
                                                sentence=text)) for text in said if text]
-        # Every other view's own words this period, each its own quote with who helped give
-        # it (the latest view's words, when it was given in words, are in its sentence).
+        # Every view's own words this period, each its own quote line with who helped give
+        # it: exact words are never folded into a summary sentence.
         words: dict[str, str] = {}
         for v in p.views:
-            for w in ([v.in_words] if v.in_words and v is not view else []) + list(v.quotes):
+            for w in ([v.in_words] if v.in_words else []) + list(v.quotes):
                 words.setdefault(w, helped_text(self.say, v.helped))
         return lines + [DraftLine("quote", w, p.words, h) for w, h in words.items()]
 
@@ -388,13 +388,8 @@ class _Draft:
         if view.view is not None:
             phrase = self.w.phrase(OUTCOME_PARTS[VIEW], view.view)
             return phrase or self.w.cards([view.view])[0].text
-        if view.kind == "own_words":
-            if not view.in_words:
-                return ""
-            helped = helped_text(self.say, view.helped)
-            return (self.say("section_a.outcome_own_words_helped", words=view.in_words,
-                             helped=helped) if helped else
-                    self.say("section_a.outcome_own_words", words=view.in_words))
+        if view.kind == "own_words":  # their words follow as a quote line of their own
+            return self.say("section_a.outcome_own_words") if view.in_words else ""
         return self.say("section_a.outcome_dont_know" if view.kind == "dont_know"
                         else "section_a.outcome_skipped")
 

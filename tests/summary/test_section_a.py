@@ -257,14 +257,16 @@ def test_how_i_think_i_am_getting_on_is_a_part_in_first_person_sentences_and_own
         ("summary", f"{HELP}: It helps me with this when people give me time and my teacher "
                     "helps me.", ""),
         ("quote", "I put my hand up now", HELP),
-        # their words are the view, quoted exactly in its sentence (and not again apart)
-        ("summary", f"{FRIEND}: in my own words, “a bit easier now”.", ""),
+        # their words are the view: said so, then quoted exactly on a line of their own,
+        # never folded into a summary sentence
+        ("summary", f"{FRIEND}: I said how it is going in my own words (quoted below).", ""),
+        ("quote", "a bit easier now", FRIEND),
         ("quote", "Miss K helps", FRIEND),  # and each step's words a quote of its own
         ("quote", "I like Mrs Lee", "Anything else about how I am getting on")]
     assert [p.title for p in summary.section_a] == [GETTING_ON]  # and in no other part
     start, end = words.short_day(summary.period_start), words.short_day(summary.period_end)
     text = section_a.plain_text(locale, summary.section_a, "Jo", start, end)
-    assert f"{FRIEND}: in my own words, “a bit easier now”." in text.splitlines()
+    assert f"{FRIEND}: “a bit easier now” (Jo's own words)" in text.splitlines()
     assert f"{FRIEND}: “Miss K helps” (Jo's own words)" in text.splitlines()
 
 
@@ -357,7 +359,8 @@ def test_a_quote_says_who_helped_give_it_and_nothing_when_on_my_own_or_not_asked
     getting_on = next(p for p in summary.section_a if p.title == GETTING_ON)
     assert [section_a.line_text(locale, line, getting_on, "Jo")
             for line in getting_on.lines] == [
-        f"{FRIEND}: in my own words, “a bit easier now” (with help from my therapist).",
+        f"{FRIEND}: I said how it is going in my own words (quoted below).",
+        f"{FRIEND}: “a bit easier now” (Jo's own words, with help from my therapist)",
         f"{FRIEND}: “Miss K helps” (Jo's own words, with help from my therapist)"]
     doc = Document(io.BytesIO(section_a_docx(summary, locale)))
     assert "“A farm” (Jo's own words, with help from my family and school staff)" in [
