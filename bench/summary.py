@@ -6,8 +6,9 @@ Run from the repository root:
     .venv/bin/python bench/summary.py [--runs 5] [--database-url postgresql+asyncpg://...]
 
 Without --database-url it uses a new SQLite file in a temporary folder. With --save FOLDER it
-also writes the last PDF and picture there (the README's sample page is the PDF's first page:
-`pdftoppm -f 1 -l 1 -r 70 -png FOLDER/summary.pdf docs/images/summary-page`). The first run is
+also writes the last PDF and picture there (the README's sample page is the PDF's page 2:
+`pdftoppm -f 2 -l 2 -r 70 -png FOLDER/summary.pdf /tmp/page`, then copy it to
+docs/images/summary-page.png). The first run is
 "cold" (fonts and the PDF library load then); the rest are warm (a bot that is running).
 """
 
