@@ -79,6 +79,9 @@ class DayRatings:
 
     whole: tuple[tuple[date, str], ...]
     parts: tuple[PartRated, ...]
+    # Runs whose whole-day rating a later one of the same date replaced: their reasons for a
+    # good or bad day are not counted either (the day is counted as last rated).
+    replaced: frozenset[int] = frozenset()
 
 
 def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> DayRatings:
@@ -89,6 +92,8 @@ def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> 
     on one date (UTC), the later rating stands, so "days rated" never counts a day twice.
     `runs` are oldest first (as in the Snapshot); `whole` is in date order."""
     whole: dict[date, str] = {}
+    rated_by: dict[date, int] = {}  # the run whose rating of that date stands
+    replaced: set[int] = set()
     counted: dict[str, Counter[str]] = {}
     seen: dict[str, Sym] = {}
     for run in runs:
@@ -96,12 +101,16 @@ def day_ratings(engine: FlowEngine, symbols: Symbols, runs: Sequence[RunIn]) -> 
             continue
         day, parts = pair_verdicts(engine, run, "days")
         if day is not None:
-            whole[as_utc(run.when).date()] = day  # the day's later rating replaces one before
+            on = as_utc(run.when).date()
+            if on in rated_by:  # the day's later rating replaces the one before
+                replaced.add(rated_by[on])
+            whole[on], rated_by[on] = day, run.run_id
         for part, verdict in parts.items():
             counted.setdefault(part, Counter())[verdict] += 1
             seen.setdefault(part, symbols.get(part, run.options))
     return DayRatings(tuple(sorted(whole.items())), tuple(
-        PartRated(seen[p], Rated(*(c[v] for v in RATINGS))) for p, c in counted.items()))
+        PartRated(seen[p], Rated(*(c[v] for v in RATINGS))) for p, c in counted.items()),
+        frozenset(replaced))
 
 
 def rated(verdicts: Iterable[tuple[date, str]]) -> Rated:
@@ -119,7 +128,7 @@ def day_stats(ratings: DayRatings, items: Sequence[Item], first: date, last: dat
     mine = [i for i in items if i.heading in DAY_HEADINGS and i.who.is_young_person]
     reasons: dict[str, list[tuple[int, Sym]]] = {"good": [], "bad": []}
     for item in mine:
-        if item.verdict not in reasons:
+        if item.verdict not in reasons or item.run_id in ratings.replaced:
             continue
         reasons[item.verdict] += [(item.run_id, s) for s in item.symbols
                                   if s.id not in VERDICTS]

@@ -127,14 +127,16 @@ def test_a_week_of_check_ins_counts_the_days_rated_as_a_whole(engine: FlowEngine
 
 def test_a_day_rated_twice_is_one_day_as_last_rated(engine: FlowEngine,
                                                     locale: Locale) -> None:
-    run = Runs()  # two check-ins on one date (good, then bad) and one the day before
+    run = Runs()  # two check-ins on one date (bad, then good) and one the day before
     summary = build(engine, locale, snapshot(
-        [check_in(run, 1, "good"), check_in(run, 0, "good"), check_in(run, 0, "bad")]))
+        [check_in(run, 1, "good"), check_in(run, 0, "bad"), check_in(run, 0, "good")]))
     days = summary.days
-    assert (days.days, days.good, days.bad) == (2, 1, 1)
+    assert (days.days, days.good, days.bad) == (2, 2, 0)
+    # the replaced "bad" rating's reason is not counted as what made a day bad
+    assert days.bad_reasons == () and [n for _, n in days.good_reasons] == [2]
     assert sum(w.total for w in days.weeks) == 2
     assert ("Days Jo rated as a whole (“How was today?”; a day rated twice counts once, as "
-            "last rated): 2. Good: 1. OK: 0. Bad: 1.") in full_text(summary, locale)
+            "last rated): 2. Good: 2.") in full_text(summary, locale)
 
 
 def _weeks_of_check_ins(run: Runs, weeks: int) -> list[RunIn]:
