@@ -102,7 +102,8 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
 async def _you_said(session: AsyncSession, young_person_id: int) -> list[YouSaidIn]:
     """The "you said, we did" cards sent, oldest first, each with only the items still fit to
     show: an item traced to an answer the young person has since made private (or that is
-    gone) is left out, as that answer is. Items the therapist typed are marked as theirs."""
+    gone) is left out, as that answer is. Items the therapist typed, and any not traced to an
+    answer (kept before items named theirs), are marked as the therapist's words."""
     sent = [y for y in await therapist_repo.sent_you_said(session, young_person_id)
             if y.sent_at]
     raw = {y.id: you_said_raw(y.items) for y in sent}
@@ -115,7 +116,10 @@ async def _you_said(session: AsyncSession, young_person_id: int) -> list[YouSaid
         cards.append(YouSaidIn(
             as_utc(card.sent_at), tuple((str(i.get("said", "")), str(i.get("will", "")))
                                         for i in kept), card.listened,
-            frozenset(n for n, i in enumerate(kept) if i.get("typed_by") == "therapist")))
+            # Not traced to an answer (typed, or kept before items named their answer): the
+            # therapist's words, never shown as the young person's.
+            frozenset(n for n, i in enumerate(kept)
+                      if i.get("typed_by") == "therapist" or not _traced(i))))
     return cards
 
 

@@ -142,3 +142,17 @@ async def test_typed_you_said_is_the_therapists_words_in_the_summary(chat: World
     assert "You said (in the therapist's words): you find the bus too busy" in text
     assert "“you find the bus too busy”" not in text
     assert "You said (in the therapist's words): you find the bus too busy" in pdf
+
+
+async def test_a_card_kept_before_items_named_their_answer_is_the_therapists_words(
+        chat: World) -> None:
+    sam, jo = await two_check_ins(chat)
+    async with chat.bot.services.db.transaction() as session:  # as cards were stored before
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert young is not None
+        session.add(YouSaid(young_person_id=young.id, sent_at=utcnow(), items=json.dumps(
+            [{"said": "you find the bus too busy", "will": "an earlier bus"}])))
+    text, pdf = await summary_words(chat, sam, jo)
+    assert "You said (in the therapist's words): you find the bus too busy" in text
+    assert "“you find the bus too busy”" not in text and "“you find the bus too busy”" not in pdf
