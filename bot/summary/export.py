@@ -19,8 +19,8 @@ from bot.engine.core import FlowEngine
 from bot.safety import access
 from bot.store import repo, therapist_repo
 from bot.store.models import FlowRun, Person
-from bot.summary.load import NotAllowed, media_ids
-from bot.summary.model import HELPED_STEP, helpers_of, step_heading, step_of, you_said_items
+from bot.summary.load import NotAllowed, media_ids, you_said_cards
+from bot.summary.model import HELPED_STEP, helpers_of, step_heading, step_of
 from bot.timeutil import as_utc
 
 FORMAT = "mysay-export-1"
@@ -79,15 +79,27 @@ async def export_for(session: AsyncSession, engine: FlowEngine, viewer: Person,
                          "name": young.display_name},
         "private_flows": await therapist_repo.private_count(session, young.id, None),
         "runs": [_run(engine, r, young, by_id, media) for r in runs],
-        "you_said": [{"sent_at": _when(y.sent_at), "listened": y.listened,
-                      "answered_at": _when(y.answered_at),
-                      "items": [{"said": s, "will": w} for s, w in you_said_items(y.items)]}
-                     for y in await therapist_repo.sent_you_said(session, young.id)],
+        "you_said": await _you_said(session, young.id),
         "meetings": [{"held_on": m.held_on.isoformat()}
                      for m in await therapist_repo.past_meetings(session, young.id,
                                                                  as_utc(now).date())],
     }
     return Export(data, files)
+
+
+async def _you_said(session: AsyncSession, young_person_id: int) -> list[dict[str, Any]]:
+    """The "you said, we did" cards sent, as the summary shows them (load.you_said_cards):
+    items whose answer the young person has since made private are left out, and each item
+    says whose words its "you said" is (the therapist's when typed or not traced)."""
+    sent = [y for y in await therapist_repo.sent_you_said(session, young_person_id)
+            if y.sent_at]
+    cards = await you_said_cards(session, young_person_id)  # the same cards, in this order
+    return [{"sent_at": _when(row.sent_at), "listened": row.listened,
+             "answered_at": _when(row.answered_at),
+             "items": [{"said": said, "will": will,
+                        "said_by": "therapist" if card.said_by_therapist(n) else "young_person"}
+                       for n, (said, will) in enumerate(card.items)]}
+            for row, card in zip(sent, cards, strict=True)]
 
 
 def _run(engine: FlowEngine, run: FlowRun, young: Person,

@@ -84,7 +84,7 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
         session, young.id, therapist_repo.day_start(period_start) if period_start else None)
     media = await _media(session, [young.id, *voices], runs, period_start)
     upcoming = await therapist_repo.upcoming_meeting(session, young.id, today)
-    you_said = await _you_said(session, young.id)
+    you_said = await you_said_cards(session, young.id)
     plan = tuple(OutcomeIn(o.id, o.words, o.symbol_id, o.media_id)
                  for o in await outcome_repo.current(session, young.id))
     notes = await therapist_repo.notes_for_runs(session, [r.id for r in runs])
@@ -99,7 +99,7 @@ async def snapshot(session: AsyncSession, young: Person, viewer: Person,
                              for n, name in found) for run_id, found in notes.items()})
 
 
-async def _you_said(session: AsyncSession, young_person_id: int) -> list[YouSaidIn]:
+async def you_said_cards(session: AsyncSession, young_person_id: int) -> list[YouSaidIn]:
     """The "you said, we did" cards sent, oldest first, each with only the items still fit to
     show: an item traced to an answer the young person has since made private (or that is
     gone) is left out, as that answer is. Items the therapist typed, and any not traced to an

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.store.models import FlowRun, YouSaid
 from bot.store.models import Person as PersonRow
-from bot.summary import load
+from bot.summary import export, load
 from bot.summary.pdf import render_pdf
 from bot.summary.text import full_text
 from bot.timeutil import utcnow
@@ -124,6 +125,22 @@ async def test_a_card_sent_then_made_private_leaves_every_later_summary(chat: Wo
     assert f"You said: “{HALL}”" in you_said and "So we will: a quiet room at lunch" in you_said
     assert BUS not in text and "an earlier bus" not in you_said
     assert BUS not in pdf and "an earlier bus" not in pdf and "a quiet room at lunch" in pdf
+    exported = json.dumps(await desk_export(chat, sam, jo), ensure_ascii=False)  # at a desk
+    assert HALL in exported and BUS not in exported and "an earlier bus" not in exported
+
+
+async def desk_export(chat: World, sam: Person, jo: Person) -> dict[str, Any]:
+    """Sam's desk export of Jo (python -m bot export), as its JSON data."""
+    services = chat.bot.services
+    async with services.db.transaction() as session:
+        viewer = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == sam.user_id))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert viewer is not None and young is not None
+        done = await export.export_for(session, services.content.engine, viewer,
+                                       young.id, utcnow())
+    return done.data
 
 
 async def test_typed_you_said_is_the_therapists_words_in_the_summary(chat: World) -> None:
