@@ -272,7 +272,9 @@ def outcome_lines(summary: Summary, locale: Locale) -> list[str]:
     progress = summary.outcomes.progress
     lines = []
     for p in progress[:OUTCOMES_SHOWN]:
-        line = locale("summary.picture.outcome", outcome=p.words, view=said(locale, p.latest))
+        asked = p.latest.words_asked if p.latest is not None and p.latest.words_asked else ""
+        line = locale("summary.picture.outcome", outcome=asked or p.words,
+                      view=said(locale, p.latest))
         if p.before is not None:
             line += " " + locale("summary.picture.outcome_before", view=said(locale, p.before))
         lines.append(line)

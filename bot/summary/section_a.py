@@ -374,15 +374,18 @@ class _Draft:
         helps = list({s.id: s for v in p.views for s in v.helps}.values())
         said += [d.text for d in self.w.things("support", helps, "section_a.outcome_helps",
                                                "section_a.outcome_helps")]
-        lines = [DraftLine("summary", self.say("section_a.outcome_line", outcome=p.words,
+        # Each view against the outcome's words as the young person was asked it, never a
+        # later rewording (/outcomes can change the words after they answered).
+        asked = view.words_asked or p.words
+        lines = [DraftLine("summary", self.say("section_a.outcome_line", outcome=asked,
                                                sentence=text)) for text in said if text]
         # Every view's own words this period, each its own quote line with who helped give
         # it: exact words are never folded into a summary sentence.
-        words: dict[str, str] = {}
+        words: dict[str, tuple[str, str]] = {}
         for v in p.views:
             for w in ([v.in_words] if v.in_words else []) + list(v.quotes):
-                words.setdefault(w, helped_text(self.say, v.helped))
-        return lines + [DraftLine("quote", w, p.words, h) for w, h in words.items()]
+                words.setdefault(w, (v.words_asked or p.words, helped_text(self.say, v.helped)))
+        return lines + [DraftLine("quote", w, about, h) for w, (about, h) in words.items()]
 
     def _view_sentence(self, view: OutcomeView) -> str:
         if view.view is not None:

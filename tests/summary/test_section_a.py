@@ -381,3 +381,20 @@ def test_a_card_left_off_the_mat_is_said_as_not_placed(tmp_path: Path,
     assert said[0].endswith(" PE was not placed on the mat.")
     assert said[1].endswith(" PE and art were not placed on the mat.")
     assert not any("I left" in line for line in said)
+
+
+def test_a_view_is_set_against_the_words_it_was_asked_with_not_a_later_rewording(
+        tmp_path: Path, locale: Locale) -> None:
+    engine = engine_with(tmp_path, FUTURE_FLOW)
+    point = engine.flows["how_am_i_getting_on"].step("view_outcome_1").choices[0]
+    run = Runs()
+    reworded = (OutcomeIn(11, "I ask for help in every lesson", "help"), OutcomeIn(12, FRIEND))
+    summary = build(engine, locale, snapshot([
+        run("how_am_i_getting_on", 5, [("view_outcome_1", [point]),
+                                       ("words_outcome_1", [], "I put my hand up now")],
+            options=GIVEN)], outcomes=reworded))
+    part = next(p for p in summary.section_a if p.title == GETTING_ON)
+    assert [(line.kind, line.text, line.label) for line in part.lines] == [
+        ("summary", f"{HELP}: {locale(f'section_a.phrase.outcome_view.{point}')}", ""),
+        ("quote", "I put my hand up now", HELP)]
+    assert "every lesson" not in " ".join(line.text for line in part.lines)
