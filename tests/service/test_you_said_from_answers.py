@@ -467,3 +467,34 @@ async def test_an_outcome_view_names_its_answer_and_is_left_out_once_private(
                               .values(shared=False))
     await sam.tap("Send it to Jo")
     assert "Nothing was sent" in sam.text(), sam.text()
+
+
+async def test_no_or_a_stale_happened_button_keeps_the_draft_in_progress(chat: World) -> None:
+    sam = await chat.therapist("Sam")
+    jo = await chat.young_person(sam, "Jo")
+    await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
+    async with chat.bot.services.db.transaction() as session:  # held yesterday; next in 3 weeks
+        await session.execute(update(FlowRun).values(  # said before the meeting
+            finished_at=utcnow() - timedelta(days=2), updated_at=utcnow() - timedelta(days=2)))
+        young = await session.scalar(select(PersonRow).where(
+            PersonRow.telegram_user_id == jo.user_id))
+        assert young is not None
+        today = utcnow().date()
+        session.add_all([Meeting(young_person_id=young.id, held_on=today - timedelta(days=1)),
+                         Meeting(young_person_id=young.id, held_on=today + timedelta(days=21))])
+    await sam.send("/yousaid")
+    await sam.tap("Jo")
+    offers = sam.last().message_id
+    await sam.tap(next(b for b in offered(sam) if "too loud" in b.lower()))
+    await sam.send("ear defenders in the hall")
+    assert len(json.loads((await drafts(chat))[0].items)) == 1
+    await sam.tap("The meeting has happened", message_id=offers)  # the next one, by mistake
+    asked = next(m for m in sam.messages() if m.message_id == offers)  # edited in place
+    assert "as held today?" in (asked.display_text or "")
+    await sam.tap("No", message_id=offers)
+    (draft,) = await drafts(chat)
+    assert [i["will"] for i in json.loads(draft.items)] == ["ear defenders in the hall"]
+    await sam.send("/yousaid")  # picking Jo again loses nothing either
+    await sam.tap("Jo")
+    (draft,) = await drafts(chat)
+    assert len(json.loads(draft.items)) == 1

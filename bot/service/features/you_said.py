@@ -149,8 +149,9 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
 async def _start(ctx: Context, session: AsyncSession, person: Person,
                  data: callbacks.YouSaidTap) -> Result:
     """A young person picked (p), or "The meeting has happened" tapped (h, naming the meeting:
-    meetings.it_happened): only after the meeting is a new draft started and what they said
-    offered. A "happened" button from before shows where things are now."""
+    meetings.it_happened): only after the meeting is what they said offered. A draft already
+    about that meeting keeps its items; one about another meeting starts afresh. A "happened"
+    button from before shows where things are now."""
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
@@ -168,7 +169,9 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
             return found
         meeting = found
     draft = await therapist_repo.you_said_draft(session, person.id, young.id)
-    draft.items = "[]"
+    if draft.meeting_id != meeting.id:  # a draft about another meeting (or none) starts empty;
+        draft.items = "[]"             # one about this meeting keeps what was picked ("No",
+        draft.meeting_id = meeting.id  # a stale button or picking them again loses nothing)
     return await _ask_said(ctx, session, person, young, draft, meeting, edit=True, note=note)
 
 
