@@ -78,20 +78,12 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
-    note, meeting = "", None
-    if data.op == "h":
-        happened = await meetings.it_happened(
-            ctx, session, person, young, data.meeting, _happened_button(young),
-            callbacks.MeetingRecordTap("p", young.id).pack())
-        if happened.ask is not None:
-            return happened.ask
-        note, meeting = happened.note, happened.meeting
-    if meeting is None:
-        found = await meetings.held_meeting(ctx, session, young, _happened_button(young),
-                                            edit=True, note=note)
-        if isinstance(found, Result):
-            return found
-        meeting = found
+    found = await meetings.meeting_to_close(
+        ctx, session, person, young, data.op == "h", data.meeting, _happened_button(young),
+        callbacks.MeetingRecordTap("p", young.id).pack())
+    if isinstance(found, Result):
+        return found
+    meeting, note = found
     record = await therapist_repo.open_meeting_record(session, meeting, person.id)
     which, happened_row = await meetings.next_meeting_row(ctx, session, young,
                                                           _happened_button(young))

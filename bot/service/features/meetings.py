@@ -380,6 +380,29 @@ async def next_meeting_row(ctx: Context, session: AsyncSession, young: Person,
     return note, (Button(ctx.locale("mr.happened_button"), button(happened_ref(upcoming))),)
 
 
+async def meeting_to_close(ctx: Context, session: AsyncSession, person: Person,
+                           young: Person, tapped_happened: bool, ref: str | None,
+                           button: Callable[[str], str],
+                           current: str) -> tuple[Meeting, str] | Result:
+    """The meeting a feature that follows a meeting (/yousaid, /agreed) acts on, with a note
+    to show above its screen: after "The meeting has happened" (`tapped_happened`, naming the
+    meeting by `ref`: it_happened) the meeting kept as held today, else the newest meeting
+    held (held_meeting). A Result instead when there is a question to answer first or no
+    meeting has happened yet (with the "happened" button, `button(ref)`; `current` is the
+    caller's current screen for "No"). The caller has checked `person` may act for `young`
+    (bot.service.guard). Raises nothing."""
+    note = ""
+    if tapped_happened:
+        happened = await it_happened(ctx, session, person, young, ref, button, current)
+        if happened.ask is not None:
+            return happened.ask
+        if happened.meeting is not None:
+            return happened.meeting, happened.note
+        note = happened.note
+    found = await held_meeting(ctx, session, young, button, edit=True, note=note)
+    return found if isinstance(found, Result) else (found, note)
+
+
 async def it_happened(ctx: Context, session: AsyncSession, person: Person, young: Person,
                       ref: str | None, button: Callable[[str], str],
                       current: str) -> Happened:

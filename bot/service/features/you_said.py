@@ -155,19 +155,12 @@ async def _start(ctx: Context, session: AsyncSession, person: Person,
     young = await guard.young_person_of(ctx, session, person, data.ident, FEATURE)
     if isinstance(young, Result):
         return young
-    note, meeting = "", None
-    if data.op == "h":
-        happened = await meetings.it_happened(
-            ctx, session, person, young, data.ref, _happened_button(young),
-            callbacks.YouSaidTap("p", young.id).pack())
-        if happened.ask is not None:
-            return happened.ask
-        note, meeting = happened.note, happened.meeting
-    if meeting is None:
-        found = await _held(ctx, session, young, edit=True, note=note)
-        if isinstance(found, Result):
-            return found
-        meeting = found
+    found = await meetings.meeting_to_close(
+        ctx, session, person, young, data.op == "h", data.ref, _happened_button(young),
+        callbacks.YouSaidTap("p", young.id).pack())
+    if isinstance(found, Result):
+        return found
+    meeting, note = found
     draft = await therapist_repo.you_said_draft(session, person.id, young.id)
     if draft.meeting_id != meeting.id:  # a draft about another meeting (or none) starts empty;
         draft.items = "[]"             # one about this meeting keeps what was picked ("No",
