@@ -21,7 +21,7 @@ from bot.summary.pdf import render_pdf
 from bot.summary.text import full_text
 from bot.timeutil import local_zone, utcnow
 from tests.summary.test_summary_loop import check_in
-from tests.support.driver import Person, World, forge_callback
+from tests.support.driver import Person, World, forge_callback, row_of
 
 AGREED = ["Jo will have a quiet room at lunch", "Ear defenders for assemblies"]
 NEXT = ["Sam asks the SENCo about the quiet room by Friday", "We will look again in 6 weeks"]
@@ -63,8 +63,7 @@ async def records(chat: World) -> list[MeetingRecord]:
 
 async def young_row(chat: World, jo: Person) -> PersonRow:
     async with chat.bot.services.db.transaction() as session:
-        found = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        found = await row_of(session, jo)
     assert found is not None
     return found
 
@@ -120,8 +119,7 @@ async def test_not_final_is_not_offered_nor_summarised(chat: World) -> None:
     services = chat.bot.services
     jo_id = (await young_row(chat, jo)).id
     async with services.db.transaction() as session:
-        viewer = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
+        viewer = await row_of(session, sam)
         assert viewer is not None
         built = await load.summary_for(session, services.content.engine, services.content.locale,
                                        viewer, jo_id, utcnow())
@@ -136,8 +134,7 @@ async def test_the_next_summary_shows_it_since_the_last_meeting(chat: World) -> 
     locale = services.content.locale
     jo_id = (await young_row(chat, jo)).id
     async with services.db.transaction() as session:
-        viewer = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
+        viewer = await row_of(session, sam)
         assert viewer is not None
         built = await load.summary_for(session, services.content.engine, locale, viewer, jo_id,
                                        utcnow())

@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 
 from bot.store import therapist_repo
 from bot.store.models import Answer, FlowRun, Meeting, YouSaid
-from bot.store.models import Person as PersonRow
 from bot.timeutil import utcnow
 from tests.service.test_mat_placements import do_the_mat
 from tests.service.test_outcomes import add_outcome
@@ -30,7 +29,7 @@ from tests.summary.test_summary_loop import (
     finish,
     my_meeting,
 )
-from tests.support.driver import Person, World
+from tests.support.driver import Person, World, row_of
 
 MORNING_WORDS = "mornings with Sam are the best"
 PRIVATE_WORDS = "my secret about the cat"
@@ -187,10 +186,8 @@ async def test_before_the_meeting_date_it_is_refused_kindly_after_it_allowed(
     await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
     today = utcnow().date()
     async with chat.bot.services.db.transaction() as session:
-        therapist = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        therapist = await row_of(session, sam)
+        young = await row_of(session, jo)
         assert therapist is not None and young is not None
         meeting = await therapist_repo.set_meeting(
             session, therapist=therapist, young_person=young,
@@ -263,10 +260,8 @@ async def test_with_a_next_meeting_set_it_says_which_meeting_and_can_close_the_n
     await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
     today = utcnow().date()
     async with chat.bot.services.db.transaction() as session:
-        therapist = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        therapist = await row_of(session, sam)
+        young = await row_of(session, jo)
         assert therapist is not None and young is not None
         last_year = await therapist_repo.set_meeting(
             session, therapist=therapist, young_person=young,
@@ -310,10 +305,8 @@ async def test_a_happened_button_from_before_the_meeting_makes_no_second_meeting
     await check_in(jo, "Bad", "Too loud", "the hall is too noisy", share=True)
     today = utcnow().date()
     async with chat.bot.services.db.transaction() as session:
-        therapist = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        therapist = await row_of(session, sam)
+        young = await row_of(session, jo)
         assert therapist is not None and young is not None
         meeting = await therapist_repo.set_meeting(
             session, therapist=therapist, young_person=young,
@@ -476,8 +469,7 @@ async def test_no_or_a_stale_happened_button_keeps_the_draft_in_progress(chat: W
     async with chat.bot.services.db.transaction() as session:  # held yesterday; next in 3 weeks
         await session.execute(update(FlowRun).values(  # said before the meeting
             finished_at=utcnow() - timedelta(days=2), updated_at=utcnow() - timedelta(days=2)))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        young = await row_of(session, jo)
         assert young is not None
         today = utcnow().date()
         session.add_all([Meeting(young_person_id=young.id, held_on=today - timedelta(days=1)),

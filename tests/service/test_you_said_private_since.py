@@ -14,13 +14,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.store.models import FlowRun, YouSaid
-from bot.store.models import Person as PersonRow
 from bot.summary import export, load
 from bot.summary.pdf import render_pdf
 from bot.summary.text import full_text
 from bot.timeutil import utcnow
 from tests.summary.test_summary_loop import check_in
-from tests.support.driver import Person, World
+from tests.support.driver import Person, World, row_of
 
 HALL = "the hall is too noisy"
 BUS = "the bus is too crowded"
@@ -60,10 +59,8 @@ async def summary_words(chat: World, sam: Person, jo: Person) -> tuple[str, str]
     services = chat.bot.services
     locale = services.content.locale
     async with services.db.transaction() as session:
-        viewer = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        viewer = await row_of(session, sam)
+        young = await row_of(session, jo)
         assert viewer is not None and young is not None
         built = await load.summary_for(session, services.content.engine, locale, viewer,
                                        young.id, utcnow())
@@ -133,10 +130,8 @@ async def desk_export(chat: World, sam: Person, jo: Person) -> dict[str, Any]:
     """Sam's desk export of Jo (python -m bot export), as its JSON data."""
     services = chat.bot.services
     async with services.db.transaction() as session:
-        viewer = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == sam.user_id))
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        viewer = await row_of(session, sam)
+        young = await row_of(session, jo)
         assert viewer is not None and young is not None
         done = await export.export_for(session, services.content.engine, viewer,
                                        young.id, utcnow())
@@ -165,8 +160,7 @@ async def test_a_card_kept_before_items_named_their_answer_is_the_therapists_wor
         chat: World) -> None:
     sam, jo = await two_check_ins(chat)
     async with chat.bot.services.db.transaction() as session:  # as cards were stored before
-        young = await session.scalar(select(PersonRow).where(
-            PersonRow.telegram_user_id == jo.user_id))
+        young = await row_of(session, jo)
         assert young is not None
         session.add(YouSaid(young_person_id=young.id, sent_at=utcnow(), items=json.dumps(
             [{"said": "you find the bus too busy", "will": "an earlier bus"}])))

@@ -20,6 +20,9 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Settings
 from bot.render import safe_image
 from bot.service.types import (
@@ -42,6 +45,7 @@ from bot.service.unit_of_work import handle_update as _unit_of_work
 from bot.services import BOT_USERNAME_FACT, Services, build_services
 from bot.store import repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
+from bot.store.models import Person as PersonRow
 from tests.support.content import shipped_content
 
 # Telegram's limits on what one message shows (bot/telegram/delivery.py).
@@ -412,3 +416,12 @@ class World:
         await young.send(f"/start {code}")
         await young.tap("Yes")
         return young
+
+
+async def row_of(session: AsyncSession, person: Any) -> PersonRow:
+    """The stored person (bot.store.models.Person) of someone in a test chat (anything with a
+    Telegram `user_id`: a driver Person or a harness Person). Fails the test if not stored."""
+    found = await session.scalar(select(PersonRow).where(
+        PersonRow.telegram_user_id == person.user_id))
+    assert found is not None, f"no stored person for user {person.user_id}"
+    return found
