@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.store.models import Answer, AuditEntry, FlowRun, Outcome
 from bot.store.models import Person as PersonRow
+from tests.service.test_privacy import jpeg
 from tests.support.driver import Person
 from tests.support.driver import World as ChatWorld
 
@@ -161,3 +162,21 @@ async def test_each_outcome_one_at_a_time_skip_one_review_shows_both(chat: ChatW
     assert kept["words_outcome_1"] == ("answered", [], "I put my hand up now")
     assert kept["view_outcome_2"][0] == "skipped"
     assert "view_outcome_3" not in kept
+
+
+async def test_an_outcome_with_a_picture_sent_and_a_wrong_reply_asked_again(
+        chat: ChatWorld) -> None:
+    sam = await chat.therapist("Sam")
+    await chat.young_person(sam, "Jo")
+    await sam.send("/outcomes")
+    await sam.tap("Jo")
+    await sam.tap("Add an outcome")
+    await sam.send("I can catch the bus on my own")
+    await sam.tap("Send a picture")
+    assert "Send the picture for “I can catch the bus on my own”" in sam.text()
+    await sam.send("a bus stop")  # words, not a photo: asked again, nothing lost
+    assert "Please send a photo" in sam.text()
+    await sam.send(photo=jpeg((40, 120, 200)))
+    (kept,) = await outcomes(chat)
+    assert kept.words == "I can catch the bus on my own" and kept.media_id is not None
+    assert "I can catch the bus on my own" in sam.text()
