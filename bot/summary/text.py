@@ -48,7 +48,7 @@ def short_text(summary: Summary, locale: Locale) -> str:
         lines += ["", locale("summary.short_newest")]
     used = sum(len(line) + 1 for line in lines)
     for shown, view in enumerate(runs):
-        block = run_block(locale, view, summary.young_person.name)
+        block = run_block(locale, view)
         if used + len(block) + 80 > SHORT_LIMIT:
             lines.append(locale("summary.short_more", count=len(runs) - shown))
             break
@@ -57,7 +57,7 @@ def short_text(summary: Summary, locale: Locale) -> str:
     return "\n".join(lines)
 
 
-def run_block(locale: Locale, view: RunView, name: str) -> str:
+def run_block(locale: Locale, view: RunView) -> str:
     """One shared activity in context: "• date, title (whose view): " then what was said,
     topic by topic ("Morning: Good · because: Calm; Getting to school: Bad · because: Too
     loud"; a mat's "School: Like: …; Not sure: …; Don't like: …"), who helped, and the
@@ -237,7 +237,7 @@ def _activity_lines(summary: Summary, locale: Locale) -> list[str]:
             continue
         title = locale(key, name=name)
         out += [title, "-" * len(title)]
-        out += [run_block(locale, view, name) for view in views]
+        out += [run_block(locale, view) for view in views]
         out.append("")
     return out
 
