@@ -1,11 +1,14 @@
 """A Talking Mat as a picture: the topic, the three-point scale, and the cards under it.
 
 The record of a Talking Mat is a photo of the finished mat; this is that photo, drawn.
+Every card's words are whole (issue 15, point 5): where they do not fit a card at the style's
+text size, they wrap onto more lines and the cards grow taller (`layout_mat`), never cut.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
@@ -15,6 +18,7 @@ from bot.render.cards import (
     WIDTH,
     CardStyle,
     Palette,
+    TextBlock,
     _draw_block,
     _photo_image,
     _rounded_box,
@@ -27,6 +31,108 @@ from bot.render.cards import (
 _MARGIN = 30
 _GAP = 18
 _COLUMN_GAP = 16
+_MANY = 1000  # as many lines as the words need (the card grows)
+
+
+@dataclass(frozen=True)
+class MatLayout:
+    """Sizes of the mat's parts and the fitted words of every card on it.
+
+    `labels` lists (words, block, widest line) for every piece of text, in drawing order:
+    the topic, the three scale headers, the column cards, the current card, "Left off"."""
+
+    height: int
+    col_w: int
+    top_h: int
+    header_h: int
+    card_h: int
+    current_h: int
+    left_h: int
+    card_symbol: int  # symbol size on a column card
+    header_symbol: int  # symbol size on a scale header
+    current_symbol: int  # symbol size on the card being placed
+    topic_symbol: int  # symbol size beside the topic
+    topic: TextBlock
+    heads: tuple[TextBlock, ...]
+    columns: tuple[tuple[TextBlock, ...], ...]
+    current: TextBlock | None
+    left: TextBlock | None
+    labels: tuple[tuple[str, TextBlock, int], ...]
+
+
+def _whole(words: str, style: CardStyle, width: int, room: int, lines: int, size: int,
+           smallest: int) -> TextBlock:
+    """words fitted as before (room high, `lines` lines, down to smallest) when that holds
+    them whole; else whole words on as many lines as they need, no smaller than 60% of size
+    at larger text (the part that holds them grows). Cut only a word wider than width at 18."""
+    block = fit_text(words, style.font, width, room, lines, size, smallest)
+    if block.whole:
+        return block
+    floor = smallest if _scale(style) <= 1.0 else max(smallest, round(size * 0.6))
+    block = fit_text(words, style.font, width, 10_000, max(3, lines), size, floor)
+    if block.whole:
+        return block
+    return fit_text(words, style.font, width, 10_000, _MANY, size, 18)
+
+
+def _face(card: MatCard, style: CardStyle, width: int, height: int, symbol: int,
+          big: bool) -> tuple[TextBlock, int]:
+    """(the card's words, the height the card needs for them) on a face `height` high."""
+    text_h = height - 10 - (symbol + 6 if card.emoji or card.image is not None else 0) - 8
+    size = round((44 if big else 34) * _scale(style))
+    block = _whole(card.words, style, width, text_h, 2, size, 18)
+    return block, height + max(0, block.height - text_h)
+
+
+def layout_mat(view: MatView, style: CardStyle, title: str = "") -> MatLayout:
+    """Where the mat's parts go and their words, every card's words whole: a card too small
+    for them grows (all cards of a kind alike), the topic band and "Left off" likewise."""
+    scale = _scale(style)
+    col_w = (WIDTH - 2 * _MARGIN - 2 * _COLUMN_GAP) // 3
+    longest = max((len(c) for c in view.columns), default=0)
+    card_h = round((170 if longest <= 4 else 130) * min(scale, 1.3))
+    header_h = round(230 * min(scale, 1.3))
+    top_h = round(150 * min(scale, 1.3))
+    current_h = round(200 * min(scale, 1.3)) if view.current else 0
+    card_symbol, header_symbol = round(card_h * 0.52), round(header_h * 0.5)
+    heads = [_face(h, style, col_w - 20, header_h, header_symbol, True) for h in view.scale]
+    header_h = max([header_h, *(need for _, need in heads)])
+    cols = [[_face(c, style, col_w - 36, card_h, card_symbol, False) for c in column]
+            for column in view.columns]
+    card_h = max([card_h, *(need for column in cols for _, need in column)])
+    current = None
+    current_symbol = round((current_h - 10) * 0.5)
+    if view.current is not None:
+        current, need = _face(view.current, style, col_w + 60, current_h - 10, current_symbol,
+                              True)
+        current_h = max(current_h, need + 10)
+    topic_symbol = top_h - 20
+    topic_left = _MARGIN + (topic_symbol + 24 if view.topic.emoji or view.topic.image else 0)
+    topic_words = title or view.topic.words
+    topic = _whole(topic_words, style, WIDTH - topic_left - _MARGIN, top_h, 2,
+                   round(72 * scale), 32)
+    top_h = max(top_h, topic.height + 20)
+    left, left_h, left_words = None, 0, ""
+    if view.left_off:
+        left_words = "Left off: " + ", ".join(c.words for c in view.left_off)
+        left = _whole(left_words, style, WIDTH - 2 * _MARGIN, 80, 2, round(36 * scale), 22)
+        left_h = max(80, left.height + 20)
+    body_h = max(1, longest) * (card_h + _GAP)
+    height = _MARGIN + top_h + _GAP + header_h + _GAP + body_h + current_h + left_h + _MARGIN
+    labels = [(topic_words, topic, WIDTH - topic_left - _MARGIN)]
+    labels += [(h.words, block, col_w - 20) for h, (block, _) in zip(view.scale, heads,
+                                                                    strict=True)]
+    labels += [(c.words, block, col_w - 36) for column, fitted in zip(view.columns, cols,
+                                                                      strict=True)
+               for c, (block, _) in zip(column, fitted, strict=True)]
+    if view.current is not None and current is not None:
+        labels.append((view.current.words, current, col_w + 60))
+    if left is not None:
+        labels.append((left_words, left, WIDTH - 2 * _MARGIN))
+    return MatLayout(height, col_w, top_h, header_h, card_h, current_h, left_h, card_symbol,
+                     header_symbol, current_symbol, topic_symbol, topic, tuple(b for b, _ in heads),
+                     tuple(tuple(b for b, _ in column) for column in cols), current, left,
+                     tuple(labels))
 
 
 def render_mat(view: MatView, style: CardStyle | None = None,
@@ -34,65 +140,56 @@ def render_mat(view: MatView, style: CardStyle | None = None,
     """PNG of the mat. `images` holds the photos of personal cards, by media id."""
     style = style or CardStyle()
     pal = palette_for(style)
-    scale = _scale(style)
     images = images or {}
-    col_w = (WIDTH - 2 * _MARGIN - 2 * _COLUMN_GAP) // 3
-    longest = max((len(c) for c in view.columns), default=0)
-    card_h = round((170 if longest <= 4 else 130) * min(scale, 1.3))
-    header_h = round(230 * min(scale, 1.3))
-    top_h = round(150 * min(scale, 1.3))
-    current_h = round(200 * min(scale, 1.3)) if view.current else 0
-    left_h = 80 if view.left_off else 0
-    body_h = max(1, longest) * (card_h + _GAP)
-    height = _MARGIN + top_h + _GAP + header_h + _GAP + body_h + current_h + left_h + _MARGIN
-    canvas = Image.new("RGB", (WIDTH, height), pal.background)
+    lay = layout_mat(view, style, title)
+    col_w = lay.col_w
+    canvas = Image.new("RGB", (WIDTH, lay.height), pal.background)
     draw = ImageDraw.Draw(canvas)
 
     y = _MARGIN
-    _draw_topic(canvas, draw, view.topic, title, pal, style, (y, top_h), images)
-    y += top_h + _GAP
+    _draw_topic(canvas, draw, view.topic, (lay.topic, lay.topic_symbol), pal, (y, lay.top_h),
+                images)
+    y += lay.top_h + _GAP
     for i, (head, column) in enumerate(zip(view.scale, view.columns, strict=True)):
         x = _MARGIN + i * (col_w + _COLUMN_GAP)
-        _rounded_box(canvas, (x, y, x + col_w, y + header_h), 26,
+        _rounded_box(canvas, (x, y, x + col_w, y + lay.header_h), 26,
                      (pal.background, pal.outline, pal.banner), pal.outline_width + 2)
-        _draw_card_face(canvas, draw, head, (x, y, x + col_w, y + header_h), pal, style, images,
-                        big=True)
-        cy = y + header_h + _GAP
-        for card in column:
-            box = (x + 8, cy, x + col_w - 8, cy + card_h)
+        _draw_card_face(canvas, draw, head, (x, y, x + col_w, y + lay.header_h), pal, images,
+                        (lay.heads[i], lay.header_symbol))
+        cy = y + lay.header_h + _GAP
+        for card, block in zip(column, lay.columns[i], strict=True):
+            box = (x + 8, cy, x + col_w - 8, cy + lay.card_h)
             _rounded_box(canvas, box, 22, (pal.background, pal.outline, pal.tile),
                          pal.outline_width)
-            _draw_card_face(canvas, draw, card, box, pal, style, images)
-            cy += card_h + _GAP
-    y += header_h + _GAP + body_h
-    if view.current is not None:
-        box = (WIDTH // 2 - col_w // 2 - 40, y, WIDTH // 2 + col_w // 2 + 40, y + current_h - 10)
+            _draw_card_face(canvas, draw, card, box, pal, images, (block, lay.card_symbol))
+            cy += lay.card_h + _GAP
+    y += lay.header_h + _GAP + max(1, max((len(c) for c in view.columns), default=0)) * (
+        lay.card_h + _GAP)
+    if view.current is not None and lay.current is not None:
+        box = (WIDTH // 2 - col_w // 2 - 40, y, WIDTH // 2 + col_w // 2 + 40,
+               y + lay.current_h - 10)
         _rounded_box(canvas, box, 26, (pal.background, pal.accent, pal.selected_fill),
                      pal.selected_width)
-        _draw_card_face(canvas, draw, view.current, box, pal, style, images, big=True)
-        y += current_h
-    if view.left_off:
-        words = "Left off: " + ", ".join(c.words for c in view.left_off)
-        block = fit_text(words, style.font, WIDTH - 2 * _MARGIN, left_h, 2,
-                         round(36 * scale), 22)
-        _draw_block(draw, block, WIDTH // 2, y + 10, pal.muted)
+        _draw_card_face(canvas, draw, view.current, box, pal, images,
+                        (lay.current, lay.current_symbol))
+        y += lay.current_h
+    if lay.left is not None:
+        _draw_block(draw, lay.left, WIDTH // 2, y + 10, pal.muted)
     out = io.BytesIO()
     canvas.save(out, "PNG", compress_level=3)
     return out.getvalue()
 
 
-def _draw_topic(canvas: Image.Image, draw: ImageDraw.ImageDraw, topic: MatCard, title: str,
-                pal: Palette, style: CardStyle, band: tuple[int, int],
+def _draw_topic(canvas: Image.Image, draw: ImageDraw.ImageDraw, topic: MatCard,
+                fitted: tuple[TextBlock, int], pal: Palette, band: tuple[int, int],
                 images: dict[int, bytes]) -> None:
     top, height = band
-    symbol = _symbol(topic, height - 20, images)
+    block, size = fitted
+    symbol = _symbol(topic, size, images)
     left = _MARGIN
     if symbol is not None:
         canvas.paste(symbol, (left, top + (height - symbol.height) // 2), symbol)
         left += symbol.width + 24
-    words = title or topic.words
-    block = fit_text(words, style.font, WIDTH - left - _MARGIN, height, 2,
-                     round(72 * _scale(style)), 32)
     text_top = top + (height - block.height) // 2
     centre = left + (WIDTH - left - _MARGIN) // 2
     _draw_block(draw, block, centre, text_top, pal.text)
@@ -107,18 +204,16 @@ def _symbol(card: MatCard, box: int, images: dict[int, bytes]) -> Image.Image | 
 
 
 def _draw_card_face(canvas: Image.Image, draw: ImageDraw.ImageDraw, card: MatCard,
-                    box: tuple[int, int, int, int], pal: Palette, style: CardStyle,
-                    images: dict[int, bytes], *, big: bool = False) -> None:
+                    box: tuple[int, int, int, int], pal: Palette, images: dict[int, bytes],
+                    fitted: tuple[TextBlock, int]) -> None:
+    """A card's symbol (fitted[1] px) at the top of box and its words (fitted[0]) under it."""
     left, top, right, bottom = box
-    height = bottom - top
-    symbol_box = round(height * (0.5 if big else 0.52))
+    block, symbol_box = fitted
     symbol = _symbol(card, symbol_box, images)
     y = top + 10
     if symbol is not None:
         canvas.paste(symbol, (left + (right - left - symbol.width) // 2, y), symbol)
         y += symbol_box + 6
     text_h = bottom - y - 8
-    size = round((44 if big else 34) * _scale(style))
-    block = fit_text(card.words, style.font, right - left - 20, text_h, 2, size, 18)
     _draw_block(draw, block, (left + right) // 2, y + max(0, (text_h - block.height) // 2),
                 pal.text)

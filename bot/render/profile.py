@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from bot.render.cards import (
     WIDTH,
     CardStyle,
+    TextBlock,
     _draw_block,
     _photo_image,
     _scale,
@@ -22,23 +23,32 @@ from bot.render.cards import (
 _HEADER = 360
 
 
+def title_block(title: str, style: CardStyle, width: int) -> TextBlock:
+    """The profile's title, whole: up to three lines in the header, shrinking to 36 px, else
+    on as many lines as it needs (issue 15, point 5)."""
+    size = round(76 * _scale(style))
+    block = fit_text(title, style.font, width, _HEADER - 40, 3, size, 36)
+    if block.whole:
+        return block
+    return fit_text(title, style.font, width, 10_000, 1000, size, 36)
+
+
 def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
                    photo: bytes | None = None, style: CardStyle | None = None) -> bytes:
     """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes."""
     style = style or CardStyle()
     pal = palette_for(style)
-    header = Image.new("RGB", (WIDTH, _HEADER), pal.banner)
-    draw = ImageDraw.Draw(header)
     picture = _photo_image(photo, 300, 300, 150) if photo else None
     if picture is None:
         picture = emoji_image("🙂", 260)
-    left = 40
+    left = 40 + (picture.width + 40 if picture is not None else 0)
+    block = title_block(title, style, WIDTH - left - 40)
+    height = max(_HEADER, block.height + 40)  # a long title: the header grows, never cut
+    header = Image.new("RGB", (WIDTH, height), pal.banner)
+    draw = ImageDraw.Draw(header)
     if picture is not None:
-        header.paste(picture, (left, (_HEADER - picture.height) // 2), picture)
-        left += picture.width + 40
-    block = fit_text(title, style.font, WIDTH - left - 40, _HEADER - 40, 3,
-                     round(76 * _scale(style)), 36)
-    _draw_block(draw, block, left + (WIDTH - left - 40) // 2, (_HEADER - block.height) // 2,
+        header.paste(picture, (40, (height - picture.height) // 2), picture)
+    _draw_block(draw, block, left + (WIDTH - left - 40) // 2, (height - block.height) // 2,
                 pal.text)
     parts = [header]
     for heading, items in sections:

@@ -20,7 +20,7 @@ from bot.render.cards import (
 from bot.render.mat import render_mat
 
 MAX_PICTURE_OPTIONS = 12
-MAT_VERSION = 1  # bump when the mat drawing changes, so cached uploads are not reused
+MAT_VERSION = 2  # bump when the mat drawing changes (2: whole words, issue 15 point 5)
 
 
 @dataclass(frozen=True)

@@ -201,15 +201,17 @@ def test_long_title_and_labels_stay_inside() -> None:
     )
     style = CardStyle()
     lay = layout_card(card, style)
-    assert 1 <= len(lay.title.lines) <= 3
+    # Whole words, never an ellipsis (issue 15, point 5): the card grows instead.
+    assert " ".join(lay.title.lines) == " ".join(LONG_TITLE.split())
     title_font = lay.title.font
     for line in lay.title.lines:
         assert title_font.getlength(line) <= lay.width - 2 * 40
-    for spot in lay.tiles:
-        assert len(spot.label.lines) <= 2
+    for spot, tile in zip(lay.tiles, card.tiles, strict=True):
+        assert " ".join(spot.label.lines) == tile.label
+        assert len(spot.label.lines) <= 3
         inner = spot.box[2] - spot.box[0]
         for line in spot.label.lines:
-            assert spot.label.font.getlength(line) <= inner
+            assert spot.label.font.getlength(line) <= min(inner, spot.label_width)
     img = _open(render_card(card, style))
     bg = PALETTES["standard"].background
     for strip in ((0, 0, 30, img.height), (img.width - 30, 0, img.width, img.height)):

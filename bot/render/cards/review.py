@@ -23,9 +23,16 @@ from bot.render.cards.style import (
     _scale,
     palette_for,
 )
-from bot.render.cards.text import _LINE, TextBlock, _draw_block, _draw_block_left, fit_text
+from bot.render.cards.text import (
+    _LINE,
+    _MANY_LINES,
+    TextBlock,
+    _draw_block,
+    _draw_block_left,
+    fit_text,
+)
 
-_REVIEW_LINES = 10  # lines of text per row on the review picture before an ellipsis
+_REVIEW_LINES = 10  # lines of text per row before the words may shrink further or take more
 
 # (emoji, text), or (emoji, text, symbols): the symbols of the choices, drawn small under the
 # words so every chosen picture is on the card. A plain string is a line with no symbol.
@@ -49,6 +56,17 @@ class _Row:
     symbol_size: int = 0
 
 
+def _row_text(text: str, style: CardStyle, width: int, size: int) -> TextBlock:
+    """A row's words, whole (issue 15, point 5): up to _REVIEW_LINES lines at 80-100% of
+    size, else as many lines as they need (the row grows; the review is paged by
+    bot/service/present.py). A word is cut only when wider than the row at 28 px."""
+    floor = max(28, round(size * 0.8))
+    block = fit_text(text, style.font, width, 10_000, _REVIEW_LINES, size, floor)
+    if block.whole:
+        return block
+    return fit_text(text, style.font, width, 10_000, _MANY_LINES, size, min(floor, 28))
+
+
 def _review_rows(lines: Sequence[ReviewLine], style: CardStyle, top: int) -> tuple[list[_Row], int]:
     """Rows that fit under the height cap, and how many lines were left out."""
     scale = _scale(style)
@@ -63,9 +81,7 @@ def _review_rows(lines: Sequence[ReviewLine], style: CardStyle, top: int) -> tup
     y = top
     items = [_split_line(line) for line in lines]
     for index, (emoji, text, symbols) in enumerate(items):
-        block = fit_text(
-            text, style.font, text_w, 10_000, _REVIEW_LINES, size, max(28, round(size * 0.8))
-        )
+        block = _row_text(text, style, text_w, size)
         strip = -(-len(symbols) // per_row) * (small + 12) if symbols else 0
         height = max(symbol, block.height + strip) + 2 * pad
         remaining = len(items) - index - 1

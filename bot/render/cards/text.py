@@ -1,5 +1,11 @@
-"""Text fitting: the biggest size whose balanced wrap fits a box, with an ellipsis as the
-last resort, and drawing the fitted lines."""
+"""Text fitting: the biggest size whose balanced wrap of whole words fits a box, and drawing
+the fitted lines.
+
+Every width is measured by `_width` and every line drawn by `_draw_block` / `_draw_block_left`,
+so how a line is measured and drawn (fonts, scripts) lives in one place. `fit_text` never hides
+that words did not fit: a block that is not the whole text has `whole` False, and the layouts
+(bot/render/cards/layout.py, review.py, mat.py, profile.py) then change (smaller step, fewer
+columns, a taller picture) until every block is whole (issue 15, point 5)."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from bot.render import fonts
 from bot.render.cards.style import RGB
 
 _LINE = 1.2  # line pitch as a multiple of the font size
+_MANY_LINES = 1000  # "as many lines as it takes" (the box's height still limits)
 _BALANCE_WORDS = 16  # balance line lengths for short texts only (the search is quadratic)
 
 
@@ -22,6 +29,7 @@ class TextBlock:
     lines: tuple[str, ...]
     size: int
     family: str
+    whole: bool = True  # False when the lines are not the whole text (a cut word, an ellipsis)
 
     @property
     def font(self) -> ImageFont.FreeTypeFont:
@@ -37,6 +45,11 @@ class TextBlock:
     def height(self) -> int:
         """Height of all the lines, in pixels (0 when empty)."""
         return self.pitch * len(self.lines) if self.lines else 0
+
+
+def _width(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """The drawn width of one line of text in pixels: the one place lines are measured."""
+    return font.getlength(text)
 
 
 def _balanced(words: list[str], widths: list[float], space: float, n: int) -> list[list[str]]:
@@ -69,16 +82,16 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, max_w: float, max_lines: int)
     words = text.split()
     if not words:
         return []
-    widths = [font.getlength(word) for word in words]
+    widths = [_width(font, word) for word in words]
     if max(widths) > max_w:
         return []
     if len(words) > _BALANCE_WORDS:  # long free text: plain greedy wrap is enough
         lines = _greedy(words, font, max_w)
         return lines if len(lines) <= max_lines else []
-    space = font.getlength(" ")
+    space = _width(font, " ")
     for n in range(1, min(max_lines, len(words)) + 1):
         split = _balanced(words, widths, space, n)
-        if all(font.getlength(" ".join(line)) <= max_w for line in split):
+        if all(_width(font, " ".join(line)) <= max_w for line in split):
             return [" ".join(line) for line in split]
     return []
 
@@ -88,7 +101,7 @@ def _greedy(tokens: list[str], font: ImageFont.FreeTypeFont, max_w: float) -> li
     current = ""
     for token in tokens:
         candidate = f"{current} {token}" if current else token
-        if not current or font.getlength(candidate) <= max_w:
+        if not current or _width(font, candidate) <= max_w:
             current = candidate
             continue
         lines.append(current)
@@ -102,7 +115,7 @@ def _pieces(word: str, font: ImageFont.FreeTypeFont, max_w: float) -> list[str]:
     parts: list[str] = []
     current = ""
     for char in word:
-        if current and font.getlength(current + char) > max_w:
+        if current and _width(font, current + char) > max_w:
             parts.append(current)
             current = ""
         current += char
@@ -110,15 +123,17 @@ def _pieces(word: str, font: ImageFont.FreeTypeFont, max_w: float) -> list[str]:
 
 
 def _truncate(text: str, font: ImageFont.FreeTypeFont, max_w: float, max_lines: int) -> list[str]:
-    """Last resort: greedy wrap (cutting only over-long words), ellipsis on the last line."""
+    """Last resort when no size fits the whole text: greedy wrap (cutting only over-long
+    words), ellipsis on the last line. `fit_text` marks such a block `whole=False`, so a
+    layout never keeps it silently."""
     tokens: list[str] = []
     for word in text.split():
-        tokens.extend(_pieces(word, font, max_w) if font.getlength(word) > max_w else [word])
+        tokens.extend(_pieces(word, font, max_w) if _width(font, word) > max_w else [word])
     lines = _greedy(tokens, font, max_w)
     if len(lines) <= max_lines:
         return lines
     last = lines[max_lines - 1]
-    while last and font.getlength(last + "…") > max_w:
+    while last and _width(font, last + "…") > max_w:
         last = last[:-1]
     return [*lines[: max_lines - 1], last.rstrip() + "…"]
 
@@ -142,7 +157,11 @@ def fit_text(
     start: int,
     smallest: int,
 ) -> TextBlock:
-    """The biggest size (from start down to smallest) whose balanced wrap fits the box."""
+    """The biggest size (from start down to smallest) whose balanced wrap of whole words fits
+    the box (max_w wide, max_h high, at most max_lines lines).
+
+    When even `smallest` cannot hold the whole text, the block is cut (`_truncate`) and its
+    `whole` is False: the caller must then lay out again (smaller, fewer columns, taller)."""
     text = " ".join(text.split())
     if not text:
         return TextBlock((), smallest, family)
@@ -156,7 +175,8 @@ def fit_text(
             return TextBlock(tuple(lines), size, family)
     font = fonts.text_font(family, smallest)
     fit_lines = max(1, min(max_lines, int(max_h // round(smallest * _LINE))))
-    return TextBlock(tuple(_truncate(text, font, max_w, fit_lines)), smallest, family)
+    lines = tuple(_truncate(text, font, max_w, fit_lines))
+    return TextBlock(lines, smallest, family, whole=" ".join(lines) == text)
 
 
 def _draw_block(
@@ -187,8 +207,9 @@ def fit_tiered(
     smallest: int,
 ) -> TextBlock:
     """Fewer lines first: for each (lines, floor) tier try sizes from start down to
-    start * floor; if no tier fits the whole text, shrink to smallest on the last tier's lines
-    (ending with an ellipsis if even that is too long). box = (max width, max height)."""
+    start * floor; if no tier fits the whole text, shrink to smallest on the last tier's lines,
+    and failing that take as many lines as the text needs at smallest (never an ellipsis while
+    box's height allows). box = (max width, max height)."""
     flat = " ".join(text.split())
     max_w, max_h = box
     for lines, floor in tiers:
@@ -197,9 +218,13 @@ def fit_tiered(
         )
         if _complete(block, flat):
             return block
-    return fit_text(flat, family, max_w, max_h, tiers[-1][0], start, smallest)
+    block = fit_text(flat, family, max_w, max_h, tiers[-1][0], start, smallest)
+    if block.whole:
+        return block
+    return fit_text(flat, family, max_w, max_h, _MANY_LINES, smallest, smallest)
 
 
 
 def _complete(block: TextBlock, text: str) -> bool:
-    return " ".join(block.lines) == " ".join(text.split())
+    """True when the block holds every word of text, whole and in order."""
+    return block.whole and " ".join(block.lines) == " ".join(text.split())
