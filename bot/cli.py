@@ -40,7 +40,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     hook = webhook.options_for(settings, listen=args.listen, port=args.port, url=args.url) \
         if getattr(args, "webhook", False) else None
     setup_logging(settings.log_level, [*_secrets(settings), *([hook.secret] if hook else [])])
-    content = load_content(settings.flows_dir)  # broken flow files stop us here, before any network
+    # Broken flow files or a broken MYSAY_SYMBOLS_DIR stop us here, before any network.
+    content = load_content(settings.flows_dir, settings.symbols_dir)
     check_data(settings)  # a wrong data key or unwritable database: one sentence, exit 2
     application = build_application(settings, content)
     if hook is not None:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="MYSAY_DATA_DIR")
     # The folder of flow files (one YAML file per tool); unset: the flows/ MySay ships with.
     flows_dir: Path | None = Field(default=None, alias="MYSAY_FLOWS_DIR")
+    # A service's own symbol pictures (PNG/SVG + symbols.yaml) drawn instead of OpenMoji, id by
+    # id (bot/render/symbol_set.py explains the folder); unset: OpenMoji for every symbol.
+    symbols_dir: Path | None = Field(default=None, alias="MYSAY_SYMBOLS_DIR")
     data_keys: SecretStr | None = Field(default=None, alias="MYSAY_DATA_KEYS")
     bot_username: str | None = Field(default=None, alias="MYSAY_BOT_USERNAME")
     invitation_days: int = Field(default=14, ge=1, le=90, alias="MYSAY_INVITATION_DAYS")
@@ -65,7 +68,7 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("privacy_notice", "privacy_notice_file", "safeguarding_contact",
-                     "safeguarding_words_file", "flows_dir", mode="before")
+                     "safeguarding_words_file", "flows_dir", "symbols_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

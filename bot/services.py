@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -17,6 +17,8 @@ from bot.engine.flows import load_flows
 from bot.engine.vocabulary import Vocabulary
 from bot.i18n import Locale
 from bot.paths import flows_dir, media_dir
+from bot.render import symbol_set
+from bot.render.symbol_set import SymbolSet
 from bot.service.conversation import Context, Conversation
 from bot.store import crypto, keycheck, repo
 from bot.store.db import Database
@@ -34,19 +36,26 @@ class Content:
     vocabulary: Vocabulary
     engine: FlowEngine
     locale: Locale
+    # The service's own symbol pictures (MYSAY_SYMBOLS_DIR); empty: OpenMoji for every symbol.
+    symbols: SymbolSet = field(default_factory=SymbolSet)
 
 
-def load_content(folder: Path | None = None) -> Content:
+def load_content(folder: Path | None = None, symbols: Path | None = None) -> Content:
     """The flow files (from `folder`: MYSAY_FLOWS_DIR, else the shipped flows/), the symbols
     and the words, validated (with a Section A phrase for every card a flow offers under a
-    Section A part). Raises DataFileError naming the file and line (or key) of a problem."""
+    Section A part), and the service's own symbol set (from `symbols`: MYSAY_SYMBOLS_DIR, else
+    none), which becomes the set every picture is drawn with (bot.render.symbol_set.use).
+    Raises DataFileError naming the file and line (or key) of a problem (SymbolSetError, one
+    of them, for the symbol set)."""
     vocabulary = Vocabulary.load(media_dir() / "symbols.yaml")
     flows = load_flows(folder or flows_dir(), vocabulary)
     locale = Locale.load(media_dir() / "locales")
     labels = {key: locale(key) for key in LABELS}
     engine = FlowEngine(flows, vocabulary, labels)
     section_a.check_phrases(engine, locale)  # every card a Section A part can show has words
-    return Content(vocabulary, engine, locale)
+    own = SymbolSet.load(symbols, vocabulary)
+    symbol_set.use(own)
+    return Content(vocabulary, engine, locale, own)
 
 
 class DataSetupError(SystemExit):
@@ -168,7 +177,7 @@ def _unusable_database(settings: Settings, db: Database, error: Exception) -> Da
 
 
 def build_services(settings: Settings, content: Content | None = None) -> Services:
-    content = content or load_content(settings.flows_dir)
+    content = content or load_content(settings.flows_dir, settings.symbols_dir)
     db = open_database(settings)
 
     async def bot_username(session: AsyncSession) -> str | None:

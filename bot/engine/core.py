@@ -85,6 +85,24 @@ class AnswerRecord:
     media_group: str | None = None
 
 
+def mat_order(placed: tuple[tuple[str, int], ...]) -> list[str]:
+    """The placed cards of a Talking Mat as its picture shows them: each scale column left to
+    right, top to bottom, then the cards left off. "Move a card" lists them in this order, so
+    its buttons read like the mat (not in the order the cards happened to be placed)."""
+    return [card for wanted in (0, 1, 2, LEFT_OFF) for card, column in placed if column == wanted]
+
+
+def _put(placed: tuple[tuple[str, int], ...], card: str,
+         column: int) -> tuple[tuple[str, int], ...]:
+    """`placed` after `card` goes under `column` (0-2, or LEFT_OFF): a new card, or one moved to
+    another column, goes last (the end of that column); a card put back where it already was
+    keeps its place. Every other card keeps its place and order (issue 15, point 9: a move
+    used to send even a card put back in its own column to the end)."""
+    if (card, column) in placed:
+        return placed
+    return (*(p for p in placed if p[0] != card), (card, column))
+
+
 class RunStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
@@ -414,10 +432,9 @@ class FlowEngine:
                           **progress, **self._card_progress(state, step))
         view = self._mat_view(state, step, None)
         if state.picking:
-            placed = [c for c, column in state.placed]
             options = tuple(Option(i, c, self.card(state, c).words, self.card(state, c).emoji,
                                    image=self.card(state, c).image)
-                            for i, c in enumerate(placed))
+                            for i, c in enumerate(mat_order(state.placed)))
             return Screen(flow.id, step.id, ScreenKind.MAT_MOVE, "mat_move_prompt", options,
                           (Control.BACK, Control.SKIP, Control.STOP), notice=notice, mat=view,
                           prompt_is_key=True, **progress)
@@ -448,14 +465,14 @@ class FlowEngine:
                 column = action.index
             else:
                 column = LEFT_OFF
-            placed = (*(p for p in state.placed if p[0] != current), (current, column))
-            moved = replace(state, placed=placed, moving=None, picking=False)
+            moved = replace(state, placed=_put(state.placed, current, column), moving=None,
+                            picking=False)
             return Outcome(moved, self.screen(moved, answers), in_place=True)
         if current is None and state.picking and kind in (ActionKind.SKIP, ActionKind.DONT_KNOW):
             back = replace(state, picking=False)  # not moving a card after all
             return Outcome(back, self.screen(back, answers), in_place=True)
         if current is None and state.picking:
-            cards = [c for c, _ in state.placed]
+            cards = mat_order(state.placed)
             if kind is not ActionKind.CHOOSE or action.index is None \
                     or not 0 <= action.index < len(cards):
                 raise InvalidAction("no such card")

@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass, replace
 
 from bot.engine.flows import OUTCOME_SLOT
-from bot.engine.screen import MatView, Screen, ScreenKind
+from bot.engine.screen import MatCard, MatView, Screen, ScreenKind
+from bot.render import symbol_set
 from bot.render.cards import (
     Card,
     CardCache,
@@ -48,11 +49,7 @@ class Picture:
     def wanted_photos(self) -> set[int]:
         wanted = {i for i in self.photo_ids if i is not None}
         if self.mat is not None:
-            cards = [self.mat.topic, *self.mat.scale, *self.mat.left_off,
-                     *(c for column in self.mat.columns for c in column)]
-            if self.mat.current:
-                cards.append(self.mat.current)
-            wanted |= {c.image for c in cards if c.image is not None}
+            wanted |= {c.image for c in _mat_cards(self.mat) if c.image is not None}
         return wanted
 
     def with_photos(self, photos: dict[int, bytes]) -> Picture:
@@ -66,7 +63,8 @@ class Picture:
             return text_card_key(self.title, self.lines, style)
         if self.mat is not None:
             photos = [hashlib.sha256(data).hexdigest() for _, data in self.photos]
-            payload = repr((MAT_VERSION, self.title, self.mat, style, photos))
+            own = symbol_set.active().marks(c.emoji for c in _mat_cards(self.mat))
+            payload = repr((MAT_VERSION, self.title, self.mat, style, photos, *own))
             return "mat-" + hashlib.sha256(payload.encode()).hexdigest()[:60]
         return card_key(Card(self.title, self.tiles, self.footer), style)
 
@@ -83,6 +81,12 @@ class Picture:
         if cache is None:
             return self.key(style), render_card(card, style)
         return cache.get_or_render(card, style)
+
+
+def _mat_cards(mat: MatView) -> list[MatCard]:
+    """Every card a mat picture shows: topic, scale, the cards under it, left off, current."""
+    cards = [mat.topic, *mat.scale, *mat.left_off, *(c for column in mat.columns for c in column)]
+    return [*cards, mat.current] if mat.current else cards
 
 
 def picture_for(screen: Screen, prompt: str, footer: str = "") -> Picture | None:

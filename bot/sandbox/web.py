@@ -95,7 +95,8 @@ class Sandbox:
         self.data_dir = data_dir
         self.validator = validator
         self.poll_timeout = poll_timeout
-        self.content = content or load_content(settings.flows_dir)  # broken flow files stop us here
+        # Broken flow files (or a broken MYSAY_SYMBOLS_DIR) stop us here.
+        self.content = content or load_content(settings.flows_dir, settings.symbols_dir)
         self.api: FakeBotAPI | None = None
         self.application: Application | None = None
         self.ready = False

@@ -68,7 +68,7 @@ async def summary(settings: Settings, args: argparse.Namespace) -> int:
               "the screen) or --docx (FILE.docx: Section A as a Word document).",
               file=sys.stderr)
         return 2
-    content = load_content(settings.flows_dir)
+    content = load_content(settings.flows_dir, settings.symbols_dir)
     db = await ready_database(settings)
     try:
         async with db.transaction() as session:
@@ -120,7 +120,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 async def export(settings: Settings, args: argparse.Namespace) -> int:
-    content = load_content(settings.flows_dir)
+    content = load_content(settings.flows_dir, settings.symbols_dir)
     db = await ready_database(settings)
     now = utcnow()
     try:

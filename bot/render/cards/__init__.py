@@ -26,6 +26,7 @@ from bot.render.cards.shapes import (
     PHOTO_PLACEHOLDER,
     _photo_image,
     _rounded_box,
+    attribution,
     clear_render_caches,
     emoji_image,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "_photo_image",
     "_rounded_box",
     "_scale",
+    "attribution",
     "card_key",
     "clear_render_caches",
     "emoji_image",

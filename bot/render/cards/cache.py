@@ -10,7 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from bot.render import fonts
+from bot.render import fonts, symbol_set
 from bot.render.cards.draw import render_card
 from bot.render.cards.review import ReviewLine, _split_line, render_text_card
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
@@ -43,13 +43,18 @@ def card_key(card: Card, style: CardStyle) -> str:
         ]
         for t in card.tiles
     ]
-    return _digest(["card", RENDER_VERSION, card.title, tiles, card.footer, _style_fields(style)])
+    # The service's own symbols (MYSAY_SYMBOLS_DIR) drawn here: their files' digests.
+    own = symbol_set.active().marks(t.emoji for t in card.tiles if not t.image)
+    return _digest(["card", RENDER_VERSION, card.title, tiles, card.footer, _style_fields(style),
+                    *([own] if own else [])])
 
 
 def text_card_key(title: str, lines: Sequence[ReviewLine], style: CardStyle) -> str:
     """A stable sha256 of everything that changes a review picture's pixels."""
     items = [[emoji, text, list(symbols)] for emoji, text, symbols in map(_split_line, lines)]
-    return _digest(["text", RENDER_VERSION, title, items, _style_fields(style)])
+    own = symbol_set.active().marks(e for emoji, _, symbols in items for e in (emoji, *symbols))
+    return _digest(["text", RENDER_VERSION, title, items, _style_fields(style),
+                    *([own] if own else [])])
 
 
 class CardCache:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
 
-from bot.render import fonts, safe_image
+from bot.render import fonts, safe_image, symbol_set
 from bot.render.cards.style import RGB, Box, log
 
 _PNG_LEVEL = 3  # zlib level: ~2x faster than the default 6 for ~15% more bytes
@@ -108,8 +108,17 @@ def _same_image(a: Image.Image, b: Image.Image | None) -> bool:
     return b is not None and a.size == b.size and a.tobytes() == b.tobytes()
 
 
-@lru_cache(maxsize=512)
 def emoji_image(emoji: str, box: int) -> Image.Image | None:
+    """The picture of the symbol shown as `emoji`, cropped to its ink and fitted inside a
+    box x box square: the service's own (MYSAY_SYMBOLS_DIR, bot.render.symbol_set) where it
+    has one, else OpenMoji's. Every picture that draws a symbol asks here. None: nothing to
+    draw (no emoji, a tiny box, or a glyph OpenMoji lacks)."""
+    custom = symbol_set.active().picture(emoji, box) if emoji else None
+    return custom if custom is not None else _openmoji_image(emoji, box)
+
+
+@lru_cache(maxsize=512)
+def _openmoji_image(emoji: str, box: int) -> Image.Image | None:
     """The OpenMoji glyph, cropped to its ink and fitted inside a box x box square.
 
     COLRv0 outlines scale cleanly, so the glyph is rendered straight at the target size; only
@@ -150,9 +159,16 @@ ATTRIBUTION = (
 )
 
 
+def attribution() -> str:
+    """The credits a picture carries: OpenMoji's and the font's, then the service's own
+    symbols' licence text (their mapping file's `attribution`) when it has one."""
+    own = symbol_set.active().attribution
+    return f"{ATTRIBUTION} {own}" if own else ATTRIBUTION
+
+
 def _png(canvas: Image.Image) -> bytes:
     info = PngImagePlugin.PngInfo()
-    info.add_text("Copyright", ATTRIBUTION)
+    info.add_text("Copyright", attribution())
     out = io.BytesIO()
     canvas.save(out, "PNG", compress_level=_PNG_LEVEL, pnginfo=info)
     return out.getvalue()
@@ -161,7 +177,8 @@ def _png(canvas: Image.Image) -> bytes:
 
 def clear_render_caches() -> None:
     """Forget cached glyphs, masks and fonts (for cold-start benchmarks)."""
-    emoji_image.cache_clear()
+    _openmoji_image.cache_clear()
+    symbol_set.clear_cache()
     _missing_glyph.cache_clear()
     _rounded_mask.cache_clear()
     _corner.cache_clear()
