@@ -33,7 +33,7 @@ DYNAMIC: dict[str, str] = {
                            "(service/features/you_said.py)",
     "day.{}": "a weekday: 'Sam should read it on Monday' (features/safeguarding.py)",
     "safety.when.{}": "when the service reads an alert: hours' NextRead.kind (safeguarding.py)",
-    "set.name.{}": "a setting's name on /settings, per CHOICES entry (features/settings.py)",
+    "set.name.{}": "a setting's name on /settings, per CHOICES entry (bot/preferences.py)",
     "mydata.what.{}": "an audit action in the /mydata PDF's 'who looked' (safety/export_pdf.py)",
     "summary.relationship.{}": "a supporter's relationship in the summary (summary/words.py)",
     "summary.listened.{}": "'did they listen?' answers (summary/words.py, you_said.py)",

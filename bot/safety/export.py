@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import preferences
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
 from bot.store import outcome_repo, therapist_repo
@@ -86,7 +87,8 @@ async def collect(session: AsyncSession, engine: FlowEngine, locale: Locale, per
             "joined": _when(person.created_at, zone), "agreed": _when(person.consented_at, zone),
             "last_active": _when(person.last_active_at, zone),
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-            "settings": dict(person.preferences or {}),
+            # In the young person's words, as /settings shows them ("Colours": "Strong").
+            "settings": dict(preferences.in_words(person.preferences, locale)),
         },
         "therapists": await _therapists(session, person, zone),
         "supporters": await _supporters(session, person, zone),

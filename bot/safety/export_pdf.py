@@ -90,7 +90,7 @@ def readable_pdf(export: Export, locale: Locale) -> bytes:
                      names=", ".join(t["name"] for t in data["therapists"])))
     if you["settings"]:
         pdf.line(say("mydata.settings", settings=", ".join(
-            f"{k}: {v}" for k, v in sorted(you["settings"].items()))))
+            f"{k}: {v}" for k, v in you["settings"].items())))  # in their words (export.py)
     _answers_section(pdf, say, data["flows"])
     _media_section(pdf, say, export.media)
     _list_section(pdf, say("mydata.outcomes"), [  # the outcomes in their plan

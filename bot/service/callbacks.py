@@ -477,10 +477,10 @@ class MenuPage(CallbackData, prefix="fm"):
 
 @dataclass(frozen=True)
 class Setting(CallbackData, prefix="st"):
-    """/settings: key z text size, c colours, f font, a read aloud, r reminders, t time
-    ("st:z:2")."""
+    """/settings: key z text size, c colours, f font, l look (young or grown-up), p pictures
+    (on or words only), a read aloud, r reminders, t time ("st:z:2"); bot.preferences.CHOICES."""
 
-    key: Literal["z", "c", "f", "a", "r", "t"]
+    key: Literal["z", "c", "f", "l", "p", "a", "r", "t"]
     value: Annotated[int, Digits(1)]
 
 
@@ -547,10 +547,22 @@ class OutcomeTap(CallbackData, prefix="oc"):
 class PickPage(CallbackData, prefix="pk"):
     """Another page of the young-person picker (bot.service.picker). purpose: s summary,
     m meeting, y you said, v supporter, a assign, c add a card, o outcomes, r record what was
-    agreed, n a note on an activity ("pk:s:1")."""
+    agreed, n a note on an activity, l a young person's look ("pk:s:1")."""
 
-    purpose: Literal["s", "m", "y", "v", "a", "c", "o", "r", "n"]
+    purpose: Literal["s", "m", "y", "v", "a", "c", "o", "r", "n", "l"]
     page: Annotated[int, Digits(4)]
+
+
+@dataclass(frozen=True)
+class StyleTap(CallbackData, prefix="sl"):
+    """/style, for one young person (bot/service/features/style.py): p picked (their look
+    now, with buttons), l set the look to option `value` of bot.preferences' "style", w set
+    pictures to option `value` of "pictures" ("sl:l:5:1")."""
+
+    op: Literal["p", "l", "w"]
+    person_id: Annotated[int, Digits(12)]
+    value: Annotated[int | None, Digits(1)] = None
+    shapes: ClassVar[Mapping[str, Sequence[str]]] = {"l": ("value",), "w": ("value",)}
 
 
 @dataclass(frozen=True)

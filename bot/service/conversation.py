@@ -69,6 +69,9 @@ class Conversation:
                                                   for_update=True)
         if person is not None:
             _seen(person, sender)
+        # The words in the style the young person chose (issue 15, point 4), for everything
+        # this event says to them.
+        ctx = young_person.in_their_words(self.ctx, person)
         if isinstance(event, Command) and event.name == "start" and event.args:
             return await self._start_with_code(session, sender, person, event.args[0])
         if isinstance(event, Tap):
@@ -85,7 +88,7 @@ class Conversation:
             handler = ROUTES.taps.get((person.role, type(tap)))
             if handler is None:
                 return await self._refuse(session, person)
-            return await handler(self.ctx, session, person, tap)
+            return await handler(ctx, session, person, tap)
         if person is None:
             return Result().say(self.ctx.locale("hello_stranger"))
         if isinstance(event, Command):
@@ -93,13 +96,13 @@ class Conversation:
             handler = ROUTES.commands.get((person.role, event.name))
             if handler is None:  # unknown here: the role's help, never an error
                 handler = ROUTES.commands[(person.role, "help")]
-            return await handler(self.ctx, session, person, event)
+            return await handler(ctx, session, person, event)
         waiting = (person.pending or {}).get("kind")
         if waiting in ROUTES.pending and isinstance(event, Text | Media):
             payload = event.text if isinstance(event, Text) else event
-            return await ROUTES.pending[waiting](self.ctx, session, person, payload)
+            return await ROUTES.pending[waiting](ctx, session, person, payload)
         if person.role == Role.YOUNG_PERSON:
-            return await young_person.message(self.ctx, session, person, event)
+            return await young_person.message(ctx, session, person, event)
         return await therapist.message(self.ctx, session, person, event)
 
     async def show_again(self, session: AsyncSession, sender: Sender) -> Result | None:
@@ -109,8 +112,9 @@ class Conversation:
         person = await repo.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None or person.role != Role.YOUNG_PERSON:
             return None
-        return await young_person.where_you_are(self.ctx, session, person,
-                                                lead=self.ctx.locale("picked_up_again"))
+        ctx = young_person.in_their_words(self.ctx, person)
+        return await young_person.where_you_are(ctx, session, person,
+                                                lead=ctx.locale("picked_up_again"))
 
     async def _refuse(self, session: AsyncSession, person: Person | None) -> Result:
         result = Result(toast=self.ctx.locale("not_allowed"))

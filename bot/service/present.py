@@ -129,15 +129,28 @@ def mat_counter(screen: Screen, locale: Locale) -> str:
     return counter
 
 
-def _label(selected: bool, emoji: str, words: str) -> str:
+def _label(selected: bool, emoji: str, words: str, words_only: bool = False) -> str:
+    if words_only:  # a word button: the tick when chosen, no picture
+        return f"✅ {words}" if selected else words
     return f"{'✅' if selected else emoji or '🖼️'} {words}"
 
 
-def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:
+def words_only(screen: Screen, look: tuple[tuple[str, object], ...]) -> bool:
+    """Whether this screen goes out as words with word buttons, no picture card: the young
+    person chose "Pictures: Words only" (/settings, issue 15, point 4), and the screen holds
+    no Talking Mat. A mat keeps its picture: the mat is the answer's shape (cards placed
+    along a scale), which its words alone do not show, and the finished mat is kept as one."""
+    return dict(look).get("pictures") == "words" and screen.mat is None
+
+
+def keyboard(screen: Screen, run_id: int, version: int, locale: Locale, *,
+             plain: bool = False) -> Keyboard:
+    """The screen's buttons: its options (picture and words, or with `plain` words only),
+    then its controls."""
     rows: list[tuple[Button, ...]] = []
     pick = _PICKS.get(screen.kind)
     if pick is not None:
-        buttons = [Button(_label(o.selected, o.emoji, o.words),
+        buttons = [Button(_label(o.selected, o.emoji, o.words, plain),
                           callbacks.RunTap.of(run_id, version, pick, o.symbol_id).pack())
                    for o in screen.options]
         per_row = 1 if screen.kind in _ONE_PER_ROW else 2
@@ -174,9 +187,13 @@ def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
                  edit: bool = False, lead: str | None = None, extra: Keyboard = (),
                  look: tuple[tuple[str, object], ...] = (), about: int | None = None) -> Reply:
     """A flow screen as a reply. `about` is the young person whose run it is: a picture of
-    their own content (their answers, mat, cards) is kept only tied to them (Reply.about)."""
-    return Reply(caption(screen, locale, lead), keyboard(screen, run_id, version, locale) + extra,
-                 screen=screen, edit=edit, look=look, about=about)
+    their own content (their answers, mat, cards) is kept only tied to them (Reply.about).
+    For someone who answers from words (`words_only`), no picture card: the words and word
+    buttons (read-aloud reads the same words, young_person.read_aloud)."""
+    plain = words_only(screen, look)
+    return Reply(caption(screen, locale, lead),
+                 keyboard(screen, run_id, version, locale, plain=plain) + extra,
+                 screen=None if plain else screen, edit=edit, look=look, about=about)
 
 
 def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
@@ -216,7 +233,8 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
         paged = replace(screen, review=page)
         if n < len(pages):  # an earlier page: the picture and words only, no buttons
             replies.append(Reply(caption(replace(paged, notice=None), locale, header),
-                                 screen=paged, edit=edit and n == 1, look=look, about=about))
+                                 screen=None if words_only(paged, look) else paged,
+                                 edit=edit and n == 1, look=look, about=about))
         else:  # the note (if any) goes with the buttons, where the young person looks next
             last = "\n\n".join(p for p in (lead, header) if p)
             replies.append(screen_reply(paged, run_id, version, locale, lead=last,

@@ -19,7 +19,7 @@ from bot.engine.core import (
     Outcome,
     RunStatus,
 )
-from bot.engine.flows import Flow, StepType
+from bot.engine.flows import Flow, Step, StepType
 from bot.engine.screen import Screen, ScreenKind
 from bot.render import speech
 from bot.render.cards import CardStyle, Tile
@@ -49,10 +49,30 @@ if TYPE_CHECKING:
 MENU_PAGE = 12
 
 
+# The settings that change how a reply is shown (Reply.look): the card's size, colours and
+# letters; the style, whose words the adapter puts on a card; and words-only answers.
+LOOK_KEYS = ("text_scale", "palette", "font", "style", "pictures")
+
+
 def look_of(person: Person) -> tuple[tuple[str, object], ...]:
-    """How pictures should look for this person (from /settings)."""
+    """How pictures should look for this person (from /settings): the LOOK_KEYS they set."""
     prefs = person.preferences or {}
-    return tuple((k, prefs[k]) for k in ("text_scale", "palette", "font") if k in prefs)
+    return tuple((k, prefs[k]) for k in LOOK_KEYS if k in prefs)
+
+
+def in_their_words(ctx: Context, person: Person | None) -> Context:
+    """`ctx` with the locale in the style a young person chose ("grown_up": the plain words,
+    media/locales/<language>/grown_up/); anyone else, or the default style: `ctx` itself."""
+    style = (person.preferences or {}).get("style") if person is not None \
+        and person.role == Role.YOUNG_PERSON else None
+    if not style or ctx.locale.styled(str(style)) is ctx.locale:
+        return ctx
+    return replace(ctx, locale=ctx.locale.styled(str(style)))
+
+
+def grown_up(person: Person) -> bool:
+    """Whether the young person chose the grown-up style (/settings, or their therapist)."""
+    return (person.preferences or {}).get("style") == "grown_up"
 
 
 def style_of(person: Person) -> CardStyle:
@@ -543,7 +563,8 @@ async def _finished(ctx: Context, session: AsyncSession, person: Person, run: Fl
     # Everyone who helped, joined by "," (flow_runs.helped_by, widened by migration 0003).
     run.helped_by = ",".join(helped.choices) if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]
-    result = Result(toast="🌟" if outcome.state.shared else "🔒")
+    shared = "✅" if grown_up(person) else "🌟"  # no celebrating in the grown-up style
+    result = Result(toast=shared if outcome.state.shared else "🔒")
     if flow.ends_with == "profile":
         result.replies.append(await _keep_profile(ctx, session, person, run, flow, answers))
     done = await menu(ctx, session, person, lead=ctx.locale(outcome.screen.notice or "kept"),
@@ -573,7 +594,9 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
         elif answer.own_words:
             items.append(("✏️", f"“{answer.own_words}”"))
         if items:
-            sections.append((step.prompt, items))
+            sections.append((_profile_heading(flow, step, grown_up(person)), items))
+    if grown_up(person):  # "What people like about me" once, with the words they added
+        sections = _merged(sections)
     photo = (await media_repo.contents(session, [photo_id])).get(photo_id) if photo_id else None
     # Drawn and kept (as the run's `profile_media`) after this transaction commits.
     picture = ProfilePicture(ctx.locale("profile_title"),
@@ -581,6 +604,26 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
                              photo, style_of(person))
     return Reply(ctx.locale("profile_ready"), drawing=Drawing(
         picture, "me.png", KeepWith(person.id, "profile", run.id)))
+
+
+def _profile_heading(flow: Flow, step: Step, first_person: bool) -> str:
+    """A profile section's heading: the step's question ("What do people like about you?"),
+    or, in the grown-up style (`first_person`), the first-person label of the first step
+    with the same summary heading ("What people like about me"; issue 15, point 4)."""
+    if not first_person:
+        return str(step.prompt)
+    heading = flow.heading_of(step)[0]
+    first = next((s for s in flow.steps if flow.heading_of(s)[0] == heading and s.label), step)
+    return str(first.label or step.prompt)
+
+
+def _merged(sections: list[tuple[str, list[tuple[str, str]]]]
+            ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Sections with the same heading as one, in the order the headings first came."""
+    merged: dict[str, list[tuple[str, str]]] = {}
+    for heading, items in sections:
+        merged.setdefault(heading, []).extend(items)
+    return list(merged.items())
 
 
 async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,

@@ -124,7 +124,8 @@ class Delivery:
     def _picture(self, reply: Reply) -> Picture | None:
         if reply.screen is None:
             return reply.picture
-        locale = self.services.content.locale
+        # The card's words in the style the young person chose (bot.i18n, issue 15).
+        locale = self.services.content.locale.styled(str(dict(reply.look).get("style", "")))
         return picture_for(reply.screen, present.prompt_words(reply.screen, locale),
                            present.footer(reply.screen, locale))
 

@@ -1,4 +1,8 @@
-"""Plain language (issue 3, point 9): short sentences, easy words, a picture for every choice."""
+"""Plain language (issue 3, point 9): short sentences, easy words, a picture for every choice.
+
+Both styles pass the same test (issue 15, point 4): every key below and every key the
+grown-up style words differently (media/locales/en/grown_up/), in the young style and in the
+grown-up style."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import re
 import pytest
 import textstat
 
+from bot.i18n import STYLES
 from bot.services import load_content
 
 CONTENT = load_content()
@@ -28,9 +33,15 @@ FIELDS = {"card": "Maths", "topic": "School", "name": "Jo", "limit": "2000"}
 
 
 def prompts() -> list[tuple[str, str]]:
+    """(where, words) for every flow step's question, and for each style every key a young
+    person reads (YOUNG_PERSON_KEYS and the keys a style words differently)."""
     found = [(f"{flow.id}/{step.id}", step.prompt)
              for flow in CONTENT.engine.flows.values() for step in flow.steps]
-    found += [(key, CONTENT.locale(key, **FIELDS)) for key in YOUNG_PERSON_KEYS]
+    styled = [k for style in STYLES for k in CONTENT.locale.overlay_keys(style)]
+    keys = list(dict.fromkeys([*YOUNG_PERSON_KEYS, *styled]))
+    for style in STYLES:
+        say = CONTENT.locale.styled(style)
+        found += [(f"{style}: {key}", say(key, **FIELDS)) for key in keys]
     return found
 
 
@@ -46,6 +57,9 @@ def sentences(text: str) -> list[str]:
 # "Part 2 of 5" and the Talking Mat's card count (issue 12, point 5).
 YOUNG_PERSON_KEYS += ["part_of", "card_of", "mat_card_count"]
 FIELDS.update(n="2", total="8", count="8")
+# The fields of the words the grown-up style changes (safety replies, /mine, supporters).
+FIELDS.update(helper="your therapist", who="Sam", title="How was today", date="3 May",
+              relationship="mum")
 
 
 @pytest.mark.parametrize(("where", "text"), prompts())

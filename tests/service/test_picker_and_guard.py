@@ -34,6 +34,7 @@ PICKERS = [
     ("/outcomes", "🎯", "oc:p:"),
     ("/agreed", "📝", "mr:p:"),
     ("/note", "📝", "nt:p:"),
+    ("/style", "🧑", "sl:p:"),
 ]
 
 # Every therapist tap kind that names a young person, with today's callback data for each of
@@ -54,6 +55,7 @@ NAMES_A_YOUNG_PERSON: dict[type, tuple[str, list[str]]] = {
                                         "oc:k:{jo}:1", "oc:r:{jo}:1", "oc:y:{jo}:1"]),
     # "nt:r:<run>" names a run: tests/service/test_notes.py forges it with a run of Jo's.
     callbacks.NoteTap: ("note", ["nt:p:{jo}", "nt:g:{jo}:0"]),
+    callbacks.StyleTap: ("style", ["sl:p:{jo}", "sl:l:{jo}:1", "sl:w:{jo}:1"]),
 }
 # Therapist taps that name no young person, and why they need no guard.
 NAMES_NO_YOUNG_PERSON = {

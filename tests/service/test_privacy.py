@@ -517,7 +517,7 @@ async def test_a_young_person_can_change_their_mind_and_asks_only_once(chat: Cha
     jo = await join(chat, sam, "Jo")
     await jo.send("/delete")
     await jo.tap("No, keep it")
-    assert "Nothing is deleted" in jo.text()
+    assert "Your answers are still here" in jo.text()
     assert await count(chat.bot, DeletionRequest) == 0
     await jo.send("/delete")
     await jo.tap("Yes, delete everything")

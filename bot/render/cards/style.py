@@ -38,7 +38,7 @@ class CardStyle:
     """The reader's own settings: text size, colours and font."""
 
     text_scale: float = 1.0  # 1.0 normal, 1.25 large, 1.5 extra large
-    palette: str = "standard"  # "standard", "high_contrast" or "calm"
+    palette: str = "standard"  # "standard", "high_contrast", "calm" or "plain"
     font: str = "atkinson"  # "atkinson" or "opendyslexic"
 
 
@@ -109,6 +109,20 @@ PALETTES: dict[str, Palette] = {
         accent=_hex("#2C6A61"),
         selected_fill=_hex("#D5EBE5"),
         banner=_hex("#D2E7E1"),
+        outline_width=4,
+        selected_width=12,
+    ),
+    # The grown-up style's own colours (issue 15, point 4): white and greys, no warm or
+    # cheerful tints, every text at least 7:1 (tests/render check it like the others).
+    "plain": Palette(
+        background=_hex("#F4F4F4"),
+        tile=_hex("#FFFFFF"),
+        outline=_hex("#4A4A4A"),
+        text=_hex("#151515"),
+        muted=_hex("#3A3A3A"),
+        accent=_hex("#262626"),
+        selected_fill=_hex("#E2E2E2"),
+        banner=_hex("#E6E6E6"),
         outline_width=4,
         selected_width=12,
     ),

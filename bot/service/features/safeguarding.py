@@ -265,8 +265,9 @@ async def acknowledge(ctx: Context, session: AsyncSession, person: Person,
         if other.id != person.id:
             result.say_reply(Reply(say("alert.acked_other", who=person.display_name,
                                        name=young.display_name), chat_id=other.chat_id))
-    told = (say("safety.seen_by", who=person.display_name) if person.role == Role.THERAPIST
-            else say("safety.seen_by_service"))
+    theirs = young_person.in_their_words(ctx, young).locale  # in the young person's style
+    told = (theirs("safety.seen_by", who=person.display_name) if person.role == Role.THERAPIST
+            else theirs("safety.seen_by_service"))
     result.say_reply(Reply(told, chat_id=young.chat_id))
     return result
 

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import preferences
+from bot.preferences import CHOICES, DEFAULTS
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.service import callbacks
 from bot.service.routes import command, periodic, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
-from bot.service.young_person import look_of, menu
+from bot.service.young_person import in_their_words, look_of, menu
 from bot.store import reminder_repo
 from bot.store.models import Person, Role
 from bot.timeutil import local_zone, utcnow
@@ -26,31 +28,18 @@ from bot.timeutil import local_zone, utcnow
 if TYPE_CHECKING:
     from bot.service.conversation import Context
 
-# key -> (preference name, [(value, locale key of its label, emoji)])
-CHOICES: dict[str, tuple[str, list[tuple[Any, str, str]]]] = {
-    "z": ("text_scale", [(1.0, "set.size_normal", "🔤"), (1.25, "set.size_large", "🔠"),
-                         (1.5, "set.size_huge", "🔎")]),
-    "c": ("palette", [("standard", "set.colour_standard", "🌞"),
-                      ("high_contrast", "set.colour_contrast", "🌓"),
-                      ("calm", "set.colour_calm", "🌿")]),
-    "f": ("font", [("atkinson", "set.font_atkinson", "🅰️"),
-                   ("opendyslexic", "set.font_dyslexic", "📖")]),
-    "a": ("read_aloud", [(False, "set.read_off", "🔇"), (True, "set.read_on", "🔊")]),
-    "r": ("reminders", [("never", "set.remind_never", "🚫"), ("weekly", "set.remind_weekly", "📅"),
-                        ("twice", "set.remind_twice", "🗓️")]),
-    "t": ("remind_at", [("morning", "set.time_morning", "🌅"),
-                        ("after_school", "set.time_after_school", "🎒"),
-                        ("evening", "set.time_evening", "🌙")]),
-}
-DEFAULTS: dict[str, Any] = {"text_scale": 1.0, "palette": "standard", "font": "atkinson",
-                            "read_aloud": False, "reminders": "never", "remind_at": "after_school"}
 # Gentle times, in the service's own time zone (MYSAY_TIMEZONE, through bot.timeutil).
 REMIND_TIMES = {"morning": time(9, 30), "after_school": time(16, 30), "evening": time(18, 30)}
 REMIND_DAYS = {"weekly": (0,), "twice": (0, 3)}  # Monday; Monday and Thursday
 
 
+# What the preview card shows: the settings that change how a card looks.
+PREVIEWED = ("text_scale", "palette", "font")
+
+
 def preference(person: Person, name: str) -> Any:
-    return (person.preferences or {}).get(name, DEFAULTS[name])
+    """The person's value of setting `name` (bot.preferences.CHOICES), else its default."""
+    return preferences.current(person.preferences, name)
 
 
 def next_reminder(prefs: dict[str, Any], after: datetime, zone: ZoneInfo) -> datetime | None:
@@ -82,20 +71,37 @@ def _keyboard(ctx: Context, person: Person) -> Keyboard:
     return tuple(rows)
 
 
+def preview_tiles(ctx: Context, person: Person) -> tuple[Tile, ...]:
+    """The preview card's tiles: the chosen text size, colours and letters, each with its
+    words and picture as the /settings buttons show them (issue 15, point 9)."""
+    tiles = []
+    for name in PREVIEWED:
+        found = preferences.option(name, preference(person, name)) \
+            or preferences.option(name, DEFAULTS[name])
+        assert found is not None  # every default is one of its options
+        _, label, emoji = found
+        tiles.append(Tile(ctx.locale(label), emoji))
+    return tuple(tiles)
+
+
 def settings_reply(ctx: Context, person: Person, *, edit: bool, lead: str | None = None
                    ) -> Reply:
+    """/settings: each setting and its value in words, a row of buttons per setting, and a
+    preview card drawn in the chosen style."""
     say = ctx.locale
     lines = [say("set.title")]
-    for name, options in CHOICES.values():
-        current = preference(person, name)
-        label = next((say(lbl) for value, lbl, _ in options if value == current), "")
-        lines.append(f"• {say('set.name.' + name)}: {label}")
+    lines += [f"• {name}: {value}"
+              for name, value in preferences.in_words(_all_settings(person), say)]
     text = "\n".join(([lead, ""] if lead else []) + lines)
     # A preview card in their own style, so they see what they chose.
-    preview = Picture(say("set.preview"), (Tile(say("set.size_normal"), "🔤"),
-                                           Tile(say("set.colour_calm"), "🌿")),
+    preview = Picture(say("set.preview"), preview_tiles(ctx, person),
                       shared=True)  # locale words only
     return Reply(text, _keyboard(ctx, person), picture=preview, edit=edit, look=look_of(person))
+
+
+def _all_settings(person: Person) -> dict[str, Any]:
+    """Every setting's value for `person`, the default where they chose none."""
+    return {name: preference(person, name) for name, _ in CHOICES.values()}
 
 
 @command(Role.YOUNG_PERSON, "settings")
@@ -109,11 +115,15 @@ async def change(ctx: Context, session: AsyncSession, person: Person,
     name, options = CHOICES[data.key]
     if not 0 <= data.value < len(options):
         return Result(toast=ctx.locale("not_allowed"))
-    prefs = {**(person.preferences or {}), name: options[data.value][0]}
+    value = options[data.value][0]
+    prefs = preferences.with_style(person.preferences, value) if name == "style" \
+        else {**(person.preferences or {}), name: value}
     person.preferences = prefs
     if name in ("reminders", "remind_at"):
         person.next_reminder_at = next_reminder(prefs, utcnow(), local_zone(ctx.settings))
-    return Result(toast="✅").say_reply(settings_reply(ctx, person, edit=True))
+    # A new look is answered in its own words at once.
+    return Result(toast="✅").say_reply(settings_reply(in_their_words(ctx, person), person,
+                                                      edit=True))
 
 
 @periodic("reminders", seconds=300)
@@ -122,14 +132,15 @@ async def send_reminders(ctx: Context, session: AsyncSession, now: datetime) -> 
     several bot processes never send the same one twice."""
     due = await reminder_repo.claim_due_reminders(session, now)
     replies = []
-    say = ctx.locale
     for person in due:
         person.next_reminder_at = next_reminder(person.preferences or {}, now,
                                                 local_zone(ctx.settings))
         if preference(person, "reminders") == "never":
             continue
         # The reminder is the picture menu itself, with "no more reminders" one tap away.
-        reply = (await menu(ctx, session, person, lead=say("remind.text"))).replies[0]
-        stop = (Button(say("remind.stop"), callbacks.Setting("r", 0).pack()),)
+        theirs = in_their_words(ctx, person)
+        reply = (await menu(theirs, session, person,
+                            lead=theirs.locale("remind.text"))).replies[0]
+        stop = (Button(theirs.locale("remind.stop"), callbacks.Setting("r", 0).pack()),)
         replies.append(replace(reply, buttons=(*reply.buttons, stop), chat_id=person.chat_id))
     return replies

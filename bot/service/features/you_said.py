@@ -39,7 +39,7 @@ from bot.service import callbacks, guard, picker
 from bot.service.features import meetings
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Media, Reply, Result
-from bot.service.young_person import look_of
+from bot.service.young_person import in_their_words, look_of
 from bot.store import repo, therapist_repo
 from bot.store.models import Meeting, Person, Role, YouSaid
 from bot.summary import load
@@ -657,7 +657,8 @@ async def _send(ctx: Context, session: AsyncSession, person: Person, young: Pers
                   for n, (key, emoji) in enumerate(LISTEN)),),)
     return (Result(toast="📤")
             .say("\n\n".join([*told, say("ys.sent", name=young.display_name)]), edit=True)
-            .say_reply(Reply(say("ys.card_text") + "\n\n" + card_words(ctx, items),
+            .say_reply(Reply(in_their_words(ctx, young).locale("ys.card_text") + "\n\n"
+                             + card_words(ctx, items),
                              picture=card(ctx, items), chat_id=young.chat_id, look=look,
                              about=young.id))
             .say_reply(Reply(say("ys.listen_text"), buttons, picture=question,
