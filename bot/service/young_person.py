@@ -512,9 +512,8 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     result.replies += present.screen_replies(
         screen, run.id, run.version, ctx.locale,
         edit=edit and not extra, lead=lead, look=look, about=person.id)
-    if (person.preferences or {}).get("read_aloud") and outcome.changed:
-        spoken = await read_aloud(ctx, session, person, run)
-        result.replies += spoken.replies
+    # With "Read to me" on, the conversation reads this (and every other) screen out loud
+    # (bot.service.reading).
     return result
 
 
