@@ -56,8 +56,10 @@ def is_voice(reply: Reply) -> bool:
 
 def wants_reading(reply: Reply) -> bool:
     """Every message to the young person that says something is read: one for their own chat
-    (not an alert to someone else), with words, and not a voice note already."""
-    return reply.chat_id is None and bool(reply.text.strip()) and not is_voice(reply)
+    (not an alert to someone else), with words, not a voice note already, and not the same
+    screen drawn again with only a tick changed (`Reply.redraw`)."""
+    return (reply.chat_id is None and bool(reply.text.strip()) and not is_voice(reply)
+            and not reply.redraw)
 
 
 def plain(text: str) -> str:
@@ -82,12 +84,14 @@ def words_of(reply: Reply, ctx: Context) -> str:
 
 def _shared_words(reply: Reply, ctx: Context) -> bool:
     """True when the words read are the same for every young person (a flow's question with
-    no words of theirs, a menu of flow titles), so the voice note may be re-sent by its file
-    id to anyone. Anything else (their answers, their name, a time) is never kept."""
-    if reply.screen is not None:
-        picture = picture_for(reply.screen, present.prompt_words(reply.screen, ctx.locale))
-        return picture is not None and picture.shared and not reply.screen.review
-    return reply.picture is not None and reply.picture.shared
+    no words of theirs: its picture is a card for everyone, bot.render.screens), so the voice
+    note may be re-sent by its file id to anyone. Anything else (their answers, their earlier
+    words, a name, a time, a menu's note) is never kept."""
+    screen = reply.screen
+    if screen is None or screen.review or screen.earlier is not None or screen.mat is not None:
+        return False
+    picture = picture_for(screen, present.prompt_words(screen, ctx.locale))
+    return picture is not None and picture.shared
 
 
 def _speech(words: str) -> Callable[[], Awaitable[bytes]]:

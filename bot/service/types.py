@@ -136,6 +136,9 @@ class Reply:
     # A picture to draw once the transaction has committed (the finished mat, the profile):
     # the unit of work draws it and sends it as the photo `attachment` (bot.service.drawing).
     drawing: Drawing | None = None
+    # The same screen drawn again with only a tick changed (a multi-choice tick, a double tap):
+    # it says nothing new, so "Read to me" does not read it again (bot.service.reading).
+    redraw: bool = False
 
 
 @dataclass
