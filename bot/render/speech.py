@@ -7,13 +7,20 @@ None and the bot says, kindly, that no voice is available.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import math
 import shutil
+import struct
 from functools import lru_cache
+
+from mutagen import MutagenError
+from mutagen.oggopus import OggOpus
 
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 600  # a question, not an essay
+VOICE = "en-gb"  # espeak-ng's voice: British English
 _TIMEOUT = 20.0
 
 
@@ -21,7 +28,7 @@ def available() -> bool:
     return shutil.which("espeak-ng") is not None and shutil.which("opusenc") is not None
 
 
-async def speak(text: str, voice: str = "en-gb", words_per_minute: int = 140) -> bytes | None:
+async def speak(text: str, voice: str = VOICE, words_per_minute: int = 140) -> bytes | None:
     """OGG Opus bytes of `text` spoken slowly and clearly, or None if speech is not available."""
     if not available() or not text.strip():
         return None
@@ -52,3 +59,15 @@ async def _spoken(text: str, voice: str, words_per_minute: int) -> bytes | None:
         log.warning("speech synthesis gave no audio")
         return None
     return ogg
+
+
+def seconds(ogg: bytes) -> int | None:
+    """How long an OGG Opus voice note plays, in whole seconds (rounded up, at least 1), read
+    from the file itself (its last page's granule position less the pre-skip, at 48 kHz: RFC
+    7845, read by mutagen); None if the bytes are not OGG Opus."""
+    try:
+        length = OggOpus(io.BytesIO(ogg)).info.length
+    except (MutagenError, ValueError, EOFError, IndexError, KeyError, struct.error):
+        # Bytes that are not whole OGG Opus (a browser's WebM, a test's stand-in) fail anywhere.
+        return None
+    return max(1, math.ceil(length)) if length > 0 else None

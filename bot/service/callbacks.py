@@ -414,6 +414,11 @@ class CarryOn(CallbackData, prefix="w"):
     """"Carry on" on a safety reply given mid-flow: show the step they are on now ("w")."""
 
 
+@dataclass(frozen=True)
+class SafetyBack(CallbackData, prefix="sb"):
+    """"Back to my activities" on a safety reply: the menu, as a new message ("sb")."""
+
+
 # --- privacy and safeguarding (issue 4) ------------------------------------------------------
 
 
@@ -454,6 +459,24 @@ class MineToggle(CallbackData, prefix="mt"):
 
     run_id: Annotated[int, Digits(12)]
     share: Annotated[bool, Flag("s", "k")]
+    page: Annotated[int, Digits(4)]
+
+
+@dataclass(frozen=True)
+class MineShare(CallbackData, prefix="ms"):
+    """"Share with my therapist" under the picture of what will be shared: share finished
+    flow `run_id`, from /mine page `page` ("ms:9:0"; issue 15, point 8)."""
+
+    run_id: Annotated[int, Digits(12)]
+    page: Annotated[int, Digits(4)]
+
+
+@dataclass(frozen=True)
+class MineUndo(CallbackData, prefix="mu"):
+    """"Make it private again" just after sharing flow `run_id` from /mine page `page`
+    ("mu:9:0"; issue 15, point 8)."""
+
+    run_id: Annotated[int, Digits(12)]
     page: Annotated[int, Digits(4)]
 
 

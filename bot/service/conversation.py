@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.service import callbacks, features, therapist, young_person
+from bot.service import callbacks, features, reading, therapist, young_person
 from bot.service.features import privacy, supporter
 from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
@@ -65,6 +65,22 @@ class Conversation:
         self.ctx = context
 
     async def handle(self, session: AsyncSession, sender: Sender, event: Event) -> Result:
+        """One event from `sender`: what it changes (in `session`) and what to say, read out
+        loud for a young person with "Read to me" on (bot.service.reading: the one place that
+        rule lives, so every screen of every feature is read)."""
+        result = await self._handle(session, sender, event)
+        return await self._read_out(session, sender, result)
+
+    async def _read_out(self, session: AsyncSession, sender: Sender, result: Result) -> Result:
+        """`result` with its readings, for the person as they are after the event (they may
+        have just turned "Read to me" on)."""
+        if not any(reading.wants_reading(reply) for reply in result.replies):
+            return result
+        person = await repo.person_by_telegram_id(session, sender.telegram_user_id)
+        return await reading.read_out(young_person.in_their_words(self.ctx, person), session,
+                                      person, result)
+
+    async def _handle(self, session: AsyncSession, sender: Sender, event: Event) -> Result:
         person = await repo.person_by_telegram_id(session, sender.telegram_user_id,
                                                   for_update=True)
         if person is not None:
@@ -113,8 +129,8 @@ class Conversation:
         if person is None or person.role != Role.YOUNG_PERSON:
             return None
         ctx = young_person.in_their_words(self.ctx, person)
-        return await young_person.where_you_are(ctx, session, person,
-                                                lead=ctx.locale("picked_up_again"))
+        return await reading.read_out(ctx, session, person, await young_person.where_you_are(
+            ctx, session, person, lead=ctx.locale("picked_up_again")))
 
     async def _refuse(self, session: AsyncSession, person: Person | None) -> Result:
         result = Result(toast=self.ctx.locale("not_allowed"))

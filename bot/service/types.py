@@ -112,6 +112,11 @@ class Attachment:
     filename: str = "file"
     # Slow files (a summary PDF) are made after the transaction commits, not inside it.
     make: Callable[[], Awaitable[bytes]] | None = None
+    # A Telegram file id for the same file (sent by id, uploaded again if Telegram forgot it).
+    file_id: str | None = None
+    # Content key of a file that is the same for everyone (speech of a flow's question): its
+    # Telegram file id may be kept and re-used under this key (bot.telegram.cards).
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ class Reply:
     # A picture to draw once the transaction has committed (the finished mat, the profile):
     # the unit of work draws it and sends it as the photo `attachment` (bot.service.drawing).
     drawing: Drawing | None = None
+    # The same screen drawn again with only a tick changed (a multi-choice tick, a double tap):
+    # it says nothing new, so "Read to me" does not read it again (bot.service.reading).
+    redraw: bool = False
 
 
 @dataclass

@@ -529,12 +529,14 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
             look=look, about=person.id))
     result = Result(toast="")
     result.replies += extra
-    result.replies += present.screen_replies(
-        screen, run.id, run.version, ctx.locale,
-        edit=edit and not extra, lead=lead, look=look, about=person.id)
-    if (person.preferences or {}).get("read_aloud") and outcome.changed:
-        spoken = await read_aloud(ctx, session, person, run)
-        result.replies += spoken.replies
+    shown = present.screen_replies(screen, run.id, run.version, ctx.locale,
+                                   edit=edit and not extra, lead=lead, look=look,
+                                   about=person.id)
+    if action.kind is ActionKind.TOGGLE:  # a tick: the same question, nothing new to say
+        shown = [replace(reply, redraw=True) for reply in shown]
+    result.replies += shown
+    # With "Read to me" on, the conversation reads this (and every other) screen out loud
+    # (bot.service.reading).
     return result
 
 
@@ -637,9 +639,11 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         if run.status == RunStatus.FINISHED:
             result = await menu(ctx, session, person, edit=True)
         else:
-            result = Result(replies=present.screen_replies(
+            shown = present.screen_replies(
                 await _screen(ctx, session, run), run.id, run.version, ctx.locale, edit=True,
-                look=look_of(person), about=person.id))
+                look=look_of(person), about=person.id)
+            # The screen they already have: nothing new to read out (bot.service.reading).
+            result = Result(replies=[replace(reply, redraw=True) for reply in shown])
         result.toast = ctx.locale("already_done")
         return result
     return await _from_before(ctx, session, person, run)

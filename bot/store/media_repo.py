@@ -42,6 +42,15 @@ async def personal_cards(session: AsyncSession, young_person_id: int) -> dict[st
 
 async def recording(session: AsyncSession, therapist_ids: Iterable[int], flow_id: str,
                     step_id: str) -> bytes | None:
+    """The newest recording of this question by one of `therapist_ids`, or None."""
+    found = await recording_file(session, therapist_ids, flow_id, step_id)
+    return found[0] if found is not None else None
+
+
+async def recording_file(session: AsyncSession, therapist_ids: Iterable[int], flow_id: str,
+                         step_id: str) -> tuple[bytes, str | None] | None:
+    """The newest recording of this question by one of `therapist_ids`: its bytes and the
+    Telegram file id it came with (a file id works in any chat of the same bot), or None."""
     ids = list(therapist_ids)
     if not ids:
         return None
@@ -50,7 +59,8 @@ async def recording(session: AsyncSession, therapist_ids: Iterable[int], flow_id
         Recording.step_id == step_id).order_by(Recording.id.desc()).limit(1))
     if row is None:
         return None
-    return (await contents(session, [row.media_id])).get(row.media_id)
+    media = await session.get(MediaFile, row.media_id)
+    return None if media is None else (media.content, media.telegram_file_id)
 
 
 async def replace_recording(session: AsyncSession, *, therapist_id: int, flow_id: str,

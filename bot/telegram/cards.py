@@ -105,6 +105,11 @@ class CardPublisher:
             if self._file_ids.get(slot.key) == file_id:
                 return
             self._file_ids[slot.key] = file_id
+        await self._store(slot, file_id)
+
+    async def _store(self, slot: Slot, file_id: str) -> None:
+        """Write the file id to card_uploads under the slot's key (first writer wins)."""
+        assert slot.key is not None
         try:
             async with self.db.transaction() as session:
                 existing = await session.get(CardUpload, slot.key)
@@ -114,6 +119,19 @@ class CardPublisher:
             pass  # another process stored it first (or the owner was just erased)
         except DATABASE_AWAY as error:  # this process still re-uses it from memory
             log.warning("could not store a card upload: %s", type(error).__name__)
+
+    async def known(self, key: str) -> str | None:
+        """The Telegram file id kept under `key` for a file that is the same for everyone
+        (speech of a flow's question), or None."""
+        return await self._known(Slot(key))
+
+    async def keep(self, key: str, file_id: str) -> None:
+        """Keep `file_id` under `key` (a file the same for everyone), in memory and in the
+        database, so any process re-sends it by id."""
+        if self._file_ids.get(key) == file_id:
+            return
+        self._file_ids[key] = file_id
+        await self._store(Slot(key), file_id)
 
     async def forget(self, slot: Slot) -> None:
         """Telegram no longer knows this file id: upload the picture again next time."""

@@ -16,10 +16,12 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.render import speech
 from bot.render.cards import CardStyle
 from bot.render.screens import Picture, picture_for
 from bot.service import present
-from bot.service.types import Keyboard, Reply, Result
+from bot.service.types import Attachment, Keyboard, Reply, Result
+from bot.telegram.cards import Slot
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -95,8 +97,9 @@ class Delivery:
                 # replies; an unacknowledged alert is sent again by its job.
                 log.warning("could not send to chat %s: %s", target, error)
 
-    async def send(self, chat_id: int, reply: Reply) -> Message:
-        """One reply as a new message: a file, a picture card with words, or words alone."""
+    async def send(self, chat_id: int, reply: Reply) -> Message | None:
+        """One reply as a new message: a file, a picture card with words, or words alone.
+        Returns the message sent, or None (speech that could not be made: nothing to send)."""
         keyboard = markup(reply.buttons)
         if reply.attachment is not None:
             return await self._send_attachment(chat_id, reply, keyboard)
@@ -130,20 +133,47 @@ class Delivery:
                            present.footer(reply.screen, locale))
 
     async def _send_attachment(self, chat_id: int, reply: Reply,
-                               keyboard: InlineKeyboardMarkup | None) -> Message:
+                               keyboard: InlineKeyboardMarkup | None) -> Message | None:
         item = reply.attachment
         assert item is not None
         caption = reply.text[:MAX_CAPTION] or None
+        if item.kind == "voice":
+            return await self._send_voice(chat_id, item, caption, keyboard)
         data = item.data if item.make is None else await item.make()
         upload = InputFile(data, filename=item.filename)
         if item.kind == "photo":
             return await self.bot.send_photo(chat_id, upload, caption=caption,
                                              reply_markup=keyboard)
-        if item.kind == "voice":
-            return await self.bot.send_voice(chat_id, upload, caption=caption,
-                                             reply_markup=keyboard)
         return await self.bot.send_document(chat_id, upload, caption=caption,
                                             reply_markup=keyboard)
+
+    async def _send_voice(self, chat_id: int, item: Attachment, caption: str | None,
+                          keyboard: InlineKeyboardMarkup | None) -> Message | None:
+        """A voice note: by a file id Telegram already has (the recording's own, or the one
+        kept under the item's key), else uploaded (made now if it is speech) and its file id
+        kept under the key. Speech that could not be made (b"") sends nothing: the words it
+        reads are sent anyway. Returns the message, or None when nothing was sent."""
+        known = item.file_id or (await self.cards.known(item.key)
+                                 if self.cards is not None and item.key else None)
+        if known:
+            try:
+                return await self.bot.send_voice(chat_id, known, caption=caption,
+                                                 reply_markup=keyboard)
+            except BadRequest as error:
+                if not _stale_file(error):
+                    raise
+                log.info("a voice note's file id is gone; uploading it again")
+                if self.cards is not None and item.key:
+                    await self.cards.forget(Slot(item.key))
+        data = item.data if item.make is None else await item.make()
+        if not data:
+            return None
+        message = await self.bot.send_voice(chat_id, InputFile(data, filename=item.filename),
+                                            caption=caption, reply_markup=keyboard,
+                                            duration=speech.seconds(data))
+        if self.cards is not None and item.key and message.voice is not None:
+            await self.cards.keep(item.key, message.voice.file_id)
+        return message
 
     async def _edit(self, message: Message, reply: Reply) -> None:
         picture = self._picture(reply)

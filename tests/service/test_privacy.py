@@ -270,8 +270,11 @@ async def test_mine_changes_what_is_shared_either_way(chat: ChatWorld) -> None:
     assert labels[0].startswith("🔒 How was today?") and labels[1].startswith("🌟 How was today?")
     assert "🌟 = your therapist can see it" in jo.text()
     await jo.tap("🔒")
+    assert await shared_flags(chat.bot, jo.user_id) == [True, False]  # asked first (issue 15)
+    await jo.tap("Share with my therapist")
     assert 'Now your therapist can see "How was today?"' in jo.text()
     assert await shared_flags(chat.bot, jo.user_id) == [True, True]
+    await jo.tap("My list")
     old = jo.last().message_id
     await jo.tap("🌟", message_id=old)
     assert "is just for you" in jo.text() and "may have seen it already" in jo.text()

@@ -88,7 +88,13 @@ async def test_the_button_gets_an_honest_reply_and_alerts_therapist_and_contact(
     reply = said_with(jo, "Thank you for telling me")
     assert_safe_reply(reply)
     assert "Sam, your therapist" in reply
+    # The safety reply is the last message, a picture with the numbers large; no menu after
+    # it until they ask (issue 15, point 7).
+    assert jo.last().photo and "0800 1111" in jo.text()
+    assert jo.buttons()[-1] == "⬅️ Back to my activities"
+    await jo.tap("Back to my activities")
     assert "What would you like to do?" in jo.text()  # and they are back where they were
+    assert said_with(jo, "Thank you for telling me") == reply  # the reply stays as it was
     for staff in (sam, contact):
         alert = said_with(staff, "Safety alert about Jo")
         assert 'Jo tapped "I don\'t feel safe"' in alert and "Their therapist: Sam" in alert
@@ -211,7 +217,7 @@ async def test_after_worrying_words_the_safety_reply_is_all_they_get(
         assert not_understood not in reply
     mid_flow = place != "menu"
     carry_on = ["▶️ Carry on where I was"] if mid_flow else []
-    assert jo.buttons() == ["✏️ I want to say more", *carry_on]
+    assert jo.buttons() == ["✏️ I want to say more", *carry_on, "⬅️ Back to my activities"]
     [stored] = await alerts(chat.bot)
     assert (stored.source, stored.words) == (source, words)
     assert "Safety alert about Jo" in everything(sam)
@@ -261,7 +267,7 @@ async def test_a_failed_alert_never_stops_the_young_persons_reply(world: World) 
     jo = await join(world, sam, "Jo")
     await jo.tap("I don't feel safe")
     assert_safe_reply(said_with(jo, "Thank you for telling me"))
-    assert "What would you like to do?" in jo.text()
+    assert "Thank you for telling me" in jo.text()  # the last message: no menu after it
     assert "something went wrong" not in everything(jo)
     assert "Safety alert about Jo" in everything(sam)
     [stored] = await alerts(world.bot)

@@ -8,6 +8,7 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from bot.render import speech
 from bot.sandbox.fake_api.params import Call
 from bot.sandbox.fake_api.records import StoredFile, UploadedFile
 from bot.sandbox.fake_api.state import TelegramState
@@ -114,7 +115,7 @@ class FilesMixin(TelegramState):
             if kind in _MIME_DEFAULT and mime in (None, "application/octet-stream"):
                 mime = _MIME_DEFAULT[kind]  # PTB labels raw bytes as application/octet-stream
             return self._store_file(kind, upload.data, upload.filename, mime,
-                                    duration=call.integer("duration", 1) if kind in
+                                    duration=_duration(call, upload.data) if kind in
                                     ("voice", "audio") else None)
         if not value:
             raise bad(f"there is no {kind} in the request")
@@ -127,3 +128,13 @@ class FilesMixin(TelegramState):
             raise bad(f"can't use file of type {stored.kind.title()} as {kind.title()}")
         call.record.reused_file_ids.append(stored.file_id)
         return stored
+
+
+def _duration(call: Call, data: bytes) -> int:
+    """A voice note's or audio's length in seconds: the `duration` the bot gave, else read
+    from the OGG Opus data itself as Telegram does (so the sandbox page shows and plays it at
+    its real length), else 1."""
+    given = call.integer("duration")
+    if given is not None:
+        return int(given)
+    return speech.seconds(data) or 1

@@ -10,20 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.core import REVIEW, RunStatus
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.safety import access, erase, export
-from bot.service import callbacks, young_person
+from bot.service import callbacks, present, young_person
 from bot.service.routes import command, pending, tap
 from bot.service.types import Attachment, Button, Command, Keyboard, Media, Reply, Result
 from bot.store import privacy_repo, repo
 from bot.store.models import DeletionRequest, FlowRun, Person, Role
-from bot.timeutil import local, local_zone, utcnow
+from bot.timeutil import as_utc, local, local_zone, utcnow
 
 if TYPE_CHECKING:
     from bot.service.conversation import Context
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 MINE_PAGE = 8
 MINE_WORDS = 420  # letters of one flow's answers on /mine: a page of 8 fits one message
+# How long "Make it private again" works after sharing from /mine: long enough to think again
+# straight after, short enough that an old button in the chat does nothing surprising.
+UNDO_WINDOW = timedelta(minutes=30)
 REASON = "deletion_reason"  # person.pending kind while a therapist types why not
 MAX_REASON = 500
 CHUNK = 3800  # a long privacy notice is sent in parts (Telegram allows 4096 a message)
@@ -207,23 +213,104 @@ def _row_label(ctx: Context, run: FlowRun) -> str:
 @tap(Role.YOUNG_PERSON, callbacks.MineToggle)
 async def mine_toggle(ctx: Context, session: AsyncSession, person: Person,
                       data: callbacks.MineToggle) -> Result:
-    """Share or keep one finished flow. The button says which, so a double tap is harmless."""
+    """A tap on one finished flow in /mine. Sharing is a choice they see (issue 15, point 8):
+    a private one is not shared yet, they are shown what would be shared and asked
+    (`preview`). Keeping a shared one private needs no question: it is done at once. The
+    button says which, so a double tap is harmless."""
     say = ctx.locale
-    run = await privacy_repo.own_finished_run(session, data.run_id, person.id)
-    if run is None:
-        repo.audit(session, person, "refused_sharing", detail=f"asked for run {data.run_id}")
-        result = await mine_page(ctx, session, person, data.page, edit=True,
-                                 lead=say("mine.gone"))
-        result.toast = say("not_allowed")
-        return result
-    if run.shared != data.share:
-        run.shared = data.share
-        run.shared_at = utcnow() if data.share else None
-        repo.audit(session, person, "shared_flow" if data.share else "kept_flow", person,
-                   detail=f"run {run.id}")
-    note = say("mine.now_shared" if data.share else "mine.now_private", title=_title(ctx, run))
+    run = await _own_run(ctx, session, person, data.run_id, data.page)
+    if isinstance(run, Result):
+        return run
+    if data.share and not run.shared:
+        return await preview(ctx, session, person, run, data.page)
+    if not data.share:
+        _set_shared(session, person, run, False)
+    note = say("mine.now_shared" if run.shared else "mine.now_private", title=_title(ctx, run))
     result = await mine_page(ctx, session, person, data.page, edit=True, lead=note)
-    result.toast = "🌟" if data.share else "🔒"
+    result.toast = "🌟" if run.shared else "🔒"
+    return result
+
+
+async def _own_run(ctx: Context, session: AsyncSession, person: Person, run_id: int,
+                   page: int) -> FlowRun | Result:
+    """Their own finished run `run_id`, or (not theirs, not finished, gone) the refusal:
+    audited, with their list as it is now."""
+    run = await privacy_repo.own_finished_run(session, run_id, person.id)
+    if run is not None:
+        return run
+    repo.audit(session, person, "refused_sharing", detail=f"asked for run {run_id}")
+    result = await mine_page(ctx, session, person, page, edit=True,
+                             lead=ctx.locale("mine.gone"))
+    result.toast = ctx.locale("not_allowed")
+    return result
+
+
+def _set_shared(session: AsyncSession, person: Person, run: FlowRun, share: bool) -> bool:
+    """Share or keep one run, audited as "shared_flow" / "kept_flow"; True if it changed."""
+    if run.shared == share:
+        return False
+    run.shared = share
+    run.shared_at = utcnow() if share else None
+    repo.audit(session, person, "shared_flow" if share else "kept_flow", person,
+               detail=f"run {run.id}")
+    return True
+
+
+async def preview(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
+                  page: int) -> Result:
+    """What sharing `run` would show their therapist, as the review showed it (the same
+    picture: bot.render.screens.picture_for of the review screen, pages and a finished mat
+    included), asking "Share with my therapist" / "Not now". Nothing changes yet."""
+    say = ctx.locale
+    buttons = ((Button(say("control.share"), callbacks.MineShare(run.id, page).pack()),),
+               (Button(say("mine.not_now"), callbacks.MinePage(page).pack()),))
+    if run.flow_id not in ctx.engine.flows:  # a flow since removed: its words only
+        return Result(toast="").say(await _said(ctx, session, run), buttons, edit=True)
+    state = replace(repo.run_state(run), step_id=REVIEW, status=RunStatus.ACTIVE)
+    screen = ctx.engine.screen(state, await repo.answers_of(session, run.id))
+    screen = replace(screen, controls=(), prompt="mine.preview_prompt",
+                     fields={"title": _title(ctx, run)})
+    replies = present.screen_replies(screen, run.id, run.version, ctx.locale, edit=True,
+                                     extra=buttons, look=young_person.look_of(person),
+                                     about=person.id)
+    return Result(toast="", replies=replies)
+
+
+@tap(Role.YOUNG_PERSON, callbacks.MineShare)
+async def mine_share(ctx: Context, session: AsyncSession, person: Person,
+                     data: callbacks.MineShare) -> Result:
+    """"Share with my therapist" under the preview: share it (audited), and offer "Make it
+    private again" for UNDO_WINDOW. A second tap changes nothing more."""
+    say = ctx.locale
+    run = await _own_run(ctx, session, person, data.run_id, data.page)
+    if isinstance(run, Result):
+        return run
+    changed = _set_shared(session, person, run, True)
+    buttons = ((Button(say("mine.undo"), callbacks.MineUndo(run.id, data.page).pack()),),
+               (Button(say("mine.back_list"), callbacks.MinePage(data.page).pack()),))
+    return Result(toast="🌟" if changed else say("already_done")).say(
+        say("mine.shared_undo", title=_title(ctx, run)), buttons, edit=True)
+
+
+@tap(Role.YOUNG_PERSON, callbacks.MineUndo)
+async def mine_undo(ctx: Context, session: AsyncSession, person: Person,
+                    data: callbacks.MineUndo) -> Result:
+    """"Make it private again": within UNDO_WINDOW of sharing, keep it private (audited) and
+    show the list; later, the list with a note (a shared row there still makes it private
+    with one tap). Already private: the list, nothing changes."""
+    say = ctx.locale
+    run = await _own_run(ctx, session, person, data.run_id, data.page)
+    if isinstance(run, Result):
+        return run
+    title = _title(ctx, run)
+    if run.shared and run.shared_at is not None \
+            and utcnow() - as_utc(run.shared_at) > UNDO_WINDOW:
+        return await mine_page(ctx, session, person, data.page, edit=True,
+                               lead=say("mine.undo_late", title=title))
+    changed = _set_shared(session, person, run, False)
+    result = await mine_page(ctx, session, person, data.page, edit=True,
+                             lead=say("mine.now_private", title=title))
+    result.toast = "🔒" if changed else say("already_done")
     return result
 
 

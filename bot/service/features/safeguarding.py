@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import RunStatus
+from bot.render.cards import Tile
+from bot.render.screens import Picture
 from bot.safety import access, hours, keywords
 from bot.service import callbacks, young_person
 from bot.service.routes import command, pending, periodic, tap, watch_words
@@ -46,9 +48,24 @@ JOB = "safeguarding-alerts"
 @tap(Role.YOUNG_PERSON, callbacks.Unsafe)
 async def unsafe(ctx: Context, session: AsyncSession, person: Person,
                  _: callbacks.Unsafe) -> Result:
-    result = await raise_alert(ctx, session, person, source="button", words=None, matched=None)
+    """"I don't feel safe": the alert, and the safety reply as the last thing they are sent
+    (issue 15, point 7): no menu after it, so 999 and Childline stay in view until they tap
+    "Back to my activities" (or "Carry on where I was" mid-flow)."""
+    run = await repo.current_run(session, person.id)
+    mid_flow = run is not None and run.status == RunStatus.ACTIVE
+    result = await raise_alert(ctx, session, person, source="button", words=None, matched=None,
+                               carry_on=mid_flow)
     result.toast = "💛"
-    result.replies += (await young_person.where_you_are(ctx, session, person)).replies
+    return result
+
+
+@tap(Role.YOUNG_PERSON, callbacks.SafetyBack)
+async def back_to_activities(ctx: Context, session: AsyncSession, person: Person,
+                             _: callbacks.SafetyBack) -> Result:
+    """"Back to my activities" on a safety reply: the menu, as a new message, so the safety
+    reply (999, Childline) stays where it was above it."""
+    result = await young_person.menu(ctx, session, person)
+    result.toast = ""
     return result
 
 
@@ -108,9 +125,10 @@ async def more_words(ctx: Context, session: AsyncSession, person: Person,
         if not words:
             return Result().say(say("safety.more_empty"))
     person.pending = {}
+    run = await repo.current_run(session, person.id)
     result = await raise_alert(ctx, session, person, source="more", words=words, matched=None,
-                               attachment=attachment, more=True)
-    result.replies += (await young_person.where_you_are(ctx, session, person)).replies
+                               attachment=attachment, more=True,
+                               carry_on=run is not None and run.status == RunStatus.ACTIVE)
     return result
 
 
@@ -145,20 +163,34 @@ def _reply_to_young_person(ctx: Context, person: Person, therapists: Sequence[Pe
                            alert: Alert, *, first: bool, more: bool,
                            carry_on: bool = False) -> Reply:
     """Every safety reply ends the same way: nobody reads all the time, when someone will,
-    999 and Childline. Never a promise to keep it secret. With `carry_on`, a "Carry on"
-    button under "I want to say more" shows the step they are on now."""
+    999 and Childline. Never a promise to keep it secret. It is a picture card with 999 and
+    Childline large (`safety_card`), the words as its caption, and a way on: "I want to say
+    more", with `carry_on` "Carry on where I was" (the step they are on now), and "Back to
+    my activities" (issue 15, point 7)."""
     say = ctx.locale
     name = therapists[0].display_name if therapists else None
     helper = say("safety.helper_therapist", name=name) if name else say("safety.helper_service")
     tail = say("safety.tail", when=when_someone_reads(ctx, utcnow(), name))
+    buttons: list[tuple[Button, ...]] = []
     if more:
-        return Reply(f"{say('safety.more_thanks')}\n{tail}")
-    key = "safety.reply" if first else "safety.reply_again"
-    buttons: list[tuple[Button, ...]] = [
-        (Button(say("safety.tell_more"), callbacks.AlertMore(alert.id).pack()),)]
+        text = f"{say('safety.more_thanks')}\n{tail}"
+    else:
+        key = "safety.reply" if first else "safety.reply_again"
+        text = f"{say(key, helper=helper)}\n{tail}"
+        buttons.append((Button(say("safety.tell_more"), callbacks.AlertMore(alert.id).pack()),))
     if carry_on:
         buttons.append((Button(say("safety.carry_on"), callbacks.CarryOn().pack()),))
-    return Reply(f"{say(key, helper=helper)}\n{tail}", tuple(buttons))
+    buttons.append((Button(say("safety.back"), callbacks.SafetyBack().pack()),))
+    return Reply(text, tuple(buttons), picture=safety_card(ctx), look=young_person.look_of(person))
+
+
+def safety_card(ctx: Context) -> Picture:
+    """The safety reply's picture: 999 and Childline's number as large tiles. Locale words
+    only, the same for everyone, so its upload is re-used for all (Picture.shared)."""
+    say = ctx.locale
+    return Picture(say("safety.card_title"),
+                   (Tile(say("safety.card_999"), "🚨"), Tile(say("safety.card_childline"), "☎️")),
+                   footer=say("safety.card_footer"), shared=True)
 
 
 def when_someone_reads(ctx: Context, now: datetime, name: str | None) -> str:
