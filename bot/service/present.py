@@ -129,8 +129,18 @@ def mat_counter(screen: Screen, locale: Locale) -> str:
     return counter
 
 
+TICK = "✅"  # beside a ticked choice, which keeps its own symbol (issue 15, point 2)
+
+
+def ticked(label: str, selected: bool) -> str:
+    """A button's words with the tick in front when it is chosen: "✅ 😀 Happy". The symbol
+    stays, so a ticked picture still says what it is; only the label grows (the callback data
+    is the same either way)."""
+    return f"{TICK} {label}" if selected else label
+
+
 def _label(selected: bool, emoji: str, words: str) -> str:
-    return f"{'✅' if selected else emoji or '🖼️'} {words}"
+    return ticked(f"{emoji or '🖼️'} {words}", selected)
 
 
 def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import (
     HELPED,
     MAX_OWN_WORDS,
+    OWN_WORDS_MARK,
     REVIEW,
     Action,
     ActionKind,
@@ -569,9 +570,10 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
         items = [(ctx.engine.card(state, c).emoji or "🖼️", ctx.engine.card(state, c).words)
                  for c in answer.choices]
         if answer.own_words and answer.forwarded:  # never quoted as their own words
-            items.append(("✏️", f"{answer.own_words} {ctx.locale('answer.forwarded')}"))
+            items.append((OWN_WORDS_MARK,
+                          f"{answer.own_words} {ctx.locale('answer.forwarded')}"))
         elif answer.own_words:
-            items.append(("✏️", f"“{answer.own_words}”"))
+            items.append((OWN_WORDS_MARK, f"“{answer.own_words}”"))
         if items:
             sections.append((step.prompt, items))
     photo = (await media_repo.contents(session, [photo_id])).get(photo_id) if photo_id else None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.service import callbacks
+from bot.service.present import ticked
 from bot.service.routes import command, periodic, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.service.young_person import look_of, menu
@@ -30,12 +31,12 @@ if TYPE_CHECKING:
 CHOICES: dict[str, tuple[str, list[tuple[Any, str, str]]]] = {
     "z": ("text_scale", [(1.0, "set.size_normal", "🔤"), (1.25, "set.size_large", "🔠"),
                          (1.5, "set.size_huge", "🔎")]),
-    "c": ("palette", [("standard", "set.colour_standard", "🌞"),
+    "c": ("palette", [("standard", "set.colour_standard", "🟠"),
                       ("high_contrast", "set.colour_contrast", "🌓"),
                       ("calm", "set.colour_calm", "🌿")]),
     "f": ("font", [("atkinson", "set.font_atkinson", "🅰️"),
                    ("opendyslexic", "set.font_dyslexic", "📖")]),
-    "a": ("read_aloud", [(False, "set.read_off", "🔇"), (True, "set.read_on", "🔊")]),
+    "a": ("read_aloud", [(False, "set.read_off", "🔇"), (True, "set.read_on", "🔈")]),
     "r": ("reminders", [("never", "set.remind_never", "🚫"), ("weekly", "set.remind_weekly", "📅"),
                         ("twice", "set.remind_twice", "🗓️")]),
     "t": ("remind_at", [("morning", "set.time_morning", "🌅"),
@@ -76,7 +77,7 @@ def _keyboard(ctx: Context, person: Person) -> Keyboard:
     for key, (name, options) in CHOICES.items():
         current = preference(person, name)
         rows.append(tuple(
-            Button(f"{'✅' if value == current else emoji} {say(label)}",
+            Button(ticked(f"{emoji} {say(label)}", value == current),
                    callbacks.Setting(key, i).pack())
             for i, (value, label, emoji) in enumerate(options)))
     return tuple(rows)
