@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.engine.flows import END, Flow, Step, StepType
 from bot.engine.screen import (
+    OWN_CARD_MARK,
     Control,
     MatCard,
     MatView,
@@ -560,7 +561,7 @@ class FlowEngine:
                               topic=topic,
                               words=words, step_ids=(step_id,))
         cards = [self._card_or_id(state, c) for c in answer.choices]
-        symbols = tuple((c.emoji or "🖼️", c.words) for c in cards)
+        symbols = tuple((c.emoji or OWN_CARD_MARK, c.words) for c in cards)
         shown = [f"{c.words} {emoji}" for (emoji, _), c in zip(symbols, cards, strict=True)]
         plain = [c.words for c in cards]
         if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
@@ -576,7 +577,7 @@ class FlowEngine:
             label = self.labels["answer.forwarded"]
             extra = [*extra[:-1], f"{extra[-1]} {label}"] if extra else [label]
         if about is not None:
-            emoji = self._card_or_id(state, about).emoji or "🖼️"
+            emoji = self._card_or_id(state, about).emoji or OWN_CARD_MARK
         elif symbols:
             emoji = symbols[0][0]
         else:

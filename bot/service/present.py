@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.engine.core import ActionKind
 from bot.engine.flows import OUTCOME_SLOT
-from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
+from bot.engine.screen import OWN_CARD_MARK, Control, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -140,7 +140,7 @@ def ticked(label: str, selected: bool) -> str:
 
 
 def _label(selected: bool, emoji: str, words: str) -> str:
-    return ticked(f"{emoji or '🖼️'} {words}", selected)
+    return ticked(f"{emoji or OWN_CARD_MARK} {words}", selected)
 
 
 def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:
