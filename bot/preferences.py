@@ -16,7 +16,7 @@ from typing import Any
 CHOICES: dict[str, tuple[str, list[tuple[Any, str, str]]]] = {
     "z": ("text_scale", [(1.0, "set.size_normal", "🔤"), (1.25, "set.size_large", "🔠"),
                          (1.5, "set.size_huge", "🔎")]),
-    "c": ("palette", [("standard", "set.colour_standard", "🌞"),
+    "c": ("palette", [("standard", "set.colour_standard", "🟠"),
                       ("high_contrast", "set.colour_contrast", "🌓"),
                       ("calm", "set.colour_calm", "🌿"),
                       ("plain", "set.colour_plain", "⬜")]),
@@ -26,7 +26,7 @@ CHOICES: dict[str, tuple[str, list[tuple[Any, str, str]]]] = {
     # and answering from word buttons with the question's picture card turned off.
     "l": ("style", [("young", "set.style_young", "🧒"), ("grown_up", "set.style_grown_up", "🧑")]),
     "p": ("pictures", [("on", "set.pictures_on", "🖼️"), ("words", "set.pictures_words", "📃")]),
-    "a": ("read_aloud", [(False, "set.read_off", "🔇"), (True, "set.read_on", "🔊")]),
+    "a": ("read_aloud", [(False, "set.read_off", "🔇"), (True, "set.read_on", "🔈")]),
     "r": ("reminders", [("never", "set.remind_never", "🚫"), ("weekly", "set.remind_weekly", "📅"),
                         ("twice", "set.remind_twice", "🗓️")]),
     "t": ("remind_at", [("morning", "set.time_morning", "🌅"),

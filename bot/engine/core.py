@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.engine.flows import END, Flow, Step, StepType
 from bot.engine.screen import (
+    OWN_CARD_MARK,
     Control,
     MatCard,
     MatView,
@@ -30,6 +31,12 @@ MAX_OWN_WORDS = 2000
 HELPED_ALONE = "helped_alone"
 HELPED_CHOICES = (HELPED_ALONE, "helped_family", "helped_school", "helped_therapist")
 LEFT_OFF = -1  # a Talking Mat card skipped: not placed under the scale
+# The symbol beside a review line answered "I don't know" (the same as the "❔ I don't know"
+# button), and beside a line of own words alone ("🗨️", the vocabulary's "My words"): never a
+# symbol that means something else on the same review, such as "🤷 Not sure" or "✏️ Write it
+# down" (issue 15, point 2).
+DONT_KNOW_MARK = "❔"
+OWN_WORDS_MARK = "🗨️"
 
 
 class AnswerKind(enum.StrEnum):
@@ -301,7 +308,11 @@ class FlowEngine:
             controls.insert(0, Control.KEEP_EARLIER)
         if state.history:
             controls.append(Control.BACK)
-        controls += [Control.SKIP, Control.DONT_KNOW]
+        controls.append(Control.SKIP)
+        if kind is not ScreenKind.PHOTO:
+            # A photo step asks for a picture to be sent: "I don't know" does not answer that
+            # (Skip does, issue 15 point 9).
+            controls.append(Control.DONT_KNOW)
         if kind in (ScreenKind.CHOICE, ScreenKind.MULTI):
             controls.append(Control.SOMETHING_ELSE)
         controls += [Control.READ, Control.STOP]
@@ -563,10 +574,11 @@ class FlowEngine:
                               words=words, step_ids=(step_id,))
         if answer.kind is AnswerKind.DONT_KNOW:
             words = self.labels["answer.dont_know"]
-            return ReviewLine(step_id, self._question(flow, step_id), words, "🤷", topic=topic,
+            return ReviewLine(step_id, self._question(flow, step_id), words, DONT_KNOW_MARK,
+                              topic=topic,
                               words=words, step_ids=(step_id,))
         cards = [self._card_or_id(state, c) for c in answer.choices]
-        symbols = tuple((c.emoji or "🖼️", c.words) for c in cards)
+        symbols = tuple((c.emoji or OWN_CARD_MARK, c.words) for c in cards)
         shown = [f"{c.words} {emoji}" for (emoji, _), c in zip(symbols, cards, strict=True)]
         plain = [c.words for c in cards]
         if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
@@ -582,11 +594,11 @@ class FlowEngine:
             label = self.labels["answer.forwarded"]
             extra = [*extra[:-1], f"{extra[-1]} {label}"] if extra else [label]
         if about is not None:
-            emoji = self._card_or_id(state, about).emoji or "🖼️"
+            emoji = self._card_or_id(state, about).emoji or OWN_CARD_MARK
         elif symbols:
             emoji = symbols[0][0]
         else:
-            emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else "✏️"
+            emoji = "🎤" if "voice" in kinds else "📷" if "photo" in kinds else OWN_WORDS_MARK
         return ReviewLine(step_id, self._question(flow, step_id), ", ".join(shown + extra),
                           emoji, topic=topic, words=", ".join(plain + extra), symbols=symbols,
                           step_ids=(step_id,))

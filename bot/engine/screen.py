@@ -9,6 +9,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+# The symbol beside a young person's own picture card (a photo of theirs with their words) in
+# words and on buttons, where its photo cannot be: never "🖼️", the vocabulary's "Use pictures",
+# which can be on the same screen (issue 15, point 2).
+OWN_CARD_MARK = "🪧"
+
 
 class ScreenKind(enum.StrEnum):
     CHOICE = "choice"

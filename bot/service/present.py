@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.engine.core import ActionKind
 from bot.engine.flows import OUTCOME_SLOT
-from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
+from bot.engine.screen import OWN_CARD_MARK, Control, ReviewLine, Screen, ScreenKind
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -129,10 +129,20 @@ def mat_counter(screen: Screen, locale: Locale) -> str:
     return counter
 
 
+TICK = "✅"  # beside a ticked choice, which keeps its own symbol (issue 15, point 2)
+
+
+def ticked(label: str, selected: bool) -> str:
+    """A button's words with the tick in front when it is chosen: "✅ 😀 Happy". The symbol
+    stays, so a ticked picture still says what it is; only the label grows (the callback data
+    is the same either way)."""
+    return f"{TICK} {label}" if selected else label
+
+
 def _label(selected: bool, emoji: str, words: str, words_only: bool = False) -> str:
     if words_only:  # a word button: the tick when chosen, no picture
-        return f"✅ {words}" if selected else words
-    return f"{'✅' if selected else emoji or '🖼️'} {words}"
+        return ticked(words, selected)
+    return ticked(f"{emoji or OWN_CARD_MARK} {words}", selected)
 
 
 def words_only(screen: Screen, look: tuple[tuple[str, object], ...]) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.core import (
     HELPED,
     MAX_OWN_WORDS,
+    OWN_WORDS_MARK,
     REVIEW,
     Action,
     ActionKind,
@@ -20,7 +21,7 @@ from bot.engine.core import (
     RunStatus,
 )
 from bot.engine.flows import Flow, Step, StepType
-from bot.engine.screen import Screen, ScreenKind
+from bot.engine.screen import OWN_CARD_MARK, Screen, ScreenKind
 from bot.render import speech
 from bot.render.cards import CardStyle, Tile
 from bot.render.screens import Picture
@@ -589,12 +590,13 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
         if step.type is StepType.PHOTO:
             photo_id = next((m for m, kind in answer.media if kind == "photo"), photo_id)
             continue
-        items = [(ctx.engine.card(state, c).emoji or "🖼️", ctx.engine.card(state, c).words)
+        items = [(ctx.engine.card(state, c).emoji or OWN_CARD_MARK, ctx.engine.card(state, c).words)
                  for c in answer.choices]
         if answer.own_words and answer.forwarded:  # never quoted as their own words
-            items.append(("✏️", f"{answer.own_words} {ctx.locale('answer.forwarded')}"))
+            items.append((OWN_WORDS_MARK,
+                          f"{answer.own_words} {ctx.locale('answer.forwarded')}"))
         elif answer.own_words:
-            items.append(("✏️", f"“{answer.own_words}”"))
+            items.append((OWN_WORDS_MARK, f"“{answer.own_words}”"))
         if items:
             sections.append((_profile_heading(flow, step, grown_up(person)), items))
     if grown_up(person):  # "What people like about me" once, with the words they added

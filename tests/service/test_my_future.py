@@ -19,7 +19,7 @@ async def test_my_future_asks_each_area_and_its_words_lead_the_my_future_section
     assert "🚀 My future" in jo.buttons()
     await jo.tap("My future")
     assert "What do you hope for in the future?" in jo.text()
-    assert {"⏭️ Skip", "🤷 I don't know"} <= set(jo.buttons())
+    assert {"⏭️ Skip", "❔ I don't know"} <= set(jo.buttons())
     await jo.send(HOPE)
     assert "learn or do for work" in jo.text()
     await jo.tap("College")
@@ -27,7 +27,7 @@ async def test_my_future_asks_each_area_and_its_words_lead_the_my_future_section
     await jo.tap("Done")
     await jo.send(WORK)
     assert "where and how would you like to live" in jo.text()
-    assert {"⏭️ Skip", "🤷 I don't know"} <= set(jo.buttons())
+    assert {"⏭️ Skip", "❔ I don't know"} <= set(jo.buttons())
     await jo.tap("I don't know")
     await jo.tap("Skip")  # no words about where they live
     assert "friends and other people" in jo.text()

@@ -121,7 +121,7 @@ async def test_each_outcome_one_at_a_time_skip_one_review_shows_both(chat: ChatW
     buttons = jo.buttons()
     # A three-point scale, never yes / no; and the usual ways out.
     assert {"🌱 Getting better", "〰️ About the same", "😓 Finding it hard"} <= set(buttons)
-    assert {"⏭️ Skip", "🤷 I don't know", "⏸️ Stop for now"} <= set(buttons)
+    assert {"⏭️ Skip", "❔ I don't know", "⏸️ Stop for now"} <= set(buttons)
     assert not any(b.endswith(("Yes", "No")) for b in buttons)
     await jo.tap("Getting better")
     assert "What helps you with this?" in jo.text()

@@ -330,6 +330,12 @@ class Person:
     def buttons(self, message_id: int | None = None) -> list[str]:
         return self._message_with_buttons(message_id).labels
 
+    def ticked(self, message_id: int | None = None) -> list[str]:
+        """The words of the ticked choices on the newest buttons, in order: a ticked choice
+        reads "✅ <its symbol> <words>" (the symbol stays beside the tick)."""
+        return [label.removeprefix("✅ ").split(" ", 1)[-1]
+                for label in self.buttons(message_id) if label.startswith("✅ ")]
+
     def messages(self) -> list[Said]:
         return self.driver.messages_in(self.user_id)
 

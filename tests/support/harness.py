@@ -125,6 +125,12 @@ class Person:
         message = self._message_with_buttons(message_id)
         return [str(b.get("text")) for row in message.inline_keyboard for b in row]
 
+    def ticked(self, message_id: int | None = None) -> list[str]:
+        """The words of the ticked choices on the newest buttons, in order: a ticked choice
+        reads "✅ <its symbol> <words>" (the symbol stays beside the tick)."""
+        return [label.removeprefix("✅ ").split(" ", 1)[-1]
+                for label in self.buttons(message_id) if label.startswith("✅ ")]
+
     def messages(self) -> list[SentMessage]:
         return self.api.messages_in(self.user_id)
 

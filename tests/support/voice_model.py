@@ -32,7 +32,7 @@ REVIEW, CHANGE = "review", "change"
 # Every control's words, as the buttons show them.
 CONTROLS: dict[str, str] = {SAY(f"control.{c.value}"): c.value for c in Control
                              if c is not Control.KEEP_EARLIER}
-# "✅ Keep what I wrote: “…”" (the start of the earlier words) or "✅ Keep what I sent": a
+# "📌 Keep what I wrote: “…”" (the start of the earlier words) or "📌 Keep what I sent": a
 # reopened step's one tap that keeps the earlier answer as it was.
 KEEP_EARLIER = (SAY("control.keep_sent"), SAY("control.keep_earlier").split("{")[0])
 ANSWERED, SKIPPED, DONT_KNOW = "answered", "skipped", "dont_know"
@@ -87,7 +87,7 @@ class Seen:
 
     @classmethod
     def of(cls, text: str, labels: Iterable[str]) -> Seen:
-        """Read button labels: a control's words, else "<emoji or ✅> <words>"."""
+        """Read button labels: a control's words, else "<emoji> <words>" or "✅ <emoji> <words>"."""
         options, controls = [], {}
         for label in labels:
             if label in CONTROLS:
@@ -97,6 +97,8 @@ class Seen:
                 controls["keep_earlier"] = label
                 continue
             head, _, words = label.partition(" ")
+            if head == "✅":  # a ticked choice keeps its symbol: "✅ 😀 Happy"
+                words = words.partition(" ")[2]
             options.append((words, head == "✅"))
         return cls(text, tuple(options), controls)
 

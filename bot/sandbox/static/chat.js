@@ -316,12 +316,33 @@ function drawText(text) {
   paragraph.className = "text";
   let last = 0;
   for (const match of text.matchAll(TOKENS)) {
-    paragraph.append(text.slice(last, match.index));
+    paragraph.append(...withKeycaps(text.slice(last, match.index)));
     paragraph.append(match[1] ? drawLink(match[1]) : drawCommand(match[2]));
     last = match.index + match[0].length;
   }
-  paragraph.append(text.slice(last));
+  paragraph.append(...withKeycaps(text.slice(last)));
   return paragraph;
+}
+
+// A keycap emoji ("1️⃣": a digit, U+FE0F, U+20E3) starts with a digit, which Atkinson
+// Hyperlegible has: the browser took the digit from it and the keycap mark from another font,
+// and drew a broken glyph. Each keycap goes in a span drawn with OpenMoji alone, which has the
+// whole sequence (issue 15, point 9).
+const KEYCAP = /[0-9#*]\uFE0F?\u20E3/gu;
+
+function withKeycaps(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(KEYCAP)) {
+    parts.push(text.slice(last, match.index));
+    const keycap = document.createElement("span");
+    keycap.className = "emoji";
+    keycap.textContent = match[0];
+    parts.push(keycap);
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts.filter((part) => part !== "");
 }
 
 function drawCommand(command) {
@@ -378,7 +399,7 @@ function drawKeyboard(message) {
       const key = document.createElement("button");
       key.type = "button";
       key.className = "kb";
-      key.textContent = button.text;
+      key.append(...withKeycaps(button.text));
       key.addEventListener("click", () => tap(message.id, button, key));
       line.append(key);
     }

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flows import Flow, Step, StepType
 from bot.service import callbacks, guard, picker
+from bot.service.present import ticked
 from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.store import flow_repo, repo
@@ -85,9 +86,9 @@ async def _fresh_draft(session: AsyncSession, young: Person) -> dict[str, Any]:
 def _flow_buttons(ctx: Context, young: Person, draft: dict[str, Any]) -> Keyboard:
     rows = []
     for flow in _young_flows(ctx):
-        mark = "✅" if flow.id in draft["flows"] else ctx.engine.vocabulary[flow.symbol].emoji
+        label = f"{ctx.engine.vocabulary[flow.symbol].emoji} {flow.title}"
         data = callbacks.AssignTap("F", young.id, ref=callbacks.short_ref(flow.id)).pack()
-        rows.append((Button(f"{mark} {flow.title}", data),))
+        rows.append((Button(ticked(label, flow.id in draft["flows"]), data),))
     rows.append((Button(ctx.locale("control.done"), callbacks.AssignTap("d", young.id).pack()),))
     return tuple(rows)
 
@@ -128,8 +129,8 @@ async def _mat_choice(ctx: Context, session: AsyncSession, person: Person, young
     draft = {**draft, "mat": mat}
     person.pending = draft
     offered = step.topics.get(mat.get("topic", ""), step.choices)
-    rows = [(Button(f"{'✅' if c in mat.get('cards', []) else ctx.engine.vocabulary[c].emoji} "
-                    f"{ctx.engine.vocabulary[c].words}",
+    rows = [(Button(ticked(f"{ctx.engine.vocabulary[c].emoji} {ctx.engine.vocabulary[c].words}",
+                           c in mat.get("cards", [])),
                     callbacks.AssignTap("C", young.id, ref=callbacks.short_ref(c)).pack()),)
             for c in offered]
     rows.append((Button(ctx.locale("assign.save"), callbacks.AssignTap("s", young.id).pack()),))

@@ -18,6 +18,7 @@ from bot.preferences import CHOICES, DEFAULTS
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.service import callbacks
+from bot.service.present import ticked
 from bot.service.routes import command, periodic, tap
 from bot.service.types import Button, Command, Keyboard, Reply, Result
 from bot.service.young_person import in_their_words, look_of, menu
@@ -65,7 +66,7 @@ def _keyboard(ctx: Context, person: Person) -> Keyboard:
     for key, (name, options) in CHOICES.items():
         current = preference(person, name)
         rows.append(tuple(
-            Button(f"{'✅' if value == current else emoji} {say(label)}",
+            Button(ticked(f"{emoji} {say(label)}", value == current),
                    callbacks.Setting(key, i).pack())
             for i, (value, label, emoji) in enumerate(options)))
     return tuple(rows)
