@@ -10,6 +10,7 @@ import io
 from PIL import Image, ImageDraw
 
 from bot.engine.screen import MatCard, MatView
+from bot.render import scripts
 from bot.render.cards import (
     PHOTO_PLACEHOLDER,
     WIDTH,
@@ -31,7 +32,9 @@ _COLUMN_GAP = 16
 
 def render_mat(view: MatView, style: CardStyle | None = None,
                images: dict[int, bytes] | None = None, title: str = "") -> bytes:
-    """PNG of the mat. `images` holds the photos of personal cards, by media id."""
+    """PNG of the mat. `images` holds the photos of personal cards, by media id. Words no
+    font covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
+    carries them (bot.service.drawing.words_not_drawn)."""
     style = style or CardStyle()
     pal = palette_for(style)
     scale = _scale(style)
@@ -72,7 +75,8 @@ def render_mat(view: MatView, style: CardStyle | None = None,
         _draw_card_face(canvas, draw, view.current, box, pal, style, images, big=True)
         y += current_h
     if view.left_off:
-        words = "Left off: " + ", ".join(c.words for c in view.left_off)
+        words = scripts.shown("Left off: " + ", ".join(c.words for c in view.left_off),
+                              style.font)
         block = fit_text(words, style.font, WIDTH - 2 * _MARGIN, left_h, 2,
                          round(36 * scale), 22)
         _draw_block(draw, block, WIDTH // 2, y + 10, pal.muted)
@@ -90,7 +94,7 @@ def _draw_topic(canvas: Image.Image, draw: ImageDraw.ImageDraw, topic: MatCard, 
     if symbol is not None:
         canvas.paste(symbol, (left, top + (height - symbol.height) // 2), symbol)
         left += symbol.width + 24
-    words = title or topic.words
+    words = scripts.shown(title or topic.words, style.font)
     block = fit_text(words, style.font, WIDTH - left - _MARGIN, height, 2,
                      round(72 * _scale(style)), 32)
     text_top = top + (height - block.height) // 2
@@ -119,6 +123,7 @@ def _draw_card_face(canvas: Image.Image, draw: ImageDraw.ImageDraw, card: MatCar
         y += symbol_box + 6
     text_h = bottom - y - 8
     size = round((44 if big else 34) * _scale(style))
-    block = fit_text(card.words, style.font, right - left - 20, text_h, 2, size, 18)
+    words = scripts.shown(card.words, style.font)
+    block = fit_text(words, style.font, right - left - 20, text_h, 2, size, 18)
     _draw_block(draw, block, (left + right) // 2, y + max(0, (text_h - block.height) // 2),
                 pal.text)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
+from bot.render import scripts
 from bot.render.cards import (
     WIDTH,
     CardStyle,
@@ -24,7 +25,9 @@ _HEADER = 360
 
 def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
                    photo: bytes | None = None, style: CardStyle | None = None) -> bytes:
-    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes."""
+    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes. Words no font
+    covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
+    carries them (bot.service.drawing.words_not_drawn)."""
     style = style or CardStyle()
     pal = palette_for(style)
     header = Image.new("RGB", (WIDTH, _HEADER), pal.banner)
@@ -36,7 +39,8 @@ def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str,
     if picture is not None:
         header.paste(picture, (left, (_HEADER - picture.height) // 2), picture)
         left += picture.width + 40
-    block = fit_text(title, style.font, WIDTH - left - 40, _HEADER - 40, 3,
+    shown = scripts.shown(title, style.font)
+    block = fit_text(shown, style.font, WIDTH - left - 40, _HEADER - 40, 3,
                      round(76 * _scale(style)), 36)
     _draw_block(draw, block, left + (WIDTH - left - 40) // 2, (_HEADER - block.height) // 2,
                 pal.text)

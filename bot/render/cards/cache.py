@@ -15,7 +15,8 @@ from bot.render.cards.draw import render_card
 from bot.render.cards.review import ReviewLine, _split_line, render_text_card
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
 
-RENDER_VERSION = "3"
+# 4: text the card font lacks is drawn in a fallback font (bot.render.scripts), not as boxes.
+RENDER_VERSION = "4"
 
 
 def _style_fields(style: CardStyle) -> list[object]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw, ImageFont
 
-from bot.render import fonts
+from bot.render import fonts, scripts
 from bot.render.cards.style import RGB
 
 _LINE = 1.2  # line pitch as a multiple of the font size
@@ -37,6 +37,18 @@ class TextBlock:
     def height(self) -> int:
         """Height of all the lines, in pixels (0 when empty)."""
         return self.pitch * len(self.lines) if self.lines else 0
+
+
+def _width(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """How wide `text` is drawn in `font`: each run in a font that has its glyphs
+    (bot.render.scripts); exactly font.getlength where the card font covers it all."""
+    return scripts.width(font, text)
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: str,
+               font: ImageFont.FreeTypeFont, fill: RGB, anchor: str) -> None:
+    """Draw one line (scripts.draw_text: fallback fonts, shaping, right-to-left order)."""
+    scripts.draw_text(draw, xy, line, font, fill, anchor)
 
 
 def _balanced(words: list[str], widths: list[float], space: float, n: int) -> list[list[str]]:
@@ -69,16 +81,16 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, max_w: float, max_lines: int)
     words = text.split()
     if not words:
         return []
-    widths = [font.getlength(word) for word in words]
+    widths = [_width(font, word) for word in words]
     if max(widths) > max_w:
         return []
     if len(words) > _BALANCE_WORDS:  # long free text: plain greedy wrap is enough
         lines = _greedy(words, font, max_w)
         return lines if len(lines) <= max_lines else []
-    space = font.getlength(" ")
+    space = _width(font, " ")
     for n in range(1, min(max_lines, len(words)) + 1):
         split = _balanced(words, widths, space, n)
-        if all(font.getlength(" ".join(line)) <= max_w for line in split):
+        if all(_width(font, " ".join(line)) <= max_w for line in split):
             return [" ".join(line) for line in split]
     return []
 
@@ -88,7 +100,7 @@ def _greedy(tokens: list[str], font: ImageFont.FreeTypeFont, max_w: float) -> li
     current = ""
     for token in tokens:
         candidate = f"{current} {token}" if current else token
-        if not current or font.getlength(candidate) <= max_w:
+        if not current or _width(font, candidate) <= max_w:
             current = candidate
             continue
         lines.append(current)
@@ -102,7 +114,7 @@ def _pieces(word: str, font: ImageFont.FreeTypeFont, max_w: float) -> list[str]:
     parts: list[str] = []
     current = ""
     for char in word:
-        if current and font.getlength(current + char) > max_w:
+        if current and _width(font, current + char) > max_w:
             parts.append(current)
             current = ""
         current += char
@@ -113,12 +125,12 @@ def _truncate(text: str, font: ImageFont.FreeTypeFont, max_w: float, max_lines: 
     """Last resort: greedy wrap (cutting only over-long words), ellipsis on the last line."""
     tokens: list[str] = []
     for word in text.split():
-        tokens.extend(_pieces(word, font, max_w) if font.getlength(word) > max_w else [word])
+        tokens.extend(_pieces(word, font, max_w) if _width(font, word) > max_w else [word])
     lines = _greedy(tokens, font, max_w)
     if len(lines) <= max_lines:
         return lines
     last = lines[max_lines - 1]
-    while last and font.getlength(last + "…") > max_w:
+    while last and _width(font, last + "…") > max_w:
         last = last[:-1]
     return [*lines[: max_lines - 1], last.rstrip() + "…"]
 
@@ -165,7 +177,7 @@ def _draw_block(
     font = block.font
     for i, line in enumerate(block.lines):
         middle = top + block.pitch * i + block.pitch // 2
-        draw.text((centre_x, middle), line, font=font, fill=fill, anchor="mm")
+        _draw_line(draw, (centre_x, middle), line, font, fill, "mm")
 
 
 def _draw_block_left(
@@ -174,7 +186,7 @@ def _draw_block_left(
     font = block.font
     for i, line in enumerate(block.lines):
         middle = top + block.pitch * i + block.pitch // 2
-        draw.text((left, middle), line, font=font, fill=fill, anchor="lm")
+        _draw_line(draw, (left, middle), line, font, fill, "lm")
 
 
 
