@@ -9,7 +9,20 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from bot.render.scripts import Face, faces_used
+from bot.render.scripts import NOTO_DIRS, Face, faces_used
+
+
+def static_face(face: Face) -> Face:
+    """Debian's static file for a variable PyPI Noto font where installed (fpdf2 makes an
+    instance of a variable font with fontTools' instancer: ten seconds a style), else `face`."""
+    if not face.variation:
+        return face
+    stem = face.path.name.split("[", 1)[0]
+    for folder in NOTO_DIRS:
+        path = folder / f"{stem}-Regular.ttf"
+        if path.is_file():
+            return Face(path)
+    return face
 
 
 def bold_face(face: Face) -> Face:
@@ -28,7 +41,8 @@ def add_pdf_fallbacks(pdf: FPDF, texts: Sequence[str], font_path: str | Path) ->
     right-to-left order) when there are any. Returns the family names added, for
     `pdf.set_fallback_fonts` (empty, and nothing changed, for text the card font covers)."""
     names = []
-    for number, face in enumerate(faces_used(texts, font_path, False)):
+    faces = dict.fromkeys(static_face(f) for f in faces_used(texts, font_path, False))
+    for number, face in enumerate(faces):
         name = f"Script{number}"
         for style, chosen in (("", face), ("B", bold_face(face))):
             extra: dict[str, object] = {}
