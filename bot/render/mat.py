@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw
 
 from bot.engine.screen import MatCard, MatView
+from bot.render import scripts
 from bot.render.cards import (
     PHOTO_PLACEHOLDER,
     WIDTH,
@@ -80,7 +81,7 @@ def _face(card: MatCard, style: CardStyle, width: int, height: int, symbol: int,
     """(the card's words, the height the card needs for them) on a face `height` high."""
     text_h = height - 10 - (symbol + 6 if card.emoji or card.image is not None else 0) - 8
     size = round((44 if big else 34) * _scale(style))
-    block = _whole(card.words, style, width, text_h, 2, size, 18)
+    block = _whole(scripts.shown(card.words, style.font), style, width, text_h, 2, size, 18)
     return block, height + max(0, block.height - text_h)
 
 
@@ -108,13 +109,14 @@ def layout_mat(view: MatView, style: CardStyle, title: str = "") -> MatLayout:
         current_h = max(current_h, need + 10)
     topic_symbol = top_h - 20
     topic_left = _MARGIN + (topic_symbol + 24 if view.topic.emoji or view.topic.image else 0)
-    topic_words = title or view.topic.words
+    topic_words = scripts.shown(title or view.topic.words, style.font)
     topic = _whole(topic_words, style, WIDTH - topic_left - _MARGIN, top_h, 2,
                    round(72 * scale), 32)
     top_h = max(top_h, topic.height + 20)
     left, left_h, left_words = None, 0, ""
     if view.left_off:
-        left_words = "Left off: " + ", ".join(c.words for c in view.left_off)
+        left_words = scripts.shown("Left off: " + ", ".join(c.words for c in view.left_off),
+                                   style.font)
         left = _whole(left_words, style, WIDTH - 2 * _MARGIN, 80, 2, round(36 * scale), 22)
         left_h = max(80, left.height + 20)
     body_h = max(1, longest) * (card_h + _GAP)
@@ -137,7 +139,9 @@ def layout_mat(view: MatView, style: CardStyle, title: str = "") -> MatLayout:
 
 def render_mat(view: MatView, style: CardStyle | None = None,
                images: dict[int, bytes] | None = None, title: str = "") -> bytes:
-    """PNG of the mat. `images` holds the photos of personal cards, by media id."""
+    """PNG of the mat. `images` holds the photos of personal cards, by media id. Words no
+    font covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
+    carries them (bot.service.drawing.words_not_drawn)."""
     style = style or CardStyle()
     pal = palette_for(style)
     images = images or {}

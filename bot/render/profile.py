@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
+from bot.render import scripts
 from bot.render.cards import (
     WIDTH,
     CardStyle,
@@ -35,14 +36,16 @@ def title_block(title: str, style: CardStyle, width: int) -> TextBlock:
 
 def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
                    photo: bytes | None = None, style: CardStyle | None = None) -> bytes:
-    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes."""
+    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes. Words no font
+    covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
+    carries them (bot.service.drawing.words_not_drawn)."""
     style = style or CardStyle()
     pal = palette_for(style)
     picture = _photo_image(photo, 300, 300, 150) if photo else None
     if picture is None:
         picture = emoji_image("🙂", 260)
     left = 40 + (picture.width + 40 if picture is not None else 0)
-    block = title_block(title, style, WIDTH - left - 40)
+    block = title_block(scripts.shown(title, style.font), style, WIDTH - left - 40)
     height = max(_HEADER, block.height + 40)  # a long title: the header grows, never cut
     header = Image.new("RGB", (WIDTH, height), pal.banner)
     draw = ImageDraw.Draw(header)

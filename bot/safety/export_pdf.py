@@ -5,15 +5,17 @@ for their data, not with the bot (bench/throughput.py's memory figure)."""
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from fontTools.ttLib import TTFont
-from fpdf import FPDF
 
 from bot.i18n import Locale
-from bot.render import safe_image
+from bot.render import safe_image, scripts
 from bot.render.fonts import atkinson_path
+from bot.render.pdf_fonts import ScriptsPDF, add_pdf_fallbacks
 from bot.safety.export import Export, MediaItem
 
 
@@ -25,18 +27,39 @@ def _glyphs(bold: bool) -> frozenset[int]:
 
 
 def _printable(text: str, bold: bool = False) -> str:
+    """`text` without what no embedded font draws: characters the card font lacks are kept
+    when they are letters of a script a Noto fallback font has (bot.render.scripts)."""
     known = _glyphs(bold)
-    return "".join(c for c in text if ord(c) in known or c in "\n\t").strip()
+    primary = scripts.Face(atkinson_path(False))
+    return "".join(c for c in text if ord(c) in known or c in "\n\t" or (
+        unicodedata.category(c)[0] in "LMN"
+        and scripts.face_for(c, primary, False) is not None)).strip()
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in the export's data (its words, names, dates)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 PICTURE_PIXELS = 1024  # shown at most 90 mm wide: about 290 dpi, plenty for reading
 
 
-class _Document(FPDF):
-    def __init__(self) -> None:
+class _Document(ScriptsPDF):
+    def __init__(self, texts: Sequence[str] = ()) -> None:
         super().__init__(format="A4")
         self.add_font("Atkinson", "", str(atkinson_path(False)))
         self.add_font("Atkinson", "B", str(atkinson_path(True)))
+        # Arabic, Bengali, Chinese... in Noto fonts, shaped (bot.render.pdf_fonts).
+        names = add_pdf_fallbacks(self, texts, atkinson_path(False))
+        if names:
+            self.set_fallback_fonts(names, exact_match=False)
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=18)
 
@@ -73,7 +96,7 @@ def readable_pdf(export: Export, locale: Locale) -> bytes:
     say = locale
     data = export.data
     you = data["you"]
-    pdf = _Document()
+    pdf = _Document([export.name, *_strings(data)])
     pdf.set_title(say("mydata.pdf_title", name=export.name))
     pdf.add_page()
     pdf.heading(say("mydata.pdf_title", name=export.name), 20)

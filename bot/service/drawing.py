@@ -21,6 +21,7 @@ from bot.engine.screen import MatView
 from bot.render.cards import CardStyle
 from bot.render.mat import render_mat
 from bot.render.profile import render_profile
+from bot.render.scripts import readable
 from bot.service.types import Attachment, Reply
 from bot.store import media_repo
 from bot.store.db import DATABASE_AWAY, in_transaction
@@ -47,6 +48,13 @@ class MatPicture:
         """The mat as PNG bytes."""
         return render_mat(self.view, self.style, dict(self.photos))
 
+    def words_not_drawn(self) -> list[str]:
+        """The mat's words no font can draw (the picture shows "(see the words below)")."""
+        view = self.view
+        cards = [view.topic, *view.scale, *(c for col in view.columns for c in col),
+                 *view.left_off, *([view.current] if view.current else [])]
+        return words_not_drawn([c.words for c in cards], self.style)
+
 
 @dataclass(frozen=True)
 class ProfilePicture:
@@ -61,6 +69,25 @@ class ProfilePicture:
     def render(self) -> bytes:
         """The profile as PNG bytes."""
         return render_profile(self.title, self.sections, self.photo, self.style)
+
+    def words_not_drawn(self) -> list[str]:
+        """The profile's words no font can draw (the picture shows "(see the words below)")."""
+        texts = [self.title]
+        for heading, items in self.sections:
+            texts += [heading, *(words for _, words in items)]
+        return words_not_drawn(texts, self.style)
+
+
+def words_not_drawn(texts: Sequence[str], style: CardStyle) -> list[str]:
+    """The texts (each once, in order) the picture cannot draw because no font has their
+    letters (bot.render.scripts.readable): the caption has to carry them."""
+    return list(dict.fromkeys(t for t in texts if t and not readable(t, style.font)))
+
+
+def with_words(caption: str, picture: MatPicture | ProfilePicture, lead: str) -> str:
+    """`caption`, then (after `lead`) the words the picture could not draw, one a line."""
+    missing = picture.words_not_drawn()
+    return "\n\n".join([caption, "\n".join([lead, *missing])]) if missing else caption
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from bot.render import speech
 from bot.render.cards import CardStyle, Tile
 from bot.render.screens import Picture
 from bot.service import callbacks, present
-from bot.service.drawing import Drawing, KeepWith, MatPicture, ProfilePicture
+from bot.service.drawing import Drawing, KeepWith, MatPicture, ProfilePicture, with_words
 from bot.service.routes import ROUTES, command, tap
 from bot.service.types import (
     Attachment,
@@ -556,8 +556,8 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
     keep = None if any(kind == "mat" for _, kind in answer.media) else KeepWith(
         person.id, "mat", run.id, answer.step_id)
     picture = MatPicture(view, style_of(person), tuple(sorted(photos.items())))
-    return outcome, Reply(ctx.locale("mat_saved"),
-                          drawing=Drawing(picture, "mat.png", keep))
+    caption = with_words(ctx.locale("mat_saved"), picture, ctx.locale("picture_words_below"))
+    return outcome, Reply(caption, drawing=Drawing(picture, "mat.png", keep))
 
 
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
@@ -606,7 +606,9 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
     picture = ProfilePicture(ctx.locale("profile_title"),
                              tuple((heading, tuple(items)) for heading, items in sections),
                              photo, style_of(person))
-    return Reply(ctx.locale("profile_ready"), drawing=Drawing(
+    caption = with_words(ctx.locale("profile_ready"), picture,
+                         ctx.locale("picture_words_below"))
+    return Reply(caption, drawing=Drawing(
         picture, "me.png", KeepWith(person.id, "profile", run.id)))
 
 

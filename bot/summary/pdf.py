@@ -16,13 +16,13 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
 from bot.i18n import Locale
-from bot.render import fonts, safe_image
+from bot.render import fonts, safe_image, scripts
 from bot.render.cards import emoji_image
+from bot.render.pdf_fonts import ScriptsPDF, add_pdf_fallbacks
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, weeks_rated, worth_drawing
 from bot.summary.context import helped_words, line_text, note_lines
@@ -80,6 +80,13 @@ def _needs_fallback(summary: Summary) -> bool:
     """Whether any words (names, quotes) need DejaVu: most summaries are Latin script only, and
     skipping the second font saves a fifth of the time."""
     atkinson = _cmap(fonts.atkinson_path(False))
+    return any(ord(c) not in atkinson for text in _texts(summary) for c in text
+               if c not in "\n\t")
+
+
+def _texts(summary: Summary) -> list[str]:
+    """Every piece of the young person's and supporters' words the PDF shows (names, quotes,
+    notes...): what decides the fonts it embeds."""
     texts = [summary.young_person.name, summary.viewer_name]
     texts += [i.quote or i.sent_on or "" for s in summary.sections for i in s.items]
     texts += [i.who.name for s in summary.sections for i in s.items]
@@ -90,7 +97,7 @@ def _needs_fallback(summary: Summary) -> bool:
     # The therapist's notes and names, and each activity's words in context.
     texts += [n.text + n.author for v in summary.runs for n in v.notes]
     texts += [t for v in summary.runs for line in v.lines for t in line]
-    return any(ord(c) not in atkinson for text in texts for c in text if c not in "\n\t")
+    return texts
 
 
 _EMOJI_GLUE = frozenset({0x200D, 0xFE0E, 0xFE0F, 0x20E3})
@@ -104,13 +111,20 @@ def printable(text: str) -> str:
         point = ord(char)
         if point in _EMOJI_GLUE or 0x1F3FB <= point <= 0x1F3FF:
             continue  # joiners, variation selectors, skin tones: parts of an emoji
-        if point in covered or char in "\n\t":
+        if point in covered or char in "\n\t" or _script_letter(char):
             out.append(char)
         elif unicodedata.category(char) in ("Mn", "Me", "Cf", "Sk"):
             continue
         else:
             out.append(f"[{unicodedata.name(char, 'symbol').lower()}]")
     return "".join(out)
+
+
+def _script_letter(char: str) -> bool:
+    """A letter, mark or digit of a script a Noto fallback font draws (bot.render.scripts):
+    Arabic, Bengali, Chinese... kept as it is (symbols the fonts lack are named instead)."""
+    return unicodedata.category(char)[0] in "LMN" and scripts.face_for(
+        char, scripts.Face(fonts.atkinson_path(False)), False) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -134,7 +148,7 @@ def _photo_jpeg(data: bytes | None) -> bytes | None:
     return safe_image.as_jpeg(photo, quality=82) if photo is not None else None
 
 
-class _Document(FPDF):
+class _Document(ScriptsPDF):
     def __init__(self, locale: Locale, summary: Summary) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.say = locale
@@ -144,9 +158,14 @@ class _Document(FPDF):
         self.set_auto_page_break(True, margin=18)
         self.add_font(FAMILY, "", str(fonts.atkinson_path(False)))
         self.add_font(FAMILY, "B", str(fonts.atkinson_path(True)))
-        if DEJAVU.is_file() and _needs_fallback(summary):
-            self.add_font(FALLBACK, "", str(DEJAVU))
-            self.set_fallback_fonts([FALLBACK], exact_match=False)
+        if _needs_fallback(summary):
+            # Each script in a Noto font that has it, shaped (bot.render.pdf_fonts); DejaVu
+            # last, for the symbols.
+            names = add_pdf_fallbacks(self, _texts(summary), fonts.atkinson_path(False))
+            if DEJAVU.is_file():
+                self.add_font(FALLBACK, "", str(DEJAVU))
+                names.append(FALLBACK)
+            self.set_fallback_fonts(names, exact_match=False)
         name = summary.young_person.name
         self.set_title(printable(locale("summary.title", name=name)))
         self.set_author("MySay")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, PngImagePlugin
 
 from bot.i18n import Locale
-from bot.render import safe_image
+from bot.render import safe_image, scripts
 from bot.render.cards import PALETTES, TextBlock, attribution, emoji_image, fit_text
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, worth_drawing
@@ -50,7 +50,7 @@ def _text(text: str, size: int, *, width: int = WIDTH - 2 * MARGIN, lines: int =
 def _draw(draw: ImageDraw.ImageDraw, block: TextBlock, x: int, y: int,
           fill: tuple[int, int, int] = PAL.text) -> int:
     for line in block.lines:
-        draw.text((x, y + block.pitch // 2), line, font=block.font, fill=fill, anchor="lm")
+        scripts.draw_text(draw, (x, y + block.pitch // 2), line, block.font, fill, "lm")
         y += block.pitch
     return y
 
@@ -129,8 +129,8 @@ def _chips(found: Sequence[tuple[Sym, int]], limit: int = 4) -> Image.Image | No
             image.paste(picture, (left + (tile_w - picture.width) // 2, 14), picture)
         y = 100
         for line in label.lines:
-            draw.text((left + tile_w // 2, y + label.pitch // 2), line, font=label.font,
-                      fill=PAL.text, anchor="mm")
+            scripts.draw_text(draw, (left + tile_w // 2, y + label.pitch // 2), line,
+                              label.font, PAL.text, "mm")
             y += label.pitch
     return image
 

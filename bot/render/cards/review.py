@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from bot.render import scripts
 from bot.render.cards.draw import _draw_title
 from bot.render.cards.layout import layout_card
 from bot.render.cards.shapes import _png, _rounded_box, emoji_image
@@ -79,7 +80,9 @@ def _review_rows(lines: Sequence[ReviewLine], style: CardStyle, top: int) -> tup
     per_row = max(1, (text_w + 12) // (small + 12))
     rows: list[_Row] = []
     y = top
-    items = [_split_line(line) for line in lines]
+    # Words no font covers are in the caption (bot.service.present.caption), not boxes here.
+    items = [(emoji, scripts.shown(text, style.font), symbols)
+             for emoji, text, symbols in map(_split_line, lines)]
     for index, (emoji, text, symbols) in enumerate(items):
         block = _row_text(text, style, text_w, size)
         strip = -(-len(symbols) // per_row) * (small + 12) if symbols else 0
@@ -105,7 +108,7 @@ def render_text_card(
     """
     pal = palette_for(style)
     scale = _scale(style)
-    head = layout_card(Card(title=title), style)
+    head = layout_card(Card(title=scripts.shown(title, style.font)), style)
     top = head.title_box[3] + _TITLE_GAP
     rows, left_out = _review_rows(lines, style, top)
     more = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw, ImageFont
 
-from bot.render import fonts
+from bot.render import fonts, scripts
 from bot.render.cards.style import RGB
 
 _LINE = 1.2  # line pitch as a multiple of the font size
@@ -48,8 +48,15 @@ class TextBlock:
 
 
 def _width(font: ImageFont.FreeTypeFont, text: str) -> float:
-    """The drawn width of one line of text in pixels: the one place lines are measured."""
-    return font.getlength(text)
+    """How wide `text` is drawn in `font`: each run in a font that has its glyphs
+    (bot.render.scripts); exactly font.getlength where the card font covers it all."""
+    return scripts.width(font, text)
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, xy: tuple[int, int], line: str,
+               font: ImageFont.FreeTypeFont, fill: RGB, anchor: str) -> None:
+    """Draw one line (scripts.draw_text: fallback fonts, shaping, right-to-left order)."""
+    scripts.draw_text(draw, xy, line, font, fill, anchor)
 
 
 def _balanced(words: list[str], widths: list[float], space: float, n: int) -> list[list[str]]:
@@ -185,7 +192,7 @@ def _draw_block(
     font = block.font
     for i, line in enumerate(block.lines):
         middle = top + block.pitch * i + block.pitch // 2
-        draw.text((centre_x, middle), line, font=font, fill=fill, anchor="mm")
+        _draw_line(draw, (centre_x, middle), line, font, fill, "mm")
 
 
 def _draw_block_left(
@@ -194,7 +201,7 @@ def _draw_block_left(
     font = block.font
     for i, line in enumerate(block.lines):
         middle = top + block.pitch * i + block.pitch // 2
-        draw.text((left, middle), line, font=font, fill=fill, anchor="lm")
+        _draw_line(draw, (left, middle), line, font, fill, "lm")
 
 
 
