@@ -14,8 +14,7 @@ import shutil
 import struct
 from functools import lru_cache
 
-from mutagen import MutagenError
-from mutagen.oggopus import OggOpus
+from tinytag import TinyTag, TinyTagException
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +63,11 @@ async def _spoken(text: str, voice: str, words_per_minute: int) -> bytes | None:
 def seconds(ogg: bytes) -> int | None:
     """How long an OGG Opus voice note plays, in whole seconds (rounded up, at least 1), read
     from the file itself (its last page's granule position less the pre-skip, at 48 kHz: RFC
-    7845, read by mutagen); None if the bytes are not OGG Opus."""
+    7845, read by tinytag, MIT); None if the bytes are not OGG Opus."""
+    if not ogg.startswith(b"OggS") or b"OpusHead" not in ogg[:200]:
+        return None  # a browser's WebM, Ogg Vorbis or a test's stand-in: not a voice note
     try:
-        length = OggOpus(io.BytesIO(ogg)).info.length
-    except (MutagenError, ValueError, EOFError, IndexError, KeyError, struct.error):
-        # Bytes that are not whole OGG Opus (a browser's WebM, a test's stand-in) fail anywhere.
-        return None
-    return max(1, math.ceil(length)) if length > 0 else None
+        length = TinyTag.get(file_obj=io.BytesIO(ogg)).duration
+    except (TinyTagException, ValueError, EOFError, IndexError, KeyError, struct.error):
+        return None  # cut short or damaged: tinytag fails anywhere in the pages
+    return max(1, math.ceil(length)) if length and length > 0 else None
