@@ -7,6 +7,7 @@ from dataclasses import replace
 from bot.engine.core import ActionKind
 from bot.engine.flows import OUTCOME_SLOT
 from bot.engine.screen import Control, ReviewLine, Screen, ScreenKind
+from bot.engine.vocabulary import text_emoji
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -130,7 +131,10 @@ def mat_counter(screen: Screen, locale: Locale) -> str:
 
 
 def _label(selected: bool, emoji: str, words: str) -> str:
-    return f"{'✅' if selected else emoji or '🖼️'} {words}"
+    """A choice's button: its emoji (a tick when chosen) and words. An OpenMoji extra has no glyph
+    on phones, so its button shows the words alone (the picture card still draws it)."""
+    shown = "✅" if selected else (text_emoji(emoji) if emoji else "🖼️")
+    return f"{shown} {words}".strip()
 
 
 def keyboard(screen: Screen, run_id: int, version: int, locale: Locale) -> Keyboard:

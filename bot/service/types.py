@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.engine.screen import Screen
+from bot.engine.vocabulary import without_private_use
 from bot.render.screens import Picture
 
 if TYPE_CHECKING:
@@ -98,8 +99,14 @@ Event = Command | Text | Tap | Media | Edited
 
 @dataclass(frozen=True)
 class Button:
+    """One tap button. Its label never carries an OpenMoji extra (a Private Use Area glyph that a
+    phone shows as an empty box): any is removed here, whichever feature made the button."""
+
     label: str
     data: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", without_private_use(self.label))
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -116,6 +123,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
+    """One message to send. Its text never carries an OpenMoji extra (see Button)."""
+
     text: str
     buttons: Keyboard = ()
     screen: Screen | None = None  # shown as a picture card when the adapter can render it
@@ -131,6 +140,10 @@ class Reply:
     # A picture to draw once the transaction has committed (the finished mat, the profile):
     # the unit of work draws it and sends it as the photo `attachment` (bot.service.drawing).
     drawing: Drawing | None = None
+
+    def __post_init__(self) -> None:
+        # Message text is drawn by the phone's font: an OpenMoji extra would be an empty box.
+        object.__setattr__(self, "text", without_private_use(self.text))
 
 
 @dataclass
