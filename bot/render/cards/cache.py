@@ -15,7 +15,7 @@ from bot.render.cards.draw import render_card
 from bot.render.cards.review import ReviewLine, _split_line, render_text_card
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
 
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"
 
 
 def _style_fields(style: CardStyle) -> list[object]:
