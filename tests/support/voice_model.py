@@ -87,7 +87,8 @@ class Seen:
 
     @classmethod
     def of(cls, text: str, labels: Iterable[str]) -> Seen:
-        """Read button labels: a control's words, else "<emoji or ✅> <words>"."""
+        """Read button labels: a control's words, else "<emoji or ✅> <words>", or the words
+        alone for a symbol drawn with an OpenMoji extra (no glyph on phones)."""
         options, controls = [], {}
         for label in labels:
             if label in CONTROLS:
@@ -95,6 +96,9 @@ class Seen:
                 continue
             if label.startswith(KEEP_EARLIER):
                 controls["keep_earlier"] = label
+                continue
+            if label[:1].isalnum():  # an OpenMoji extra's button: its words alone
+                options.append((label, False))
                 continue
             head, _, words = label.partition(" ")
             options.append((words, head == "✅"))
