@@ -22,7 +22,7 @@ from bot.engine.screen import (
     Screen,
     ScreenKind,
 )
-from bot.engine.vocabulary import Vocabulary
+from bot.engine.vocabulary import Vocabulary, text_emoji
 
 REVIEW = "_review"
 CHANGE = "_change"
@@ -390,8 +390,8 @@ class FlowEngine:
         PE". Scale points with no card are left out; every card placed or left off is named.
         With `symbols`, each card's emoji follows its words ("Lessons 📓"), as in the review."""
         def named(cards: tuple[MatCard, ...]) -> str:
-            return ", ".join(f"{c.words} {c.emoji}" if symbols and c.emoji else c.words
-                             for c in cards)
+            return ", ".join(f"{c.words} {text_emoji(c.emoji)}"
+                             if symbols and text_emoji(c.emoji) else c.words for c in cards)
 
         parts = [f"{point.words}: {named(column)}"
                  for point, column in zip(view.scale, view.columns, strict=True) if column]
@@ -579,7 +579,9 @@ class FlowEngine:
                               words=words, step_ids=(step_id,))
         cards = [self._card_or_id(state, c) for c in answer.choices]
         symbols = tuple((c.emoji or OWN_CARD_MARK, c.words) for c in cards)
-        shown = [f"{c.words} {emoji}" for (emoji, _), c in zip(symbols, cards, strict=True)]
+        # In words (a message), an OpenMoji extra has no glyph on phones: its words stand alone.
+        shown = [f"{c.words} {text_emoji(emoji)}".rstrip()
+                 for (emoji, _), c in zip(symbols, cards, strict=True)]
         plain = [c.words for c in cards]
         if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
             # Each card under its scale point, and the cards left off.

@@ -10,6 +10,33 @@ from pydantic import BaseModel, Field, field_validator
 from bot.engine.datafile import DataFileError, parse_model
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# OpenMoji draws its "extras" (pictograms with no Unicode emoji) at Private Use Area code points.
+PRIVATE_USE = range(0xE000, 0xF900)
+
+
+def is_private_use(text: str) -> bool:
+    """True when any character of `text` is in the Basic Multilingual Plane's Private Use Area
+    (U+E000..U+F8FF): an OpenMoji extra, which only the OpenMoji font can draw."""
+    return any(ord(c) in PRIVATE_USE for c in text)
+
+
+def text_emoji(emoji: str) -> str:
+    """The emoji to put in message text or on a button: itself, or "" for an OpenMoji extra.
+
+    Telegram shows emoji in text with the phone's own font, which has no glyph for a Private Use
+    Area code point (it would show an empty box), so such a symbol's button shows its words alone.
+    Picture cards draw the emoji itself with OpenMoji (bot.render).
+    """
+    return "" if is_private_use(emoji) else emoji
+
+
+def without_private_use(text: str) -> str:
+    """`text` with every Private Use Area character removed (and the spaces left around it
+    tidied): what a phone can show of a label that carries an OpenMoji extra."""
+    if not is_private_use(text):
+        return text
+    kept = "".join(c for c in text if ord(c) not in PRIVATE_USE)
+    return re.sub(r"(?m)^ +| +$", "", re.sub(r" {2,}", " ", kept))
 
 
 class Symbol(BaseModel):
@@ -17,6 +44,11 @@ class Symbol(BaseModel):
     words: str = Field(min_length=1, max_length=40)
     emoji: str = Field(min_length=1)
     category: str
+
+    @property
+    def button_emoji(self) -> str:
+        """The emoji a Telegram button or message may show: "" for an OpenMoji extra."""
+        return text_emoji(self.emoji)
 
     @field_validator("id")
     @classmethod

@@ -7,6 +7,7 @@ from dataclasses import replace
 from bot.engine.core import ActionKind
 from bot.engine.flows import OUTCOME_SLOT
 from bot.engine.screen import OWN_CARD_MARK, Control, ReviewLine, Screen, ScreenKind
+from bot.engine.vocabulary import text_emoji
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -140,9 +141,13 @@ def ticked(label: str, selected: bool) -> str:
 
 
 def _label(selected: bool, emoji: str, words: str, words_only: bool = False) -> str:
+    """A choice's button: its symbol and words, with the tick in front when chosen. An OpenMoji
+    extra has no glyph on phones, so its button shows the words alone (the picture card still
+    draws it); `words_only` buttons never show a symbol."""
     if words_only:  # a word button: the tick when chosen, no picture
         return ticked(words, selected)
-    return ticked(f"{emoji or OWN_CARD_MARK} {words}", selected)
+    shown = text_emoji(emoji) if emoji else OWN_CARD_MARK
+    return ticked(f"{shown} {words}".strip(), selected)
 
 
 def words_only(screen: Screen, look: tuple[tuple[str, object], ...]) -> bool:

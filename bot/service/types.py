@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.engine.screen import Screen
+from bot.engine.vocabulary import without_private_use
 from bot.render.screens import Picture
 
 if TYPE_CHECKING:
@@ -98,8 +99,14 @@ Event = Command | Text | Tap | Media | Edited
 
 @dataclass(frozen=True)
 class Button:
+    """One tap button. Its label never carries an OpenMoji extra (a Private Use Area glyph that a
+    phone shows as an empty box): any is removed here, whichever feature made the button."""
+
     label: str
     data: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", without_private_use(self.label))
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -121,6 +128,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
+    """One message to send. Its text never carries an OpenMoji extra (see Button)."""
+
     text: str
     buttons: Keyboard = ()
     screen: Screen | None = None  # shown as a picture card when the adapter can render it
@@ -139,6 +148,10 @@ class Reply:
     # The same screen drawn again with only a tick changed (a multi-choice tick, a double tap):
     # it says nothing new, so "Read to me" does not read it again (bot.service.reading).
     redraw: bool = False
+
+    def __post_init__(self) -> None:
+        # Message text is drawn by the phone's font: an OpenMoji extra would be an empty box.
+        object.__setattr__(self, "text", without_private_use(self.text))
 
 
 @dataclass

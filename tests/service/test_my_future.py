@@ -16,7 +16,7 @@ async def test_my_future_asks_each_area_and_its_words_lead_the_my_future_section
         chat: World) -> None:
     sam = await chat.therapist("Sam")
     jo = await chat.young_person(sam, "Jo")
-    assert "🚀 My future" in jo.buttons()
+    assert "🎂 My future" in jo.buttons()
     await jo.tap("My future")
     assert "What do you hope for in the future?" in jo.text()
     assert {"⏭️ Skip", "❔ I don't know"} <= set(jo.buttons())

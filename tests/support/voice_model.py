@@ -87,7 +87,9 @@ class Seen:
 
     @classmethod
     def of(cls, text: str, labels: Iterable[str]) -> Seen:
-        """Read button labels: a control's words, else "<emoji> <words>" or "✅ <emoji> <words>"."""
+        """Read button labels: a control's words, else "<emoji> <words>" or "✅ <emoji> <words>",
+        or the words alone ("✅ <words>" ticked) for a symbol drawn with an OpenMoji extra (no
+        glyph on phones)."""
         options, controls = [], {}
         for label in labels:
             if label in CONTROLS:
@@ -96,8 +98,11 @@ class Seen:
             if label.startswith(KEEP_EARLIER):
                 controls["keep_earlier"] = label
                 continue
+            if label[:1].isalnum():  # an OpenMoji extra's button: its words alone
+                options.append((label, False))
+                continue
             head, _, words = label.partition(" ")
-            if head == "✅":  # a ticked choice keeps its symbol: "✅ 😀 Happy"
+            if head == "✅" and not words[:1].isalnum():  # keeps its symbol: "✅ 😀 Happy"
                 words = words.partition(" ")[2]
             options.append((words, head == "✅"))
         return cls(text, tuple(options), controls)

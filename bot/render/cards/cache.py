@@ -16,8 +16,9 @@ from bot.render.cards.review import ReviewLine, _split_line, render_text_card
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
 
 # 4: whole words at every text size (issue 15, point 5); 5: text the card font lacks is
-# drawn in a fallback font (bot.render.scripts), not as boxes (issue 15, point 10).
-RENDER_VERSION = "5"
+# drawn in a fallback font (bot.render.scripts), not as boxes (issue 15, point 10); 6: symbols
+# that match their words (issue 15, point 1).
+RENDER_VERSION = "6"
 
 
 def _style_fields(style: CardStyle) -> list[object]:
