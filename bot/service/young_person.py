@@ -437,7 +437,7 @@ async def read_aloud(ctx: Context, session: AsyncSession, person: Person,
     audio = audio or await speech.speak(spoken)
     if audio is None:
         return Result(toast="🔇").say(ctx.locale("no_voice"))
-    return Result(toast="🔊").say_reply(
+    return Result(toast="🔈").say_reply(
         Reply(words, attachment=Attachment("voice", audio, "question.ogg")))
 
 

@@ -114,7 +114,7 @@ async def test_grown_up_look_and_words_only_answers(chat: ChatWorld) -> None:
     assert question.reply.screen is None and question.reply.picture is None
     labels = jo.buttons()
     assert "Good" in labels and "Bad" in labels  # words, no symbols
-    assert "🔊 Read it to me" in labels  # read-aloud reads the same words, picture or not
+    assert "🔈 Read it to me" in labels  # read-aloud reads the same words, picture or not
     await jo.tap("Good")
     await jo.tap("Friend")
     assert "✅ Friend" in jo.buttons()  # a chosen word keeps its tick
