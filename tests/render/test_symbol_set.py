@@ -25,6 +25,8 @@ from bot.render.cards import (
     render_text_card,
     text_card_key,
 )
+from bot.engine.vocabulary import Vocabulary
+from bot.paths import media_dir
 from bot.render.mat import render_mat
 from bot.render.screens import Picture
 from bot.render.symbol_set import SymbolSet
@@ -32,7 +34,10 @@ from bot.services import load_content
 from tests.test_cli import run_cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "symbol_set_example"
-GOOD, OK, LIKE, MATHS = "😀", "😐", "👍", "🔢"  # good.png, not in the set, like.png, maths.svg
+# The shipped vocabulary's emoji of good.png, a symbol not in the set, like.png and maths.svg
+# (read from the data: a symbol's picture may change, its id never does).
+_SYMBOLS = Vocabulary.load(media_dir() / "symbols.yaml")
+GOOD, OK, LIKE, MATHS = (_SYMBOLS[i].emoji for i in ("good", "ok", "like", "maths"))
 GREEN, BLUE, PURPLE, YELLOW = (20, 140, 60), (20, 30, 120), (106, 27, 154), (255, 214, 0)
 
 

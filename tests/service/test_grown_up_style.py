@@ -98,7 +98,7 @@ async def test_grown_up_look_and_words_only_answers(chat: ChatWorld) -> None:
     jo = await join(chat, sam, "Jo")
     await jo.send("/settings")
     await jo.tap("Grown-up")
-    assert "✅ Grown-up" in jo.buttons() and "✅ Plain" in jo.buttons()  # colours follow
+    assert "✅ 🧑 Grown-up" in jo.buttons() and "✅ ⬜ Plain" in jo.buttons()  # colours follow
     shown = jo.last()
     assert shown.reply is not None and shown.reply.picture is not None
     assert shown.reply.picture.title == "How my cards look"  # the overlay's words at once

@@ -50,7 +50,7 @@ async def test_one_tap_no_longer_shares_it_shows_what_would_be_shared(chat: Worl
     assert preview.reply.screen is not None and preview.reply.screen.review
     assert "This is what your therapist will see" in preview.text
     assert "the swings were best" in preview.text
-    assert preview.labels == ["👩‍⚕️ Share with my therapist", "✋ Not now"]
+    assert preview.labels == ["📤 Share with my therapist", "✋ Not now"]
     await jo.tap("Not now")
     assert "Tap one to change who sees it" in jo.text()
     assert await shared_flags(chat.bot, jo.user_id) == [False]
