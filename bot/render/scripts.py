@@ -9,9 +9,12 @@ fontTools, once per file. A word goes whole into one font where one covers all o
 Welsh "ŵy" is not drawn in two fonts); spaces and punctuation stay in the run around them.
 
 Runs are measured and drawn with Pillow's raqm layout, which shapes them (Arabic letters
-join) and orders right-to-left text; in a right-to-left paragraph the runs are laid out from
-the right. Characters no font covers are left out of the picture (never drawn as empty boxes);
-`readable` tells the caller so that the words go in the caption instead.
+join). The visual order of a line follows the Unicode bidirectional algorithm (UAX #9): each
+character's embedding level comes from python-bidi, the runs are cut where the level changes
+(so the space between an Arabic word and "Minecraft" or "15" is a piece of its own, at the
+paragraph's level), put in visual order by rule L2, and each piece is drawn left to right or
+right to left by its level. Characters no font covers are left out of the picture (never
+drawn as empty boxes); `readable` tells the caller so that the words go in the caption instead.
 
 A line the card font covers whole is measured and drawn exactly as before (one
 `draw.text`), so Latin pictures stay pixel-identical.
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bidi import algorithm as bidi_algorithm
 from PIL import ImageDraw, ImageFont
 
 from bot.render import fonts
@@ -67,6 +71,15 @@ class Run:
     text: str
     face: Face | None
     rtl: bool = False
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of a run at one bidi embedding level (UAX #9): drawn right to left when `level`
+    is odd, left to right when even."""
+
+    run: Run
+    level: int
 
 
 # -- what each font covers ------------------------------------------------------------------
@@ -288,9 +301,12 @@ def _axis_tag(axis: dict[str, object]) -> str:
     return {"Weight": "wght", "Width": "wdth"}.get(text, text)
 
 
-def _layout_args(run: Run) -> dict[str, str]:
-    """Direction and language for raqm (basic layout takes neither)."""
-    if not fonts.has_raqm() or not run.rtl:
+def _layout_args(run: Run, level: int | None = None) -> dict[str, str]:
+    """Direction and language for raqm (basic layout takes neither): right to left for an odd
+    bidi `level` (or, without one, for a run with right-to-left letters); left to right is
+    raqm's default and is not passed, so such runs draw as before."""
+    rtl = run.rtl if level is None else level % 2 == 1
+    if not fonts.has_raqm() or not rtl:
         return {}
     args = {"direction": "rtl"}
     if language := language_of(run.text):
@@ -314,36 +330,119 @@ def _simple(font: ImageFont.FreeTypeFont, line: Sequence[Run]) -> bool:
     return len(line) == 1 and line[0].face == Face(Path(font.path)) and not line[0].rtl
 
 
+# -- the visual order of a line (the Unicode bidirectional algorithm) ----------------------
+
+
+@lru_cache(maxsize=4096)
+def bidi_levels(text: str) -> tuple[int, ...]:
+    """The resolved embedding level of each character of `text` (one line, one paragraph),
+    by the Unicode bidirectional algorithm: even reads left to right, odd right to left.
+
+    The levels come from python-bidi's pure-Python implementation (`bidi.algorithm`; its
+    Rust `get_display` gives only the reordered string). Explicit formatting characters and
+    boundary neutrals (ZWJ, ZWNJ), which rule X9 removes, take the level of the character
+    before them (the paragraph's at the start)."""
+    base = 1 if rtl_paragraph(text) else 0
+    kept = [i for i, char in enumerate(text)
+            if unicodedata.bidirectional(char) not in bidi_algorithm.X9_REMOVED]
+    storage = bidi_algorithm.get_empty_storage()
+    storage["base_level"] = base
+    storage["base_dir"] = ("L", "R")[base]
+    bidi_algorithm.get_embedding_levels("".join(text[i] for i in kept), storage)
+    bidi_algorithm.explicit_embed_and_overrides(storage)
+    bidi_algorithm.resolve_weak_types(storage)
+    bidi_algorithm.resolve_neutral_types(storage, False)
+    bidi_algorithm.resolve_implicit_levels(storage, False)
+    resolved = dict(zip(kept, (char["level"] for char in storage["chars"]), strict=True))
+    levels: list[int] = []
+    for i in range(len(text)):
+        levels.append(resolved.get(i, levels[-1] if levels else base))
+    return tuple(levels)
+
+
+def _split_by_level(line: Sequence[Run], levels: Sequence[int]) -> list[Piece]:
+    """The runs of a line cut where the embedding level changes, in logical order."""
+    pieces: list[Piece] = []
+    start = 0
+    for run in line:
+        for i, char in enumerate(run.text):
+            level = levels[start + i]
+            if i and pieces[-1].level == level:
+                joined = pieces[-1].run.text + char
+                pieces[-1] = Piece(Run(joined, run.face, pieces[-1].run.rtl or _is_rtl(char)),
+                                   level)
+            else:
+                pieces.append(Piece(Run(char, run.face, _is_rtl(char)), level))
+        start += len(run.text)
+    return pieces
+
+
+def visual_order(pieces: Sequence[Piece]) -> list[Piece]:
+    """`pieces` (each at one level) in the order they are seen from left to right: rule L2,
+    from the highest level down to the lowest odd level, reverses every stretch of pieces at
+    that level or higher. Each piece's own characters are ordered by raqm, by its level."""
+    order = list(pieces)
+    if not order:
+        return order
+    highest = max(piece.level for piece in order)
+    lowest_odd = min((piece.level for piece in order if piece.level % 2), default=highest + 1)
+    for level in range(highest, lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if order[i].level < level:
+                i += 1
+                continue
+            j = i
+            while j < len(order) and order[j].level >= level:
+                j += 1
+            order[i:j] = reversed(order[i:j])
+            i = j
+    return order
+
+
+def _laid_out(font: ImageFont.FreeTypeFont, line: Sequence[Run], text: str
+              ) -> list[tuple[Piece, ImageFont.FreeTypeFont, float]]:
+    """The drawn pieces of a line, left to right, each with its Pillow font and advance
+    (characters no font covers are left out: they take no room)."""
+    pieces = visual_order(_split_by_level(line, bidi_levels(text)))
+    out = []
+    for piece in pieces:
+        if piece.run.face is None:
+            continue
+        piece_font = _run_font(piece.run, font)
+        out.append((piece, piece_font,
+                    piece_font.getlength(piece.run.text, **_layout_args(piece.run, piece.level))))
+    return out
+
+
 def width(font: ImageFont.FreeTypeFont, text: str) -> float:
-    """How wide `text` is drawn (runs in their fonts; uncovered characters take no room)."""
+    """How wide `text` is drawn (runs in their fonts; uncovered characters take no room):
+    the sum of the advances `draw_text` places its pieces by."""
     line = _line_runs(font, text)
     if _simple(font, line) or not line:
         return font.getlength(text)
-    return sum(_run_font(run, font).getlength(run.text, **_layout_args(run))
-               for run in line if run.face is not None)
+    return sum(advance for _, _, advance in _laid_out(font, line, text))
 
 
 def draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str,
               font: ImageFont.FreeTypeFont, fill: object, anchor: str = "la") -> None:
     """Draw one line like `draw.text(xy, text, font=font, fill=fill, anchor=anchor)`, each run
-    in a font that has its glyphs, right-to-left paragraphs laid out from the right.
+    in a font that has its glyphs, the pieces in the visual order of the Unicode bidirectional
+    algorithm (`visual_order`), each shaped by raqm in its own direction.
     Horizontal anchor l/m/r; vertical a/t/m/s/b/d measured on the card font."""
     line = _line_runs(font, text)
     if _simple(font, line) or not line:
         draw.text(xy, text, font=font, fill=fill, anchor=anchor)
         return
-    shown_runs = [run for run in line if run.face is not None]
-    if rtl_paragraph(text):
-        shown_runs.reverse()
-    widths = [_run_font(run, font).getlength(run.text, **_layout_args(run)) for run in shown_runs]
-    total = sum(widths)
+    laid_out = _laid_out(font, line, text)
+    total = sum(advance for _, _, advance in laid_out)
     x, y = xy
     x -= {"l": 0.0, "m": total / 2, "r": total}.get(anchor[0], 0.0)
     baseline = _baseline(font, y, anchor[1] if len(anchor) > 1 else "a")
-    for run, run_w in zip(shown_runs, widths, strict=True):
-        draw.text((x, baseline), run.text, font=_run_font(run, font), fill=fill, anchor="ls",
-                  **_layout_args(run))
-        x += run_w
+    for piece, piece_font, advance in laid_out:
+        draw.text((x, baseline), piece.run.text, font=piece_font, fill=fill, anchor="ls",
+                  **_layout_args(piece.run, piece.level))
+        x += advance
 
 
 def _baseline(font: ImageFont.FreeTypeFont, y: float, vertical: str) -> float:
@@ -366,6 +465,7 @@ def faces_used(texts: Sequence[str], font_path: str | Path, bold: bool) -> list[
 
 def clear_caches() -> None:
     """Forget every read cmap, chain and opened font (tests; the benchmark's cold start)."""
-    for cached in (cmap, fallbacks, _rest_of_debian, face_for, runs, pil_font):
+    for cached in (cmap, fallbacks, _rest_of_debian, face_for, runs, pil_font,
+                   bidi_levels):
         cached.cache_clear()
 

@@ -6,10 +6,14 @@ shaped and right to left; words no font has stay out of the picture and go in th
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bidi import get_display
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.engine.screen import MatCard, MatView
@@ -221,3 +225,102 @@ def test_emoji_in_words_are_left_out_quietly_not_drawn_as_boxes(
     render_card(Card(title="I like football ⚽ a lot"))
     assert_drawn_whole(drawn, "I like football a lot")
     assert scripts.readable("I like football ⚽", "atkinson")
+
+
+# -- mixed lines: the visual order of the Unicode bidirectional algorithm ----------------------
+
+# Each line, as the units it is made of in reading (logical) order, and whether the paragraph
+# reads right to left. Own words mix a game, a number or a name into Arabic or Urdu.
+MIXED = {
+    "arabic_latin": (("أحب", "Minecraft", "كثيرا"), True),
+    "arabic_digits": (("عمري", "15", "سنة"), True),
+    "urdu_latin": (("مجھے", "Minecraft", "پسند ہے"), True),
+    "latin_arabic_ltr": (("I like", "أحب", "football"), False),
+}
+
+
+def _draw_calls(monkeypatch: pytest.MonkeyPatch, text_line: str, font: ImageFont.FreeTypeFont,
+                size: tuple[int, int], xy: tuple[float, float]
+                ) -> tuple[Image.Image, list[tuple[str, Image.Image]]]:
+    """`text_line` drawn by scripts.draw_text (anchor "lm"), and each of Pillow's draw calls
+    drawn again alone on a blank picture of the same size (so its ink is where it is in the
+    line)."""
+    image = Image.new("L", size)
+    calls: list[tuple[str, Image.Image]] = []
+    real = ImageDraw.ImageDraw.text
+
+    def record(self: ImageDraw.ImageDraw, at: object, text_run: str, *args: object,
+               **kwargs: object) -> None:
+        alone = Image.new("L", size)
+        real(ImageDraw.Draw(alone), at, text_run, *args, **kwargs)  # type: ignore[arg-type]
+        calls.append((text_run, alone))
+        real(self, at, text_run, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", record)
+    scripts.draw_text(ImageDraw.Draw(image), xy, text_line, font, 255, "lm")
+    monkeypatch.undo()
+    return image, calls
+
+
+def _columns(image: Image.Image) -> tuple[int, int]:
+    box = image.getbbox()
+    assert box is not None
+    return box[0], box[2]
+
+
+@pytest.mark.parametrize("case", sorted(MIXED))
+def test_a_mixed_line_is_in_bidi_order_with_a_space_between_its_words(
+        case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    units, rtl = MIXED[case]
+    line = " ".join(units)
+    font = fonts.text_font("atkinson", 60)
+    image, calls = _draw_calls(monkeypatch, line, font, (1400, 120), (40, 60))
+    assert scripts.rtl_paragraph(line) is rtl
+    # Where each unit's ink is: the draw call that drew it (and nothing else but spaces).
+    ink = {}
+    for unit in units:
+        drawn_it = [alone for text_run, alone in calls if text_run.strip() == unit]
+        assert len(drawn_it) == 1, f"{unit!r} not drawn by one call: {[t for t, _ in calls]}"
+        ink[unit] = _columns(drawn_it[0])
+    visual = sorted(units, key=lambda unit: ink[unit][0])
+    assert visual == (list(reversed(units)) if rtl else list(units)), visual
+    space = font.getlength(" ")
+    for left, right in itertools.pairwise(visual):
+        gap = (ink[left][1], ink[right][0])
+        assert space * 0.5 <= gap[1] - gap[0] <= space * 2, (
+            f"{left!r} and {right!r}: {gap[1] - gap[0]} px apart, a space is {space}")
+        between = image.crop((gap[0], 0, gap[1], image.height))
+        assert between.getbbox() is None, f"ink between {left!r} and {right!r}"
+
+
+@pytest.mark.parametrize("case", sorted(MIXED))
+def test_the_width_of_a_mixed_line_is_the_width_drawn(
+        case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    line = " ".join(MIXED[case][0])
+    font = fonts.text_font("atkinson", 60)
+    for anchor_x, anchor in ((40.0, "lm"), (1360.0, "rm"), (700.0, "mm")):
+        image = Image.new("L", (1400, 120))
+        scripts.draw_text(ImageDraw.Draw(image), (anchor_x, 60), line, font, 255, anchor)
+        left, right = _columns(image)
+        start = anchor_x - {"l": 0, "r": 1, "m": 0.5}[anchor[0]] * scripts.width(font, line)
+        end = start + scripts.width(font, line)
+        # The ink fills the measured width, but for the side bearings of the letters at the ends.
+        assert start - 4 <= left and right <= end + 4, (start, left, right, end)
+        assert (left - start) + (end - right) < font.size * 0.3, (start, left, right, end)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="أحبكثيراعمرينةمجھےپسندہ Minecraft李明15١٥.,!-", min_size=1, max_size=30)
+       .map(str.strip).filter(bool), st.lists(st.integers(1, 29), max_size=6))
+def test_the_visual_order_agrees_with_python_bidis_own_reordering(
+        line: str, cuts: list[int]) -> None:
+    """The line cut into runs of different fonts (anywhere: a fallback font can start in the
+    middle of a stretch of Latin), the runs cut into pieces at their embedding levels, put in
+    order by `visual_order` and each read in its own direction, give the string python-bidi's
+    (Rust, current Unicode) get_display gives."""
+    ends = sorted({c for c in cuts if c < len(line)} | {0, len(line)})
+    line_runs = [scripts.Run(line[a:b], scripts.Face(Path(f"font{i % 2}.ttf")))
+                 for i, (a, b) in enumerate(itertools.pairwise(ends))]
+    pieces = scripts.visual_order(scripts._split_by_level(line_runs, scripts.bidi_levels(line)))
+    shown = "".join(p.run.text[::-1] if p.level % 2 else p.run.text for p in pieces)
+    assert shown == get_display(line, base_dir="R" if scripts.rtl_paragraph(line) else "L")
