@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from bot.engine.core import Action, ActionKind
-from bot.engine.screen import Screen, ScreenKind
+from bot.engine.screen import OWN_CARD_MARK, Screen, ScreenKind
 from bot.engine.vocabulary import is_private_use, text_emoji, without_private_use
 from bot.render.cards import DEFAULT_STYLE, emoji_image
 from bot.render.screens import picture_for
@@ -66,7 +66,7 @@ def test_labels_of_a_ticked_extra_a_plain_emoji_and_a_photo_card() -> None:
     assert present._label(True, extra, "Be there") == "✅ Be there"
     assert present._label(False, extra, "Be there") == "Be there"
     assert present._label(False, "🏠", "Home") == "🏠 Home"
-    assert present._label(False, "", "Grandma") == "🖼️ Grandma"  # a personal photo card
+    assert present._label(False, "", "Grandma") == f"{OWN_CARD_MARK} Grandma"  # a personal photo card
 
 
 def test_no_button_or_message_carries_an_extra_whoever_made_it() -> None:

@@ -46,6 +46,7 @@ from bot.services import BOT_USERNAME_FACT, Services, build_services
 from bot.store import repo
 from bot.store.media_repo import MAX_MEDIA_BYTES
 from bot.store.models import Person as PersonRow
+from tests.support import glyphs
 from tests.support.content import shipped_content
 
 # Telegram's limits on what one message shows (bot/telegram/delivery.py).
@@ -331,10 +332,8 @@ class Person:
         return self._message_with_buttons(message_id).labels
 
     def ticked(self, message_id: int | None = None) -> list[str]:
-        """The words of the ticked choices on the newest buttons, in order: a ticked choice
-        reads "✅ <its symbol> <words>" (the symbol stays beside the tick)."""
-        return [label.removeprefix("✅ ").split(" ", 1)[-1]
-                for label in self.buttons(message_id) if label.startswith("✅ ")]
+        """The words of the ticked choices on the newest buttons (glyphs.ticked_words)."""
+        return glyphs.ticked_words(self.buttons(message_id))
 
     def messages(self) -> list[Said]:
         return self.driver.messages_in(self.user_id)

@@ -77,3 +77,11 @@ class Seen:
 def all_clashes(screens: Iterable[Seen]) -> list[str]:
     """Every clash on every screen, each once."""
     return sorted({line for seen in screens for line in seen.clashes()})
+
+
+def ticked_words(labels: list[str]) -> list[str]:
+    """The words of the ticked choices among button `labels`, in order: a ticked choice reads
+    "✅ <its symbol> <words>" (the symbol stays beside the tick), or "✅ <words>" for a symbol
+    drawn with an OpenMoji extra (no glyph on phones, so its button shows its words alone)."""
+    rest = [label.removeprefix("✅ ") for label in labels if label.startswith("✅ ")]
+    return [words if words[:1].isalnum() else words.split(" ", 1)[-1] for words in rest]

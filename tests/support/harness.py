@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
 from bot.telegram.lifecycle import start_embedded, stop_embedded
+from tests.support import glyphs
 from tests.support.content import shipped_content
 
 # Runs after every MySay handler group, so "processed" means the reply has been sent.
@@ -126,10 +127,8 @@ class Person:
         return [str(b.get("text")) for row in message.inline_keyboard for b in row]
 
     def ticked(self, message_id: int | None = None) -> list[str]:
-        """The words of the ticked choices on the newest buttons, in order: a ticked choice
-        reads "✅ <its symbol> <words>" (the symbol stays beside the tick)."""
-        return [label.removeprefix("✅ ").split(" ", 1)[-1]
-                for label in self.buttons(message_id) if label.startswith("✅ ")]
+        """The words of the ticked choices on the newest buttons (glyphs.ticked_words)."""
+        return glyphs.ticked_words(self.buttons(message_id))
 
     def messages(self) -> list[SentMessage]:
         return self.api.messages_in(self.user_id)
