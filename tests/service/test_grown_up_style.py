@@ -182,7 +182,7 @@ async def test_the_therapist_sets_the_look_for_them_guarded_and_audited(
     jo = await join(chat, sam, "Jo")
     await sam.send("/style")
     await sam.tap("Jo")
-    assert "Look: Young" in sam.text() and "Pictures: On" in sam.text()
+    assert "Look: Young" in sam.text() and "Pictures: Pictures and words" in sam.text()
     await sam.tap("Grown-up")
     await sam.tap("Words only")
     assert "Look: Grown-up" in sam.text() and "Pictures: Words only" in sam.text()

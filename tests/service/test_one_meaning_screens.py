@@ -59,7 +59,7 @@ async def test_every_screen_outside_an_activity_shows_each_symbol_with_one_meani
     screens = [hello, seen_buttons(jo, "the menu")]
     await jo.send("/settings")
     screens.append(seen_buttons(jo, "/settings"))
-    for words in ("Very big", "Strong", "Dyslexia", "On", "Weekly", "Evening"):
+    for words in ("Very big", "Strong", "Dyslexia", "Read to me", "Weekly", "Evening"):
         # every row with another choice ticked (the button that ends in these words)
         await jo.tap(next(b for b in jo.buttons() if b.endswith(f" {words}")))
         screens.append(seen_buttons(jo, f"/settings after {words}"))

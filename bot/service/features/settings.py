@@ -65,10 +65,13 @@ def _keyboard(ctx: Context, person: Person) -> Keyboard:
     rows: list[tuple[Button, ...]] = []
     for key, (name, options) in CHOICES.items():
         current = preference(person, name)
-        rows.append(tuple(
-            Button(ticked(f"{emoji} {say(label)}", value == current),
-                   callbacks.Setting(key, i).pack())
-            for i, (value, label, emoji) in enumerate(options)))
+        row = [Button(ticked(f"{emoji} {say(label)}", value == current),
+                      callbacks.Setting(key, i).pack())
+               for i, (value, label, emoji) in enumerate(options)]
+        # Telegram cuts a label that does not fit its share of the row ("🌓 Str…"): more than
+        # three choices go two to a row, so every word stays whole on a 360 px phone.
+        width = 2 if len(row) > 3 else len(row)
+        rows.extend(tuple(row[i:i + width]) for i in range(0, len(row), width))
     return tuple(rows)
 
 
