@@ -66,7 +66,7 @@ def test_labels_of_a_ticked_extra_a_plain_emoji_and_a_photo_card() -> None:
     assert present._label(True, extra, "Be there") == "✅ Be there"
     assert present._label(False, extra, "Be there") == "Be there"
     assert present._label(False, "🏠", "Home") == "🏠 Home"
-    assert present._label(False, "", "Grandma") == f"{OWN_CARD_MARK} Grandma"  # a personal photo card
+    assert present._label(False, "", "Grandma") == f"{OWN_CARD_MARK} Grandma"  # own card
 
 
 def test_no_button_or_message_carries_an_extra_whoever_made_it() -> None:
