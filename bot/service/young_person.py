@@ -163,8 +163,11 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     where = say("menu.page", n=page + 1, total=pages) if pages > 1 else None
     text = "\n\n".join(p for p in (lead, say("menu_prompt"), where) if p)
     tiles = tuple(Tile(f.title, ctx.engine.vocabulary[f.symbol].emoji) for f in flows)
-    # Flow titles and symbols only: one card for everyone with the same flows.
-    picture = Picture(say("menu_prompt"), tiles, shared=True) if tiles else None
+    # Flow titles and symbols only: one card for everyone with the same flows. Someone who
+    # chose "Pictures: Words only" (/settings) gets the words and buttons alone.
+    words_only = (person.preferences or {}).get("pictures") == "words"
+    picture = Picture(say("menu_prompt"), tiles, shared=True) if tiles and not words_only \
+        else None
     return Result().say_reply(Reply(text, tuple(rows), picture=picture, edit=edit,
                                     look=look_of(person)))
 

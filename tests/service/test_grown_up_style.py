@@ -108,6 +108,8 @@ async def test_grown_up_look_and_words_only_answers(chat: ChatWorld) -> None:
                                             "pictures": "words"}
     before = len(jo.messages())  # the welcome said 🎉, before they chose
     await jo.send("/menu")
+    menu = jo.last()  # the menu too: words and buttons, no picture card
+    assert menu.kind == "text" and menu.reply is not None and menu.reply.picture is None
     await jo.tap("How was today")
     question = jo.last()
     assert question.kind == "text" and question.reply is not None
