@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+from sqlalchemy import select
+
 from bot.sandbox.fake_api import FakeBotAPI
 from bot.sandbox.fake_api.records import SentMessage
+from bot.store.models import Person as PersonRow
 from bot.telegram import jobs
 from tests.conftest import World
 from tests.service.test_privacy import join
@@ -82,9 +85,6 @@ async def test_words_only_reads_what_pictures_read(world: World, spoken: list[st
     await read_to_me(world.bot, ali)
     await read_to_me(world.bot, jo)
     async with world.bot.services.db.transaction() as session:
-        from sqlalchemy import select
-
-        from bot.store.models import Person as PersonRow
         row = await session.scalar(select(PersonRow).where(
             PersonRow.telegram_user_id == ali.user_id))
         assert row is not None
