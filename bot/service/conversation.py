@@ -67,9 +67,12 @@ class Conversation:
     async def handle(self, session: AsyncSession, sender: Sender, event: Event) -> Result:
         """One event from `sender`: what it changes (in `session`) and what to say, read out
         loud for a young person with "Read to me" on (bot.service.reading: the one place that
-        rule lives, so every screen of every feature is read)."""
+        rule lives, so every screen of every feature is read), and what it sends to another
+        young person's chat read for them by their own setting."""
         result = await self._handle(session, sender, event)
-        return await self._read_out(session, sender, result)
+        result = await self._read_out(session, sender, result)
+        result.replies = await reading.read_for_others(self.ctx, session, result.replies)
+        return result
 
     async def _read_out(self, session: AsyncSession, sender: Sender, result: Result) -> Result:
         """`result` with its readings, for the person as they are after the event (they may

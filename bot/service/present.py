@@ -204,11 +204,12 @@ def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
     """A flow screen as a reply. `about` is the young person whose run it is: a picture of
     their own content (their answers, mat, cards) is kept only tied to them (Reply.about).
     For someone who answers from words (`words_only`), no picture card: the words and word
-    buttons (read-aloud reads the same words, young_person.read_aloud)."""
+    buttons. The screen stays on the reply (`Reply.words_only` says not to draw it), so
+    read-aloud reads the same words and plays the same recording (bot.service.reading)."""
     plain = words_only(screen, look)
     return Reply(caption(screen, locale, lead),
                  keyboard(screen, run_id, version, locale, plain=plain) + extra,
-                 screen=None if plain else screen, edit=edit, look=look, about=about)
+                 screen=screen, edit=edit, look=look, about=about, words_only=plain)
 
 
 def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
@@ -248,7 +249,7 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
         paged = replace(screen, review=page)
         if n < len(pages):  # an earlier page: the picture and words only, no buttons
             replies.append(Reply(caption(replace(paged, notice=None), locale, header),
-                                 screen=None if words_only(paged, look) else paged,
+                                 screen=paged, words_only=words_only(paged, look),
                                  edit=edit and n == 1, look=look, about=about))
         else:  # the note (if any) goes with the buttons, where the young person looks next
             last = "\n\n".join(p for p in (lead, header) if p)

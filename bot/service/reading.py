@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.screen import Screen, ScreenKind
 from bot.render import speech
 from bot.render.screens import picture_for
-from bot.service import present
+from bot.service import present, young_person
 from bot.service.types import Attachment, Reply, Result
-from bot.store import flow_repo, media_repo
+from bot.store import flow_repo, media_repo, repo
 from bot.store.models import Person, Role
 
 if TYPE_CHECKING:
@@ -54,12 +54,17 @@ def is_voice(reply: Reply) -> bool:
     return reply.attachment is not None and reply.attachment.kind == "voice"
 
 
+def says_something(reply: Reply) -> bool:
+    """True if the reply has words to read: not a voice note already, and not the same screen
+    drawn again with only a tick changed (`Reply.redraw`)."""
+    return bool(reply.text.strip()) and not is_voice(reply) and not reply.redraw
+
+
 def wants_reading(reply: Reply) -> bool:
-    """Every message to the young person that says something is read: one for their own chat
-    (not an alert to someone else), with words, not a voice note already, and not the same
-    screen drawn again with only a tick changed (`Reply.redraw`)."""
-    return (reply.chat_id is None and bool(reply.text.strip()) and not is_voice(reply)
-            and not reply.redraw)
+    """Every message to the young person that says something is read: here, one for their
+    own chat. A message to someone else's chat is read for them, if they are a young person
+    with "Read to me" on (`read_for_others`)."""
+    return reply.chat_id is None and says_something(reply)
 
 
 def plain(text: str) -> str:
@@ -140,7 +145,33 @@ async def read_out(ctx: Context, session: AsyncSession, person: Person | None,
     replies: list[Reply] = []
     for reply in result.replies:
         if wants_reading(reply) and (voice := await voice_for(ctx, session, person, reply)):
-            # The first message replacing the tapped one keeps doing so: the voice is new.
+            # The voice is a new message; a screen after it that would replace the tapped
+            # message is sent after it instead (bot.telegram.delivery), so it stays last.
             replies.append(replace(voice, edit=False))
         replies.append(reply)
     return replace(result, replies=replies)
+
+
+async def read_for_others(ctx: Context, session: AsyncSession,
+                          replies: list[Reply]) -> list[Reply]:
+    """`replies` with a reading before each message that goes to another young person's chat
+    (`Reply.chat_id`: "Sam has read your message" after a safety alert, a "you said" card, a
+    reminder) when that young person has "Read to me" on: read in their own style and
+    language (young_person.in_their_words), just as their own screens are. The one place
+    this rule lives, called for every event (bot.service.conversation) and every round of a
+    periodic job (bot.service.unit_of_work), so no feature has to remember it. A chat that
+    already gets a voice note in `replies` gets no second one."""
+    chats = {r.chat_id for r in replies if r.chat_id is not None and says_something(r)}
+    chats -= {r.chat_id for r in replies if r.chat_id is not None and is_voice(r)}
+    people = await repo.young_people_in_chats(session, chats)
+    listeners = {p.chat_id: p for p in people if reads_aloud(p)}
+    if not listeners:
+        return replies
+    read: list[Reply] = []
+    for reply in replies:
+        person = listeners.get(reply.chat_id) if reply.chat_id is not None else None
+        if person is not None and says_something(reply) and (voice := await voice_for(
+                young_person.in_their_words(ctx, person), session, person, reply)):
+            read.append(replace(voice, edit=False, chat_id=reply.chat_id))
+        read.append(reply)
+    return read

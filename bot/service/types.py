@@ -148,6 +148,9 @@ class Reply:
     # The same screen drawn again with only a tick changed (a multi-choice tick, a double tap):
     # it says nothing new, so "Read to me" does not read it again (bot.service.reading).
     redraw: bool = False
+    # The young person answers from words ("Pictures: Words only", /settings): the screen is
+    # kept (read-aloud reads its choices, plays its recording) but no picture card is drawn.
+    words_only: bool = False
 
     def __post_init__(self) -> None:
         # Message text is drawn by the phone's font: an OpenMoji extra would be an empty box.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.service import drawing
+from bot.service import drawing, reading
 from bot.service.routes import Periodic
 from bot.service.types import Event, Reply, Result, Sender
 from bot.store import repo
@@ -81,9 +81,12 @@ async def handle_update(services: Services, claims: Claims, update_id: int, send
 async def run_job(services: Services, job: Periodic, now: datetime) -> list[Reply]:
     """One round of a periodic job (bot.service.routes.periodic) in one transaction, then
     the pictures its replies ask for drawn after the commit. Returns the replies to send
-    (each names its chat). Raises what the job or the database raises."""
+    (each names its chat), each to a young person with "Read to me" on after its reading
+    (a reminder is read as their menu is: bot.service.reading). Raises what the job or the
+    database raises."""
     async def work(session: AsyncSession) -> list[Reply]:
-        return await job.fn(services.conversation.ctx, session, now)
+        ctx = services.conversation.ctx
+        return await reading.read_for_others(ctx, session, await job.fn(ctx, session, now))
 
     replies = await in_transaction(services.db, work, f"job {job.name}")
     return await drawing.draw_all(services.db, replies)

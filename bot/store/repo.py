@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -24,6 +24,7 @@ from bot.store.models import (
     Link,
     Person,
     ProcessedUpdate,
+    Role,
 )
 from bot.timeutil import as_utc, utcnow
 
@@ -101,6 +102,16 @@ async def add_person(session: AsyncSession, *, telegram_user_id: int, chat_id: i
     session.add(person)
     await session.flush()
     return person
+
+
+async def young_people_in_chats(session: AsyncSession,
+                                chat_ids: Collection[int]) -> Sequence[Person]:
+    """The young people whose private chats these are (Person.chat_id): whom a message sent
+    to one of `chat_ids` reaches. [] for none."""
+    if not chat_ids:
+        return []
+    return (await session.scalars(select(Person).where(
+        Person.chat_id.in_(list(chat_ids)), Person.role == Role.YOUNG_PERSON))).all()
 
 
 async def all_people(session: AsyncSession) -> Sequence[Person]:

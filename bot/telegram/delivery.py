@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.render import speech
 from bot.render.cards import CardStyle
 from bot.render.screens import Picture, picture_for
-from bot.service import present
+from bot.service import present, reading
 from bot.service.types import Attachment, Keyboard, Reply, Result
 from bot.telegram.cards import Slot
 
@@ -73,19 +73,31 @@ class Delivery:
             log.info("could not answer a callback query: %s", error.message)
 
     async def deliver(self, update: Update, result: Result) -> None:
+        """Answer the tap, then each reply in order: sent to its chat, or the first one marked
+        `edit` put in place of the tapped message. When a voice note reading the screen has
+        just been sent (Read to me, bot.service.reading), the screen is sent after it instead
+        and the tapped message loses its buttons: the chat ends [voice][screen with buttons],
+        never with voice notes piling up under a question edited in place above them."""
         await self.answer_tap(update, result.toast)
         chat = update.effective_chat
         tapped = update.callback_query.message if update.callback_query else None
+        read = False  # a voice note went to the sender's chat before the next screen
         for reply in result.replies:
             target = reply.chat_id or (chat.id if chat else None)
             if target is None:
                 continue
             try:
                 if reply.edit and reply.chat_id is None and isinstance(tapped, Message):
-                    await self._edit(tapped, reply)
+                    if read:
+                        await self.send(target, reply)
+                        await self._retire_buttons(tapped)
+                    else:
+                        await self._edit(tapped, reply)
                     tapped = None  # only the first reply replaces the tapped message
                 else:
-                    await self.send(target, reply)
+                    sent = await self.send(target, reply)
+                    if reply.chat_id is None and sent is not None and reading.is_voice(reply):
+                        read = True
             except Forbidden:
                 log.info("chat %s has blocked the bot", target)
                 if reply.chat_id is None:
@@ -125,6 +137,10 @@ class Delivery:
         return media if isinstance(media, str) else InputFile(media, filename="card.png")
 
     def _picture(self, reply: Reply) -> Picture | None:
+        """The picture card to show with the reply: its screen drawn, else its picture; None
+        for a words-only reply (the young person answers from words, /settings)."""
+        if reply.words_only:
+            return None
         if reply.screen is None:
             return reply.picture
         # The card's words in the style the young person chose (bot.i18n, issue 15).

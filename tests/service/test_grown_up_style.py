@@ -113,7 +113,7 @@ async def test_grown_up_look_and_words_only_answers(chat: ChatWorld) -> None:
     await jo.tap("How was today")
     question = jo.last()
     assert question.kind == "text" and question.reply is not None
-    assert question.reply.screen is None and question.reply.picture is None
+    assert question.reply.words_only and question.reply.picture is None  # no picture card
     labels = jo.buttons()
     assert "Good" in labels and "Bad" in labels  # words, no symbols
     assert "🔈 Read it to me" in labels  # read-aloud reads the same words, picture or not

@@ -265,8 +265,8 @@ def _kind(reply: Reply) -> str:
     if reply.attachment is not None:
         return reply.attachment.kind if reply.attachment.kind in ("photo", "voice") \
             else "document"
-    if (reply.screen is not None or reply.picture is not None) and \
-            len(reply.text) <= MAX_CAPTION:
+    if (reply.screen is not None or reply.picture is not None) and not reply.words_only \
+            and len(reply.text) <= MAX_CAPTION:
         return "photo"
     return "text"
 
