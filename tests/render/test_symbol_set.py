@@ -13,6 +13,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from bot.engine.screen import MatCard, MatView
+from bot.engine.vocabulary import Vocabulary
+from bot.paths import media_dir
 from bot.render import symbol_set
 from bot.render.cards import (
     DEFAULT_STYLE,
@@ -25,8 +27,6 @@ from bot.render.cards import (
     render_text_card,
     text_card_key,
 )
-from bot.engine.vocabulary import Vocabulary
-from bot.paths import media_dir
 from bot.render.mat import render_mat
 from bot.render.screens import Picture
 from bot.render.symbol_set import SymbolSet
