@@ -566,8 +566,8 @@ async def _finished(ctx: Context, session: AsyncSession, person: Person, run: Fl
     # Everyone who helped, joined by "," (flow_runs.helped_by, widened by migration 0003).
     run.helped_by = ",".join(helped.choices) if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]
-    shared = "✅" if grown_up(person) else "🌟"  # no celebrating in the grown-up style
-    result = Result(toast=shared if outcome.state.shared else "🔒")
+    # The style's words: no celebrating in the grown-up style.
+    result = Result(toast=ctx.locale("toast.shared") if outcome.state.shared else "🔒")
     if flow.ends_with == "profile":
         result.replies.append(await _keep_profile(ctx, session, person, run, flow, answers))
     done = await menu(ctx, session, person, lead=ctx.locale(outcome.screen.notice or "kept"),

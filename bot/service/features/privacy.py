@@ -227,7 +227,7 @@ async def mine_toggle(ctx: Context, session: AsyncSession, person: Person,
         _set_shared(session, person, run, False)
     note = say("mine.now_shared" if run.shared else "mine.now_private", title=_title(ctx, run))
     result = await mine_page(ctx, session, person, data.page, edit=True, lead=note)
-    result.toast = "🌟" if run.shared else "🔒"
+    result.toast = say("toast.shared") if run.shared else "🔒"
     return result
 
 
@@ -288,7 +288,7 @@ async def mine_share(ctx: Context, session: AsyncSession, person: Person,
     changed = _set_shared(session, person, run, True)
     buttons = ((Button(say("mine.undo"), callbacks.MineUndo(run.id, data.page).pack()),),
                (Button(say("mine.back_list"), callbacks.MinePage(data.page).pack()),))
-    return Result(toast="🌟" if changed else say("already_done")).say(
+    return Result(toast=say("toast.shared" if changed else "already_done")).say(
         say("mine.shared_undo", title=_title(ctx, run)), buttons, edit=True)
 
 
