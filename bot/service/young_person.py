@@ -22,6 +22,7 @@ from bot.engine.core import (
 )
 from bot.engine.flows import Flow, Step, StepType
 from bot.engine.screen import OWN_CARD_MARK, Screen, ScreenKind
+from bot.engine.vocabulary import labelled
 from bot.render import speech
 from bot.render.cards import CardStyle, Tile
 from bot.render.screens import Picture
@@ -149,7 +150,7 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     pages = max(1, -(-len(offered) // MENU_PAGE))
     page = min(max(0, page), pages - 1)
     flows = offered[page * MENU_PAGE:(page + 1) * MENU_PAGE]
-    rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
+    rows = [(Button(labelled(ctx.engine.vocabulary[f.symbol].emoji, f.title),
                     callbacks.StartFlow(f.id).pack()),)
             for f in flows]
     run = await repo.current_run(session, person.id)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import REVIEW, RunStatus
+from bot.engine.vocabulary import labelled
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.safety import access, erase, export
@@ -192,7 +193,7 @@ async def _said(ctx: Context, session: AsyncSession, run: FlowRun) -> str:
     lines = ctx.engine.review_lines(run.flow_id, repo.run_state(run).history,
                                     await repo.answers_of(session, run.id), run.options or {}) \
         if run.flow_id in ctx.engine.flows else ()
-    said = "\n".join(f"  {line.emoji} {line.topic or line.question}: {line.answer}"
+    said = "\n".join(f"  {labelled(line.emoji, line.topic or line.question)}: {line.answer}"
                      for line in lines)
     if len(said) > MINE_WORDS:
         said = said[:MINE_WORDS - 1].rstrip() + "…"
