@@ -41,11 +41,16 @@ DEFAULTS: dict[str, Any] = {"text_scale": 1.0, "palette": "standard", "font": "a
 STYLE_PALETTES: dict[str, str] = {"young": "standard", "grown_up": "plain"}
 
 
+def options(name: str) -> list[tuple[Any, str, str]]:
+    """The (value, label key, emoji) options of setting `name`, in CHOICES order; [] for a
+    name that is no setting."""
+    return next((opts for n, opts in CHOICES.values() if n == name), [])
+
+
 def option(name: str, value: Any) -> tuple[Any, str, str] | None:
     """The (value, label key, emoji) of setting `name` at `value`; None if it has no such
     option (an old or hand-edited value)."""
-    options = next((opts for n, opts in CHOICES.values() if n == name), [])
-    return next((o for o in options if o[0] == value), None)
+    return next((o for o in options(name) if o[0] == value), None)
 
 
 def current(prefs: Mapping[str, Any] | None, name: str) -> Any:

@@ -30,13 +30,12 @@ def text_emoji(emoji: str) -> str:
     return "" if is_private_use(emoji) else emoji
 
 
-def without_private_use(text: str) -> str:
-    """`text` with every Private Use Area character removed (and the spaces left around it
-    tidied): what a phone can show of a label that carries an OpenMoji extra."""
-    if not is_private_use(text):
-        return text
-    kept = "".join(c for c in text if ord(c) not in PRIVATE_USE)
-    return re.sub(r"(?m)^ +| +$", "", re.sub(r" {2,}", " ", kept))
+def labelled(emoji: str, words: str) -> str:
+    """`words` with the symbol's emoji in front, for a button or a line of message text
+    ("🏠 Home"); an OpenMoji extra (text_emoji: "") leaves the words alone ("Teaching
+    assistant"). Only the symbol is dropped: the words are kept exactly as they are."""
+    shown = text_emoji(emoji)
+    return f"{shown} {words}" if shown else words
 
 
 class Symbol(BaseModel):

@@ -241,7 +241,7 @@ class Conversation:
         invitation.used_at, invitation.used_by_id = utcnow(), person.id
         await repo.link(session, inviter, person)
         repo.audit(session, person, "young_person_joined", person)
-        result = Result(toast="🎉").say(say("welcome_young_person"), edit=True)
+        result = Result(toast=say("toast.welcome")).say(say("welcome_young_person"), edit=True)
         result.replies += (await young_person.menu(self.ctx, session, person)).replies
         return result
 

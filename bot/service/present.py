@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.engine.core import ActionKind
 from bot.engine.flows import OUTCOME_SLOT
 from bot.engine.screen import OWN_CARD_MARK, Control, ReviewLine, Screen, ScreenKind
-from bot.engine.vocabulary import text_emoji
+from bot.engine.vocabulary import labelled, text_emoji
 from bot.i18n import Locale
 from bot.render.screens import Picture
 from bot.service import callbacks
@@ -57,7 +57,7 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
         parts.append(counter)
     if screen.about is not None and OUTCOME_SLOT.match(screen.about.symbol_id):
         # One of their outcomes: its words (as their therapist wrote them) lead the question.
-        parts.append(f"{screen.about.emoji or '🎯'} {screen.about.words}")
+        parts.append(labelled(screen.about.emoji or "🎯", screen.about.words))
     parts.append(prompt_words(screen, locale))
     if screen.earlier:
         parts.append(locale("earlier_words", words=screen.earlier))
@@ -75,7 +75,7 @@ def caption(screen: Screen, locale: Locale, lead: str | None = None) -> str:
 
 def review_words(lines: tuple[ReviewLine, ...]) -> str:
     """The review in words, one line per topic: "🌅 Morning: Good 😀 · because: Calm 😌"."""
-    return "\n".join(f"{line.emoji} {line.title}: {line.answer}" for line in lines)
+    return "\n".join(f"{labelled(line.emoji, line.title)}: {line.answer}" for line in lines)
 
 
 def review_pages(screen: Screen, locale: Locale, lead: str | None = None,
@@ -103,7 +103,7 @@ def mat_words(screen: Screen, locale: Locale) -> str:
     lines = []
     for scale, column in zip(screen.mat.scale, screen.mat.columns, strict=True):
         cards = ", ".join(card.words for card in column) or "–"
-        lines.append(f"{scale.emoji} {scale.words}: {cards}")
+        lines.append(f"{labelled(scale.emoji, scale.words)}: {cards}")
     if screen.mat.left_off:
         lines.append(locale("mat_left_off", cards=", ".join(c.words for c in screen.mat.left_off)))
     return "\n".join(lines)

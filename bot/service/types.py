@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.engine.screen import Screen
-from bot.engine.vocabulary import without_private_use
 from bot.render.screens import Picture
 
 if TYPE_CHECKING:
@@ -99,14 +98,12 @@ Event = Command | Text | Tap | Media | Edited
 
 @dataclass(frozen=True)
 class Button:
-    """One tap button. Its label never carries an OpenMoji extra (a Private Use Area glyph that a
-    phone shows as an empty box): any is removed here, whichever feature made the button."""
+    """One tap button. A symbol's emoji is put into its label with
+    bot.engine.vocabulary.labelled / text_emoji (an OpenMoji extra, a Private Use Area glyph a
+    phone shows as an empty box, leaves the words alone); the label is otherwise as made."""
 
     label: str
     data: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "label", without_private_use(self.label))
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -128,7 +125,9 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send. Its text never carries an OpenMoji extra (see Button)."""
+    """One message to send. Its text is sent as made: a symbol's emoji goes in through
+    bot.engine.vocabulary.labelled / text_emoji (see Button), and a young person's own words
+    are never changed (a phone's own Private Use Area characters, spaces, all kept)."""
 
     text: str
     buttons: Keyboard = ()
@@ -151,10 +150,6 @@ class Reply:
     # The young person answers from words ("Pictures: Words only", /settings): the screen is
     # kept (read-aloud reads its choices, plays its recording) but no picture card is drawn.
     words_only: bool = False
-
-    def __post_init__(self) -> None:
-        # Message text is drawn by the phone's font: an OpenMoji extra would be an empty box.
-        object.__setattr__(self, "text", without_private_use(self.text))
 
 
 @dataclass

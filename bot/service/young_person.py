@@ -22,6 +22,7 @@ from bot.engine.core import (
 )
 from bot.engine.flows import Flow, Step, StepType
 from bot.engine.screen import OWN_CARD_MARK, Screen, ScreenKind
+from bot.engine.vocabulary import labelled
 from bot.render import speech
 from bot.render.cards import CardStyle, Tile
 from bot.render.screens import Picture
@@ -149,7 +150,7 @@ async def menu(ctx: Context, session: AsyncSession, person: Person, lead: str | 
     pages = max(1, -(-len(offered) // MENU_PAGE))
     page = min(max(0, page), pages - 1)
     flows = offered[page * MENU_PAGE:(page + 1) * MENU_PAGE]
-    rows = [(Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
+    rows = [(Button(labelled(ctx.engine.vocabulary[f.symbol].emoji, f.title),
                     callbacks.StartFlow(f.id).pack()),)
             for f in flows]
     run = await repo.current_run(session, person.id)
@@ -569,8 +570,8 @@ async def _finished(ctx: Context, session: AsyncSession, person: Person, run: Fl
     # Everyone who helped, joined by "," (flow_runs.helped_by, widened by migration 0003).
     run.helped_by = ",".join(helped.choices) if helped and helped.choices else None
     flow = ctx.engine.flows[run.flow_id]
-    shared = "✅" if grown_up(person) else "🌟"  # no celebrating in the grown-up style
-    result = Result(toast=shared if outcome.state.shared else "🔒")
+    # The style's words: no celebrating in the grown-up style.
+    result = Result(toast=ctx.locale("toast.shared") if outcome.state.shared else "🔒")
     if flow.ends_with == "profile":
         result.replies.append(await _keep_profile(ctx, session, person, run, flow, answers))
     done = await menu(ctx, session, person, lead=ctx.locale(outcome.screen.notice or "kept"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.engine.core import FlowEngine
 from bot.engine.flows import OUTCOME_SLOT
+from bot.engine.vocabulary import labelled
 from bot.summary.classify import PHOTO_KINDS, Symbols, helped_keys
 from bot.summary.types import (
     AnswerIn,
@@ -180,9 +181,9 @@ def outcome_lines(say: Any, outcomes: Outcomes, day: Any) -> list[str]:
     `say` is the locale, `day` formats a date."""
     lines: list[str] = []
     for n, p in enumerate(outcomes.progress, 1):
-        emoji = f"{p.symbol.emoji} " if p.symbol and p.symbol.emoji else ""
+        words = labelled(p.symbol.emoji, p.words) if p.symbol else p.words
         ended = f" ({say('summary.outcomes.ended')})" if not p.current else ""
-        lines.append(f"{n}. {emoji}{p.words}{ended}")
+        lines.append(f"{n}. {words}{ended}")
         lines += [f"   {line}" for line in view_lines(say, p, day)]
     if outcomes.more_words:
         lines.append(say("summary.outcomes.more"))

@@ -20,14 +20,14 @@ from sqlalchemy import select
 
 from bot import preferences
 from bot.preferences import CHOICES
-from bot.service import drawing
+from bot.service import callbacks, drawing
 from bot.service.features import settings
-from bot.store.models import AuditEntry
+from bot.store.models import AuditEntry, FlowRun
 from bot.store.models import Person as PersonRow
-from tests.service.test_privacy import documents, join
+from tests.service.test_privacy import check_in, documents, join
 from tests.support.content import shipped_content
 from tests.support.driver import World as ChatWorld
-from tests.support.driver import row_of
+from tests.support.driver import forge_callback, row_of
 
 # What the grown-up style never says to a young person.
 CHEERS = ("🎉", "🌟", "💛", "⭐", "✨", "🥳", "👏", "Well done", "right thing", "Thank you!")
@@ -131,6 +131,43 @@ async def test_grown_up_look_and_words_only_answers(chat: ChatWorld) -> None:
     assert not [c for c in CHEERS if c in said], said
 
 
+async def test_nothing_a_grown_up_style_young_person_is_shown_cheers(chat: ChatWorld) -> None:
+    """Every toast and every message after choosing the grown-up style, through what a young
+    person does: an activity shared, /mine (share from the preview, a second tap, undo), and
+    🆘 at the menu and mid-activity. None of them celebrates (the toasts were "🌟" and "💛")."""
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
+    await jo.send("/settings")
+    await jo.tap("Grown-up")
+    toasts, before = len(chat.driver.toasts), len(jo.messages())
+    await jo.send("/menu")
+    await check_in(jo, "the swings were best", share=True)
+    await check_in(jo, "the slide was best", share=False)
+    await jo.send("/mine")
+    listed = jo.last().message_id
+    await jo.tap("🔒")
+    await jo.tap("Share with my therapist")
+    async with chat.services.db.transaction() as session:
+        run_id = max((await session.scalars(select(FlowRun.id))).all())
+    again = forge_callback(chat.driver, jo.user_id, listed,
+                           callbacks.MineToggle(run_id, True, 0).pack())  # the old list's row
+    await chat.driver.wait_processed(again)
+    await jo.tap("Make it private again")
+    await jo.send("/menu")
+    await jo.tap("I don't feel safe")
+    await jo.tap("Back to my activities")
+    await jo.tap("How was today")
+    await jo.tap("Good")
+    await jo.send("/menu")  # the menu, with the activity still under way
+    await jo.tap("I don't feel safe")
+    await jo.tap("Carry on where I was")
+    said = [c for c in chat.driver.toasts[toasts:] if c]
+    said += [m.text for m in jo.messages()[before:]]
+    said += [label for m in jo.messages()[before:] for label in m.labels]
+    assert [words for words in said if any(c in words for c in CHEERS)] == []
+    assert len(chat.driver.toasts) - toasts >= 12 and "Passed on." in said
+
+
 async def test_the_talking_mat_keeps_its_picture_with_words_only(chat: ChatWorld) -> None:
     """The mat is the answer's shape: with words only, its screens still show it."""
     sam = await chat.therapist("Sam")
@@ -185,9 +222,12 @@ async def test_the_therapist_sets_the_look_for_them_guarded_and_audited(
     await sam.send("/style")
     await sam.tap("Jo")
     assert "Look: Young" in sam.text() and "Pictures: Pictures and words" in sam.text()
+    assert {"✅ 🧒 Young", "✅ 🖼️ Pictures and words"} <= set(sam.buttons())  # keeps its symbol
     await sam.tap("Grown-up")
     await sam.tap("Words only")
     assert "Look: Grown-up" in sam.text() and "Pictures: Words only" in sam.text()
+    assert {"✅ 🧑 Grown-up", "✅ 📃 Words only"} <= set(sam.buttons())
+    assert "🧒 Young" in sam.buttons() and "🖼️ On" in sam.buttons()
     assert await _preferences(chat, jo) == {"style": "grown_up", "palette": "plain",
                                             "pictures": "words"}
     async with chat.services.db.transaction() as session:

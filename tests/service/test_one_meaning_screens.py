@@ -1,5 +1,6 @@
 """One picture, one meaning on the screens a young person sees outside an activity (issue 15,
-point 2): the hello with its choice, the menu, /settings, /mine, /privacy, /help and /delete;
+point 2): the hello with its choice, the menu, /settings, /mine (and its share preview and
+"shared, undo?"), /privacy, /help, /delete and the safety reply with its card;
 a ticked choice keeps its symbol beside the tick; and every command a young person can use is
 in /help and in Telegram's command menu (point 9). Driven through the conversation (the chat
 driver); symbols are read from media/symbols.yaml and the locale, never written here."""
@@ -8,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.app import _set_commands
 from bot.service.features.settings import CHOICES, DEFAULTS
 from bot.service.routes import ROUTES
 from bot.services import load_content
-from bot.store.models import Role
-from tests.support.driver import World
+from bot.store import repo
+from bot.store.models import FlowRun, Role
+from tests.engine.test_one_meaning import seen as seen_screen
+from tests.support.driver import Said, World
 from tests.support.glyphs import Seen, all_clashes
 from tests.support.harness import Person
 
@@ -77,6 +82,67 @@ async def test_every_screen_outside_an_activity_shows_each_symbol_with_one_meani
     await jo.send("/menu")
     screens.append(seen_buttons(jo, "the menu after an activity"))
     assert sum(len(s.meanings) for s in screens) > 30
+    assert all_clashes(screens) == []
+
+
+def seen_message(said: Said, screen: str) -> Seen:
+    """Every symbol one message shows, with its meaning: its buttons, the symbols in front of
+    its lines of words, and its picture card's tiles and lines."""
+    found = Seen(screen)
+    for label in said.labels:
+        found.label(label)
+    for line in said.text.splitlines():
+        found.label(line.strip(), "words")
+    picture = said.reply.picture if said.reply is not None else None
+    if picture is not None:
+        for tile in picture.tiles:
+            found.add(tile.emoji, tile.label, "picture")
+        for emoji, words, *_ in picture.lines:
+            found.add(emoji, words, "picture line")
+    return found
+
+
+async def seen_preview(chat: World, jo: Person, screen: str) -> Seen:
+    """The /mine share preview: the review picture's every symbol (as the review screen shows
+    it, tests/engine/test_one_meaning.py) and the buttons under it."""
+    said = jo.last()
+    assert said.reply is not None and said.reply.screen is not None
+    async with chat.services.db.transaction() as session:
+        run = await session.scalar(select(FlowRun).order_by(FlowRun.id.desc()))
+        assert run is not None
+        state = repo.run_state(run)
+    found = seen_screen(said.reply.screen, state, screen)
+    found.screen = screen
+    for label in said.labels:
+        found.label(label)
+    return found
+
+
+async def test_sharing_from_mine_and_the_safety_reply_show_each_symbol_with_one_meaning(
+        chat: World) -> None:
+    """The /mine share preview (the review picture, "📤 Share with my therapist", "✋ Not now"),
+    the "shared, undo?" message, and the safety reply with its card and buttons, after 🆘 at
+    the menu and mid-activity."""
+    _, jo, _ = await join(chat)
+    await finish_check_in(jo, share=False)
+    await jo.send("/mine")
+    await jo.tap("🔒")
+    preview = await seen_preview(chat, jo, "the /mine share preview")
+    assert {"📤", "✋"} <= set(preview.meanings)
+    await jo.tap("Share with my therapist")
+    screens = [preview, seen_message(jo.last(), "shared, undo?")]
+    assert "🔒" in screens[-1].meanings
+    await jo.send("/menu")
+    await jo.tap("I don't feel safe")
+    screens.append(seen_message(jo.last(), "the safety reply"))
+    await jo.tap("Back to my activities")
+    await jo.tap("How was today")
+    await jo.tap("Good")
+    await jo.send("/menu")
+    await jo.tap("I don't feel safe")
+    screens.append(seen_message(jo.last(), "the safety reply mid-activity"))
+    assert {"🚨", "☎️", "⬅️"} <= set(screens[-2].meanings)
+    assert {"🚨", "☎️", "⬅️", "▶️"} <= set(screens[-1].meanings)
     assert all_clashes(screens) == []
 
 

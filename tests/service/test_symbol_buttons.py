@@ -9,18 +9,25 @@ button shows the words alone, and the card still shows the picture.
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from bot.engine.core import Action, ActionKind
-from bot.engine.screen import OWN_CARD_MARK, Screen, ScreenKind
-from bot.engine.vocabulary import is_private_use, text_emoji, without_private_use
+from bot.engine.screen import OWN_CARD_MARK, ReviewLine, Screen, ScreenKind
+from bot.engine.vocabulary import is_private_use, labelled, text_emoji
 from bot.render.cards import DEFAULT_STYLE, emoji_image
 from bot.render.screens import picture_for
 from bot.service import present
+from bot.service.features import assign, outcomes
 from bot.service.types import Button, Reply
 from bot.services import load_content
+from bot.store.models import Answer
+from tests.service.test_privacy import join
+from tests.support.driver import World as ChatWorld
 
 CONTENT = load_content()
 ENGINE = CONTENT.engine
@@ -69,14 +76,54 @@ def test_labels_of_a_ticked_extra_a_plain_emoji_and_a_photo_card() -> None:
     assert present._label(False, "", "Grandma") == f"{OWN_CARD_MARK} Grandma"  # own card
 
 
-def test_no_button_or_message_carries_an_extra_whoever_made_it() -> None:
+def test_a_symbols_emoji_is_dropped_where_it_goes_into_words_and_nothing_else_is() -> None:
+    """Only the symbol's emoji, where a label or line is made: a Button or Reply keeps its
+    words as made (a phone's own Private Use Area characters, an iPhone's U+F8FF, included)."""
     extra = VOCABULARY["safe"].emoji
-    assert Button(f"{extra} Safe", "x").label == "Safe"
-    assert Reply(f"You chose:\n{extra} Safe\n🏠 Home").text == "You chose:\nSafe\n🏠 Home"
-    assert Reply("Nothing to change 🎉").text == "Nothing to change 🎉"
-
-
-def test_text_helpers() -> None:
     assert text_emoji("\ue083") == "" and text_emoji("🧑‍🏫") == "🧑‍🏫"
-    assert without_private_use("\ue083 Teaching assistant") == "Teaching assistant"
-    assert without_private_use("a \ue083 b") == "a b"
+    assert labelled(extra, "Safe") == "Safe" and labelled("🏠", "Home") == "🏠 Home"
+    assert labelled(extra, "  my  \uf8ff words ") == "  my  \uf8ff words "
+    assert Button("\uf8ff  Apple", "x").label == "\uf8ff  Apple"
+    assert Reply("I have an \uf8ff  phone").text == "I have an \uf8ff  phone"
+    line = ReviewLine("s", "Where?", "Safe", extra, topic="Where")
+    assert present.review_words((line,)) == "Where: Safe"
+
+
+def test_therapist_pickers_show_an_extras_words_alone() -> None:
+    """/outcomes' pictures and /assign's mat topics (Talking is an OpenMoji extra)."""
+    ctx: Any = SimpleNamespace(engine=ENGINE, locale=CONTENT.locale)
+    young: Any = SimpleNamespace(id=7, display_name="Jo")
+    talking = VOCABULARY["talking"]
+    assert is_private_use(talking.emoji)
+    outcome: Any = SimpleNamespace(id=3, words="Talk more", symbol_id="talking", media_id=None)
+    labels = [b.label for row in outcomes._picture_buttons(ctx, young, outcome) for b in row]
+    labels += [b.label for row in assign._topic_reply(
+        ctx, young, ENGINE.flows["talking_mat"]).buttons for b in row]
+    assert labels.count(talking.words) == 2
+    assert not any(is_private_use(label) for label in labels)
+    assert labelled(outcomes._emoji(ctx, outcome), outcome.words) == "Talk more"
+
+
+async def test_own_words_reach_the_review_and_the_store_exactly(chat: ChatWorld) -> None:
+    """A young person's own words, with an iPhone's Apple logo (U+F8FF, Private Use Area) and
+    double spaces, are shown on the review, kept, listed on /mine, and passed on in a safety
+    alert exactly as typed."""
+    sam = await chat.therapist("Sam")
+    jo = await join(chat, sam, "Jo")
+    words = "my new \uf8ff  phone  is  the best"
+    await jo.tap("How was today")
+    await jo.tap("Good")
+    await jo.tap("Friend")
+    await jo.tap("Done")
+    await jo.send(words)
+    assert words in jo.text()
+    await jo.tap("Keep it just for me")
+    async with chat.services.db.transaction() as session:
+        kept = (await session.scalars(select(Answer.own_words))).all()
+    assert words in kept
+    await jo.send("/mine")
+    await jo.tap("🔒")
+    assert words in jo.text()
+    worry = "he hits me  \uf8ff  at home"
+    await jo.send(worry)
+    assert worry in "\n".join(m.text for m in sam.messages())

@@ -37,15 +37,17 @@ def meaning(words: str) -> str:
 
 def label_glyphs(label: str) -> list[tuple[str, str]]:
     """(symbol, words) for each symbol in front of a button's words: "❔ I don't know" ->
-    [("❔", "I don't know")]; "✅ 😀 Happy" -> [("✅", TICKED), ("😀", "Happy")]. A label
+    [("❔", "I don't know")]; "✅ 😀 Happy" -> [("✅", TICKED), ("😀", "Happy")]; "✅ My
+    family" (a ticked OpenMoji extra, words alone) -> [("✅", TICKED)]. A label
     with no symbol in front gives nothing."""
     tokens = label.split(" ")
     glyphs: list[str] = []
     while tokens and is_glyph(tokens[0]):
         glyphs.append(tokens.pop(0))
     words = " ".join(tokens)
-    if len(glyphs) == 2 and glyphs[0] == TICK:
-        return [(TICK, TICKED), (glyphs[1], words)]
+    if glyphs and glyphs[0] == TICK and len(glyphs) <= 2:
+        # "✅ My family": a ticked OpenMoji extra shows its words alone beside the tick
+        return [(TICK, TICKED), *((glyph, words) for glyph in glyphs[1:])]
     return [(glyph, words) for glyph in glyphs]
 
 

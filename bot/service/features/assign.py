@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flows import Flow, Step, StepType
+from bot.engine.vocabulary import labelled
 from bot.service import callbacks, guard, picker
 from bot.service.present import ticked
 from bot.service.routes import command, tap
@@ -86,7 +87,7 @@ async def _fresh_draft(session: AsyncSession, young: Person) -> dict[str, Any]:
 def _flow_buttons(ctx: Context, young: Person, draft: dict[str, Any]) -> Keyboard:
     rows = []
     for flow in _young_flows(ctx):
-        label = f"{ctx.engine.vocabulary[flow.symbol].emoji} {flow.title}"
+        label = labelled(ctx.engine.vocabulary[flow.symbol].emoji, flow.title)
         data = callbacks.AssignTap("F", young.id, ref=callbacks.short_ref(flow.id)).pack()
         rows.append((Button(ticked(label, flow.id in draft["flows"]), data),))
     rows.append((Button(ctx.locale("control.done"), callbacks.AssignTap("d", young.id).pack()),))
@@ -97,7 +98,7 @@ def _topic_reply(ctx: Context, young: Person, flow: Flow) -> Reply:
     step = _mat_step(flow)
     assert step is not None
     topics = list(step.topics) or [step.topic]
-    rows = tuple((Button(f"{ctx.engine.vocabulary[t].emoji} {ctx.engine.vocabulary[t].words}",
+    rows = tuple((Button(labelled(ctx.engine.vocabulary[t].emoji, ctx.engine.vocabulary[t].words),
                          callbacks.AssignTap("T", young.id, ref=callbacks.short_ref(t)).pack()),)
                  for t in topics)
     return Reply(ctx.locale("assign.pick_topic"), rows)
@@ -129,7 +130,7 @@ async def _mat_choice(ctx: Context, session: AsyncSession, person: Person, young
     draft = {**draft, "mat": mat}
     person.pending = draft
     offered = step.topics.get(mat.get("topic", ""), step.choices)
-    rows = [(Button(ticked(f"{ctx.engine.vocabulary[c].emoji} {ctx.engine.vocabulary[c].words}",
+    rows = [(Button(ticked(labelled(ctx.engine.vocabulary[c].emoji, ctx.engine.vocabulary[c].words),
                            c in mat.get("cards", [])),
                     callbacks.AssignTap("C", young.id, ref=callbacks.short_ref(c)).pack()),)
             for c in offered]

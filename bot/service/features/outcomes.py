@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flows import MAX_OUTCOMES
+from bot.engine.vocabulary import labelled
 from bot.service import callbacks, guard, picker
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Keyboard, Media, MediaKind, Result
@@ -51,7 +52,7 @@ async def _list(ctx: Context, session: AsyncSession, young: Person, lead: str | 
     """The young person's current outcomes, one button each (to change or remove), and Add."""
     say = ctx.locale
     current = await outcome_repo.current(session, young.id)
-    lines = [f"{n}. {_emoji(ctx, o)} {o.words}" for n, o in enumerate(current, 1)]
+    lines = [f"{n}. {labelled(_emoji(ctx, o), o.words)}" for n, o in enumerate(current, 1)]
     body = "\n".join(lines) if lines else say("outcomes.none", name=young.display_name)
     text = "\n\n".join(p for p in (lead, say("outcomes.list", name=young.display_name), body)
                        if p)
@@ -76,7 +77,7 @@ def _emoji(ctx: Context, outcome: Outcome) -> str:
 def _picture_buttons(ctx: Context, young: Person, outcome: Outcome) -> Keyboard:
     """Symbols to choose from (three a row), then "Send a picture" and "No picture"."""
     known = [s for s in SYMBOLS if s in ctx.engine.vocabulary]
-    symbols = [Button(f"{ctx.engine.vocabulary[s].emoji} {ctx.engine.vocabulary[s].words}",
+    symbols = [Button(labelled(ctx.engine.vocabulary[s].emoji, ctx.engine.vocabulary[s].words),
                       _tap("s", young, outcome.id, callbacks.short_ref(s))) for s in known]
     rows = [tuple(symbols[i:i + 3]) for i in range(0, len(symbols), 3)]
     rows.append((Button(ctx.locale("outcomes.send_picture"), _tap("i", young, outcome.id)),))

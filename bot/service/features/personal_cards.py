@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import HELPED
 from bot.engine.flows import Flow, StepType
+from bot.engine.vocabulary import labelled
 from bot.service import callbacks, guard, picker
 from bot.service.routes import command, pending, tap
 from bot.service.types import Button, Command, Keyboard, Media, MediaKind, Result
@@ -90,7 +91,7 @@ async def record(ctx: Context, session: AsyncSession, person: Person, _: Command
 
 
 def _flow_buttons(ctx: Context, flows: list[Flow]) -> Keyboard:
-    return tuple((Button(f"{ctx.engine.vocabulary[f.symbol].emoji} {f.title}",
+    return tuple((Button(labelled(ctx.engine.vocabulary[f.symbol].emoji, f.title),
                          callbacks.RecordTap("F", flow=callbacks.short_ref(f.id)).pack()),)
                  for f in flows)
 

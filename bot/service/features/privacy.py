@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.core import REVIEW, RunStatus
+from bot.engine.vocabulary import labelled
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.safety import access, erase, export
@@ -192,7 +193,7 @@ async def _said(ctx: Context, session: AsyncSession, run: FlowRun) -> str:
     lines = ctx.engine.review_lines(run.flow_id, repo.run_state(run).history,
                                     await repo.answers_of(session, run.id), run.options or {}) \
         if run.flow_id in ctx.engine.flows else ()
-    said = "\n".join(f"  {line.emoji} {line.topic or line.question}: {line.answer}"
+    said = "\n".join(f"  {labelled(line.emoji, line.topic or line.question)}: {line.answer}"
                      for line in lines)
     if len(said) > MINE_WORDS:
         said = said[:MINE_WORDS - 1].rstrip() + "…"
@@ -227,7 +228,7 @@ async def mine_toggle(ctx: Context, session: AsyncSession, person: Person,
         _set_shared(session, person, run, False)
     note = say("mine.now_shared" if run.shared else "mine.now_private", title=_title(ctx, run))
     result = await mine_page(ctx, session, person, data.page, edit=True, lead=note)
-    result.toast = "🌟" if run.shared else "🔒"
+    result.toast = say("toast.shared") if run.shared else "🔒"
     return result
 
 
@@ -288,7 +289,7 @@ async def mine_share(ctx: Context, session: AsyncSession, person: Person,
     changed = _set_shared(session, person, run, True)
     buttons = ((Button(say("mine.undo"), callbacks.MineUndo(run.id, data.page).pack()),),
                (Button(say("mine.back_list"), callbacks.MinePage(data.page).pack()),))
-    return Result(toast="🌟" if changed else say("already_done")).say(
+    return Result(toast=say("toast.shared" if changed else "already_done")).say(
         say("mine.shared_undo", title=_title(ctx, run)), buttons, edit=True)
 
 

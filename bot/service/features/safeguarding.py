@@ -55,7 +55,7 @@ async def unsafe(ctx: Context, session: AsyncSession, person: Person,
     mid_flow = run is not None and run.status == RunStatus.ACTIVE
     result = await raise_alert(ctx, session, person, source="button", words=None, matched=None,
                                carry_on=mid_flow)
-    result.toast = "💛"
+    result.toast = ctx.locale("toast.safety")
     return result
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import preferences
-from bot.preferences import CHOICES
 from bot.service import callbacks, guard, picker
+from bot.service.present import ticked
 from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Keyboard, Result
 from bot.store import repo
@@ -39,19 +39,16 @@ async def style(ctx: Context, session: AsyncSession, person: Person, _: Command)
     return await picker.pick_young_person(ctx, session, person, PICK.letter)
 
 
-def _options(name: str) -> list[tuple[object, str, str]]:
-    return next(opts for n, opts in CHOICES.values() if n == name)
-
-
 def _keyboard(ctx: Context, young: Person) -> Keyboard:
-    """A row per setting: its options, the chosen one ticked."""
+    """A row per setting: its options, the chosen one ticked beside its symbol ("✅ 🧑
+    Grown-up", as /settings: a ticked choice keeps its symbol, issue 15, point 2)."""
     rows = []
     for op, name in SETTABLE.items():
         now = preferences.current(young.preferences, name)
         rows.append(tuple(
-            Button(f"{'✅' if value == now else emoji} {ctx.locale(label)}",
+            Button(ticked(f"{emoji} {ctx.locale(label)}", value == now),
                    callbacks.StyleTap(op, young.id, i).pack())  # type: ignore[arg-type]
-            for i, (value, label, emoji) in enumerate(_options(name))))
+            for i, (value, label, emoji) in enumerate(preferences.options(name))))
     return tuple(rows)
 
 
@@ -74,7 +71,7 @@ async def on_tap(ctx: Context, session: AsyncSession, person: Person,
     if data.op == "p":
         return Result(toast="🧑").say(_now_words(ctx, young), _keyboard(ctx, young))
     name = SETTABLE[data.op]
-    options = _options(name)
+    options = preferences.options(name)
     if data.value is None or not 0 <= data.value < len(options):
         return guard.refusal(ctx)
     value = options[data.value][0]

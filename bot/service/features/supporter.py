@@ -23,7 +23,7 @@ from bot.safety import access
 from bot.service import callbacks, guard, picker, present
 from bot.service.routes import command, tap
 from bot.service.types import Button, Command, Edited, Event, Keyboard, Reply, Result, Sender, Text
-from bot.service.young_person import grown_up, look_of
+from bot.service.young_person import look_of
 from bot.store import repo, therapist_repo
 from bot.store.models import FlowRun, Invitation, InvitationKind, Person, Role
 from bot.summary import words
@@ -119,8 +119,8 @@ async def young_person_answers(ctx: Context, session: AsyncSession, person: Pers
     repo.audit(session, person, "supporter_agreed", person, detail=relationship)
     username = await ctx.bot_username(session)
     link = f"https://t.me/{username}?start={code}" if username else f"/start {code}"
-    toast = "✅" if grown_up(person) else "🎉"  # no celebrating in the grown-up style
-    return (Result(toast=toast).say(say("sv.young_yes", relationship=named), edit=True)
+    return (Result(toast=say("toast.supporter_yes"))
+            .say(say("sv.young_yes", relationship=named), edit=True)
             .say_reply(Reply(say("sv.link", name=person.display_name, relationship=named,
                                  link=link, code=code, days=ctx.invitation_days),
                              chat_id=helper.chat_id)))

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.vocabulary import labelled
 from bot.render.cards import Tile
 from bot.render.screens import Picture
 from bot.service import callbacks, guard, picker
@@ -311,7 +312,7 @@ def _outcome_views(ctx: Context, built: Summary, mine: list[Item], *,
         key = f"ys.offer.outcome.{view.view.id}"
         said = (ctx.locale(key, outcome=outcome) if ctx.locale.has(key) else
                 ctx.locale("ys.offer.outcome.any", outcome=outcome, view=view.view.words))
-        label = f"{view.view.emoji} {said}".strip()
+        label = labelled(view.view.emoji, said).strip()
         found.append(Offer(_symbol_ref(view.answer_id, view.view), _clip(label, 60),
                            _clip(said, MAX_WORDS), view.answer_id, view.run_id))
     return found
@@ -339,7 +340,7 @@ def _picked(items: Iterable[Item], symbols: Callable[[Item], Iterable[Sym]]
 
 
 def _offer(ctx: Context, symbol: Sym, count: int, item: Item, said: str) -> Offer:
-    label = f"{symbol.emoji} {said}".strip()
+    label = labelled(symbol.emoji, said).strip()
     if count > 1:  # the therapist sees which reason came up most
         label = ctx.locale("ys.offer.count", label=label, count=count)
     return Offer(_symbol_ref(item.answer_id, symbol), _clip(label, 60), _clip(said, MAX_WORDS),
