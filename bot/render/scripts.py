@@ -341,8 +341,28 @@ def bidi_levels(text: str) -> tuple[int, ...]:
     The levels come from python-bidi's pure-Python implementation (`bidi.algorithm`; its
     Rust `get_display` gives only the reordered string). Explicit formatting characters and
     boundary neutrals (ZWJ, ZWNJ), which rule X9 removes, take the level of the character
-    before them (the paragraph's at the start)."""
+    before them (the paragraph's at the start). The isolates (U+2066-U+2069), which that
+    older implementation does not know, and anything else it cannot resolve get the strong
+    direction of each character instead (`_simple_levels`): a line is always drawn."""
     base = 1 if rtl_paragraph(text) else 0
+    try:
+        return _algorithm_levels(text, base)
+    except (AssertionError, KeyError, IndexError, ValueError):
+        return _simple_levels(text, base)
+
+
+def _simple_levels(text: str, base: int) -> tuple[int, ...]:
+    """Levels from each character's own strong direction: right-to-left letters odd, left-to-
+    right letters even (above `base`), everything else at `base`."""
+    rtl = base + 1 if base % 2 == 0 else base
+    ltr = base if base % 2 == 0 else base + 1
+    kinds = (unicodedata.bidirectional(char) for char in text)
+    return tuple(rtl if kind in ("R", "AL") else ltr if kind == "L" else base for kind in kinds)
+
+
+def _algorithm_levels(text: str, base: int) -> tuple[int, ...]:
+    """python-bidi's resolved levels of `text` at paragraph level `base` (see bidi_levels);
+    raises AssertionError on characters its implementation does not know."""
     kept = [i for i, char in enumerate(text)
             if unicodedata.bidirectional(char) not in bidi_algorithm.X9_REMOVED]
     storage = bidi_algorithm.get_empty_storage()

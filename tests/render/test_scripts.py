@@ -324,3 +324,15 @@ def test_the_visual_order_agrees_with_python_bidis_own_reordering(
     pieces = scripts.visual_order(scripts._split_by_level(line_runs, scripts.bidi_levels(line)))
     shown = "".join(p.run.text[::-1] if p.level % 2 else p.run.text for p in pieces)
     assert shown == get_display(line, base_dir="R" if scripts.rtl_paragraph(line) else "L")
+
+
+@pytest.mark.parametrize("text", ["\u2067abc\u2069 أحب", "a\u2066b", "\u2068x", "0\u202e1"])
+def test_isolates_and_overrides_still_give_a_level_for_every_character(text: str) -> None:
+    """Directional isolates (U+2066-U+2069), which python-bidi's older implementation rejects,
+    still give one level per character, and the line is drawn (a young person's own words
+    may hold them: a phone puts them around a name)."""
+    levels = scripts.bidi_levels(text)
+    assert len(levels) == len(text)
+    canvas = Image.new("RGB", (800, 100), "white")
+    scripts.draw_text(ImageDraw.Draw(canvas), (10, 50), text, fonts.text_font("atkinson", 40),
+                      (0, 0, 0), "lm")

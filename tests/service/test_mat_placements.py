@@ -29,11 +29,11 @@ from tests.support.harness import Person, RunningBot
 
 # The talking_mat flow's cards, in the order they are given, and where Jo puts each one.
 PLACED = [("Lessons", "Like"), ("Maths", "Don't like"), ("Reading", "Not sure"),
-          ("Art", "Like"), ("PE", "Skip"), ("Break", "Like"), ("Lunch", "Not sure"),
+          ("Art", "Like"), ("PE", "Skip"), ("Break time", "Like"), ("Lunch", "Not sure"),
           ("Homework", "Don't like")]
-MAT_WORDS = ("Like: Lessons, Art, Break · Not sure: Reading, Lunch · "
+MAT_WORDS = ("Like: Lessons, Art, Break time · Not sure: Reading, Lunch · "
              "Don't like: Maths, Homework · Left off: PE")
-PER_POINT = {"Like": "Lessons, Art, Break", "Not sure": "Reading, Lunch",
+PER_POINT = {"Like": "Lessons, Art, Break time", "Not sure": "Reading, Lunch",
              "Don't like": "Maths, Homework", "Left off": "PE"}
 
 
@@ -118,7 +118,7 @@ async def test_a_review_too_long_for_a_caption_sends_the_mat_then_the_review(
     picture = jo.messages()[jo.messages().index(told[0]) - 1]
     assert picture.photo and "Homework" in (picture.display_text or "")
     caption = picture.display_text or ""
-    assert "Like: Lessons, Art, Break" in caption and "Left off the mat: PE" in caption
+    assert "Like: Lessons, Art, Break time" in caption and "Left off the mat: PE" in caption
     review = "\n".join(plain(m.display_text or "") for m in told)
     assert MAT_WORDS in review and long_words.strip()[:200] in review
     await jo.tap("Share with my therapist")

@@ -55,13 +55,13 @@ async def test_a_mat_review_puts_each_card_under_its_column_and_names_who_helped
     first = len(jo.messages())
     await jo.tap("Done")
     review = plain(_review(jo, first))
-    assert "Like: Lessons, Art, Break · Not sure: Reading, Lunch" in review, review
+    assert "Like: Lessons, Art, Break time · Not sure: Reading, Lunch" in review, review
     assert "Don't like: Maths, Homework · Left off: PE" in review
     assert "Who helped: My therapist" in review
     await jo.tap("Share with my therapist")
     await sam.send("/summary")
     await sam.tap("Jo")
     said = "\n".join(m.display_text or "" for m in sam.messages())
-    assert ("School: Like: Lessons, Art, Break; Not sure: Reading, Lunch; "
+    assert ("School: Like: Lessons, Art, Break time; Not sure: Reading, Lunch; "
             "Don't like: Maths, Homework; Left off: PE") in said, said
     assert "Who helped: My therapist" in said

@@ -403,7 +403,7 @@ async def everything_offered(chat: World) -> tuple[list[str], str]:
 
 async def test_every_mat_card_is_offered_where_it_was_put(chat: World) -> None:
     _, joined = await everything_offered(chat)
-    for card, column in (("lessons", "Like"), ("art", "Like"), ("break", "Like"),
+    for card, column in (("lessons", "Like"), ("art", "Like"), ("break time", "Like"),
                          ("reading", "Not sure"), ("lunch", "Not sure"),
                          ("maths", "Don't like"), ("homework", "Don't like")):
         assert f"you put {card} under “{column}”" in joined, (card, joined)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from hypothesis import strategies as st
 
-from bot.engine.core import HELPED_CHOICES, LEFT_OFF
+from bot.engine.core import HELPED_CHOICES, LEFT_OFF, mat_order
 from bot.engine.flows import END, Flow, Step, StepType, outcome_slots
 from bot.engine.screen import Control
 from bot.services import Content, load_content
@@ -318,7 +318,7 @@ class Model:
             assert words == words_of(step.scale[index]), (words, step.scale)
             self._place(index)
         elif kind == "mat_move":
-            card = self.placed[index][0]
+            card = mat_order(tuple(self.placed))[index]  # the buttons read like the mat
             assert words == words_of(card), (words, card)
             self.moving, self.picking = card, False
         elif kind == "change":  # one button per review line (a repeated round is one line)
@@ -411,7 +411,10 @@ class Model:
     def _place(self, column: int) -> None:
         card = self.current_card()
         assert card is not None
-        self.placed = [p for p in self.placed if p[0] != card] + [(card, column)]
+        # A card put back where it was keeps its place; a new or moved card goes last (the end
+        # of its column); every other card keeps its order (bot.engine.core._put).
+        if (card, column) not in self.placed:
+            self.placed = [p for p in self.placed if p[0] != card] + [(card, column)]
         self.moving, self.picking = None, False
 
     def _back(self) -> None:
