@@ -227,7 +227,7 @@ async def test_the_therapist_sets_the_look_for_them_guarded_and_audited(
     await sam.tap("Words only")
     assert "Look: Grown-up" in sam.text() and "Pictures: Words only" in sam.text()
     assert {"✅ 🧑 Grown-up", "✅ 📃 Words only"} <= set(sam.buttons())
-    assert "🧒 Young" in sam.buttons() and "🖼️ On" in sam.buttons()
+    assert "🧒 Young" in sam.buttons() and "🖼️ Pictures and words" in sam.buttons()
     assert await _preferences(chat, jo) == {"style": "grown_up", "palette": "plain",
                                             "pictures": "words"}
     async with chat.services.db.transaction() as session:
