@@ -51,7 +51,7 @@ async def test_a_tap_on_a_picture_card_costs_seven_statements(world: World) -> N
     assert "What made it good?" in ali.text()
     assert len(seen) == STATEMENTS_PER_CHOICE_TAP, seen
     assert [s.split()[0] for s in seen] == ["INSERT", "SELECT", "SELECT", "SELECT", "INSERT",
-                                            "UPDATE"], seen
+                                            "UPDATE", "SELECT"], seen
     assert "FOR UPDATE" in seen[1] or world.bot.services.db.is_sqlite  # SQLite: one writer
 
 
