@@ -7,7 +7,6 @@ text size, they wrap onto more lines and the cards grow taller (`layout_mat`), n
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -22,6 +21,7 @@ from bot.render.cards import (
     TextBlock,
     _draw_block,
     _photo_image,
+    _png,
     _rounded_box,
     _scale,
     emoji_image,
@@ -179,9 +179,7 @@ def render_mat(view: MatView, style: CardStyle | None = None,
         y += lay.current_h
     if lay.left is not None:
         _draw_block(draw, lay.left, WIDTH // 2, y + 10, pal.muted)
-    out = io.BytesIO()
-    canvas.save(out, "PNG", compress_level=3)
-    return out.getvalue()
+    return _png(canvas)
 
 
 def _draw_topic(canvas: Image.Image, draw: ImageDraw.ImageDraw, topic: MatCard,

@@ -14,6 +14,7 @@ from bot.render.cards import (
     TextBlock,
     _draw_block,
     _photo_image,
+    _png,
     _scale,
     emoji_image,
     fit_text,
@@ -63,6 +64,4 @@ def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str,
     for part in parts:
         canvas.paste(part.convert("RGB"), (0, y))
         y += part.height
-    out = io.BytesIO()
-    canvas.save(out, "PNG", compress_level=3)
-    return out.getvalue()
+    return _png(canvas)

@@ -18,6 +18,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from bot.render.cards.parts import forget_personal
 from bot.store.models import (
     Alert,
     Answer,
@@ -134,6 +135,8 @@ async def erase_young_person(session: AsyncSession, person: Person) -> Erased:
     erased.add("people", 1)
     await session.flush()
     checkpoint_after_commit(session)
+    # Drawn parts of pictures of their content live only in this process's memory: drop them.
+    forget_personal()
     return erased
 
 

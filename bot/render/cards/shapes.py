@@ -9,6 +9,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
 
 from bot.render import fonts, safe_image, symbol_set
+from bot.render.cards.parts import clear_parts
 from bot.render.cards.style import RGB, Box, log
 
 _PNG_LEVEL = 3  # zlib level: ~2x faster than the default 6 for ~15% more bytes
@@ -167,6 +168,8 @@ def attribution() -> str:
 
 
 def _png(canvas: Image.Image) -> bytes:
+    """The picture as the bytes MySay sends and keeps (every picture is encoded here), with
+    its attribution (`attribution`) in the file."""
     info = PngImagePlugin.PngInfo()
     info.add_text("Copyright", attribution())
     out = io.BytesIO()
@@ -184,3 +187,4 @@ def clear_render_caches() -> None:
     _corner.cache_clear()
     _tick_badge.cache_clear()
     fonts.clear_caches()
+    clear_parts()
