@@ -1,7 +1,8 @@
 """MySay's throughput and latency against a bare python-telegram-bot bot, over real HTTP.
 
-Run from the repository root (about three to four minutes with the defaults; PostgreSQL is
-used when it answers at TEST_DATABASE_URL, else SQLite alone):
+Run from the repository root (about seven minutes with the defaults on a shared 2-core
+machine, mostly people joining, the warm-up and the CPU pass; PostgreSQL is used when it
+answers at TEST_DATABASE_URL, else SQLite alone):
 
     .venv/bin/python bench/throughput.py [--people 1 20] [--seconds 8] [--mix all|checkin]
                                          [--profile DIR]
@@ -33,16 +34,22 @@ until the time is up, finishing the tap in hand. Printed per run:
   it (MySay: answering the tap, or its first reply to a message; bare: its edit);
 - peak MB: the bot process's peak resident memory (VmHWM), start-up included;
 - CPU ms: the bot process's CPU time per update in the timed window (both cores count);
-- the ratios to the bare bot measured in the same run (before and after MySay, pooled), and
-  whether the targets hold: at the most people MySay's taps/s at least 0.5x the bare bot's and
-  its p99 at most 3x; at the fewest people p99 at most 2x; peak memory under 200 MB.
+- the ratios to the bare bot measured in the same run (before and after MySay, pooled);
+- bench %: this process's own CPU time (the fake Bot API and the people) in % of the window,
+  to show the bench itself was not what held taps back (its fake reads an uploaded photo's
+  size from the header, no decoding: see BenchAPI);
+
+and whether the targets hold: at the most people MySay's taps/s at least 0.5x the bare bot's
+and its p99 at most 3x; at the fewest people p99 at most 2x; peak memory under 200 MB.
 
 Then, for the activity mix, a table per database by activity. CPU per tap is measured apart
 from the timed runs, since with people tapping at once the bot's CPU time cannot be split by
 tap: after the timed window of the run with the most people, one more person walks every
-activity once, alone, and the bot's CPU time (the sum over its threads of
-/proc/<pid>/task/*/schedstat, in nanoseconds) is read before each of their updates; the time
-until the next update is that update's, the last one's until the bot has been idle a moment.
+activity once, alone. The bot's CPU time (the sum over its threads of
+/proc/<pid>/task/*/schedstat, in nanoseconds) is read once the bot is idle (under 1 ms of CPU
+in 20 ms) before and after each of their updates, so pictures drawn after a reply count with
+it; the interval is that update's, and each update belongs to the activity it was part of
+(its menu tap and its Share too).
 That pass's p50 is given too, and p50/p95/p99 of each activity's taps in each timed run.
 
 MySay runs as `python -m bot run` with its production settings, except two limits a
@@ -265,7 +272,7 @@ class Shown(Protocol):
     @property
     def display_text(self) -> str | None: ...
     @property
-    def inline_keyboard(self) -> list[list[dict[str, str]]]: ...
+    def inline_keyboard(self) -> list[list[dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True)
