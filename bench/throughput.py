@@ -1,6 +1,6 @@
 """MySay's throughput and latency against a bare python-telegram-bot bot, over real HTTP.
 
-Run from the repository root (about seven minutes with the defaults on a shared 2-core
+Run from the repository root (seven to eight minutes with the defaults on a shared 2-core
 machine, mostly people joining, the warm-up and the CPU pass; PostgreSQL is used when it
 answers at TEST_DATABASE_URL, else SQLite alone):
 
