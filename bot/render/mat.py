@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from PIL import Image, ImageDraw
 
@@ -29,6 +30,7 @@ from bot.render.cards import (
     _png,
     _rounded_box,
     _scale,
+    attribution,
     emoji_image,
     fit_text,
     palette_for,
@@ -41,6 +43,9 @@ _GAP = 18
 _COLUMN_GAP = 16
 _MANY = 1000  # as many lines as the words need (the card grows)
 _FITS_MAX = 4096  # fitted words kept for redraws (each a few hundred bytes)
+_RECENT_MAX = 4  # whole encoded mats kept (each a few hundred kilobytes)
+_RECENT_IDLE_SECONDS = 120.0  # long enough for one reply's pictures, no longer
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,31 +89,28 @@ def _whole(words: str, style: CardStyle, width: int, room: int, lines: int, size
     return fit_text(words, style.font, width, 10_000, _MANY, size, 18)
 
 
-class _FitMemo:
-    """Words already fitted by `_whole`, for the redraws of a mat in progress (the same cards'
-    words are fitted again after every placement). Its values hold a young person's words, so
-    it is kept like bot.render.cards.parts.PERSONAL_PARTS: in memory only, at most `max_items`
+class _Memo(Generic[T]):
+    """Values worked out once and then remembered, for the redraws of a mat in progress: the
+    same cards' words are fitted again after every placement, and the finished mat is drawn
+    for the record and again for the review. The values hold a young person's content, so it
+    is kept like bot.render.cards.parts.PERSONAL_PARTS: in memory only, at most `max_items`,
     least-recently-used first out, an entry unused for `max_idle` seconds dropped, and all
     forgotten with the personal parts when anyone's data is erased (`forget`, registered with
-    parts.on_forget_personal). Its keys name the words by their digest only."""
+    parts.on_forget_personal). Keys must name personal content by its digest only."""
 
     def __init__(self, max_items: int, max_idle: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_items = max_items
         self.max_idle = max_idle
         self._clock = clock
-        self._items: OrderedDict[Hashable, tuple[TextBlock, float]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[T, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def whole(self, words: str, style: CardStyle, width: int, room: int, lines: int, size: int,
-              smallest: int) -> TextBlock:
-        """`_whole` of the same arguments, fitted once and then remembered."""
-        # Everything `_whole` reads: the words, the font, whether the text is enlarged, the box.
-        key = (digest(words), style.font, _scale(style) <= 1.0, width, room, lines, size,
-               smallest)
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value kept under `key`, or `make()` worked out now (outside the lock) and kept."""
         now = self._clock()
         with self._lock:
             found = self._items.get(key)
@@ -116,22 +118,36 @@ class _FitMemo:
                 self._items[key] = (found[0], now)
                 self._items.move_to_end(key)
                 return found[0]
-        block = _whole(words, style, width, room, lines, size, smallest)
+        value = make()
         with self._lock:
-            self._items[key] = (block, now)
+            self._items[key] = (value, now)
             self._items.move_to_end(key)
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
-        return block
+        return value
 
     def forget(self) -> None:
-        """Forget every fitted block."""
+        """Forget every value."""
         with self._lock:
             self._items.clear()
 
 
-_FITS = _FitMemo(_FITS_MAX, cached_parts.PERSONAL_IDLE_SECONDS)
+_FITS: _Memo[TextBlock] = _Memo(_FITS_MAX, cached_parts.PERSONAL_IDLE_SECONDS)
+# The last few whole mats, encoded: the finished mat is drawn for the record after commit
+# (bot.service.drawing.MatPicture) and again moments later as the review's picture
+# (bot.render.screens.Picture), the same picture; the second is this memo's.
+_RECENT: _Memo[bytes] = _Memo(_RECENT_MAX, _RECENT_IDLE_SECONDS)
 cached_parts.on_forget_personal(_FITS.forget)
+cached_parts.on_forget_personal(_RECENT.forget)
+
+
+def _remembered_whole(words: str, style: CardStyle, width: int, room: int, lines: int,
+                      size: int, smallest: int) -> TextBlock:
+    """`_whole` of the same arguments, fitted once and then kept in `_FITS`."""
+    # Everything `_whole` reads: the words, the font, whether the text is enlarged, the box.
+    key = (digest(words), style.font, _scale(style) <= 1.0, width, room, lines, size, smallest)
+    return _FITS.get(key, lambda: _whole(words, style, width, room, lines, size, smallest))
+
 
 _Fit = Callable[[str, CardStyle, int, int, int, int, int], TextBlock]
 
@@ -152,7 +168,7 @@ def layout_mat(view: MatView, style: CardStyle, title: str = "",
     for them grows (all cards of a kind alike), the topic band and "Left off" likewise.
     `remember`: fit words through the bounded, forgettable memo `_FITS` (the redraws of a mat
     in progress), not afresh; the layout is the same either way."""
-    whole: _Fit = _FITS.whole if remember else _whole
+    whole: _Fit = _remembered_whole if remember else _whole
     scale = _scale(style)
     col_w = (WIDTH - 2 * _MARGIN - 2 * _COLUMN_GAP) // 3
     longest = max((len(c) for c in view.columns), default=0)
@@ -261,9 +277,27 @@ def render_mat(view: MatView, style: CardStyle | None = None,
                images: dict[int, bytes] | None = None, title: str = "",
                parts: PartsCache | None = None) -> bytes:
     """The mat (`draw_mat`, same arguments) encoded as the bytes MySay sends and keeps
-    (bot.render.cards._png). Words no font covers are drawn as "(see the words below)"
+    (bot.render.cards._png). With `parts`, the last few mats encoded are remembered (bounded,
+    idle-limited, forgotten on erasure like the parts), so the same mat asked for twice in one
+    reply is drawn and encoded once. Words no font covers are drawn as "(see the words below)"
     (bot.render.scripts.shown): the caption carries them (bot.service.drawing.words_not_drawn)."""
-    return _png(draw_mat(view, style, images, title, parts))
+    if parts is None:
+        return _png(draw_mat(view, style, images, title, parts))
+    style = style or CardStyle()
+    images = images or {}
+    # The same picture asked for again (the record, then the review): encoded once.
+    photos = _PhotoDigests(images)
+    key = ("mat", style, digest(view, title or view.topic.words,
+                                [photos.of(c) for c in _cards(view)], _marks(_cards(view)),
+                                attribution()))
+    return _RECENT.get(key, lambda: _png(draw_mat(view, style, images, title, parts)))
+
+
+def _cards(view: MatView) -> tuple[MatCard, ...]:
+    """Every card the mat shows."""
+    cards = (view.topic, *view.scale, *(c for column in view.columns for c in column),
+             *view.left_off)
+    return (*cards, view.current) if view.current is not None else cards
 
 
 class _PhotoDigests:
