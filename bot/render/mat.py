@@ -3,6 +3,11 @@
 The record of a Talking Mat is a photo of the finished mat; this is that photo, drawn.
 Every card's words are whole (issue 15, point 5): where they do not fit a card at the style's
 text size, they wrap onto more lines and the cards grow taller (`layout_mat`), never cut.
+
+During a mat the picture is redrawn after every placement. `draw_mat` with a parts cache
+(bot.render.cards.parts) draws the top (topic and scale) and each card's face once and pastes
+them, with the same functions the full redraw uses, so the two are equal pixel for pixel
+(tests/render/test_cached_mat.py). `render_mat` encodes the picture.
 """
 
 from __future__ import annotations
