@@ -18,6 +18,7 @@ from bot.render.cards import (
     render_text_card,
     text_card_key,
 )
+from bot.render.cards.parts import parts_for
 from bot.render.mat import render_mat
 
 MAX_PICTURE_OPTIONS = 12
@@ -76,7 +77,10 @@ class Picture:
                 return self.key(style), render_text_card(self.title, self.lines, style)
             return cache.get_or_render_text(self.title, self.lines, style)
         if self.mat is not None:
-            return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title)
+            # Drawn from cached parts (a mat redrawn after each placement is mostly pastes):
+            # the personal ones, kept briefly and forgotten on erasure, unless it is shared.
+            return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title,
+                                               parts_for(self.shared))
         card = Card(self.title, self.tiles, self.footer)
         if cache is None:
             return self.key(style), render_card(card, style)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.engine.screen import MatView
 from bot.render.cards import CardStyle
+from bot.render.cards.parts import PERSONAL_PARTS
 from bot.render.mat import render_mat
 from bot.render.profile import render_profile
 from bot.render.scripts import readable
@@ -45,8 +46,10 @@ class MatPicture:
     photos: tuple[tuple[int, bytes], ...] = ()
 
     def render(self) -> bytes:
-        """The mat as PNG bytes."""
-        return render_mat(self.view, self.style, dict(self.photos))
+        """The mat as the bytes sent and kept (bot.render.mat.render_mat), drawn from the
+        young person's cached parts: most of the mat was drawn while it was being placed, and
+        the review draws the same picture next (remembered, not drawn again)."""
+        return render_mat(self.view, self.style, dict(self.photos), parts=PERSONAL_PARTS)
 
     def words_not_drawn(self) -> list[str]:
         """The mat's words no font can draw (the picture shows "(see the words below)")."""

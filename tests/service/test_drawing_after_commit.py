@@ -195,3 +195,38 @@ async def test_a_picture_that_cannot_be_drawn_leaves_its_words_and_the_rest(
     assert [r.text for r in sent] == ["hello", "Here is your mat", "This is what you told me"]
     assert all(r.drawing is None and r.attachment is None for r in sent)
     assert "could not draw mat.png" in caplog.text
+
+
+async def test_the_finished_mat_and_a_mat_seen_before_are_not_drawn_again(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17, point 3. The mat kept as the record is the picture the young person was just
+    shown to confirm (drawn once, encoded once); going back shows a mat already sent (its
+    Telegram file id, kept per owner and content); the review's mat is the same picture."""
+    from bot.render import mat as mat_module
+
+    drawn: list[MatView] = []
+    real = mat_module.draw_mat
+
+    def counted(view: MatView, *args: Any, **kwargs: Any) -> Image.Image:
+        drawn.append(view)
+        return real(view, *args, **kwargs)
+
+    monkeypatch.setattr(mat_module, "draw_mat", counted)
+    sam = await world.therapist()
+    jo = await world.young_person(sam, "Jo")
+    await jo.tap("Talking Mat")
+    for column in ("Like", "Don't like", "Not sure", "Like", "Skip", "Like", "Not sure",
+                   "Don't like"):
+        await jo.tap(column)
+    assert "This is right" in " ".join(jo.buttons())
+    assert drawn and drawn[-1].current is None  # the finished mat, drawn to confirm
+    drawn.clear()
+    await jo.tap("This is right")  # kept as the record after commit: not drawn again
+    await jo.send("I like art best")
+    await jo.tap("On my own")
+    await jo.tap("Done")  # the review shows the same mat
+    assert jo.last().photo and "This is what you told me" in (jo.last().display_text or "")
+    await jo.tap("Change something")
+    await jo.tap("My Talking Mat")
+    await jo.tap("Back")  # the mat as it was before the last card: sent before
+    assert drawn == []

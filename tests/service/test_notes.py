@@ -14,6 +14,8 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from bot.render import mat as mat_module
+from bot.render.cards.parts import PERSONAL_PARTS
 from bot.safety import erase
 from bot.service import callbacks
 from bot.store.models import AuditEntry, Base, FlowRun, RunNote
@@ -175,12 +177,17 @@ async def test_notes_are_in_the_young_persons_own_data_and_erased_with_them(
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert text.index("Your therapist's notes about this activity (their words, not yours)") \
         < text.index(f"Sam: {HESITATED}")
+    # Jo's mat was drawn from cached parts: they, its fitted words and the last mats drawn
+    # are in this process's memory until Jo is erased, then gone (issue 17, issue 11 point 4).
+    assert len(PERSONAL_PARTS) > 0 and len(mat_module._FITS) > 0
     async with chat.bot.services.db.transaction() as session:
         young = await session.get(PersonRow, next(r.person_id for r in await _runs(chat)))
         assert young is not None
         erased = await erase.erase_young_person(session, young)
     assert "run_notes" in str(erased)
     assert await _notes(chat) == []
+    assert len(PERSONAL_PARTS) == 0 and PERSONAL_PARTS.bytes == 0
+    assert len(mat_module._FITS) == 0 and len(mat_module._RECENT) == 0
 
 
 async def test_the_note_is_in_the_summary_pdf_and_text_labelled_as_the_therapists(

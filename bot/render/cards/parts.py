@@ -133,12 +133,24 @@ def parts_for(shared: bool) -> PartsCache:
     return SHARED_PARTS if shared else PERSONAL_PARTS
 
 
+_FORGET_HOOKS: list[Callable[[], None]] = []
+
+
+def on_forget_personal(hook: Callable[[], None]) -> None:
+    """Have `forget_personal` call `hook()` too: for other memory that holds a young person's
+    content for redraws (bot.render.mat's fitted words), so it is forgotten with the parts."""
+    _FORGET_HOOKS.append(hook)
+
+
 def forget_personal() -> None:
-    """Forget every part that shows a young person's content (call when data is erased)."""
+    """Forget every part that shows a young person's content (call when data is erased), and
+    whatever else registered with `on_forget_personal`."""
     PERSONAL_PARTS.clear()
+    for hook in _FORGET_HOOKS:
+        hook()
 
 
 def clear_parts() -> None:
     """Forget every cached part, shared and personal (for cold-start benchmarks and tests)."""
     SHARED_PARTS.clear()
-    PERSONAL_PARTS.clear()
+    forget_personal()
