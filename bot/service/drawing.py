@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.engine.screen import MatView
 from bot.render.cards import CardStyle
+from bot.render.cards.parts import PERSONAL_PARTS
 from bot.render.mat import render_mat
 from bot.render.profile import render_profile
 from bot.render.scripts import readable
@@ -67,8 +68,11 @@ class ProfilePicture:
     style: CardStyle
 
     def render(self) -> bytes:
-        """The profile as PNG bytes."""
-        return render_profile(self.title, self.sections, self.photo, self.style)
+        """The profile as PNG bytes. Its parts (header, headings, rows) are kept in the
+        personal parts cache (memory only, an idle limit, forgotten on erasure), so the
+        profile drawn again after one answer changed draws only that answer's row."""
+        return render_profile(self.title, self.sections, self.photo, self.style,
+                              PERSONAL_PARTS)
 
     def words_not_drawn(self) -> list[str]:
         """The profile's words no font can draw (the picture shows "(see the words below)")."""
