@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from bot.render import fonts, scripts, symbol_set
 from bot.render.cards.draw import _draw_title
-from bot.render.cards.layout import CardLayout, layout_card
+from bot.render.cards.layout import layout_card
 from bot.render.cards.parts import PartsCache, digest
 from bot.render.cards.shapes import _png, _rounded_box, emoji_image
 from bot.render.cards.style import (
@@ -166,17 +166,17 @@ def _style_key(style: CardStyle) -> tuple[object, ...]:
             fonts.has_raqm())
 
 
-def _title_part(head: CardLayout, title: str, style: CardStyle, top: int,
-                parts: PartsCache) -> Image.Image:
-    """The title banner, the picture's top `top` pixels, drawn once per title and style."""
-    pal = palette_for(style)
-
+def _title_part(title: str, style: CardStyle, parts: PartsCache) -> Image.Image:
+    """The title banner with the gap under it (the picture's top rows), drawn once per title
+    and style; its height is where the first row starts. `title`: as shown."""
     def make() -> Image.Image:
-        canvas = Image.new("RGB", (WIDTH, top), pal.background)
+        pal = palette_for(style)
+        head = layout_card(Card(title=title), style)
+        canvas = Image.new("RGB", (WIDTH, head.title_box[3] + _TITLE_GAP), pal.background)
         _draw_title(canvas, ImageDraw.Draw(canvas), head, pal)
         return canvas
 
-    return parts.get(("review-title", digest(title), top, _style_key(style)), make)
+    return parts.get(("review-title", digest(title), _style_key(style)), make)
 
 
 def _row_part(item: tuple[str, str, tuple[str, ...]], style: CardStyle, geo: _Geometry,
@@ -223,8 +223,12 @@ def draw_text_card(title: str, lines: Sequence[ReviewLine], style: CardStyle = D
     same either way (tests/render/test_cached_review.py)."""
     pal = palette_for(style)
     shown_title = scripts.shown(title, style.font)
-    head = layout_card(Card(title=shown_title), style)
-    top = head.title_box[3] + _TITLE_GAP
+    if parts is None:
+        head = layout_card(Card(title=shown_title), style)
+        top = head.title_box[3] + _TITLE_GAP
+    else:  # the banner's height says where the rows start: no title layout when cached
+        banner = _title_part(shown_title, style, parts)
+        top = banner.height
     geo = _geometry(style)
     items = _items(lines, style)
     rows: list[_Row] = []
@@ -250,7 +254,7 @@ def draw_text_card(title: str, lines: Sequence[ReviewLine], style: CardStyle = D
     if parts is None:
         _draw_title(canvas, draw, head, pal)
     else:
-        canvas.paste(_title_part(head, shown_title, style, top, parts), (0, 0))
+        canvas.paste(banner, (0, 0))
     y = top
     for row in rows:
         _draw_row(canvas, draw, row, y, pal, geo.symbol)
