@@ -135,9 +135,8 @@ def warm_with_decoys(title: str, lines: Sequence[ReviewLine], style: CardStyle) 
     draw_text_card(title, plain, style, PARTS)
     draw_text_card(title, other, style, PARTS)
     draw_text_card(title + "!", lines, style, PARTS)
-    for decoy in STYLES[:2]:
-        if decoy != style:
-            draw_text_card(title, lines, decoy, PARTS)
+    decoy = STYLES[0] if style != STYLES[0] else STYLES[-1]
+    draw_text_card(title, lines, decoy, PARTS)
 
 
 @pytest.mark.parametrize("flow_id", FLOWS)
@@ -146,13 +145,14 @@ def test_every_flows_review_from_cached_parts_is_the_full_redraw(flow_id: str) -
     assert pictures
     for n, style in enumerate(STYLES):
         for k, (title, lines) in enumerate(pictures):
-            if k % len(STYLES) != n and k > 1:
-                continue  # every picture at some style; the whole review at every style
+            if k % len(STYLES) != n and k > 0:
+                continue  # the whole review at every style; each other picture at one
             if k == 0:
                 warm_with_decoys(title, lines, style)
             full = draw_text_card(title, lines, style)
             assert same(draw_text_card(title, lines, style, PARTS), full), (title, style)
-            assert same(draw_text_card(title, lines, style, PARTS), full)  # all from parts
+            if k == 0:  # again, every part now from the cache
+                assert same(draw_text_card(title, lines, style, PARTS), full)
 
 
 @pytest.mark.parametrize("style", STYLES, ids=lambda s: f"{s.text_scale}-{s.palette}-{s.font}")
