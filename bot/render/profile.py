@@ -61,7 +61,7 @@ def _header_part(title: str, photo: bytes | None, style: CardStyle,
     """The header from `parts`, drawn once per title, photo and style. The key names the title
     and photo only by a digest (they are the young person's)."""
     photo_digest = hashlib.sha256(photo).hexdigest() if photo else None
-    own = tuple(symbol_set.active().marks(["🙂"])) if not photo else ()
+    own = tuple(symbol_set.active().marks(["🙂"]))  # drawn when a photo cannot be opened too
     key = ("profile-header", digest(title, photo_digest), _style_key(style), own)
     return parts.get(key, lambda: _header(title, photo, style))
 

@@ -72,7 +72,7 @@ class ProfilePicture:
         personal parts cache (memory only, an idle limit, forgotten on erasure), so the
         profile drawn again after one answer changed draws only that answer's row."""
         return render_profile(self.title, self.sections, self.photo, self.style,
-                              PERSONAL_PARTS)
+                              parts=PERSONAL_PARTS)
 
     def words_not_drawn(self) -> list[str]:
         """The profile's words no font can draw (the picture shows "(see the words below)")."""
