@@ -180,6 +180,49 @@ def _mat(runs: int) -> dict[str, list[float]]:
     return results
 
 
+def _review(runs: int) -> dict[str, list[float]]:
+    """Review and profile pictures: the full redraw and from cached parts (issue 17), the
+    drawing alone and the encoding alone. "one line added": a review of five lines whose
+    first four rows are cached (each run adds a different fifth line, so it is drawn)."""
+    from bot.render.cards import draw_text_card
+    from bot.render.cards.parts import PartsCache
+    from bot.render.cards.shapes import _png
+    from bot.render.profile import draw_profile
+
+    review = [("😀", "How was today?: Good"), ("🏫", "School: I like art and music", ("🎨", "🎵")),
+              ("🚌", "The bus: it is loud in the morning"), ("🍕", "Lunch: pizza", ("🍕",))]
+    sections = [("What people like about me", [("⚽", "Football"), ("🎵", "Music")]),
+                ("What is important to me", [("🐶", "My dog"), ("🧑‍🤝‍🧑", "My friends")]),
+                ("How best to support me", [("🤫", "A quiet place to work when it is loud")])]
+    parts = PartsCache(64 * 1024 * 1024)
+    counter = iter(range(10**9))
+
+    def one_more(cached: bool) -> object:
+        lines = [*review, ("👍", f"Anything else: step {next(counter)}")]
+        return draw_text_card("This is what you said", lines, parts=parts if cached else None)
+
+    def profile_changed(cached: bool) -> object:
+        changed = [*sections[:2], (sections[2][0], [("🤫", f"Quiet {next(counter)}")])]
+        return draw_profile("My one-page profile", changed, None, None,
+                            parts if cached else None)
+
+    draw_text_card("This is what you said", review, parts=parts)  # the rows so far
+    draw_profile("My one-page profile", sections, None, None, parts)
+    image = draw_text_card("This is what you said", [*review, ("👍", "x")])
+    profile = draw_profile("My one-page profile", sections)
+    return {
+        "review, 5 lines, full redraw (draw)": _time(lambda: one_more(False), runs),
+        "review picture, one line added (parts cache, draw)": _time(lambda: one_more(True), runs),
+        "review, same again (parts cache, draw)": _time(
+            lambda: draw_text_card("This is what you said", review, parts=parts), runs),
+        "review, encode only (_png)": _time(lambda: _png(image), runs),
+        "profile, full redraw (draw)": _time(lambda: profile_changed(False), runs),
+        "profile, one line changed (parts cache, draw)": _time(
+            lambda: profile_changed(True), runs),
+        "profile, encode only (_png)": _time(lambda: _png(profile), runs),
+    }
+
+
 def _report(title: str, results: dict[str, list[float]]) -> None:
     print(title)
     for name, values in results.items():
@@ -193,13 +236,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--review", action="store_true",
+                        help="only the review and profile pictures")
     args = parser.parse_args()
     if args.child:
         _child()
         return
+    if args.review:
+        _report("Review and profile pictures:", _review(args.runs))
+        return
     _report("Fresh process (cold):", _cold_process(max(3, args.runs // 2)))
     _report("In process:", _in_process(args.runs))
     _report("Talking Mat:", _mat(args.runs))
+    _report("Review and profile pictures:", _review(args.runs))
 
 
 if __name__ == "__main__":

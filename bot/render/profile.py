@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
-from bot.render import scripts
+from bot.render import scripts, symbol_set
 from bot.render.cards import (
     WIDTH,
     CardStyle,
@@ -16,11 +16,13 @@ from bot.render.cards import (
     _photo_image,
     _png,
     _scale,
+    draw_text_card,
     emoji_image,
     fit_text,
     palette_for,
-    render_text_card,
 )
+from bot.render.cards.parts import PartsCache, digest
+from bot.render.cards.review import _style_key
 
 _HEADER = 360
 
@@ -35,33 +37,65 @@ def title_block(title: str, style: CardStyle, width: int) -> TextBlock:
     return fit_text(title, style.font, width, 10_000, 1000, size, 36)
 
 
-def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
-                   photo: bytes | None = None, style: CardStyle | None = None) -> bytes:
-    """`sections`: (heading, [(emoji, words)]) in order. Returns PNG bytes. Words no font
-    covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
-    carries them (bot.service.drawing.words_not_drawn)."""
-    style = style or CardStyle()
+def _header(title: str, photo: bytes | None, style: CardStyle) -> Image.Image:
+    """The header: their photo (or a smiling symbol) and the title, WIDTH px wide, at least
+    _HEADER px high (a long title makes it taller, never cut)."""
     pal = palette_for(style)
     picture = _photo_image(photo, 300, 300, 150) if photo else None
     if picture is None:
         picture = emoji_image("🙂", 260)
     left = 40 + (picture.width + 40 if picture is not None else 0)
     block = title_block(scripts.shown(title, style.font), style, WIDTH - left - 40)
-    height = max(_HEADER, block.height + 40)  # a long title: the header grows, never cut
+    height = max(_HEADER, block.height + 40)
     header = Image.new("RGB", (WIDTH, height), pal.banner)
     draw = ImageDraw.Draw(header)
     if picture is not None:
         header.paste(picture, (40, (height - picture.height) // 2), picture)
     _draw_block(draw, block, left + (WIDTH - left - 40) // 2, (height - block.height) // 2,
                 pal.text)
-    parts = [header]
+    return header
+
+
+def _header_part(title: str, photo: bytes | None, style: CardStyle,
+                 parts: PartsCache) -> Image.Image:
+    """The header from `parts`, drawn once per title, photo and style. The key names the title
+    and photo only by a digest (they are the young person's)."""
+    photo_digest = hashlib.sha256(photo).hexdigest() if photo else None
+    own = tuple(symbol_set.active().marks(["🙂"]))  # drawn when a photo cannot be opened too
+    key = ("profile-header", digest(title, photo_digest), _style_key(style), own)
+    return parts.get(key, lambda: _header(title, photo, style))
+
+
+def draw_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+                 photo: bytes | None = None, style: CardStyle | None = None,
+                 parts: PartsCache | None = None) -> Image.Image:
+    """The profile as an RGB image WIDTH px wide: the header (their photo, else a symbol, and
+    the title), then one review picture per section (bot.render.cards.draw_text_card, "Nothing
+    yet" when a section is empty). `sections`: (heading, [(emoji, words)]) in order. Words no
+    font covers are drawn as "(see the words below)" (bot.render.scripts.shown): the caption
+    carries them (bot.service.drawing.words_not_drawn).
+
+    `parts`: None draws everything now; a cache (PERSONAL_PARTS for a young person) keeps the
+    header and each section's title and rows, so a profile that changed by one line draws
+    only that line. The pixels are the same either way."""
+    style = style or CardStyle()
+    pal = palette_for(style)
+    header = _header(title, photo, style) if parts is None else \
+        _header_part(title, photo, style, parts)
+    pieces = [header]
     for heading, items in sections:
         lines = list(items) or [("–", "Nothing yet")]
-        parts.append(Image.open(io.BytesIO(render_text_card(heading, lines, style))))
-    height = sum(p.height for p in parts)
-    canvas = Image.new("RGB", (WIDTH, height), pal.background)
+        pieces.append(draw_text_card(heading, lines, style, parts))
+    canvas = Image.new("RGB", (WIDTH, sum(p.height for p in pieces)), pal.background)
     y = 0
-    for part in parts:
-        canvas.paste(part.convert("RGB"), (0, y))
-        y += part.height
-    return _png(canvas)
+    for piece in pieces:
+        canvas.paste(piece, (0, y))
+        y += piece.height
+    return canvas
+
+
+def render_profile(title: str, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+                   photo: bytes | None = None, style: CardStyle | None = None,
+                   parts: PartsCache | None = None) -> bytes:
+    """`draw_profile` encoded as the bytes MySay sends (bot.render.cards.shapes._png)."""
+    return _png(draw_profile(title, sections, photo, style, parts))

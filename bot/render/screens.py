@@ -74,7 +74,11 @@ class Picture:
         picture must not outlive the person it shows)."""
         if self.as_list:
             if cache is None:
-                return self.key(style), render_text_card(self.title, self.lines, style)
+                # Its title and rows are kept as parts (personal ones in memory only, for an
+                # idle time, forgotten on erasure: bot.render.cards.parts), so a review grown
+                # by one line draws one row.
+                parts = parts_for(self.shared)
+                return self.key(style), render_text_card(self.title, self.lines, style, parts)
             return cache.get_or_render_text(self.title, self.lines, style)
         if self.mat is not None:
             # Drawn from cached parts (a mat redrawn after each placement is mostly pastes):

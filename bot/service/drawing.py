@@ -70,8 +70,11 @@ class ProfilePicture:
     style: CardStyle
 
     def render(self) -> bytes:
-        """The profile as PNG bytes."""
-        return render_profile(self.title, self.sections, self.photo, self.style)
+        """The profile as PNG bytes. Its parts (header, headings, rows) are kept in the
+        personal parts cache (memory only, an idle limit, forgotten on erasure), so the
+        profile drawn again after one answer changed draws only that answer's row."""
+        return render_profile(self.title, self.sections, self.photo, self.style,
+                              parts=PERSONAL_PARTS)
 
     def words_not_drawn(self) -> list[str]:
         """The profile's words no font can draw (the picture shows "(see the words below)")."""

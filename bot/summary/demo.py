@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import emoji_image, render_text_card
+from bot.render.cards.parts import PERSONAL_PARTS
 from bot.store import repo, therapist_repo
 from bot.store.models import (
     Answer,
@@ -199,7 +200,9 @@ async def _good_day_bad_day(w: _Writer, week: int, when: datetime) -> None:
 async def _mat(w: _Writer, when: datetime, n: int) -> None:
     placements = {card: (i + n) % 3 for i, card in enumerate(MAT_CARDS)}
     lines = [(["👍", "🤷", "👎"][col], f"{card}") for card, col in placements.items()]
-    picture = render_text_card("School", lines)
+    # The example young person's mat as a list picture; its rows repeat from mat to mat, so
+    # they are drawn once (kept like any young person's parts: bot.render.cards.parts).
+    picture = render_text_card("School", lines, parts=PERSONAL_PARTS)
     media_id = await w.media(w.young, "mat", "image/png", picture, when)
     w.mats += 1
     await w.run(w.young, "talking_mat", when, [

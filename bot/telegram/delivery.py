@@ -109,15 +109,18 @@ class Delivery:
                 # replies; an unacknowledged alert is sent again by its job.
                 log.warning("could not send to chat %s: %s", target, error)
 
-    async def send(self, chat_id: int, reply: Reply) -> Message | None:
+    async def send(self, chat_id: int, reply: Reply,
+                   drawn: tuple[Slot, str | bytes] | None = None) -> Message | None:
         """One reply as a new message: a file, a picture card with words, or words alone.
-        Returns the message sent, or None (speech that could not be made: nothing to send)."""
+        `drawn`: the reply's picture as `CardPublisher.media` already gave it (an edit that
+        fell back to a new message), so it is not drawn twice. Returns the message sent, or
+        None (speech that could not be made: nothing to send)."""
         keyboard = markup(reply.buttons)
         if reply.attachment is not None:
             return await self._send_attachment(chat_id, reply, keyboard)
         picture = self._picture(reply)
         if picture is not None and len(reply.text) <= MAX_CAPTION and self.cards is not None:
-            slot, media = await self.cards.media(picture, _style(reply), reply.about)
+            slot, media = drawn or await self.cards.media(picture, _style(reply), reply.about)
             try:
                 message = await self.bot.send_photo(chat_id, self._photo(media),
                                                     caption=reply.text, reply_markup=keyboard)
@@ -195,10 +198,12 @@ class Delivery:
         picture = self._picture(reply)
         wants_photo = (picture is not None and self.cards is not None
                        and reply.attachment is None and len(reply.text) <= MAX_CAPTION)
+        drawn: tuple[Slot, str | bytes] | None = None  # a picture drawn here, for the fallback
         try:
             if wants_photo and message.photo:
                 assert picture is not None and self.cards is not None
                 slot, media = await self.cards.media(picture, _style(reply), reply.about)
+                drawn = (slot, media) if isinstance(media, bytes) else None
                 # Raw bytes, not an InputFile: PTB then sends it as attach://, as Telegram needs.
                 edited = await message.edit_media(
                     InputMediaPhoto(media, caption=reply.text),
@@ -213,7 +218,9 @@ class Delivery:
                 return
             log.info("could not edit message (%s); sending a new one", error.message)
         # A text can't become a picture (or the edit failed): send anew, retire the old buttons.
-        await self.send(message.chat_id, reply)
+        # A picture drawn for the failed edit is sent as it is: never drawn twice in one reply
+        # (a file id is not passed on: a stale one is looked up and replaced by `send`).
+        await self.send(message.chat_id, reply, drawn)
         await self._retire_buttons(message)
 
     async def _retire_buttons(self, message: Message) -> None:

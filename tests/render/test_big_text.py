@@ -171,12 +171,25 @@ def test_every_mat_card_is_whole_at_every_size(style: CardStyle) -> None:
 
 @pytest.mark.parametrize("style", STYLES, ids=_style_id)
 def test_every_review_line_is_whole_at_every_size(style: CardStyle) -> None:
-    from bot.render.cards.review import _review_rows, _split_line
+    from bot.render.cards.review import (
+        _geometry,
+        _items,
+        _layout_row,
+        _review_rows,
+        _Row,
+        _split_line,
+    )
     from bot.render.cards.style import _MARGIN
+
+    geo = _geometry(style)
+
+    def laid_out(item: tuple[str, str, tuple[str, ...]]) -> tuple[_Row, int]:
+        row = _layout_row(item, style, geo)
+        return row, row.height
 
     problems: list[str] = []
     for where, line in every_review_line():
-        rows, left_out = _review_rows([line], style, 300)
+        rows, left_out = _review_rows(_items([line], style), laid_out, geo.more_h, 300)
         assert len(rows) == 1 and not left_out
         row = rows[0]
         text_left = _MARGIN + 22 + (round(96 * min(style.text_scale, 1.25)) + 28)

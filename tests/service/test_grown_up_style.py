@@ -185,9 +185,9 @@ async def test_the_grown_up_profile_has_first_person_headings(
     drawn: list[tuple[Any, ...]] = []
     real = drawing.render_profile
 
-    def spy(*args: Any) -> bytes:
+    def spy(*args: Any, **kwargs: Any) -> bytes:
         drawn.append(args)
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(drawing, "render_profile", spy)
     sam = await chat.therapist("Sam")
