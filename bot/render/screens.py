@@ -18,6 +18,7 @@ from bot.render.cards import (
     render_text_card,
     text_card_key,
 )
+from bot.render.cards.parts import parts_for
 from bot.render.mat import render_mat
 
 MAX_PICTURE_OPTIONS = 12
@@ -77,10 +78,14 @@ class Picture:
             return cache.get_or_render_text(self.title, self.lines, style)
         if self.mat is not None:
             return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title)
+        # A question card is pasted together from drawn parts: shared ones kept for all,
+        # a young person's own (their words, photos) kept in memory only for a short while
+        # (bot.render.cards.parts), so a tick is a paste, not a new drawing.
         card = Card(self.title, self.tiles, self.footer)
+        parts = parts_for(self.shared)
         if cache is None:
-            return self.key(style), render_card(card, style)
-        return cache.get_or_render(card, style)
+            return self.key(style), render_card(card, style, parts)
+        return cache.get_or_render(card, style, parts)
 
 
 def _mat_cards(mat: MatView) -> list[MatCard]:
