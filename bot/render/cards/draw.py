@@ -136,13 +136,16 @@ def draw_card(
     each tile come from it (drawn into it first when missing) and are pasted; the pixels are
     the same either way (tests/render/test_cached_cards.py). A cache with no idle limit holds
     only shared content (bot.render.cards.parts), so for it the layout is remembered too
-    (layout.remembered_layout); a personal card's words are laid out afresh each time.
+    (layout.remembered_layout); a personal card's words are laid out afresh each time, and
+    a cache with an idle limit (PERSONAL_PARTS) is pruned of idle parts first.
     Raises ValueError for more than MAX_TILES tiles."""
     pal = palette_for(style)
     if parts is not None and parts.max_idle is None:
         lay = remembered_layout(card, style)
     else:
         lay = layout_card(card, style)
+    if parts is not None and parts.max_idle is not None:
+        parts.prune()  # personal parts idle too long go now, not only when looked up again
     canvas = Image.new("RGB", (lay.width, lay.height), pal.background)
     draw = ImageDraw.Draw(canvas)
     if parts is None:
