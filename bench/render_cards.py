@@ -9,6 +9,12 @@ Run from the repository root:  .venv/bin/python bench/render_cards.py [--runs 9]
 - cached: CardCache.get_or_render for a card already in the cache.
 - Talking Mat: an 8-card mat redrawn after one placement, afresh and from the parts cache
   (bot.render.cards.parts), drawing and encoding timed apart, in wall and CPU time.
+- parts cache (issue 17): cards as the bot draws them now, pasted from drawn parts
+  (bot.render.cards.parts). "new card, warmed bot": a flow card never drawn in this process,
+  after cards.warm_up has laid out every flow card and drawn its symbols (as at bot
+  start-up); "cold caches": the same card with every cache cleared and no warm-up. Each is
+  split into draw (draw_card, the canvas) and encode (shapes._png), which add up to the
+  total. "ticked tile": a multi-select card drawn again with one more tile ticked.
 """
 
 from __future__ import annotations
@@ -223,9 +229,74 @@ def _review(runs: int) -> dict[str, list[float]]:
     }
 
 
+def _split(
+    cards: list[object], style: object, before: Callable[[], object] | None = None
+) -> dict[str, list[float]]:
+    """Draw and encode times of each card (drawn from SHARED_PARTS), one card a run."""
+    from bot.render.cards import draw_card
+    from bot.render.cards.parts import SHARED_PARTS
+    from bot.render.cards.shapes import _png
+
+    draw: list[float] = []
+    encode: list[float] = []
+    for card in cards:
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        canvas = draw_card(card, style, SHARED_PARTS)  # type: ignore[arg-type]
+        drawn = time.perf_counter()
+        _png(canvas)
+        draw.append((drawn - started) * 1000)
+        encode.append((time.perf_counter() - drawn) * 1000)
+    total = [d + e for d, e in zip(draw, encode, strict=True)]
+    return {"total": total, "draw": draw, "encode": encode}
+
+
+def _parts(runs: int) -> dict[str, list[float]]:
+    from dataclasses import replace
+
+    from bot.render.cards import DEFAULT_STYLE, clear_render_caches, draw_card, warm_up
+    from bot.render.cards.parts import SHARED_PARTS
+    from bot.render.flow_cards import flow_cards, multi_steps
+    from bot.service.young_person import MENU_PAGE
+    from bot.services import load_content
+
+    content = load_content()
+    every = list(flow_cards(content.engine, content.locale, MENU_PAGE))
+    # Cards of 3 to 12 tiles, spread over the flows, each drawn once ("new").
+    step = max(1, len(every) // runs)
+    sample = [card for _, card in every[::step] if len(card.tiles) >= 3][:runs]
+    results: dict[str, list[float]] = {}
+    cold = _split(sample, DEFAULT_STYLE, clear_render_caches)
+    for name, values in cold.items():
+        results[f"cold caches, new card: {name}"] = values
+    clear_render_caches()
+    started = time.perf_counter()
+    warm_up(DEFAULT_STYLE, (card for _, card in every))
+    warm_s = time.perf_counter() - started
+    results["warm-up (every flow card), s"] = [warm_s]
+    results["SHARED_PARTS after warm-up, MB"] = [SHARED_PARTS.bytes / 1e6]
+    for name, values in _split(sample, DEFAULT_STYLE).items():
+        results[f"new card, warmed bot: {name}"] = values
+    multi = multi_steps(content.engine)
+    card = next(c for where, c in every if where in multi and len(c.tiles) >= 4)
+    draw_card(card, DEFAULT_STYLE, SHARED_PARTS)
+    ticks = []
+    for n in range(min(runs, len(card.tiles))):
+        tiles = tuple(replace(t, selected=i <= n) for i, t in enumerate(card.tiles))
+        ticks.append(replace(card, tiles=tiles))
+    for name, values in _split(ticks, DEFAULT_STYLE).items():
+        results[f"ticked tile (parts cache): {name}"] = values
+    results["SHARED_PARTS at the end, MB"] = [SHARED_PARTS.bytes / 1e6]
+    return results
+
+
 def _report(title: str, results: dict[str, list[float]]) -> None:
     print(title)
     for name, values in results.items():
+        if len(values) == 1:  # a one-off figure in the unit its name says (s, MB)
+            print(f"  {name:<58} {values[0]:7.2f}")
+            continue
         print(
             f"  {name:<58} median {statistics.median(values):7.2f} ms"
             f"   min {min(values):7.2f}   max {max(values):7.2f}   (n={len(values)})"
@@ -247,6 +318,7 @@ def main() -> None:
         return
     _report("Fresh process (cold):", _cold_process(max(3, args.runs // 2)))
     _report("In process:", _in_process(args.runs))
+    _report("In process, from drawn parts (ms unless said):", _parts(args.runs))
     _report("Talking Mat:", _mat(args.runs))
     _report("Review and profile pictures:", _review(args.runs))
 

@@ -10,7 +10,9 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.config import Settings
 from bot.render import cards
+from bot.render.flow_cards import flow_cards
 from bot.service.routes import ROUTES
+from bot.service.young_person import MENU_PAGE
 from bot.services import BOT_USERNAME_FACT, Content, Services, build_services
 from bot.store import repo
 from bot.store.models import Role
@@ -68,7 +70,11 @@ async def _on_start(application: Application) -> None:
     await _set_commands(application, services)
     # Open the fonts and draw one small card now, so a young person's first tap on a picture
     # screen is not the one that waits for them (in a worker thread: it is CPU work).
-    seconds = await asyncio.to_thread(cards.warm_up)
+    # Every flow's cards are laid out and their symbols drawn ahead too (bounded in time and
+    # memory: bot.render.cards.warm_up), so a card no one has seen yet is quick as well.
+    content = services.content
+    shown = (card for _, card in flow_cards(content.engine, content.locale, MENU_PAGE))
+    seconds = await asyncio.to_thread(cards.warm_up, cards.DEFAULT_STYLE, shown)
     log.debug("card drawing warmed up in %.2fs", seconds)
     log.info("MySay is running as @%s", application.bot.username)
 

@@ -70,8 +70,11 @@ class Picture:
         return card_key(Card(self.title, self.tiles, self.footer), style)
 
     def render(self, cache: CardCache | None, style: CardStyle) -> tuple[str, bytes]:
-        """(content key, PNG bytes). With no `cache`, nothing is kept in memory (a personal
-        picture must not outlive the person it shows)."""
+        """(content key, PNG bytes). With no `cache`, the PNG is not kept (a personal picture
+        must not outlive the person it shows); a question card's drawn parts are kept in
+        bot.render.cards.parts: a shared picture's for all, a personal one's in memory only,
+        for at most PERSONAL_IDLE_SECONDS unused, and forgotten when anyone's data is
+        erased."""
         if self.as_list:
             if cache is None:
                 # Its title and rows are kept as parts (personal ones in memory only, for an
@@ -85,10 +88,14 @@ class Picture:
             # the personal ones, kept briefly and forgotten on erasure, unless it is shared.
             return self.key(style), render_mat(self.mat, style, dict(self.photos), self.title,
                                                parts_for(self.shared))
+        # A question card is pasted together from drawn parts: shared ones kept for all,
+        # a young person's own (their words, photos) kept in memory only for a short while
+        # (bot.render.cards.parts), so a tick is a paste, not a new drawing.
         card = Card(self.title, self.tiles, self.footer)
+        parts = parts_for(self.shared)
         if cache is None:
-            return self.key(style), render_card(card, style)
-        return cache.get_or_render(card, style)
+            return self.key(style), render_card(card, style, parts)
+        return cache.get_or_render(card, style, parts)
 
 
 def _mat_cards(mat: MatView) -> list[MatCard]:

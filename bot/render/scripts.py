@@ -314,20 +314,27 @@ def _layout_args(run: Run, level: int | None = None) -> dict[str, str]:
     return args
 
 
+@lru_cache(maxsize=64)
+def _face_of(path: str) -> Face:
+    """The Face of a font file (remembered: a Path is parsed for every line measured)."""
+    return Face(Path(path))
+
+
 def _run_font(run: Run, primary: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
     assert run.face is not None
-    if run.face.path == Path(primary.path) and run.face.index == 0 and not run.face.variation:
+    own = run.face.path == _face_of(primary.path).path
+    if own and run.face.index == 0 and not run.face.variation:
         return primary
     return pil_font(run.face, int(primary.size))
 
 
 def _line_runs(font: ImageFont.FreeTypeFont, text: str) -> tuple[Run, ...]:
-    return runs(text, Face(Path(font.path)), is_bold(font))
+    return runs(text, _face_of(font.path), is_bold(font))
 
 
 def _simple(font: ImageFont.FreeTypeFont, line: Sequence[Run]) -> bool:
     """One run in the card font itself: drawn exactly as before this module existed."""
-    return len(line) == 1 and line[0].face == Face(Path(font.path)) and not line[0].rtl
+    return len(line) == 1 and line[0].face == _face_of(font.path) and not line[0].rtl
 
 
 # -- the visual order of a line (the Unicode bidirectional algorithm) ----------------------

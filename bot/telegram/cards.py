@@ -54,7 +54,9 @@ def slot_for(picture: Picture, style: CardStyle, about: int | None) -> Slot:
 class CardPublisher:
     """Knows which cards Telegram already has. The file ids live in the database (encrypted),
     so a restart or a second bot process re-uses them too. Only shared cards are also kept in
-    memory and in the rendering cache: nothing of a young person stays in the process."""
+    memory and in the rendering cache; of a personal card only its drawn parts stay, in
+    memory, for at most bot.render.cards.parts.PERSONAL_IDLE_SECONDS unused, and none
+    after anyone's data is erased."""
 
     def __init__(self, db: Database, cache: CardCache | None = None) -> None:
         self.db = db

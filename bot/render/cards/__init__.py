@@ -4,14 +4,15 @@ Symbols come from the OpenMoji COLRv0 font (CC BY-SA 4.0), words are set in Atki
 Bold (or OpenDyslexic when installed). Every tile always carries its words, because Telegram
 clients are hard to use with a screen reader and some young people read the word, not the picture.
 
-Public API: `Tile`, `CardStyle`, `Card`, `render_card`, `render_text_card` (`draw_text_card`:
-the same picture as an image), `card_key`, `text_card_key`, `CardCache`, `layout_card`
-(geometry, for tests and previews), `PALETTES`.
+Public API: `Tile`, `CardStyle`, `Card`, `draw_card` (the canvas), `render_card` (its PNG),
+`render_text_card` (`draw_text_card`: the same picture as an image), `card_key`,
+`text_card_key`, `CardCache`, `layout_card` (geometry, for tests and previews), `PALETTES`.
 
 The package is split by responsibility: `style` (the data types, palettes and canvas
 geometry), `text` (fitting words to a box), `shapes` (rounded boxes, symbols, photos, the PNG),
-`layout` (where everything on a card goes), `draw` (the card composition), `review` (the
-"this is what you said" picture) and `cache` (keys, the LRU, warm-up). Names with a leading
+`layout` (where everything on a card goes), `draw` (the card composition), `parts` (drawn
+parts kept to paste), `review` (the "this is what you said" picture) and `cache` (keys, the
+LRU, warm-up). Names with a leading
 underscore are shared between these modules only; the few that bot/render/mat.py and
 bot/render/profile.py draw with are re-exported here.
 """
@@ -19,7 +20,7 @@ bot/render/profile.py draw with are re-exported here.
 from __future__ import annotations
 
 from bot.render.cards.cache import RENDER_VERSION, CardCache, card_key, text_card_key, warm_up
-from bot.render.cards.draw import render_card
+from bot.render.cards.draw import draw_card, render_card
 from bot.render.cards.layout import CardLayout, TileLayout, grid_shape, layout_card
 from bot.render.cards.review import ReviewLine, draw_text_card, render_text_card
 from bot.render.cards.shapes import (
@@ -79,6 +80,7 @@ __all__ = [
     "attribution",
     "card_key",
     "clear_render_caches",
+    "draw_card",
     "draw_text_card",
     "emoji_image",
     "fit_text",

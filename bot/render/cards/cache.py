@@ -8,11 +8,14 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.render import fonts, symbol_set
-from bot.render.cards.draw import render_card
+from bot.render.cards.draw import draw_card, render_card
+from bot.render.cards.layout import remembered_layout
+from bot.render.cards.parts import SHARED_PARTS, PartsCache
 from bot.render.cards.review import ReviewLine, _split_line, render_text_card
+from bot.render.cards.shapes import PHOTO_PLACEHOLDER, emoji_image
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
 
 # 4: whole words at every text size (issue 15, point 5); 5: text the card font lacks is
@@ -89,12 +92,15 @@ class CardCache:
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
 
-    def get_or_render(self, card: Card, style: CardStyle = DEFAULT_STYLE) -> tuple[str, bytes]:
-        """(card_key, PNG bytes), drawn only when not cached."""
+    def get_or_render(
+        self, card: Card, style: CardStyle = DEFAULT_STYLE, parts: PartsCache = SHARED_PARTS
+    ) -> tuple[str, bytes]:
+        """(card_key, PNG bytes), drawn only when not cached, from the drawn parts in `parts`
+        (this cache holds shared pictures only, so SHARED_PARTS unless told otherwise)."""
         key = card_key(card, style)
         png = self._get(key)
         if png is None:
-            png = render_card(card, style)
+            png = render_card(card, style, parts)
             self._put(key, png)
         return key, png
 
@@ -118,11 +124,35 @@ class CardCache:
 
 
 
-def warm_up(style: CardStyle = DEFAULT_STYLE) -> float:
-    """Open the fonts and draw a small card once, so the first real card is fast.
+WARM_UP_SECONDS = 15.0  # at most this long drawing symbols ahead at start-up
 
-    Call it at bot start-up (in a worker thread). Returns the seconds it took.
-    """
+
+def warm_up(
+    style: CardStyle = DEFAULT_STYLE,
+    cards: Iterable[Card] = (),
+    seconds: float = WARM_UP_SECONDS,
+) -> float:
+    """Open the fonts and draw a small card once, then lay out each of `cards` (remembered:
+    layout.remembered_layout) and draw its symbols at the sizes the card shows them (kept by
+    shapes.emoji_image's cache), so a card a young person has not seen yet is drawn
+    without measuring its words or drawing its symbols (issue 17, point 5).
+
+    `cards`: shared cards only (their words are remembered in the clear), e.g.
+    bot.render.flow_cards.flow_cards. Stops after `seconds`. Memory: the symbols' pixels
+    (about 18 MB for the shipped flows at Normal text; the glyph cache holds at most 512)
+    and a few hundred bytes a layout (at most layout._LAYOUTS). Tiles themselves are not
+    drawn ahead: every flow's tiles would be ~130 MB, more than SHARED_PARTS holds.
+
+    Call it at bot start-up (in a worker thread). Returns the seconds it took."""
     started = time.perf_counter()
-    render_card(Card(title="Hello", tiles=(Tile("Good", "😀"), Tile("OK", "😐"))), style)
+    draw_card(Card(title="Hello", tiles=(Tile("Good", "😀"), Tile("OK", "😐"))), style,
+              SHARED_PARTS)
+    for card in cards:
+        if time.perf_counter() - started > seconds:
+            break
+        lay = remembered_layout(card, style)
+        for tile, spot in zip(card.tiles, lay.tiles, strict=True):
+            left, top, right, bottom = spot.symbol
+            emoji_image(PHOTO_PLACEHOLDER if tile.image else tile.emoji,
+                        min(right - left, bottom - top))
     return time.perf_counter() - started

@@ -4,7 +4,7 @@ and label inside each tile. Geometry only; nothing is drawn here."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.render.cards.style import (
@@ -189,7 +189,7 @@ def normal_symbol(count: int) -> int:
     """The symbol size of a card of `count` tiles at Normal text with one-line labels: the
     least a symbol may be at any text size, so symbols never shrink as the words grow."""
     card = Card("Normal", tuple(Tile("OK", "🙂") for _ in range(count)))
-    lay = _normal_layout(card, DEFAULT_STYLE)
+    lay = _normal_layout(card, DEFAULT_STYLE, _fit_footer("", DEFAULT_STYLE))
     box = lay.tiles[0].symbol
     return box[3] - box[1]
 
@@ -278,16 +278,60 @@ def layout_card(card: Card, style: CardStyle = DEFAULT_STYLE) -> CardLayout:
     does not fit whole in that grid, the tiles are laid out by _grown_tiles (fewer columns,
     whole words on up to three lines, symbols no smaller than at Normal, a taller card).
     Every label and the title is then whole: no cut word, no ellipsis (issue 15, point 5)."""
-    lay = _normal_layout(card, style)
+    return _normal_or_grown(card, style, _fit_footer(card.footer, style))
+
+
+def _normal_or_grown(card: Card, style: CardStyle, footer: TextBlock) -> CardLayout:
+    """layout_card with its footer already fitted (`footer`; card.footer is not read)."""
+    lay = _normal_layout(card, style, footer)
     if _scale(style) <= 1.0 and all(
         _complete(t.label, tile.label) for t, tile in zip(lay.tiles, card.tiles, strict=True)
     ):
         return lay
-    return _normal_layout(card, style, grow=True)
+    return _normal_layout(card, style, footer, grow=True)
 
 
-def _normal_layout(card: Card, style: CardStyle, grow: bool = False) -> CardLayout:
-    """The card laid out in the fixed grid, or (grow) with _grown_tiles."""
+_LAYOUTS = 1024  # remembered layouts (a few hundred bytes each): every flow card at a few styles
+_PHOTO = b"photo"  # stands for any photo in a remembered layout's card: only "has one" counts
+
+
+def remembered_layout(card: Card, style: CardStyle = DEFAULT_STYLE) -> CardLayout:
+    """layout_card, remembered for the last _LAYOUTS cards by what the layout depends on (the
+    title, the words, whether any tile has a photo, the style, and the footer's height only:
+    the footer's own words are fitted afresh, so "Part 2 of 5" and "Part 3 of 5" share one),
+    so a card seen again, or with another tile ticked, is not measured again. Only for cards
+    that show nothing of one young person: a remembered layout holds the words in the clear."""
+    footer = _fit_footer(card.footer, style)
+    has_photo = any(t.image for t in card.tiles)
+    lay = _remembered(card.title, tuple(t.label for t in card.tiles), has_photo,
+                      (len(footer.lines), footer.size), style)
+    return replace(lay, footer=footer)
+
+
+@lru_cache(maxsize=_LAYOUTS)
+def _remembered(title: str, labels: tuple[str, ...], has_photo: bool,
+                footer_shape: tuple[int, int], style: CardStyle) -> CardLayout:
+    tiles = tuple(Tile(label, image=_PHOTO if has_photo else None) for label in labels)
+    lines, size = footer_shape
+    # A stand-in as tall as the real footer: the rest of the layout uses only its height.
+    stand_in = TextBlock(("",) * lines, size, style.font)
+    return _normal_or_grown(Card(title, tiles), style, stand_in)
+
+
+def forget_layouts() -> None:
+    """Forget remembered layouts (bot.render.cards.clear_render_caches, cold benchmarks)."""
+    _remembered.cache_clear()
+
+
+def _fit_footer(footer: str, style: CardStyle) -> TextBlock:
+    return fit_tiered(footer, style.font, (WIDTH - 2 * _MARGIN, 10_000), ((1, 0.0),),
+                      round(38 * _scale(style)), 24)
+
+
+def _normal_layout(
+    card: Card, style: CardStyle, footer: TextBlock, grow: bool = False
+) -> CardLayout:
+    """The card laid out in the fixed grid, or (grow) with _grown_tiles, under `footer`."""
     if len(card.tiles) > MAX_TILES:
         raise ValueError(f"a card holds at most {MAX_TILES} tiles, got {len(card.tiles)}")
     scale = _scale(style)
@@ -295,9 +339,6 @@ def _normal_layout(card: Card, style: CardStyle, grow: bool = False) -> CardLayo
     banner_pad = round(20 * min(scale, 1.25))
     title_box = (_MARGIN, _TOP - banner_pad // 2, WIDTH - _MARGIN, _TOP + title.height + banner_pad)
     header = title_box[3] + _TITLE_GAP
-    footer = fit_tiered(
-        card.footer, style.font, (WIDTH - 2 * _MARGIN, 10_000), ((1, 0.0),), round(38 * scale), 24
-    )
     footer_h = footer.height + 20 if footer.lines else 0
     if card.tiles:
         two_lines = _TOP + round(80 * scale * _LINE) * 2 + banner_pad + _TITLE_GAP

@@ -9,6 +9,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
 
 from bot.render import fonts, safe_image, symbol_set
+from bot.render.cards.layout import forget_layouts
 from bot.render.cards.parts import clear_parts
 from bot.render.cards.style import RGB, Box, log
 
@@ -179,7 +180,8 @@ def _png(canvas: Image.Image) -> bytes:
 
 
 def clear_render_caches() -> None:
-    """Forget cached glyphs, masks and fonts (for cold-start benchmarks)."""
+    """Forget cached glyphs, masks, fonts, layouts and drawn parts (for cold-start
+    benchmarks)."""
     _openmoji_image.cache_clear()
     symbol_set.clear_cache()
     _missing_glyph.cache_clear()
@@ -187,4 +189,5 @@ def clear_render_caches() -> None:
     _corner.cache_clear()
     _tick_badge.cache_clear()
     fonts.clear_caches()
+    forget_layouts()
     clear_parts()
