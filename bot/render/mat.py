@@ -136,14 +136,23 @@ class _Memo(Generic[T]):
         with self._lock:
             self._items.clear()
 
+    def prune(self) -> int:
+        """Drop every value unused for longer than `max_idle`. Returns how many went."""
+        now = self._clock()
+        with self._lock:
+            stale = [k for k, (_, used) in self._items.items() if now - used > self.max_idle]
+            for key in stale:
+                del self._items[key]
+        return len(stale)
+
 
 _FITS: _Memo[TextBlock] = _Memo(_FITS_MAX, cached_parts.PERSONAL_IDLE_SECONDS)
 # The last few whole mats, encoded: the finished mat is drawn for the record after commit
 # (bot.service.drawing.MatPicture) and again moments later as the review's picture
 # (bot.render.screens.Picture), the same picture; the second is this memo's.
 _RECENT: _Memo[bytes] = _Memo(_RECENT_MAX, _RECENT_IDLE_SECONDS)
-cached_parts.on_forget_personal(_FITS.forget)
-cached_parts.on_forget_personal(_RECENT.forget)
+cached_parts.on_forget_personal(_FITS.forget, _FITS.prune)
+cached_parts.on_forget_personal(_RECENT.forget, _RECENT.prune)
 
 
 def _remembered_whole(words: str, style: CardStyle, width: int, room: int, lines: int,

@@ -13,6 +13,7 @@ from datetime import datetime
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.render.cards.parts import prune_personal
 from bot.service import unit_of_work
 from bot.service.routes import ROUTES
 from bot.timeutil import utcnow
@@ -27,6 +28,20 @@ def schedule(application: Application) -> None:
     for job in ROUTES.periodic.values():
         queue.run_repeating(_tick, interval=job.seconds, first=min(job.seconds, 10.0),
                             name=job.name, data=job.name)
+    queue.run_repeating(_age_picture_parts, interval=PRUNE_SECONDS, first=PRUNE_SECONDS,
+                        name=PRUNE_JOB)
+
+
+PRUNE_JOB = "age out picture parts"
+PRUNE_SECONDS = 60.0
+
+
+async def _age_picture_parts(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop drawn parts of a young person's pictures unused for their idle limit, even while
+    nobody taps (bot.render.cards.parts.prune_personal): memory only, no database."""
+    dropped = prune_personal()
+    if dropped:
+        log.debug("aged out %d picture parts", dropped)
 
 
 async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -75,3 +75,40 @@ def test_a_digest_never_holds_the_words() -> None:
     assert "quiet" not in key and len(key) == 64
     assert key == parts.digest("I like the quiet room", 1.25)
     assert key != parts.digest("I like the quiet room", 1.5)
+
+
+def test_idle_personal_parts_age_out_with_nobody_drawing() -> None:
+    """prune_personal (run every minute by the bot) drops the personal parts and the mat's
+    remembered words once idle, without any new drawing asking for them."""
+    from bot.render import mat
+
+    parts.clear_parts()
+    now = [1000.0]
+    clock = parts.PERSONAL_PARTS._clock
+    fits_clock = mat._FITS._clock
+    parts.PERSONAL_PARTS._clock = mat._FITS._clock = lambda: now[0]
+    try:
+        parts.PERSONAL_PARTS.get(("row", parts.digest("their words")), lambda: _part(10))
+        mat._FITS.get(("fit", parts.digest("their words")), lambda: "fitted")
+        parts.SHARED_PARTS.get(("tile", "Happy"), lambda: _part(10))
+        assert parts.prune_personal() == 0 and len(parts.PERSONAL_PARTS) == 1
+        now[0] += parts.PERSONAL_IDLE_SECONDS + 1
+        assert parts.prune_personal() == 1
+        assert len(parts.PERSONAL_PARTS) == 0 and len(mat._FITS) == 0
+        assert len(parts.SHARED_PARTS) == 1
+    finally:
+        parts.PERSONAL_PARTS._clock, mat._FITS._clock = clock, fits_clock
+        parts.clear_parts()
+
+
+def test_the_bot_ages_out_picture_parts_every_minute() -> None:
+    from telegram.ext import Application
+
+    from bot.telegram import jobs
+
+    application = Application.builder().token("123456:TEST-not-a-real-token").build()
+    jobs.schedule(application)
+    assert application.job_queue is not None
+    (job,) = application.job_queue.get_jobs_by_name(jobs.PRUNE_JOB)
+    assert job.callback is jobs._age_picture_parts
+    assert jobs.PRUNE_SECONDS <= 60 < parts.PERSONAL_IDLE_SECONDS

@@ -134,12 +134,17 @@ def parts_for(shared: bool) -> PartsCache:
 
 
 _FORGET_HOOKS: list[Callable[[], None]] = []
+_PRUNE_HOOKS: list[Callable[[], object]] = []
 
 
-def on_forget_personal(hook: Callable[[], None]) -> None:
-    """Have `forget_personal` call `hook()` too: for other memory that holds a young person's
-    content for redraws (bot.render.mat's fitted words), so it is forgotten with the parts."""
-    _FORGET_HOOKS.append(hook)
+def on_forget_personal(forget: Callable[[], None],
+                       prune: Callable[[], object] | None = None) -> None:
+    """Have `forget_personal` call `forget()` too, and `prune_personal` call `prune()`: for
+    other memory that holds a young person's content for redraws (bot.render.mat's fitted
+    words and recent mats), so it is forgotten and aged out with the parts."""
+    _FORGET_HOOKS.append(forget)
+    if prune is not None:
+        _PRUNE_HOOKS.append(prune)
 
 
 def forget_personal() -> None:
@@ -148,6 +153,17 @@ def forget_personal() -> None:
     PERSONAL_PARTS.clear()
     for hook in _FORGET_HOOKS:
         hook()
+
+
+def prune_personal() -> int:
+    """Drop every personal part (and registered memo entry) unused for longer than its idle
+    limit, even when nothing is drawn: the bot runs this every minute
+    (bot.telegram.jobs.schedule), so nothing of a young person stays in memory much past
+    PERSONAL_IDLE_SECONDS. Returns how many parts were dropped."""
+    dropped = PERSONAL_PARTS.prune()
+    for hook in _PRUNE_HOOKS:
+        hook()
+    return dropped
 
 
 def clear_parts() -> None:
