@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.engine.screen import MatView
 from bot.render.cards import CardStyle
+from bot.render.cards.shapes import mime_type_of
 from bot.render.mat import render_mat
 from bot.render.profile import render_profile
 from bot.render.scripts import readable
@@ -45,7 +46,7 @@ class MatPicture:
     photos: tuple[tuple[int, bytes], ...] = ()
 
     def render(self) -> bytes:
-        """The mat as PNG bytes."""
+        """The mat as picture bytes (JPEG, bot.render.cards.shapes.encode)."""
         return render_mat(self.view, self.style, dict(self.photos))
 
     def words_not_drawn(self) -> list[str]:
@@ -67,7 +68,7 @@ class ProfilePicture:
     style: CardStyle
 
     def render(self) -> bytes:
-        """The profile as PNG bytes."""
+        """The profile as picture bytes (JPEG, bot.render.cards.shapes.encode)."""
         return render_profile(self.title, self.sections, self.photo, self.style)
 
     def words_not_drawn(self) -> list[str]:
@@ -127,7 +128,7 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
             drawn.append(reply)
             continue
         try:
-            png = await asyncio.to_thread(reply.drawing.picture.render)
+            picture = await asyncio.to_thread(reply.drawing.picture.render)
         except Exception:  # any drawing fault: never lose the reply's words with the picture
             log.exception("could not draw %s; sending its words without it",
                           reply.drawing.filename)
@@ -135,17 +136,19 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
                 drawn.append(replace(reply, drawing=None))
             continue
         if reply.drawing.keep is not None:
-            await _keep(db, reply.drawing.keep, png)
+            await _keep(db, reply.drawing.keep, picture)
         drawn.append(replace(reply, drawing=None,
-                             attachment=Attachment("photo", png, reply.drawing.filename)))
+                             attachment=Attachment("photo", picture, reply.drawing.filename)))
     return drawn
 
 
-async def _keep(db: Database, keep: KeepWith, png: bytes) -> None:
-    """Keep the drawn picture with its answer or run (media_repo.keep_drawn)."""
+async def _keep(db: Database, keep: KeepWith, picture: bytes) -> None:
+    """Keep the drawn picture, the very bytes sent, with its answer or run
+    (media_repo.keep_drawn), typed by its content (JPEG as drawn today)."""
     try:
         await in_transaction(db, lambda session: media_repo.keep_drawn(
             session, owner_id=keep.owner_id, kind=keep.kind, run_id=keep.run_id,
-            step_id=keep.step_id, png=png), f"keeping a {keep.kind} picture")
+            step_id=keep.step_id, data=picture, mime_type=mime_type_of(picture)),
+            f"keeping a {keep.kind} picture")
     except DATABASE_AWAY as error:
         log.warning("could not keep a %s picture: %s", keep.kind, type(error).__name__)

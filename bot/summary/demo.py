@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import emoji_image, render_text_card
+from bot.render.cards.shapes import mime_type_of
 from bot.store import repo, therapist_repo
 from bot.store.models import (
     Answer,
@@ -200,7 +201,7 @@ async def _mat(w: _Writer, when: datetime, n: int) -> None:
     placements = {card: (i + n) % 3 for i, card in enumerate(MAT_CARDS)}
     lines = [(["👍", "🤷", "👎"][col], f"{card}") for card, col in placements.items()]
     picture = render_text_card("School", lines)
-    media_id = await w.media(w.young, "mat", "image/png", picture, when)
+    media_id = await w.media(w.young, "mat", mime_type_of(picture), picture, when)
     w.mats += 1
     await w.run(w.young, "talking_mat", when, [
         ("mat", [c for c, col in placements.items() if col >= 0], None,
