@@ -14,15 +14,17 @@ from bot.render.cards.parts import clear_parts
 from bot.render.cards.style import RGB, Box, log
 
 # How every picture MySay draws is encoded, chosen by measurement (bench/encoders.py, issue
-# 17): Telegram turns every photo into a JPEG of its own (about quality 87, 4:2:0), so a
-# lossless upload is not what anyone sees. JPEG quality 90 with full-resolution colour
-# (4:4:4) encodes 4-6x faster than PNG (about 12 ms against 50-65 ms for a 1080 px card) and,
-# after Telegram's re-encoding, the words look as a PNG's do: at 360 px the worst picture's
-# title is 0.02 dB and its words 0.3 dB below a lossless upload's. 4:2:0 would be ~5 ms
-# quicker but costs ~1.3 dB on the titles (coloured banners fringe at the letters' edges);
-# quality 85 looks the same after Telegram, but the file itself (kept as the mat's record,
-# given back by /mydata) falls to ~41 dB on the worst picture. It costs ~35% more bytes
-# than PNG (about 147 KB against 108 KB), which a server's uplink carries in a few ms.
+# 17; medians over 9 pictures on a shared 2-core machine): Telegram turns every photo into
+# a JPEG of its own (about quality 87, 4:2:0), so a lossless upload is not what anyone sees.
+# JPEG quality 90 with full-resolution colour (4:4:4) encodes about 6x faster than PNG
+# (13 ms against 79 ms for a 1080 px card; PNG's time is its filtering, not its zlib level)
+# and, after Telegram's re-encoding at 360 px, the worst picture's title is 0.02 dB and its
+# words 0.34 dB below a lossless upload's (no difference to see: docs/images). 4:2:0 is
+# ~5 ms quicker but ~1.1 dB worse on the titles and ~3 dB on the whole picture (its colour
+# is halved twice, ours then Telegram's). Quality 85 looks the same after Telegram except
+# the titles (0.4 dB), and the file itself, kept as the mat's record and given back by
+# /mydata, falls from 43.6 to 41.1 dB on the worst picture. The price: ~35% more bytes than
+# PNG (147 KB against 108 KB), a few ms of a server's uplink.
 JPEG_QUALITY = 90
 JPEG_SUBSAMPLING = 0  # Pillow's code for 4:4:4 (no chroma subsampling)
 MIME_TYPE = "image/jpeg"  # what `encode` gives; bot.store.media_repo keeps it with the bytes
