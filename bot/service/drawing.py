@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.engine.screen import MatView
 from bot.render.cards import CardStyle
 from bot.render.cards.parts import PERSONAL_PARTS
+from bot.render.cards.shapes import mime_type_of
 from bot.render.mat import render_mat
 from bot.render.profile import render_profile
 from bot.render.scripts import readable
@@ -46,9 +47,9 @@ class MatPicture:
     photos: tuple[tuple[int, bytes], ...] = ()
 
     def render(self) -> bytes:
-        """The mat as the bytes sent and kept (bot.render.mat.render_mat), drawn from the
-        young person's cached parts: most of the mat was drawn while it was being placed, and
-        the review draws the same picture next (remembered, not drawn again)."""
+        """The mat as the bytes sent and kept (JPEG, bot.render.cards.shapes.encode), drawn
+        from the young person's cached parts: most of the mat was drawn while it was being
+        placed, and the review draws the same picture next (remembered, not drawn again)."""
         return render_mat(self.view, self.style, dict(self.photos), parts=PERSONAL_PARTS)
 
     def words_not_drawn(self) -> list[str]:
@@ -70,9 +71,10 @@ class ProfilePicture:
     style: CardStyle
 
     def render(self) -> bytes:
-        """The profile as PNG bytes. Its parts (header, headings, rows) are kept in the
-        personal parts cache (memory only, an idle limit, forgotten on erasure), so the
-        profile drawn again after one answer changed draws only that answer's row."""
+        """The profile as picture bytes (JPEG, bot.render.cards.shapes.encode). Its parts
+        (header, headings, rows) are kept in the personal parts cache (memory only, an idle
+        limit, forgotten on erasure), so the profile drawn again after one answer changed
+        draws only that answer's row."""
         return render_profile(self.title, self.sections, self.photo, self.style,
                               parts=PERSONAL_PARTS)
 
@@ -133,7 +135,7 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
             drawn.append(reply)
             continue
         try:
-            png = await asyncio.to_thread(reply.drawing.picture.render)
+            picture = await asyncio.to_thread(reply.drawing.picture.render)
         except Exception:  # any drawing fault: never lose the reply's words with the picture
             log.exception("could not draw %s; sending its words without it",
                           reply.drawing.filename)
@@ -141,17 +143,19 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
                 drawn.append(replace(reply, drawing=None))
             continue
         if reply.drawing.keep is not None:
-            await _keep(db, reply.drawing.keep, png)
+            await _keep(db, reply.drawing.keep, picture)
         drawn.append(replace(reply, drawing=None,
-                             attachment=Attachment("photo", png, reply.drawing.filename)))
+                             attachment=Attachment("photo", picture, reply.drawing.filename)))
     return drawn
 
 
-async def _keep(db: Database, keep: KeepWith, png: bytes) -> None:
-    """Keep the drawn picture with its answer or run (media_repo.keep_drawn)."""
+async def _keep(db: Database, keep: KeepWith, picture: bytes) -> None:
+    """Keep the drawn picture, the very bytes sent, with its answer or run
+    (media_repo.keep_drawn), typed by its content (JPEG as drawn today)."""
     try:
         await in_transaction(db, lambda session: media_repo.keep_drawn(
             session, owner_id=keep.owner_id, kind=keep.kind, run_id=keep.run_id,
-            step_id=keep.step_id, png=png), f"keeping a {keep.kind} picture")
+            step_id=keep.step_id, data=picture, mime_type=mime_type_of(picture)),
+            f"keeping a {keep.kind} picture")
     except DATABASE_AWAY as error:
         log.warning("could not keep a %s picture: %s", keep.kind, type(error).__name__)

@@ -561,7 +561,7 @@ async def _keep_mat(ctx: Context, session: AsyncSession, person: Person, run: Fl
         person.id, "mat", run.id, answer.step_id)
     picture = MatPicture(view, style_of(person), tuple(sorted(photos.items())))
     caption = with_words(ctx.locale("mat_saved"), picture, ctx.locale("picture_words_below"))
-    return outcome, Reply(caption, drawing=Drawing(picture, "mat.png", keep))
+    return outcome, Reply(caption, drawing=Drawing(picture, "mat.jpg", keep))
 
 
 async def _finished(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
@@ -613,7 +613,7 @@ async def _keep_profile(ctx: Context, session: AsyncSession, person: Person, run
     caption = with_words(ctx.locale("profile_ready"), picture,
                          ctx.locale("picture_words_below"))
     return Reply(caption, drawing=Drawing(
-        picture, "me.png", KeepWith(person.id, "profile", run.id)))
+        picture, "me.jpg", KeepWith(person.id, "profile", run.id)))
 
 
 def _profile_heading(flow: Flow, step: Step, first_person: bool) -> str:

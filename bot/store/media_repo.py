@@ -80,9 +80,10 @@ async def replace_recording(session: AsyncSession, *, therapist_id: int, flow_id
 
 
 async def keep_drawn(session: AsyncSession, *, owner_id: int, kind: str, run_id: int,
-                     step_id: str | None, png: bytes) -> int | None:
-    """Keep a picture drawn after its answer committed (bot.service.drawing) as the young
-    person's media, and name it where it belongs: kind "mat" on the answer to `step_id` of
+                     step_id: str | None, data: bytes, mime_type: str) -> int | None:
+    """Keep a picture drawn after its answer committed (bot.service.drawing), `data` of type
+    `mime_type` (the drawing's own encoding, bot.render.cards.shapes.encode: JPEG), as the
+    young person's media, and name it where it belongs: kind "mat" on the answer to `step_id` of
     run `run_id` (answers.media, as [{"id": .., "kind": "mat"}]); kind "profile" in the run's
     options as `profile_media`. Returns the media id, or None when there is nowhere to put it
     any more (the answer or run is gone) or the answer already has its mat picture (a
@@ -92,13 +93,13 @@ async def keep_drawn(session: AsyncSession, *, owner_id: int, kind: str, run_id:
                                                            Answer.step_id == step_id))
         if answer is None or any(m.get("kind") == "mat" for m in answer.media or ()):
             return None
-        media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type="image/png",
-                              data=png)
+        media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type=mime_type,
+                              data=data)
         answer.media = [*(answer.media or ()), {"id": media_id, "kind": kind}]
         return media_id
     run = await session.get(FlowRun, run_id)
     if run is None:
         return None
-    media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type="image/png", data=png)
+    media_id = await keep(session, owner_id=owner_id, kind=kind, mime_type=mime_type, data=data)
     run.options = {**(run.options or {}), "profile_media": media_id}
     return media_id

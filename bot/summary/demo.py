@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.render.cards import emoji_image, render_text_card
 from bot.render.cards.parts import PERSONAL_PARTS
+from bot.render.cards.shapes import mime_type_of
 from bot.store import repo, therapist_repo
 from bot.store.models import (
     Answer,
@@ -203,7 +204,7 @@ async def _mat(w: _Writer, when: datetime, n: int) -> None:
     # The example young person's mat as a list picture; its rows repeat from mat to mat, so
     # they are drawn once (kept like any young person's parts: bot.render.cards.parts).
     picture = render_text_card("School", lines, parts=PERSONAL_PARTS)
-    media_id = await w.media(w.young, "mat", "image/png", picture, when)
+    media_id = await w.media(w.young, "mat", mime_type_of(picture), picture, when)
     w.mats += 1
     await w.run(w.young, "talking_mat", when, [
         ("mat", [c for c, col in placements.items() if col >= 0], None,

@@ -65,7 +65,7 @@ class CardPublisher:
 
     async def media(self, picture: Picture, style: CardStyle, about: int | None = None
                     ) -> tuple[Slot, str | bytes]:
-        """(where its file id is kept, a Telegram file id if uploaded before, else the PNG).
+        """(where its file id is kept, a Telegram file id if uploaded before, else the JPEG).
 
         `about` is the young person whose content a personal picture shows (see `slot_for`).
         """

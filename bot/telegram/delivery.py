@@ -137,7 +137,7 @@ class Delivery:
 
     @staticmethod
     def _photo(media: str | bytes) -> str | InputFile:
-        return media if isinstance(media, str) else InputFile(media, filename="card.png")
+        return media if isinstance(media, str) else InputFile(media, filename="card.jpg")
 
     def _picture(self, reply: Reply) -> Picture | None:
         """The picture card to show with the reply: its screen drawn, else its picture; None

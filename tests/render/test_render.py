@@ -38,9 +38,9 @@ LONG_TITLE = (
 )
 
 
-def _open(png: bytes) -> Image.Image:
-    img = Image.open(io.BytesIO(png))
-    assert img.format == "PNG"
+def _open(data: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "JPEG"  # what Telegram makes of it anyway (bench/encoders.py)
     img.load()
     return img
 
@@ -59,6 +59,12 @@ def _count(img: Image.Image, box: tuple[int, int, int, int], test: str) -> int:
     r, g, b = region.split()
     black = [ch.point(lambda v: 255 if v == 0 else 0) for ch in (r, g, b)]
     return ImageChops.multiply(ImageChops.multiply(black[0], black[1]), black[2]).histogram()[255]
+
+
+def _near(colour: object, wanted: tuple[int, int, int], slack: int = 6) -> bool:
+    """The colour is `wanted` give or take what JPEG does to a flat colour (a few levels)."""
+    assert isinstance(colour, tuple)
+    return all(abs(a - b) <= slack for a, b in zip(colour, wanted, strict=True))
 
 
 def _label_box(spot: cards.TileLayout) -> tuple[int, int, int, int]:
@@ -88,13 +94,13 @@ def _card(count: int) -> Card:
 # ------------------------------------------------------------------------------------ basics --
 
 
-def test_four_tile_card_is_a_small_rgb_png() -> None:
-    png = render_card(TODAY)
-    img = _open(png)
+def test_four_tile_card_is_a_small_rgb_jpeg() -> None:
+    data = render_card(TODAY)
+    img = _open(data)
     assert img.width == 1080 and img.mode == "RGB"
     assert 1000 <= img.height <= 1300
-    assert len(png) < 1_000_000
-    assert "OpenMoji" in img.info.get("Copyright", "")
+    assert len(data) < 1_000_000
+    assert b"OpenMoji" in img.info.get("comment", b"")
 
 
 def test_symbols_are_drawn_in_every_tile() -> None:
@@ -142,7 +148,8 @@ def test_selected_tile_is_clearly_different() -> None:
     white = corner.convert("L").point(lambda v: 255 if v > 250 else 0)
     assert white.histogram()[255] > 150, "the white tick is missing"
     accent = PALETTES["standard"].accent
-    assert sum(n for n, colour in corner.getcolors(1 << 16) or [] if colour == accent) > 500
+    assert sum(n for n, colour in corner.getcolors(1 << 16) or []
+               if _near(colour, accent)) > 500
     # other tiles are unchanged
     other = lay.tiles[0].box
     assert ImageChops.difference(plain.crop(other), chosen.crop(other)).getbbox() is None
@@ -245,7 +252,7 @@ def test_every_palette_renders_with_aaa_contrast(name: str) -> None:
     assert _contrast(pal.accent, pal.selected_fill) >= 3  # the selected border (non-text)
     style = CardStyle(palette=name)
     img = _open(render_card(_card(6), style))
-    assert img.getpixel((5, 5)) == pal.background
+    assert _near(img.getpixel((5, 5)), pal.background)
 
 
 def test_high_contrast_text_is_pure_black() -> None:
@@ -261,7 +268,7 @@ def test_high_contrast_text_is_pure_black() -> None:
 def test_unknown_palette_and_missing_font_fall_back(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
     png = render_card(TODAY, CardStyle(palette="rainbow"))
-    assert _open(png).getpixel((5, 5)) == PALETTES["standard"].background
+    assert _near(_open(png).getpixel((5, 5)), PALETTES["standard"].background)
     fonts.text_font_path.cache_clear()
     dyslexic = render_card(TODAY, CardStyle(font="opendyslexic"))
     assert _open(dyslexic).width == 1080

@@ -51,14 +51,25 @@ def own_symbols() -> Iterator[SymbolSet]:
         symbol_set.use(SymbolSet())
 
 
-def _png(data: bytes) -> Image.Image:
+def _picture(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
+# How far JPEG (bot.render.cards.shapes.encode) moves a flat colour, per channel.
+SLACK = 6
+
+
 def _count(img: Image.Image, colour: tuple[int, int, int]) -> int:
-    """Pixels of exactly this colour (the example set's flat colours; OpenMoji has none)."""
+    """Pixels of this colour, give or take SLACK (the example set's flat colours; OpenMoji
+    has none of them)."""
     apart = ImageChops.difference(img, Image.new("RGB", img.size, colour)).split()
-    return ImageChops.lighter(ImageChops.lighter(apart[0], apart[1]), apart[2]).histogram()[0]
+    farthest = ImageChops.lighter(ImageChops.lighter(apart[0], apart[1]), apart[2])
+    return sum(farthest.histogram()[:SLACK + 1])
+
+
+def _near(colour: object, wanted: tuple[int, int, int]) -> bool:
+    assert isinstance(colour, tuple)
+    return all(abs(a - b) <= SLACK for a, b in zip(colour, wanted, strict=True))
 
 
 def _card() -> Card:
@@ -92,9 +103,9 @@ def _difference(a: Image.Image, b: Image.Image) -> float:
 
 def test_a_card_draws_the_service_symbol_in_the_openmoji_box(own_symbols: SymbolSet) -> None:
     card = _card()
-    mine = _png(render_card(card))
+    mine = _picture(render_card(card))
     symbol_set.use(SymbolSet())
-    openmoji = _png(render_card(card))
+    openmoji = _picture(render_card(card))
     expected = _expected_symbol_box(card, 0, EXAMPLE / "good.png")
     assert _difference(_symbol_box(card, 0, mine), expected) < 1.5
     assert _difference(_symbol_box(card, 0, openmoji), expected) > 10
@@ -105,11 +116,11 @@ def test_a_card_draws_the_service_symbol_in_the_openmoji_box(own_symbols: Symbol
 def test_an_svg_symbol_is_drawn_centred_with_its_see_through_corners_kept(
         own_symbols: SymbolSet) -> None:
     card = Card("Which lesson?", (Tile("Maths", MATHS),))
-    box = _symbol_box(card, 0, _png(render_card(card)))
+    box = _symbol_box(card, 0, _picture(render_card(card)))
     width, height = box.size
     assert _count(box, YELLOW) > 500 and _count(box, PURPLE) > 500
-    assert box.getpixel((width // 2, height // 2 + 5)) == YELLOW  # the triangle, centred
-    assert box.getpixel((1, 1)) == palette_for(DEFAULT_STYLE).tile  # not a white square
+    assert _near(box.getpixel((width // 2, height // 2 + 5)), YELLOW)  # the triangle, centred
+    assert _near(box.getpixel((1, 1)), palette_for(DEFAULT_STYLE).tile)  # not a white square
 
 
 def test_the_mat_and_the_review_list_draw_the_service_symbols(own_symbols: SymbolSet) -> None:
@@ -119,9 +130,10 @@ def test_the_mat_and_the_review_list_draw_the_service_symbols(own_symbols: Symbo
                     MatCard("dont_like", "Don't like", "👎")),
                    ((maths,), (), ()))
     lines = [(GOOD, "How was today?: Good", (LIKE,))]
-    mat, review = _png(render_mat(view)), _png(render_text_card("You said", lines))
+    mat, review = _picture(render_mat(view)), _picture(render_text_card("You said", lines))
     symbol_set.use(SymbolSet())
-    plain_mat, plain_review = _png(render_mat(view)), _png(render_text_card("You said", lines))
+    plain_mat = _picture(render_mat(view))
+    plain_review = _picture(render_text_card("You said", lines))
     assert _count(mat, BLUE) > 300 and _count(mat, PURPLE) > 300
     assert _count(plain_mat, BLUE) < 20 and _count(plain_mat, PURPLE) < 20
     assert _count(review, GREEN) > 300 and _count(review, BLUE) > 20
@@ -144,7 +156,7 @@ def test_cache_keys_change_only_where_a_service_symbol_is_drawn(own_symbols: Sym
 
 
 def test_the_licence_text_travels_with_the_pictures(own_symbols: SymbolSet) -> None:
-    copyright_ = Image.open(io.BytesIO(render_card(_card()))).text["Copyright"]
+    copyright_ = Image.open(io.BytesIO(render_card(_card()))).info["comment"].decode()
     assert "OpenMoji" in copyright_ and own_symbols.attribution in copyright_
 
 

@@ -203,8 +203,8 @@ async def test_the_whole_loop_over_http(running: RunningSandbox) -> None:
     card = (await running.chat("young_person"))[-1]
     assert card["fromBot"] and card["photo"]["width"] > 300 and "How was today?" in card["text"]
     async with running.http.get(f"{running.url}/api/file/{card['photo']['fileId']}") as response:
-        assert response.status == 200 and response.content_type == "image/png"
-        assert (await response.read()).startswith(b"\x89PNG")
+        assert response.status == 200 and response.content_type == "image/jpeg"
+        assert (await response.read()).startswith(b"\xff\xd8\xff")  # a card is sent as JPEG
     await running.tap("young_person", "Good")
     await running.tap("young_person", "Friend")
     await running.tap("young_person", "Done")

@@ -123,7 +123,9 @@ async def test_export_json_with_media_beside_it(seeded: tuple[Database, demo.See
     for item in media:
         content = (folder / item["file"]).read_bytes()
         with Image.open(io.BytesIO(content)) as picture:
-            assert picture.format == ("JPEG" if item["kind"] == "photo" else "PNG")
+            # Photos as they arrived, mats as drawn (bot.render.cards.shapes.encode): JPEG,
+            # named for what they are.
+            assert picture.format == "JPEG" and item["file"].endswith(".jpg")
     mats = [a["mat"] for r in data["runs"] for a in r["answers"] if a["step_id"] == "mat"]
     assert len(mats) == made.mats  # each with where every card went, in the order placed
     for mat in mats:
