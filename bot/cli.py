@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from bot.app import MissingToken, build_application
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.render.pool import tune_memory
 from bot.services import (
     BOT_USERNAME_FACT,
     check_data,
@@ -43,6 +44,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     # Broken flow files or a broken MYSAY_SYMBOLS_DIR stop us here, before any network.
     content = load_content(settings.flows_dir, settings.symbols_dir)
     check_data(settings)  # a wrong data key or unwritable database: one sentence, exit 2
+    tune_memory()  # freed picture canvases go back to the system (bot.render.pool)
     application = build_application(settings, content)
     if hook is not None:
         webhook.run(application, hook)

@@ -85,13 +85,26 @@ def text_font(family: str, size: int) -> ImageFont.FreeTypeFont:
     return _font(str(text_font_path(family)), max(1, int(size)))
 
 
+# OpenMoji at one size costs about 0.85 MB (FreeType's colour glyph state), and symbols come
+# in many sizes; the drawn symbols are kept by size (bot.render.cards.shapes), so only a few
+# sizes need their font open at once (issue 17: memory under 200 MB with the caches full).
+_EMOJI_SIZES_OPEN = 8
+
+
+@lru_cache(maxsize=_EMOJI_SIZES_OPEN)
+def _emoji_font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, layout_engine=_layout())
+
+
 def emoji_font(size: int) -> ImageFont.FreeTypeFont:
-    return _font(str(emoji_font_path()), max(1, int(size)))
+    """OpenMoji at `size` px (one of the few sizes kept open; see _EMOJI_SIZES_OPEN)."""
+    return _emoji_font(str(emoji_font_path()), max(1, int(size)))
 
 
 def clear_caches() -> None:
     """Forget every opened font (used by the benchmark to measure a cold start)."""
     _font.cache_clear()
+    _emoji_font.cache_clear()
     text_font_path.cache_clear()
     atkinson_path.cache_clear()
     emoji_font_path.cache_clear()

@@ -11,7 +11,6 @@ with the answer in a short transaction of its own, and turns the reply into a ph
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -135,7 +134,7 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
             drawn.append(reply)
             continue
         try:
-            picture = await asyncio.to_thread(reply.drawing.picture.render)
+            picture = await drawn(reply.drawing.picture.render)
         except Exception:  # any drawing fault: never lose the reply's words with the picture
             log.exception("could not draw %s; sending its words without it",
                           reply.drawing.filename)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from telegram import Message
 
 from bot.render.cards import CardCache, CardStyle
+from bot.render.pool import drawn
 from bot.render.screens import Picture
 from bot.store import media_repo
 from bot.store.db import DATABASE_AWAY, Database
@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 
 
 
-# Rendering depends only on the card's content, so one cache serves the whole process.
-SHARED_CACHE = CardCache(max_entries=512)
+# Rendering depends only on the card's content, so one cache serves the whole process. A
+# shared card is uploaded once and re-sent by its file id after that, so its bytes are rarely
+# wanted twice: two dozen are enough (about 3.5 MB); 512 held about 75 MB of JPEGs.
+SHARED_CACHE = CardCache(max_entries=24)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class CardPublisher:
             return slot, file_id
         # Rendering is CPU work (tens of ms): keep it off the event loop.
         cache = self.cache if picture.shared else None
-        _, png = await asyncio.to_thread(picture.render, cache, style)
+        _, png = await drawn(picture.render, cache, style)
         return slot, png
 
     async def _known(self, slot: Slot) -> str | None:

@@ -2,8 +2,9 @@
 a mat card's face, a review row. Each is drawn once per style and then pasted (issue 17,
 point 1), so a picture that changes by one answer costs a few pastes, not a new drawing.
 
-Two caches, both bounded by the bytes of pixels they hold and least-recently-used first out:
+Three caches, all bounded by the bytes of pixels they hold and least-recently-used first out:
 
+- `SYMBOL_PARTS`: each symbol drawn at a size (bot.render.cards.shapes.emoji_image).
 - `SHARED_PARTS`: parts that show only flow words, locale words and symbols, the same for
   everyone. Kept for the life of the process.
 - `PERSONAL_PARTS`: parts that show a young person's own content (their words, their cards,
@@ -27,8 +28,10 @@ from collections.abc import Callable, Hashable
 
 from PIL import Image
 
-SHARED_MAX_BYTES = 48 * 1024 * 1024
-PERSONAL_MAX_BYTES = 24 * 1024 * 1024
+# Bounds chosen so the bot stays under 200 MB with every cache full (bench/throughput.py).
+SYMBOL_MAX_BYTES = 16 * 1024 * 1024
+SHARED_MAX_BYTES = 16 * 1024 * 1024
+PERSONAL_MAX_BYTES = 12 * 1024 * 1024
 PERSONAL_IDLE_SECONDS = 15 * 60.0
 
 
@@ -123,6 +126,7 @@ class PartsCache:
             self.misses = 0
 
 
+SYMBOL_PARTS = PartsCache(SYMBOL_MAX_BYTES)  # symbols drawn at a size (the same for everyone)
 SHARED_PARTS = PartsCache(SHARED_MAX_BYTES)
 PERSONAL_PARTS = PartsCache(PERSONAL_MAX_BYTES, PERSONAL_IDLE_SECONDS)
 
@@ -168,5 +172,6 @@ def prune_personal() -> int:
 
 def clear_parts() -> None:
     """Forget every cached part, shared and personal (for cold-start benchmarks and tests)."""
+    SYMBOL_PARTS.clear()
     SHARED_PARTS.clear()
     forget_personal()

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
 
 from bot.render import fonts, safe_image, symbol_set
 from bot.render.cards.layout import forget_layouts
-from bot.render.cards.parts import clear_parts
+from bot.render.cards.parts import SYMBOL_PARTS, clear_parts
 from bot.render.cards.style import RGB, Box, log
 
 # How every picture MySay draws is encoded, chosen by measurement (bench/encoders.py, issue
@@ -135,15 +135,25 @@ def emoji_image(emoji: str, box: int) -> Image.Image | None:
     return custom if custom is not None else _openmoji_image(emoji, box)
 
 
-@lru_cache(maxsize=512)
+_NO_SYMBOL = Image.new("RGBA", (0, 0))  # kept for a glyph OpenMoji lacks: looked up once
+
+
 def _openmoji_image(emoji: str, box: int) -> Image.Image | None:
-    """The OpenMoji glyph, cropped to its ink and fitted inside a box x box square.
+    """The OpenMoji glyph, cropped to its ink and fitted inside a box x box square, drawn once
+    per (emoji, box) and kept in SYMBOL_PARTS (bounded by bytes, least-recently-used out)."""
+    if not emoji or box < 4:
+        return None
+    image = SYMBOL_PARTS.get(("openmoji", emoji, box),
+                             lambda: _draw_openmoji(emoji, box) or _NO_SYMBOL)
+    return None if image is _NO_SYMBOL else image
+
+
+def _draw_openmoji(emoji: str, box: int) -> Image.Image | None:
+    """The OpenMoji glyph drawn now (see _openmoji_image); None when OpenMoji lacks it.
 
     COLRv0 outlines scale cleanly, so the glyph is rendered straight at the target size; only
     glyphs whose ink is wider than the em (flags, balls) are scaled down, with LANCZOS.
     """
-    if not emoji or box < 4:
-        return None
     size = max(4, round(box * 0.95))
     img = _glyph(emoji, size)
     if img is None or _same_image(img, _missing_glyph(size)):
@@ -224,7 +234,6 @@ def mime_type_of(data: bytes) -> str:
 def clear_render_caches() -> None:
     """Forget cached glyphs, masks, fonts, layouts and drawn parts (for cold-start
     benchmarks)."""
-    _openmoji_image.cache_clear()
     symbol_set.clear_cache()
     _missing_glyph.cache_clear()
     _rounded_mask.cache_clear()
