@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.engine.screen import MatView
+from bot.render import pool
 from bot.render.cards import CardStyle
 from bot.render.cards.parts import PERSONAL_PARTS
 from bot.render.cards.shapes import mime_type_of
@@ -134,7 +135,7 @@ async def draw_all(db: Database, replies: Sequence[Reply]) -> list[Reply]:
             drawn.append(reply)
             continue
         try:
-            picture = await drawn(reply.drawing.picture.render)
+            picture = await pool.drawn(reply.drawing.picture.render)
         except Exception:  # any drawing fault: never lose the reply's words with the picture
             log.exception("could not draw %s; sending its words without it",
                           reply.drawing.filename)

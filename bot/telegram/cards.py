@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from telegram import Message
 
+from bot.render import pool
 from bot.render.cards import CardCache, CardStyle
-from bot.render.pool import drawn
 from bot.render.screens import Picture
 from bot.store import media_repo
 from bot.store.db import DATABASE_AWAY, Database
@@ -80,7 +80,7 @@ class CardPublisher:
             return slot, file_id
         # Rendering is CPU work (tens of ms): keep it off the event loop.
         cache = self.cache if picture.shared else None
-        _, png = await drawn(picture.render, cache, style)
+        _, png = await pool.drawn(picture.render, cache, style)
         return slot, png
 
     async def _known(self, slot: Slot) -> str | None:
