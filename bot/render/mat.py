@@ -109,15 +109,18 @@ class _Memo(Generic[T]):
         self.max_idle = max_idle
         self._clock = clock
         self._items: OrderedDict[Hashable, tuple[T, float]] = OrderedDict()
+        self._generation = 0  # bumped by forget
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The value kept under `key`, or `make()` worked out now (outside the lock) and kept."""
+        """The value kept under `key`, or `make()` worked out now (outside the lock) and kept
+        (unless `forget` ran meanwhile: an erasure is not undone by a drawing in progress)."""
         now = self._clock()
         with self._lock:
+            generation = self._generation
             found = self._items.get(key)
             if found is not None and now - found[1] <= self.max_idle:
                 self._items[key] = (found[0], now)
@@ -125,6 +128,8 @@ class _Memo(Generic[T]):
                 return found[0]
         value = make()
         with self._lock:
+            if generation != self._generation:
+                return value
             self._items[key] = (value, now)
             self._items.move_to_end(key)
             while len(self._items) > self.max_items:
@@ -135,6 +140,7 @@ class _Memo(Generic[T]):
         """Forget every value."""
         with self._lock:
             self._items.clear()
+            self._generation += 1
 
     def prune(self) -> int:
         """Drop every value unused for longer than `max_idle`. Returns how many went."""

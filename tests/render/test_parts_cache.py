@@ -112,3 +112,20 @@ def test_the_bot_ages_out_picture_parts_every_minute() -> None:
     (job,) = application.job_queue.get_jobs_by_name(jobs.PRUNE_JOB)
     assert job.callback is jobs._age_picture_parts
     assert jobs.PRUNE_SECONDS <= 60 < parts.PERSONAL_IDLE_SECONDS
+
+
+def test_a_part_drawn_while_everything_is_erased_is_not_kept() -> None:
+    """An erasure (forget_personal) while a young person's part is being drawn: the drawing
+    still returns its picture, but nothing of it is kept after the erasure."""
+    from bot.render import mat
+
+    cache = PartsCache(max_bytes=10**6, max_idle=60.0)
+
+    def drawn_during_erasure() -> Image.Image:
+        cache.clear()
+        return _part(10)
+
+    assert cache.get(("row", "x"), drawn_during_erasure).size == (10, 10)
+    assert len(cache) == 0 and cache.bytes == 0
+    assert mat._FITS.get(("fit", "y"), lambda: (mat._FITS.forget(), "fitted")[1]) == "fitted"
+    assert len(mat._FITS) == 0

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from bot.render import fonts, symbol_set
 from bot.render.cards.draw import draw_card, render_card
 from bot.render.cards.layout import remembered_layout
-from bot.render.cards.parts import SHARED_PARTS, PartsCache
+from bot.render.cards.parts import SHARED_PARTS, SYMBOL_PARTS, PartsCache
 from bot.render.cards.review import ReviewLine, _split_line, render_text_card
 from bot.render.cards.shapes import PHOTO_PLACEHOLDER, emoji_image
 from bot.render.cards.style import DEFAULT_STYLE, PALETTES, Card, CardStyle, Tile, _scale
@@ -125,6 +125,7 @@ class CardCache:
 
 
 WARM_UP_SECONDS = 15.0  # at most this long drawing symbols ahead at start-up
+WARM_UP_SHARE = 0.6  # at most this share of SYMBOL_PARTS filled ahead at start-up
 
 
 def warm_up(
@@ -138,17 +139,20 @@ def warm_up(
     without measuring its words or drawing its symbols (issue 17, point 5).
 
     `cards`: shared cards only (their words are remembered in the clear), e.g.
-    bot.render.flow_cards.flow_cards. Stops after `seconds`. Memory: the symbols' pixels
-    (about 18 MB for the shipped flows at Normal text; the glyph cache holds at most 512)
-    and a few hundred bytes a layout (at most layout._LAYOUTS). Tiles themselves are not
-    drawn ahead: every flow's tiles would be ~130 MB, more than SHARED_PARTS holds.
+    bot.render.flow_cards.flow_cards, in the order people meet them (the menu first). Stops
+    after `seconds`, or once the symbols fill WARM_UP_SHARE of SYMBOL_PARTS, so the cards
+    met first are not pushed out by later ones and there is room for other sizes. Memory: at
+    most that share of SYMBOL_PARTS, and a few hundred bytes a layout (at most
+    layout._LAYOUTS). Tiles themselves are not drawn ahead: every flow's tiles would be
+    ~130 MB, more than SHARED_PARTS holds.
 
     Call it at bot start-up (in a worker thread). Returns the seconds it took."""
     started = time.perf_counter()
     draw_card(Card(title="Hello", tiles=(Tile("Good", "😀"), Tile("OK", "😐"))), style,
               SHARED_PARTS)
+    room = SYMBOL_PARTS.max_bytes * WARM_UP_SHARE
     for card in cards:
-        if time.perf_counter() - started > seconds:
+        if time.perf_counter() - started > seconds or SYMBOL_PARTS.bytes > room:
             break
         lay = remembered_layout(card, style)
         for tile, spot in zip(card.tiles, lay.tiles, strict=True):

@@ -59,6 +59,7 @@ class PartsCache:
         self._clock = clock
         self._items: OrderedDict[Hashable, tuple[Image.Image, float]] = OrderedDict()
         self._bytes = 0
+        self._generation = 0  # bumped by clear: a drawing begun before it is not kept
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -74,9 +75,11 @@ class PartsCache:
     def get(self, key: Hashable, make: Callable[[], Image.Image]) -> Image.Image:
         """The part kept under `key`, or `make()` drawn now and kept. `make` runs outside the
         lock (two threads may draw the same part once each; the later one is kept). A part
-        larger than the whole cache is returned but not kept."""
+        larger than the whole cache is returned but not kept, and so is one whose drawing began
+        before a `clear` (an erasure while it was drawn must not be undone by it)."""
         now = self._clock()
         with self._lock:
+            generation = self._generation
             found = self._items.get(key)
             if found is not None and self._fresh(found[1], now):
                 self._items[key] = (found[0], now)
@@ -91,6 +94,8 @@ class PartsCache:
         if size > self.max_bytes:
             return image
         with self._lock:
+            if generation != self._generation:  # cleared while drawing: keep nothing
+                return image
             if key in self._items:
                 self._drop(key)
             self._items[key] = (image, now)
@@ -122,6 +127,7 @@ class PartsCache:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+            self._generation += 1
             self.hits = 0
             self.misses = 0
 
