@@ -70,8 +70,8 @@ class Picture:
         return card_key(Card(self.title, self.tiles, self.footer), style)
 
     def render(self, cache: CardCache | None, style: CardStyle) -> tuple[str, bytes]:
-        """(content key, PNG bytes). With no `cache`, the PNG is not kept (a personal picture
-        must not outlive the person it shows); a question card's drawn parts are kept in
+        """(content key, picture bytes: JPEG). With no `cache`, the bytes are not kept (a
+        personal picture must not outlive the person it shows); its drawn parts are kept in
         bot.render.cards.parts: a shared picture's for all, a personal one's in memory only,
         for at most PERSONAL_IDLE_SECONDS unused, and forgotten when anyone's data is
         erased."""

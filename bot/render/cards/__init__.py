@@ -1,18 +1,19 @@
-"""Picture cards: a question with 1-12 symbol tiles, drawn with Pillow as a PNG for Telegram.
+"""Picture cards: a question with 1-12 symbol tiles, drawn with Pillow and sent to Telegram
+as JPEG (shapes.encode, chosen by measurement: bench/encoders.py).
 
 Symbols come from the OpenMoji COLRv0 font (CC BY-SA 4.0), words are set in Atkinson Hyperlegible
 Bold (or OpenDyslexic when installed). Every tile always carries its words, because Telegram
 clients are hard to use with a screen reader and some young people read the word, not the picture.
 
-Public API: `Tile`, `CardStyle`, `Card`, `draw_card` (the canvas), `render_card` (its PNG),
+Public API: `Tile`, `CardStyle`, `Card`, `draw_card` (the canvas), `render_card` (its bytes),
 `render_text_card` (`draw_text_card`: the same picture as an image), `card_key`,
 `text_card_key`, `CardCache`, `layout_card` (geometry, for tests and previews), `PALETTES`.
 
 The package is split by responsibility: `style` (the data types, palettes and canvas
-geometry), `text` (fitting words to a box), `shapes` (rounded boxes, symbols, photos, the PNG),
-`layout` (where everything on a card goes), `draw` (the card composition), `parts` (drawn
-parts kept to paste), `review` (the "this is what you said" picture) and `cache` (keys, the
-LRU, warm-up). Names with a leading
+geometry), `text` (fitting words to a box), `shapes` (rounded boxes, symbols, photos, the
+one encoder), `layout` (where everything on a card goes), `draw` (the card composition),
+`parts` (drawn parts kept to paste), `review` (the "this is what you said" picture) and
+`cache` (keys, the LRU, warm-up). Names with a leading
 underscore are shared between these modules only; the few that bot/render/mat.py and
 bot/render/profile.py draw with are re-exported here.
 """

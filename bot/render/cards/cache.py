@@ -1,5 +1,5 @@
 """Cache keys (a sha256 of everything that changes the pixels) and the in-process LRU of
-rendered PNGs, plus the start-up warm-up."""
+encoded pictures (JPEG, shapes.encode), plus the start-up warm-up."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def text_card_key(title: str, lines: Sequence[ReviewLine], style: CardStyle) -> 
 
 
 class CardCache:
-    """An in-process LRU of rendered PNG bytes, keyed by card_key. Thread-safe."""
+    """An in-process LRU of encoded picture bytes, keyed by card_key. Thread-safe."""
 
     def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max(1, max_entries)
@@ -95,7 +95,7 @@ class CardCache:
     def get_or_render(
         self, card: Card, style: CardStyle = DEFAULT_STYLE, parts: PartsCache = SHARED_PARTS
     ) -> tuple[str, bytes]:
-        """(card_key, PNG bytes), drawn only when not cached, from the drawn parts in `parts`
+        """(card_key, picture bytes), drawn only when not cached, from the drawn parts in `parts`
         (this cache holds shared pictures only, so SHARED_PARTS unless told otherwise)."""
         key = card_key(card, style)
         png = self._get(key)
@@ -107,7 +107,7 @@ class CardCache:
     def get_or_render_text(
         self, title: str, lines: Sequence[ReviewLine], style: CardStyle = DEFAULT_STYLE
     ) -> tuple[str, bytes]:
-        """(text_card_key, PNG bytes) of a review picture, drawn only when not cached."""
+        """(text_card_key, picture bytes) of a review picture, drawn only when not cached."""
         key = text_card_key(title, lines, style)
         png = self._get(key)
         if png is None:

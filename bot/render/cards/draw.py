@@ -165,6 +165,6 @@ def draw_card(
 def render_card(
     card: Card, style: CardStyle = DEFAULT_STYLE, parts: PartsCache | None = None
 ) -> bytes:
-    """The card as PNG bytes (RGB, 1080 px wide): `draw_card` encoded by shapes._png.
+    """The card as picture bytes (JPEG, RGB, 1080 px wide): `draw_card` encoded by shapes._png.
     `parts`: see draw_card. Raises ValueError for more than MAX_TILES tiles."""
     return _png(draw_card(card, style, parts))

@@ -28,7 +28,7 @@ from bot.render.cards.style import RGB, Box, log
 # PNG (147 KB against 108 KB), a few ms of a server's uplink.
 JPEG_QUALITY = 90
 JPEG_SUBSAMPLING = 0  # Pillow's code for 4:4:4 (no chroma subsampling)
-MIME_TYPE = "image/jpeg"  # what `encode` gives; bot.store.media_repo keeps it with the bytes
+MIME_TYPE = "image/jpeg"  # what `encode` gives (callers name kept pictures by mime_type_of)
 _PNG_LEVEL = 3  # encode(lossless=True): zlib level 3, ~2x faster than 6 for ~15% more bytes
 
 
