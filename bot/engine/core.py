@@ -584,8 +584,11 @@ class FlowEngine:
                  for (emoji, _), c in zip(symbols, cards, strict=True)]
         plain = [c.words for c in cards]
         if (view := self.mat_view_of(flow.id, answer, state.options)) is not None:
-            # Each card under its scale point, and the cards left off.
+            # Each card under its scale point, and the cards left off; the small symbols in
+            # the same order as those words (not the order the cards were placed in).
             shown, plain = [self.mat_words(view, symbols=True)], [self.mat_words(view)]
+            laid = [*(c for column in view.columns for c in column), *view.left_off]
+            symbols = tuple((c.emoji or OWN_CARD_MARK, c.words) for c in laid)
         extra = []
         if answer.own_words:  # only their own words are quoted as theirs
             extra.append(answer.own_words if answer.forwarded else f"“{answer.own_words}”")

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, PngImagePlugin
 from bot.i18n import Locale
 from bot.render import safe_image, scripts
 from bot.render.cards import PALETTES, TextBlock, attribution, emoji_image, fit_text
+from bot.render.cards.shapes import JPEG_QUALITY, JPEG_SUBSAMPLING
 from bot.summary import figures, words
 from bot.summary.chart import week_chart, worth_drawing
 from bot.summary.context import helped_words, note_lines, placements_text
@@ -438,7 +439,8 @@ def render_picture(summary: Summary, locale: Locale, image_format: str = "PNG") 
     _draw(draw, foot, MARGIN, y + 10, PAL.muted)
     out = io.BytesIO()
     if image_format == "JPEG":
-        canvas.save(out, "JPEG", quality=90, comment=attribution().encode())
+        canvas.save(out, "JPEG", quality=JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING,
+                    comment=attribution().encode())
         return out.getvalue()
     info = PngImagePlugin.PngInfo()
     info.add_text("Copyright", attribution())

@@ -88,3 +88,11 @@ def test_moving_cards_keeps_every_other_card_in_its_place(
     while walk.screen.step_id != REVIEW:
         walk.do(Action(ActionKind.SKIP))
     assert walk.screen.mat == shown  # the review's picture is the same mat
+    # The review line's small symbols read in the order of its words: column by column, then
+    # the cards left off (not in the order the cards were placed or moved).
+    (line,) = [line for line in walk.screen.review if "mat" in line.step_ids]
+    laid = [c.words for column in shown.columns for c in column] + [
+        c.words for c in shown.left_off]
+    assert [words for _, words in line.symbols] == laid
+    positions = [line.words.index(words) for words in laid]
+    assert positions == sorted(positions)
