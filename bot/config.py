@@ -6,6 +6,7 @@ Nothing else in MySay reads `os.environ`; every part receives the one `Settings`
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
                                          alias="TELEGRAM_READ_TIMEOUT")
     chat_sends_per_second: float = Field(default=1.0, ge=0, alias="MYSAY_CHAT_SENDS_PER_SECOND")
     sends_per_second: float = Field(default=30.0, ge=0, alias="MYSAY_SENDS_PER_SECOND")
+    # The Talking Mat page (issue 16; bot/webapp): the public https:// address it is served
+    # under (a path of the webhook's server, or of --webapp-port's behind the HTTPS proxy).
+    # Unset: the mat is placed with the chat's buttons only, and no page button is offered.
+    public_url: str | None = Field(default=None, alias="MYSAY_PUBLIC_URL")
+    webapp_port: int | None = Field(default=None, ge=1, le=65535, alias="MYSAY_WEBAPP_PORT")
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -68,10 +74,23 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("privacy_notice", "privacy_notice_file", "safeguarding_contact",
-                     "safeguarding_words_file", "flows_dir", "symbols_dir", mode="before")
+                     "safeguarding_words_file", "flows_dir", "symbols_dir", "public_url",
+                     "webapp_port", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _https_address(cls, value: str | None) -> str | None:
+        # Telegram opens a Mini App only over HTTPS (Bot API WebAppInfo.url).
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("MYSAY_PUBLIC_URL must be an https:// address with no ? or #, "
+                             "such as https://mysay.example.org/mysay")
+        return value.strip()
 
     @field_validator("working_days", "service_timezone")
     @classmethod
@@ -81,6 +100,14 @@ class Settings(BaseSettings):
 
         check_setting(info.field_name or "", value)
         return value
+
+    @property
+    def mat_page_url(self) -> str | None:
+        """The Talking Mat page's address (`MYSAY_PUBLIC_URL` + "/mat"), or None when no
+        public URL is set (then no page button is offered)."""
+        if not self.public_url:
+            return None
+        return self.public_url.rstrip("/") + "/mat"
 
     @property
     def resolved_database_url(self) -> str:

@@ -104,6 +104,9 @@ class Button:
 
     label: str
     data: str
+    # A Mini App button (Bot API InlineKeyboardButton.web_app, private chats only): the https
+    # page it opens; `data` is then "" (a button has exactly one action).
+    web_app: str | None = None
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
