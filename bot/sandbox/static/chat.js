@@ -649,6 +649,7 @@ async function openWebApp(url, title, opener) {
   $("webapp-title").textContent = frame.title;
   setBackButton({ is_visible: false });
   setMainButton({ is_visible: false });
+  for (const part of ["webapp", "webapp-head", "webapp-bar"]) paint($(part), "");
   $("webapp-body").replaceChildren(frame);
   frame.addEventListener("load", () => {
     listenForEscape(frame);
@@ -729,6 +730,15 @@ function fromWebApp(event) {
     case "web_app_trigger_haptic_feedback":
       pulse();
       break;
+    case "web_app_set_header_color":
+      paint($("webapp-head"), data.color);
+      break;
+    case "web_app_set_background_color":
+      paint($("webapp"), data.color);
+      break;
+    case "web_app_set_bottom_bar_color":
+      paint($("webapp-bar"), data.color);
+      break;
     case "web_app_request_theme":
       postToWebApp("theme_changed", { theme_params: themeParams() });
       break;
@@ -747,6 +757,12 @@ function fromWebApp(event) {
 }
 
 const HEX = /^#[0-9a-f]{6}$/i;
+
+// The page may colour Telegram's frame around it (header, background, bottom bar): only a
+// plain #rrggbb colour is taken; anything else leaves the sandbox's own.
+function paint(part, colour) {
+  part.style.backgroundColor = HEX.test(colour || "") ? colour : "";
+}
 
 function setMainButton(params) {
   const bar = $("webapp-bar");
