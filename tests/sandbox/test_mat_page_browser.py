@@ -19,6 +19,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -182,6 +183,15 @@ async def key_to(page: Page, words: str, key: str = "Tab", presses: int = 40) ->
     raise AssertionError(f"{key} never reached {words!r} on the mat page")
 
 
+async def fits_the_phone(page: Page) -> None:
+    """The sheet and the page in it fit the 360 px phone: no sideways scrolling anywhere."""
+    outer = await page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    inner = await (await frame_of(page)).evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert outer[0] <= outer[1] and inner[0] <= inner[1], (outer, inner)
+
+
 async def next_card_is(frame: FrameLocator, words: str) -> None:
     await expect(card(frame, words)).to_be_visible()
 
@@ -223,8 +233,9 @@ def pdf_text(data: bytes) -> str:
 
 async def place_every_card(page: Page, frame: FrameLocator) -> None:
     """Jo places the eight cards: drag, tap-tap, keyboard, Skip, then taps."""
-    # 1. Lessons: dragged with a finger onto "Like".
+    # 1. Lessons: dragged with a finger onto "Like". Nothing to take back yet: no back arrow.
     await next_card_is(frame, "Lessons")
+    await expect(page.locator("#webapp-back")).to_be_hidden()
     await touch_drag(page, card(frame, "Lessons"), column(frame, "Like"))
     await expect(column_list(frame, "Like")).to_contain_text("Lessons")
     # 2. Maths: tap the card, then tap "Don't like".
@@ -244,6 +255,14 @@ async def place_every_card(page: Page, frame: FrameLocator) -> None:
     await next_card_is(frame, "Art")
     await frame.get_by_role("button", name=re.compile(r"\bSkip\b")).tap()
     await expect(frame.get_by_role("list", name=re.compile("Left off"))).to_contain_text("Art")
+    # 5. PE, tapped under "Don't like", then taken back with the sheet's back arrow
+    #    (Telegram's BackButton), and given again.
+    await next_card_is(frame, "PE")
+    await card(frame, "PE").tap()
+    await column(frame, "Don't like").tap()
+    await expect(column_list(frame, "Don't like")).to_contain_text("PE")
+    await page.locator("#webapp-back").tap()
+    await expect(column_list(frame, "Don't like")).not_to_contain_text("PE")
     # 5-8: tapped into place.
     for words, where in (("PE", "Like"), ("Break time", "Like"), ("Lunch", "Not sure"),
                          ("Homework", "Don't like")):
@@ -263,7 +282,7 @@ async def check_the_mat(frame: FrameLocator) -> None:
 
 
 async def test_a_talking_mat_on_the_page_dragged_tapped_and_typed_then_kept(
-        browser: Browser, sandbox: RunningSandbox) -> None:
+        browser: Browser, sandbox: RunningSandbox, tmp_path: Path) -> None:
     watch = Watch(sandbox)
     page = await open_chat(browser, sandbox, watch)
     await chat_tap(page, "Yes, let's start")
@@ -272,6 +291,7 @@ async def test_a_talking_mat_on_the_page_dragged_tapped_and_typed_then_kept(
     await expect(newest(page).locator("p.text")).to_contain_text("where does Lessons go?")
 
     frame = await open_mat(page)
+    await fits_the_phone(page)
     await place_every_card(page, frame)
 
     # The whole mat to look at: the sheet's main button says "This is right".
@@ -298,6 +318,17 @@ async def test_a_talking_mat_on_the_page_dragged_tapped_and_typed_then_kept(
     frame = await open_mat(page)
     await check_the_mat(frame)
     await expect(main).to_contain_text("This is right")
+    await fits_the_phone(page)
+    (tmp_path / "mat-page.png").write_bytes(await page.screenshot())
+
+    # Escape closes the sheet, as closing Telegram's does: nothing is sent, the chat stays.
+    before = len(await sandbox.chat("young_person"))
+    await card(frame, "Lessons").focus()
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#webapp")).to_be_hidden()
+    assert len(await sandbox.chat("young_person")) == before
+    frame = await open_mat(page)
+    await check_the_mat(frame)
 
     # "This is right", from the sheet's main button (Telegram's MainButton).
     await main.tap()
@@ -311,7 +342,9 @@ async def test_a_talking_mat_on_the_page_dragged_tapped_and_typed_then_kept(
     # The rest of the activity in the chat, to the review.
     await page.locator("#text").fill("PE is the best")
     await page.locator("#text").press("Enter")
-    await chat_tap(page, "On my own")
+    await expect(newest(page).locator("p.text")).to_contain_text("Who helped")
+    await chat_tap(page, "On my own")  # more than one can help: tick, then Done
+    await expect(newest(page).locator("button.kb", has_text="On my own")).to_contain_text("✅")
     await chat_tap(page, "Done")
     await expect(newest(page).locator("p.text")).to_contain_text("This is what you told me")
     review = await newest(page).locator("p.text").inner_text()
