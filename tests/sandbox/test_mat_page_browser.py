@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from bot.app import services_of
 from bot.sandbox import seed
+from bot.sandbox.web import PUBLIC_URL, SANDBOX_TOKEN
 from bot.store import repo
 from bot.store.models import FlowRun, Person
 from tests.sandbox.browser_support import BROWSER_MARKS, PHONE
@@ -381,3 +382,28 @@ async def check_mydata_and_summary(sandbox: RunningSandbox) -> None:
     await sandbox.tap("therapist", "Jo")
     said = "\n".join(m["text"] for m in await sandbox.chat("therapist") if m["fromBot"])
     assert MAT_WORDS.replace(" · ", "; ") in said, said
+
+
+async def test_only_the_sandboxs_own_page_opens_in_the_sheet(
+        browser: Browser, sandbox: RunningSandbox) -> None:
+    """A web_app button whose address is not under the sandbox's public URL (another site, or
+    a path that steps out of it) is not opened: a kind note, no sheet, no request."""
+    api = sandbox.sandbox.api
+    assert api is not None
+    rows = [[{"text": "Elsewhere", "web_app": {"url": "https://example.org/mat?run=1"}}],
+            [{"text": "Sideways", "web_app": {"url": f"{PUBLIC_URL}/../api/state"}}]]
+    async with sandbox.http.post(f"{api.base_url}{SANDBOX_TOKEN}/sendMessage", json={
+            "chat_id": seed.YOUNG_PERSON.user_id, "text": "Pages",
+            "reply_markup": {"inline_keyboard": rows}}) as response:
+        assert response.status == 200
+    watch = Watch(sandbox)
+    page = await open_chat(browser, sandbox, watch)
+    note = sandbox.sandbox.locale("sandbox.webapp.not_here")
+    for name in ("Elsewhere", "Sideways"):
+        await expect(page.locator("#toast")).to_be_hidden(timeout=10_000)
+        await newest(page).get_by_role("button", name=re.compile(name)).tap()
+        await expect(page.locator("#toast")).to_have_text(note)
+        await expect(page.locator("#webapp")).to_be_hidden()
+    assert await page.locator("#webapp-frame").count() == 0
+    await page.context.close()
+    assert watch.problems == []

@@ -408,11 +408,14 @@ async def test_real_settings_never_reach_the_sandbox_bot(tmp_path: Path) -> None
     settings = sandbox_settings(
         tmp_path, TELEGRAM_BOT_TOKEN="123456:a-real-looking-token-that-must-stay-home-00",
         DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/nothing",
-        TELEGRAM_API_BASE_URL="https://api.telegram.org/bot")
+        TELEGRAM_API_BASE_URL="https://api.telegram.org/bot",
+        MYSAY_PUBLIC_URL="https://mysay.example.org/real")
     async with running_sandbox(tmp_path, settings) as started:
         api, application = started.sandbox.api, started.sandbox.application
         assert api is not None and application is not None
         assert application.bot.token == SANDBOX_TOKEN
+        # The mat page's address is the sandbox's own, which can reach nothing (.invalid).
+        assert services_of(application).settings.public_url == PUBLIC_URL
         assert application.bot.base_url.startswith(f"http://127.0.0.1:{api.port}/bot")
         assert (tmp_path / "sandbox" / "sandbox.sqlite3").exists()
         assert started.server.port is not None

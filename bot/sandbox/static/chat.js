@@ -592,12 +592,19 @@ function markWebApp(key) {
 
 // Only the sandbox's own public address is opened, on this server under the same path (the
 // sandbox stands in for the HTTPS proxy). Anything else would leave this computer.
+// The address is read as a browser reads it, so "/app/../api" cannot step outside the path.
 function localAddress(url) {
-  const base = view.publicUrl.replace(/\/$/, "");
-  if (!base || !(url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`))) {
+  let base;
+  let parsed;
+  try {
+    base = new URL(view.publicUrl);
+    parsed = new URL(url);
+  } catch {
     return null;
   }
-  const parsed = new URL(url);
+  const path = base.pathname.replace(/\/$/, "");
+  const inside = parsed.pathname === path || parsed.pathname.startsWith(`${path}/`);
+  if (parsed.origin !== base.origin || !inside) return null;
   return `${location.origin}${parsed.pathname}${parsed.search}`;
 }
 
