@@ -356,7 +356,7 @@ async def test_a_talking_mat_on_the_page_dragged_tapped_and_typed_then_kept(
 
     await check_mydata_and_summary(sandbox)
     await page.context.close()
-    assert watch.problems == []
+    assert watch.problems == [], "\n".join(watch.problems)
 
 
 async def placed_in_the_run(sandbox: RunningSandbox) -> tuple[tuple[str, int], ...]:
@@ -406,4 +406,4 @@ async def test_only_the_sandboxs_own_page_opens_in_the_sheet(
         await expect(page.locator("#webapp")).to_be_hidden()
     assert await page.locator("#webapp-frame").count() == 0
     await page.context.close()
-    assert watch.problems == []
+    assert watch.problems == [], "\n".join(watch.problems)
