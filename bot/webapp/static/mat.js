@@ -148,10 +148,12 @@
     const body = await readJson(resp);
     if (resp.status === 200 && body && body.stage) {
       render(body);
-    } else if (resp.status >= 500 || (resp.status !== 401 && !body)) {
-      loadFailed();
-    } else {
+    } else if (resp.status === 401 || resp.status === 403 || resp.status === 409) {
       refused(resp.status, body);
+    } else if (resp.status < 500 && body && body.error && !state) {
+      showMessage(body.error, { close: true }); // a request the server will never answer
+    } else {
+      loadFailed();
     }
   }
 
@@ -216,7 +218,8 @@
     } else if (['place', 'move', 'leave_off', 'dont_know'].includes(move.op)) {
       haptic('light');
       const card = findCard(after, move.card);
-      if (card) say(`${card.words}: ${whereWords(after, card.column)}`);
+      const whole = before.stage === 'place' && after.stage === 'look' ? ` ${words.look_prompt}` : '';
+      if (card) say(`${card.words}: ${whereWords(after, card.column)}.${whole}`);
     } else if (move.op === 'back') {
       const taken = (before.cards || []).find((c) => c.column !== null && c.column !== undefined
         && (findCard(after, c.id) || {}).column == null);
@@ -234,6 +237,8 @@
     } else if (status === 409 && body && body.state) {
       render(body.state);
       notice(error || FALLBACK.not_saved);
+    } else if (status === 409 && !state) {
+      showMessage(error || FALLBACK.not_loaded, { retry: true });
     } else if (status === 403) {
       showMessage(error || FALLBACK.open_again, { close: true });
     } else {
@@ -267,6 +272,8 @@
     const scale = Number(look.text_scale);
     if (Number.isFinite(scale) && scale > 0) {
       root.style.setProperty('--mat-text-scale', String(Math.min(2, Math.max(0.75, scale))));
+      // Big text: the card to place stays in the page's flow instead of covering half the mat.
+      root.dataset.textSize = scale >= 1.4 ? 'big' : 'normal';
     }
     const colours = look.colours || {};
     Object.keys(colours).forEach((key) => {
@@ -383,6 +390,7 @@
     const focusKey = focusedKey();
     const placedOne = Boolean(state && state.stage === 'place' && s.stage === 'place'
       && state.current && s.current !== state.current);
+    const toLook = Boolean(state && state.stage === 'place' && s.stage === 'look');
     state = s;
     words = Object.assign({}, FALLBACK, s.words || {});
     applyLook(s.look);
@@ -435,7 +443,13 @@
 
     showPicked();
     syncTelegramButtons();
-    restoreFocus(focusKey, placedOne);
+    if (toLook) {
+      // Every card is placed: the whole mat, from the top, with its question.
+      window.scrollTo(0, 0);
+      if (focusKey) $('prompt').focus({ preventScroll: true });
+    } else {
+      restoreFocus(focusKey, placedOne);
+    }
   }
 
   /** Stage "done" or "paused": the words, a Close button, and Telegram closes the page after
@@ -697,6 +711,8 @@
     }
     if (target.dataset.say) {
       speak(target.dataset.say);
+    } else if (busy) {
+      // A move is on its way: the cards may be about to change; nothing is picked meanwhile.
     } else if (target.matches('button.card')) {
       pick(target.dataset.card);
     } else if (target.dataset.column !== undefined) {
