@@ -31,6 +31,7 @@ import json
 import logging
 import math
 import re
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -405,6 +406,29 @@ def page_app(prefix: str, get_application: GetApplication) -> web.Application:
     return app
 
 
+def check_address(listen: str, port: int) -> None:
+    """Raises PagePortError, in one sentence, when (listen, port) cannot be listened on now
+    (the port in use, an address not on this machine): said at start-up, before the
+    database or Telegram is touched. `PageServer.start` still says so if it is taken later."""
+    try:
+        found = socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+        for family, kind, proto, _name, address in found:
+            with socket.socket(family, kind, proto) as probe:
+                # As aiohttp listens: a port left in TIME_WAIT by the last run is free.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as error:
+        raise _port_error(listen, port, error) from None
+
+
+def _port_error(listen: str, port: int, error: OSError) -> PagePortError:
+    why = "the port is in use" if error.errno == errno.EADDRINUSE else \
+        (error.strerror or type(error).__name__).lower()
+    return PagePortError(f"The Talking Mat page cannot listen on {listen}:{port} ({why}): "
+                         f"give --webapp-port another port.")
+
+
 class PageServer:
     """The page's own web server beside long polling: `start` listens on (listen, port),
     `stop` finishes the requests in hand and closes it."""
@@ -424,11 +448,7 @@ class PageServer:
             await web.TCPSite(runner, self.listen, self.port).start()
         except OSError as error:
             await runner.cleanup()
-            why = "the port is in use" if error.errno == errno.EADDRINUSE else \
-                (error.strerror or type(error).__name__).lower()
-            raise PagePortError(f"The Talking Mat page cannot listen on {self.listen}:"
-                                f"{self.port} ({why}): give --webapp-port another port.") \
-                from None
+            raise _port_error(self.listen, self.port, error) from None
         self._runner = runner
         port = int(runner.addresses[0][1])
         log.info("serving the mat page on %s:%s", self.listen, port)
