@@ -14,6 +14,9 @@ All state is in the database and every update is deduplicated there, so several 
 one PostgreSQL) can serve one bot behind a load balancer. Each process sets the same webhook on
 start, and none deletes it on stop: the others are still serving.
 Telegram only posts to HTTPS: put a TLS-terminating proxy (nginx, Caddy) in front.
+
+With MYSAY_PUBLIC_URL set, the same server also serves the Talking Mat page under that
+address's path (bot.webapp.server); its path and the webhook's must not overlap.
 """
 
 from __future__ import annotations

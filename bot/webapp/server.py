@@ -279,6 +279,9 @@ class _MatPage:
         except TelegramError as error:
             log.warning("mat page: could not send the chat its messages after run %s: %s",
                         run_id, type(error).__name__)
+        except Exception as error:  # drawing a card, say: the move is kept all the same
+            log.error("mat page: telling the chat after run %s failed: %s", run_id,
+                      type(error).__name__)
 
 
 def _response(answer: PageAnswer) -> web.Response:

@@ -372,6 +372,17 @@ async def test_a_telegram_error_while_telling_the_chat_is_logged_and_the_page_an
     assert "could not send the chat its messages after run 12" in caplog.text
 
 
+async def test_a_chat_that_blocked_the_bot_still_gets_the_page_its_answer(
+        page: Page, bot: RunningBot) -> None:
+    page.service.answer = PageAnswer(200, {"stage": "paused"},
+                                     result=Result().say("Stopped for now.").say("And this."))
+    bot.api.inject_fault("sendMessage", status=403)
+    response = await call(page, "move", signed())
+    assert response.status == 200
+    assert json.loads(response.text()) == {"stage": "paused"}
+    assert bot.api.messages_in(JO) == []  # stopped at the first: the chat is closed to us
+
+
 async def test_log_lines_name_no_init_data_user_or_words(
         page: Page, caplog: pytest.LogCaptureFixture) -> None:
     page.service.answer = PageAnswer(409, {"error": "Your words", "stale": True})
