@@ -109,6 +109,26 @@ class Delivery:
                 # replies; an unacknowledged alert is sent again by its job.
                 log.warning("could not send to chat %s: %s", target, error)
 
+    async def deliver_to_chat(self, chat_id: int, result: Result) -> None:
+        """Each reply of `result` as a new message, in order, when nothing was tapped in the
+        chat (the Talking Mat page, bot.webapp.server): a reply without its own chat goes to
+        `chat_id` (a private chat's id is its user's id, Bot API `Chat.id`), and a reply
+        marked `edit` is sent anew (there is no tapped message to put it in place of).
+        Raises TelegramError for a failure in `chat_id` itself, after it stopped there; a
+        blocked bot there ends it quietly; a message for someone else failing is logged."""
+        for reply in result.replies:
+            target = reply.chat_id or chat_id
+            try:
+                await self.send(target, reply)
+            except Forbidden:
+                log.info("a chat has blocked the bot")
+                if reply.chat_id is None:
+                    return
+            except TelegramError as error:
+                if reply.chat_id is None:
+                    raise
+                log.warning("could not send to another chat: %s", type(error).__name__)
+
     async def send(self, chat_id: int, reply: Reply,
                    drawn: tuple[Slot, str | bytes] | None = None) -> Message | None:
         """One reply as a new message: a file, a picture card with words, or words alone.
