@@ -59,8 +59,13 @@ PAGE_FILE = "mat.html"
 
 # What the page may load: only MySay's own files, its API, and blob:/data: pictures and
 # sounds it made from them; no inline script, nothing from another site. `frame-ancestors *`
-# because Telegram's web clients (web.telegram.org) show a Mini App in a frame.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+# because Telegram's web clients (web.telegram.org) show a Mini App in a frame. The one hash
+# in style-src is that of an empty string: Telegram's script (vendor/telegram-web-app.js)
+# adds an empty <style> element when the page is in a frame, and that alone is allowed
+# inline (style attributes and any <style> with content stay refused).
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CSP = ("default-src 'none'; script-src 'self'; "
+       f"style-src 'self' {EMPTY_STYLE}; img-src 'self' blob: data:; "
        "media-src 'self' blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
        "form-action 'none'; frame-ancestors *")
 # The kinds of file the page is made of; any other is not served.

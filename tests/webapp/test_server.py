@@ -161,7 +161,9 @@ async def page(bot: RunningBot, service: StandIn, static_dir: Path) -> AsyncIter
 
 def assert_secured(response: Answer | aiohttp.ClientResponse, *, no_store: bool) -> None:
     assert response.headers["Content-Security-Policy"] == (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+        "default-src 'none'; script-src 'self'; "
+        "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; "
+        "img-src 'self' blob: data:; "
         "media-src 'self' blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
         "form-action 'none'; frame-ancestors *")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
