@@ -405,6 +405,8 @@ async def answer(ctx: Context, session: AsyncSession, person: Person | None,
         if request.move is None or request.move.op not in MOVE_OPS:
             return PageAnswer(400, {"stale": False, "error": ctx.locale("mat_page.bad_move")})
         return await page_move(ctx, session, person, request.run_id, request.move)
+    if request.what not in ("picture", "speech"):
+        return PageAnswer(400, {"stale": False, "error": ctx.locale("mat_page.bad_move")})
     refused = await _open(ctx, session, person, request.run_id)
     if isinstance(refused, PageAnswer):
         return refused

@@ -177,6 +177,32 @@ async def test_a_move_is_several_engine_actions_saved_as_one_version(chat: World
     assert pe["column"] == 2 and pe["order"] == len(CARDS) - 1
 
 
+async def test_the_page_finishes_a_move_the_chat_began(chat: World) -> None:
+    """The chat's "Move a card" leaves the run choosing a card; the page shows the whole mat
+    and its moves still do what they say: move the card named, take back the last card,
+    or "This is right"."""
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    for column in COLUMNS:
+        await jo.tap(SCALE[column])
+    await jo.tap("Move a card")
+    state = (await page(chat, jo)).body
+    assert state is not None and (state["stage"], state["current"]) == ("look", None)
+    assert (await do(chat, jo, "move", "art", 2)).status == 200
+    after = repo.run_state(await run_of(chat, jo))
+    assert after.placed[-1] == ("art", 2) and not after.picking
+    await jo.send("/continue")  # the chat shows the mat as the page left it
+    await jo.tap("Move a card")
+    assert (await do(chat, jo, "back")).status == 200
+    after = repo.run_state(await run_of(chat, jo))
+    assert len(after.placed) == len(CARDS) - 1 and not after.picking
+    await do(chat, jo, "place", "art", 0)
+    await jo.send("/continue")
+    await jo.tap("Move a card")
+    done = await do(chat, jo, "right")
+    assert done.status == 200 and (await run_of(chat, jo)).step_id == "more"
+
+
 async def test_stop_pauses_and_the_chat_says_so(chat: World) -> None:
     jo = await young(chat)
     await jo.tap("Talking Mat")
