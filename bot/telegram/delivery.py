@@ -13,6 +13,7 @@ from telegram import (
     InputMediaPhoto,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -20,7 +21,7 @@ from bot.render import speech
 from bot.render.cards import CardStyle
 from bot.render.screens import Picture, picture_for
 from bot.service import present, reading
-from bot.service.types import Attachment, Keyboard, Reply, Result
+from bot.service.types import Attachment, Button, Keyboard, Reply, Result
 from bot.telegram.cards import Slot
 
 if TYPE_CHECKING:
@@ -34,10 +35,18 @@ MAX_CAPTION = 1024
 
 
 def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of `buttons` (None for none): a callback button each, or for a
+    Button with `web_app` a Mini App button (Bot API InlineKeyboardButton.web_app, with
+    WebAppInfo.url, https only), since a button carries exactly one action."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.web_app is not None:
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.web_app))
+    return InlineKeyboardButton(button.label, callback_data=button.data)
 
 
 def _harmless(error: BadRequest) -> bool:
