@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot import cli
 from bot.config import load_settings
 from bot.engine.datafile import DataFileError
@@ -19,6 +21,24 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
     return port
+
+
+def _webapp_port(value: str) -> int:
+    port = int(value) if value.isdigit() else 0
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535")
+    return port
+
+
+def settings_problem(error: ValidationError) -> str:
+    """One sentence for settings that cannot be used: each setting's name and what is wrong
+    with it, never the value given (it may be a token or a key)."""
+    problems = []
+    for problem in error.errors(include_input=False, include_url=False):
+        name = ".".join(str(part) for part in problem.get("loc", ())) or "a setting"
+        message = str(problem.get("msg", "not valid")).removeprefix("Value error, ")
+        problems.append(message if message.startswith(name) else f"{name}: {message}")
+    return "MySay cannot start: " + "; ".join(problems).rstrip(".") + "."
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +53,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443,
                      help="port to listen on (webhook; default 8443)")
     run.add_argument("--url", help="the public https:// address Telegram posts to (webhook)")
+    run.add_argument("--webapp-port", type=_webapp_port, default=None, metavar="PORT",
+                     help="polling: serve the Talking Mat page on this port too, behind your "
+                          "HTTPS proxy at MYSAY_PUBLIC_URL (default: MYSAY_WEBAPP_PORT)")
+    run.add_argument("--webapp-listen", default="127.0.0.1", metavar="HOST",
+                     help="address the Talking Mat page listens on (default 127.0.0.1)")
     run.set_defaults(handler=cli.run)
 
     sandbox = commands.add_parser(
@@ -109,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
+    except ValidationError as error:  # a setting in the environment or .env cannot be used
+        print(settings_problem(error), file=sys.stderr)
+        return 2
+    try:
         outcome = args.handler(settings, args)
         if asyncio.iscoroutine(outcome):
             outcome = asyncio.run(outcome)

@@ -25,6 +25,7 @@ from bot.store import repo
 from bot.store.models import InvitationKind
 from bot.telegram import lifecycle, webhook
 from bot.timeutil import as_utc
+from bot.webapp import server as mat_page
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         raise MissingToken()
     hook = webhook.options_for(settings, listen=args.listen, port=args.port, url=args.url) \
         if getattr(args, "webhook", False) else None
+    page_port = _webapp_port(settings, args, hook is not None)
     setup_logging(settings.log_level, [*_secrets(settings), *([hook.secret] if hook else [])])
     # Broken flow files or a broken MYSAY_SYMBOLS_DIR stop us here, before any network.
     content = load_content(settings.flows_dir, settings.symbols_dir)
@@ -49,8 +51,33 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if hook is not None:
         webhook.run(application, hook)
     else:
-        asyncio.run(lifecycle.serve_polling(application))
+        page = None
+        if page_port is not None:  # the Talking Mat page's own server (issue 16)
+            app = mat_page.page_app(mat_page.page_prefix(settings), lambda: application)
+            page = mat_page.PageServer(app, getattr(args, "webapp_listen", "127.0.0.1"),
+                                       page_port)
+        asyncio.run(lifecycle.serve_polling(application, page=page))
     return 0
+
+
+def _webapp_port(settings: Settings, args: argparse.Namespace, webhook_mode: bool) -> int | None:
+    """The port of the Talking Mat page's own server in polling mode (`--webapp-port`, else
+    MYSAY_WEBAPP_PORT), or None: no such server (webhook mode serves the page itself). Raises
+    SystemExit with one sentence when MYSAY_PUBLIC_URL is set in polling mode without one
+    (the page's button would lead nowhere), and PagePortError when the port is in use."""
+    given = getattr(args, "webapp_port", None)
+    port = given if given is not None else settings.webapp_port
+    if webhook_mode:
+        if port is not None:
+            log.info("the webhook's server serves the mat page; the webapp port is not used")
+        return None
+    if port is None and settings.public_url:
+        raise SystemExit("MYSAY_PUBLIC_URL is set, so the Talking Mat page needs a server: in "
+                         "polling mode give --webapp-port (or MYSAY_WEBAPP_PORT) and put it "
+                         "behind your HTTPS proxy, or use --webhook.")
+    if port is not None:  # a port in use: one sentence now, before anything starts
+        mat_page.check_address(getattr(args, "webapp_listen", "127.0.0.1"), port)
+    return port
 
 
 def sandbox(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.engine.core import FlowEngine
 from bot.i18n import Locale
-from bot.service import callbacks, features, reading, therapist, young_person
+from bot.service import callbacks, features, mat_page, reading, therapist, young_person
 from bot.service.features import privacy, supporter
 from bot.service.routes import ROUTES
 from bot.service.types import Button, Command, Event, Media, Result, Sender, Tap, Text
@@ -73,6 +73,29 @@ class Conversation:
         result = await self._read_out(session, sender, result)
         result.replies = await reading.read_for_others(self.ctx, session, result.replies)
         return result
+
+    async def page(self, session: AsyncSession, telegram_user_id: int,
+                   request: mat_page.PageRequest) -> mat_page.PageAnswer:
+        """One request from the Talking Mat page (issue 16) by `telegram_user_id`, whose
+        Telegram initData the adapter has checked. As a tap: the person's row locked until
+        commit (one person's taps and page moves are handled one at a time), their words'
+        style, and what it sends to their chat read out loud when "Read to me" is on, by
+        the same rules as `handle`. Returns the page's answer (bot.service.mat_page); 403 for
+        someone MySay does not know or who is not a young person."""
+        person = await repo.person_by_telegram_id(session, telegram_user_id, for_update=True)
+        if person is None or person.role != Role.YOUNG_PERSON:
+            return mat_page.PageAnswer(403, {"error": self.ctx.locale("mat_page.not_yours")})
+        # A private chat's id is its user's id (Bot API Chat.id), and the page opens only
+        # from the young person's private chat.
+        sender = Sender(telegram_user_id, telegram_user_id, person.display_name or "")
+        _seen(person, sender)
+        ctx = young_person.in_their_words(self.ctx, person)
+        answer = await mat_page.answer(ctx, session, person, request)
+        if answer.result is not None:
+            result = await self._read_out(session, sender, answer.result)
+            result.replies = await reading.read_for_others(self.ctx, session, result.replies)
+            answer.result = result
+        return answer
 
     async def _read_out(self, session: AsyncSession, sender: Sender, result: Result) -> Result:
         """`result` with its readings, for the person as they are after the event (they may

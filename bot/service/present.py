@@ -35,6 +35,9 @@ CAPTION_LIMIT = 1024  # Telegram's limit for the words under a photo (Bot API se
 PAGE_CHARS = 1000
 PAGE_LINES = 6
 BUTTON_WORDS = 24  # of the earlier own words on the "Keep what I wrote" button
+# The screens of a Talking Mat under way: each offers the mat page (issue 16) when MySay has a
+# public address for it (Settings.mat_page_url).
+MAT_PAGE_SCREENS = (ScreenKind.MAT_PLACE, ScreenKind.MAT_MOVE, ScreenKind.MAT_REVIEW)
 
 
 def prompt_words(screen: Screen, locale: Locale) -> str:
@@ -198,31 +201,47 @@ def _keep_label(screen: Screen, locale: Locale) -> str:
     return locale("control.keep_earlier", words=short)
 
 
+def page_row(screen: Screen, run_id: int, locale: Locale, page: str | None) -> Keyboard:
+    """The row that opens the Talking Mat page (issue 16): one button, "🧩 Open the mat", a
+    Mini App button (Bot API InlineKeyboardButton.web_app, offered in private chats only, as
+    every MySay chat with a young person is) whose address names the run:
+    `{page}?run={run_id}`. Only on a mat under way (MAT_PAGE_SCREENS), and only when `page`,
+    the page's https address (Settings.mat_page_url), is set; else no row."""
+    if page is None or screen.kind not in MAT_PAGE_SCREENS:
+        return ()
+    return ((Button(locale("mat_page.open"), "", web_app=f"{page}?run={run_id}"),),)
+
+
 def screen_reply(screen: Screen, run_id: int, version: int, locale: Locale, *,
                  edit: bool = False, lead: str | None = None, extra: Keyboard = (),
-                 look: tuple[tuple[str, object], ...] = (), about: int | None = None) -> Reply:
+                 look: tuple[tuple[str, object], ...] = (), about: int | None = None,
+                 page: str | None = None) -> Reply:
     """A flow screen as a reply. `about` is the young person whose run it is: a picture of
     their own content (their answers, mat, cards) is kept only tied to them (Reply.about).
     For someone who answers from words (`words_only`), no picture card: the words and word
     buttons. The screen stays on the reply (`Reply.words_only` says not to draw it), so
-    read-aloud reads the same words and plays the same recording (bot.service.reading)."""
+    read-aloud reads the same words and plays the same recording (bot.service.reading).
+    `page`: the Talking Mat page's address; a mat screen then has "Open the mat" first
+    (`page_row`)."""
     plain = words_only(screen, look)
     return Reply(caption(screen, locale, lead),
-                 keyboard(screen, run_id, version, locale, plain=plain) + extra,
+                 page_row(screen, run_id, locale, page)
+                 + keyboard(screen, run_id, version, locale, plain=plain) + extra,
                  screen=screen, edit=edit, look=look, about=about, words_only=plain)
 
 
 def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
                    edit: bool = False, lead: str | None = None, extra: Keyboard = (),
                    look: tuple[tuple[str, object], ...] = (),
-                   about: int | None = None) -> list[Reply]:
+                   about: int | None = None, page: str | None = None) -> list[Reply]:
     """A flow screen as the replies that show it whole (issue 12, points 1 and 3).
 
     One reply, except: a long review goes out as several pages, each a picture with its lines
     and "Page 1 of 2", the buttons with the last page; and a review that holds a finished
     Talking Mat (Screen.mat, set by the engine) has the mat as its picture, or, when the
     review's words do not fit under a photo (CAPTION_LIMIT, Bot API sendPhoto), the mat picture
-    comes first with the mat in words and the review after it. Nothing is cut."""
+    comes first with the mat in words and the review after it. Nothing is cut. `page`: the
+    Talking Mat page's address, offered on a mat screen (`screen_reply`)."""
     scale = dict(look).get("text_scale", 1.0)
     text_scale = float(scale) if isinstance(scale, int | float) else 1.0
     # Only the review is paged: "Change something" lists topics, one button each.
@@ -231,7 +250,7 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
     mat = screen.mat if screen.kind is ScreenKind.REVIEW else None
     if len(pages) <= 1:
         reply = screen_reply(screen, run_id, version, locale, edit=edit, lead=lead,
-                             extra=extra, look=look, about=about)
+                             extra=extra, look=look, about=about, page=page)
         if mat is None or len(reply.text) <= CAPTION_LIMIT:
             return [reply]
     replies: list[Reply] = []

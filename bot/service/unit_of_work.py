@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import drawing, reading
+from bot.service.mat_page import PageAnswer, PageRequest
 from bot.service.routes import Periodic
 from bot.service.types import Event, Reply, Result, Sender
 from bot.store import repo
@@ -76,6 +77,26 @@ async def handle_update(services: Services, claims: Claims, update_id: int, send
     if result is not None:
         result.replies = await drawing.draw_all(services.db, result.replies)
     return result
+
+
+async def handle_page(services: Services, telegram_user_id: int,
+                      request: PageRequest) -> PageAnswer:
+    """One request from the Talking Mat page (issue 16), from the young person whose Telegram
+    initData the adapter has checked, in one transaction like a tap (a dropped pooled
+    connection tried once more: bot.store.db.in_transaction); then the pictures its chat
+    replies ask for (the finished mat) drawn after the commit.
+
+    Returns the page's answer; its `result`, when set, is what to send to the young person's
+    private chat (new messages). Raises DATABASE_AWAY errors like `handle_update`: nothing was
+    stored, and the adapter answers 503."""
+    async def work(session: AsyncSession) -> PageAnswer:
+        return await services.conversation.page(session, telegram_user_id, request)
+
+    answer = await in_transaction(services.db, work,
+                                  f"mat page {request.what} of run {request.run_id}")
+    if answer.result is not None:
+        answer.result.replies = await drawing.draw_all(services.db, answer.result.replies)
+    return answer
 
 
 async def run_job(services: Services, job: Periodic, now: datetime) -> list[Reply]:

@@ -18,6 +18,7 @@ from bot.engine.core import (
     AnswerRecord,
     InvalidAction,
     Outcome,
+    RunState,
     RunStatus,
 )
 from bot.engine.flows import Flow, Step, StepType
@@ -464,7 +465,7 @@ async def _start_flow(ctx: Context, session: AsyncSession, person: Person, flow_
     run = await repo.start_run(session, person.id, state)
     return Result(toast="▶️").say_reply(present.screen_reply(
         screen, run.id, run.version, ctx.locale, edit=True, look=look_of(person),
-        about=person.id))
+        about=person.id, page=ctx.settings.mat_page_url))
 
 
 async def run_options(ctx: Context, session: AsyncSession, person: Person, flow: Flow,
@@ -492,14 +493,18 @@ async def run_options(ctx: Context, session: AsyncSession, person: Person, flow:
 async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowRun,
                  action: Action, *, edit: bool, lead: str | None = None,
                  album: str | None = None,
-                 answers: dict[str, AnswerRecord] | None = None) -> Result:
+                 answers: dict[str, AnswerRecord] | None = None,
+                 state: RunState | None = None) -> Result:
     """Apply one action to the run, store what it gives and show the next screen. `album`:
     the media_group_id of the album this action's media or words came from, kept on the
     answer so the album's later items join it (_album_item). `answers`: the run's answers
-    if the caller has just read them."""
+    if the caller has just read them. `state`: where the run is, when the caller has already
+    taken earlier steps of one move with the engine (the mat page's "move a card" is several
+    engine actions saved once, bot.service.mat_page); else the run as stored."""
     if answers is None:
         answers = await repo.answers_of(session, run.id)
-    state = repo.run_state(run)
+    if state is None:
+        state = repo.run_state(run)
     try:
         outcome = ctx.engine.apply(state, answers, action)
     except InvalidAction:
@@ -531,12 +536,12 @@ async def _apply(ctx: Context, session: AsyncSession, person: Person, run: FlowR
     if screen.kind is ScreenKind.PAUSED:
         return Result(toast="⏸️").say_reply(present.screen_reply(
             screen, run.id, run.version, ctx.locale, edit=edit, lead=ctx.locale("paused"),
-            look=look, about=person.id))
+            look=look, about=person.id, page=ctx.settings.mat_page_url))
     result = Result(toast="")
     result.replies += extra
     shown = present.screen_replies(screen, run.id, run.version, ctx.locale,
                                    edit=edit and not extra, lead=lead, look=look,
-                                   about=person.id)
+                                   about=person.id, page=ctx.settings.mat_page_url)
     if action.kind is ActionKind.TOGGLE:  # a tick: the same question, nothing new to say
         shown = [replace(reply, redraw=True) for reply in shown]
     result.replies += shown
@@ -649,7 +654,7 @@ async def _stale(ctx: Context, session: AsyncSession, person: Person, run: FlowR
         else:
             shown = present.screen_replies(
                 await _screen(ctx, session, run), run.id, run.version, ctx.locale, edit=True,
-                look=look_of(person), about=person.id)
+                look=look_of(person), about=person.id, page=ctx.settings.mat_page_url)
             # The screen they already have: nothing new to read out (bot.service.reading).
             result = Result(replies=[replace(reply, redraw=True) for reply in shown])
         result.toast = ctx.locale("already_done")
@@ -680,5 +685,6 @@ def _show(ctx: Context, person: Person, run: FlowRun, screen: Screen,
     """The run's `screen` as replies, under `lead` if given; `edit`: in the tapped message."""
     return Result(replies=present.screen_replies(screen, run.id, run.version, ctx.locale,
                                                  edit=edit, lead=lead, look=look_of(person),
-                                                 about=person.id))
+                                                 about=person.id,
+                                                 page=ctx.settings.mat_page_url))
 

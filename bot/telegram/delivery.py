@@ -13,6 +13,7 @@ from telegram import (
     InputMediaPhoto,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -20,7 +21,7 @@ from bot.render import speech
 from bot.render.cards import CardStyle
 from bot.render.screens import Picture, picture_for
 from bot.service import present, reading
-from bot.service.types import Attachment, Keyboard, Reply, Result
+from bot.service.types import Attachment, Button, Keyboard, Reply, Result
 from bot.telegram.cards import Slot
 
 if TYPE_CHECKING:
@@ -34,10 +35,18 @@ MAX_CAPTION = 1024
 
 
 def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of `buttons` (None for none): a callback button each, or for a
+    Button with `web_app` a Mini App button (Bot API InlineKeyboardButton.web_app, with
+    WebAppInfo.url, https only), since a button carries exactly one action."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.web_app is not None:
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(button.web_app))
+    return InlineKeyboardButton(button.label, callback_data=button.data)
 
 
 def _harmless(error: BadRequest) -> bool:
@@ -108,6 +117,26 @@ class Delivery:
                 # A message for someone else (a safety alert) must not stop the sender's own
                 # replies; an unacknowledged alert is sent again by its job.
                 log.warning("could not send to chat %s: %s", target, error)
+
+    async def deliver_to_chat(self, chat_id: int, result: Result) -> None:
+        """Each reply of `result` as a new message, in order, when nothing was tapped in the
+        chat (the Talking Mat page, bot.webapp.server): a reply without its own chat goes to
+        `chat_id` (a private chat's id is its user's id, Bot API `Chat.id`), and a reply
+        marked `edit` is sent anew (there is no tapped message to put it in place of).
+        Raises TelegramError for a failure in `chat_id` itself, after it stopped there; a
+        blocked bot there ends it quietly; a message for someone else failing is logged."""
+        for reply in result.replies:
+            target = reply.chat_id or chat_id
+            try:
+                await self.send(target, reply)
+            except Forbidden:
+                log.info("a chat has blocked the bot")
+                if reply.chat_id is None:
+                    return
+            except TelegramError as error:
+                if reply.chat_id is None:
+                    raise
+                log.warning("could not send to another chat: %s", type(error).__name__)
 
     async def send(self, chat_id: int, reply: Reply,
                    drawn: tuple[Slot, str | bytes] | None = None) -> Message | None:

@@ -7,10 +7,14 @@ import asyncio
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application
 
 from bot.telegram.polling import POLLER, SafePoller
+
+if TYPE_CHECKING:
+    from bot.webapp.server import PageServer
 
 POLL_TIMEOUT = 10  # whole seconds a getUpdates call waits for news (Bot API: an Integer)
 # The update types MySay handles, in both modes (the rest are never sent to us).
@@ -51,13 +55,21 @@ async def stop_embedded(application: Application) -> None:
         await application.post_shutdown(application)
 
 
-async def serve_polling(application: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
-    """`python -m bot run` without --webhook: long-poll until SIGTERM or SIGINT, then stop in
-    order. Takes the built Application and the long-poll wait in seconds. A signal during
-    start-up (Telegram unreachable) stops it too. Raises InvalidToken if Telegram refuses the
-    token, at start or later (polling then ends by itself)."""
-    stop = asyncio.Event()
-    stop_on_signals(stop)
+async def serve_polling(application: Application, poll_timeout: int = POLL_TIMEOUT,
+                        page: PageServer | None = None,
+                        stop: asyncio.Event | None = None) -> None:
+    """`python -m bot run` without --webhook: long-poll until SIGTERM or SIGINT (or `stop` is
+    set), then stop in order. Takes the built Application, the long-poll wait in seconds, and
+    the Talking Mat page's own server (`run --webapp-port`), which listens first (a port in
+    use stops everything before Telegram is asked anything) and stops first (requests in hand
+    finish while the bot still runs). A signal during start-up (Telegram unreachable) stops
+    it too. Raises InvalidToken if Telegram refuses the token, at start or later (polling
+    then ends by itself), and PagePortError if the page's server cannot listen."""
+    if page is not None:
+        await page.start()
+    if stop is None:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
     stopped = asyncio.create_task(stop.wait())
     failure: BaseException | None = None
     try:
@@ -76,6 +88,8 @@ async def serve_polling(application: Application, poll_timeout: int = POLL_TIMEO
             failure = poller.task.exception()
     finally:
         stopped.cancel()
+        if page is not None:
+            await page.stop()
         await stop_embedded(application)
     if failure is not None:
         raise failure

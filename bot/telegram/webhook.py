@@ -14,6 +14,9 @@ All state is in the database and every update is deduplicated there, so several 
 one PostgreSQL) can serve one bot behind a load balancer. Each process sets the same webhook on
 start, and none deletes it on stop: the others are still serving.
 Telegram only posts to HTTPS: put a TLS-terminating proxy (nginx, Caddy) in front.
+
+With MYSAY_PUBLIC_URL set, the same server also serves the Talking Mat page under that
+address's path (bot.webapp.server); its path and the webhook's must not overlap.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from bot.telegram.lifecycle import (
     stop_on_signals,
 )
 from bot.telegram.unprocessed import failed_now, track_failures
+from bot.webapp import server as mat_page
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,9 @@ class WebhookOptions:
     port: int
     url: str
     secret: str
+    # Where the Talking Mat page is served on this same server (bot.webapp.server.page_prefix:
+    # MYSAY_PUBLIC_URL's path); None when MYSAY_PUBLIC_URL is not set (no page).
+    page_prefix: str | None = None
 
     @property
     def path(self) -> str:
@@ -101,7 +108,11 @@ def options_for(settings: Settings, *, listen: str, port: int, url: str | None) 
                            f"not {url!r}.")
     if not 0 < port < 65536:
         raise WebhookError("--port must be a number from 1 to 65535.")
-    return WebhookOptions(listen, port, url, webhook_secret(settings))
+    prefix = None
+    if settings.public_url:  # the Talking Mat page, on this same server (issue 16)
+        prefix = mat_page.page_prefix(settings)
+        mat_page.check_no_clash(prefix, parts.path or "/")
+    return WebhookOptions(listen, port, url, webhook_secret(settings), prefix)
 
 
 # --- what a body must be ---------------------------------------------------------------------
@@ -219,6 +230,9 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.options.path, self._on_update)
         app.router.add_get("/healthz", self._on_health)
+        if self.options.page_prefix is not None:
+            application = self.application
+            mat_page.add_mat_page(app, self.options.page_prefix, lambda: application)
         return app
 
     async def start(self) -> int:

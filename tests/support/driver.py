@@ -70,6 +70,8 @@ class Said:
     reply: Reply | None = None  # what the conversation returned (screen, attachment, ...)
     data: bytes | None = None  # an attachment's bytes (a PDF made after the commit, too)
     edits: int = 0
+    # The Mini App buttons' pages (Button.web_app), by label: such a button has no data.
+    web_apps: dict[str, str] = field(default_factory=dict)
 
     @property
     def display_text(self) -> str:
@@ -105,8 +107,11 @@ class Said:
 
     @property
     def inline_keyboard(self) -> list[list[dict[str, str]]]:
-        """The keyboard shaped as the Bot API sends it, like the HTTP harness's messages."""
-        return [[{"text": label, "callback_data": data} for label, data in row]
+        """The keyboard shaped as the Bot API sends it, like the HTTP harness's messages: a
+        Mini App button as {"text", "web_app": {"url"}}, any other with its callback data."""
+        return [[{"text": label, "web_app": {"url": self.web_apps[label]}}
+                 if label in self.web_apps else {"text": label, "callback_data": data}
+                 for label, data in row]
                 for row in self.buttons]
 
 
@@ -179,8 +184,9 @@ class Driver:
         kind = _kind(reply)
         limit = MAX_TEXT if kind == "text" else MAX_CAPTION
         buttons = tuple(tuple((b.label, b.data) for b in row) for row in reply.buttons)
+        pages = {b.label: b.web_app for row in reply.buttons for b in row if b.web_app}
         return Said(chat_id, next(self._message_ids), reply.text[:limit], kind, buttons, reply,
-                    data)
+                    data, web_apps=pages)
 
     def _send(self, chat_id: int, reply: Reply, data: bytes | None) -> Said:
         said = self._said(chat_id, reply, data)
@@ -193,6 +199,7 @@ class Driver:
         if old.kind == new.kind and reply.attachment is None and old.kind in ("text", "photo"):
             old.text, old.buttons, old.reply, old.edits = new.text, new.buttons, reply, \
                 old.edits + 1
+            old.web_apps = new.web_apps
             return
         self._send(chat_id, reply, data)
         old.buttons = ()

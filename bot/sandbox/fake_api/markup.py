@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.sandbox.fake_api.wire import JSONDict, bad
 
@@ -124,22 +125,50 @@ def check_text(text: str, parse_mode: str | None, *, caption: bool) -> None:
         raise bad("message is too long")
 
 
-def check_reply_markup(markup: Any) -> JSONDict | None:
+def check_reply_markup(markup: Any, *, private: bool = True) -> JSONDict | None:
     """The decoded `reply_markup`, refused as Telegram would (empty labels, text-only buttons,
-    callback data outside 1-64 bytes). None when there is none."""
+    a button with more than one action, callback data outside 1-64 bytes, a Mini App button
+    that is not https or not in a private chat). `private`: the message is in a private chat.
+    None when there is none."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
         raise bad("can't parse reply keyboard markup JSON object")
     for row in markup.get("inline_keyboard") or []:
         for button in row:
-            if not isinstance(button, dict) or not button.get("text"):
-                raise bad("can't parse inline keyboard button: Text must be non-empty")
-            actions = set(button) - {"text", "icon_custom_emoji_id", "style"}
-            if not actions:
-                raise bad("can't parse inline keyboard button: Text buttons are "
-                          "unallowed in the inline keyboard")
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                raise bad("BUTTON_DATA_INVALID")
+            _check_button(button, private)
     return markup
+
+
+def _check_button(button: Any, private: bool) -> None:
+    """One inline keyboard button (Bot API InlineKeyboardButton: "Exactly one of the optional
+    fields must be used to specify type of the button"), refused with Telegram's words."""
+    if not isinstance(button, dict) or not button.get("text"):
+        raise bad("can't parse inline keyboard button: Text must be non-empty")
+    actions = set(button) - {"text", "icon_custom_emoji_id", "style"}
+    if not actions:
+        raise bad("can't parse inline keyboard button: Text buttons are "
+                  "unallowed in the inline keyboard")
+    if len(actions) > 1:
+        raise bad("can't parse inline keyboard button: exactly one of the optional fields "
+                  "must be used")
+    data = button.get("callback_data")
+    if data is not None and not 1 <= len(str(data).encode()) <= 64:
+        raise bad("BUTTON_DATA_INVALID")
+    if "web_app" in button:
+        _check_web_app(button["web_app"], private)
+
+
+def _check_web_app(web_app: Any, private: bool) -> None:
+    """A Mini App button's WebAppInfo: an object with an https `url` (Telegram Mini Apps:
+    "An HTTPS URL of a Web App"), in a private chat only (Bot API: "Available only in
+    private chats between a user and the bot"; elsewhere Telegram answers
+    BUTTON_TYPE_INVALID)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url:
+        raise bad("can't parse inline keyboard button: Field \"url\" must be of type String")
+    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
+        raise bad(f"inline keyboard button Web App URL '{url}' is invalid: "
+                  "Only HTTPS links are allowed")
+    if not private:
+        raise bad("BUTTON_TYPE_INVALID")

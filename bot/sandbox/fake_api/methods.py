@@ -79,7 +79,13 @@ class BotMethodsMixin(FilesMixin):
         return chat_id
 
     def _markup(self, call: Call) -> JSONDict | None:
-        return check_reply_markup(call.json("reply_markup"))
+        """The call's `reply_markup`, checked as Telegram checks it in the call's chat (a Mini
+        App button only in a private chat)."""
+        markup = call.json("reply_markup")
+        if markup is None:
+            return None
+        chat = self.chats.get(self._chat(call), {})
+        return check_reply_markup(markup, private=chat.get("type") == "private")
 
     def _new_bot_message(self, call: Call, chat_id: int, **content: Any) -> SentMessage:
         reply_to = call.integer("reply_to_message_id")
