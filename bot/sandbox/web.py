@@ -8,6 +8,11 @@
 - a small web page that looks and works like a phone chat, where one person plays the young
   person, their therapist and a parent (`bot/sandbox/static/`).
 
+The same web server also serves the Talking Mat page (issue 16) under `/app`, standing in for the
+HTTPS proxy a real service puts in front of it: the bot is told its public address is
+`PUBLIC_URL`, and the chat opens a `web_app` button whose URL starts with it in an overlay that
+plays Telegram's part (the Mini App sheet, and initData signed with the sandbox token).
+
 Every start, and every "Start over", begins with a fresh database and fresh chats, set up by
 `bot.sandbox.seed`. The data key is made new each time and never written down, so nothing a
 sandbox chat stored can be read after it ends.
@@ -24,6 +29,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -44,6 +50,8 @@ from bot.sandbox.fake_api import MAX_PHOTO_BYTES, FakeBotAPI, SentMessage, Valid
 from bot.sandbox.seed import Persona
 from bot.services import Content, load_content
 from bot.telegram.lifecycle import start_embedded, stop_embedded, stop_on_signals
+from bot.webapp.init_data import sign_init_data
+from bot.webapp.server import add_mat_page
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +69,11 @@ _WAIT_SECONDS = 20.0
 _KEEP_ALIVE_SECONDS = 15.0
 _LAST_GROUP = 10_000  # after every MySay handler: "processed" means the replies were sent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The mat page's public address as the sandbox's bot knows it (MYSAY_PUBLIC_URL). The host is
+# in the reserved .invalid domain (RFC 2606), so it can never reach anything: the sandbox chat
+# opens such a URL on its own web server, under the same path.
+PUBLIC_URL = "https://mysay.sandbox.invalid/app"
+PAGE_PREFIX = "/app"
 _PLACEHOLDER = re.compile(r"\{\{(sandbox\.[a-z_.]+)\}\}")
 _FILE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -147,6 +160,7 @@ class Sandbox:
             "data_dir": self.data_dir,
             "data_keys": SecretStr(Fernet.generate_key().decode()),
             "bot_username": None,
+            "public_url": PUBLIC_URL,
         })
 
     async def _start_parts(self) -> None:
@@ -288,9 +302,25 @@ class Sandbox:
             "bot": {"username": api.bot_username if api else BOT_USERNAME},
             "personas": [{"key": p.key, "name": p.first_name, "userId": p.user_id}
                          for p in seeding.PERSONAS],
+            "publicUrl": PUBLIC_URL,
             "chats": chats,
             "words": self.words(),
         }
+
+    def init_data(self, who: Persona, now: datetime | None = None) -> str:
+        """The initData Telegram would give a Mini App opened by `who` now: signed with the
+        sandbox token exactly as Telegram signs it (Bot API, "Validating data received via the
+        Mini App"), so the mat page's server checks it as it checks a real one.
+
+        Raises NotReady while the sandbox is starting or starting over."""
+        self._require_api()
+        return sign_init_data(SANDBOX_TOKEN, who.user_id, who.first_name, now or datetime.now(UTC))
+
+    def current_application(self) -> Application:
+        """The bot now running (it is a new one after every "Start over"), for the mat page.
+
+        Raises NotReady while the sandbox is starting or starting over."""
+        return self._require_application()
 
     def file(self, file_id: str) -> tuple[bytes, str, str | None] | None:
         """(bytes, content type, download name for documents) of a file in a chat."""
@@ -347,9 +377,14 @@ def _telegram_would_take(data: bytes) -> bool:
 
 
 def _button_view(button: dict[str, Any]) -> dict[str, Any]:
+    """One inline button as the page draws it: `data` (callback_data), `url` (a link) or
+    `webApp` (a Mini App's URL, from `web_app: {url}`; Bot API InlineKeyboardButton)."""
     view: dict[str, Any] = {"text": str(button.get("text", ""))}
+    web_app = button.get("web_app")
     if "callback_data" in button:
         view["data"] = str(button["callback_data"])
+    elif isinstance(web_app, dict) and isinstance(web_app.get("url"), str):
+        view["webApp"] = web_app["url"]
     elif "url" in button:
         view["url"] = str(button["url"])
     return view
@@ -421,6 +456,11 @@ def _content_type(kind: str, data: bytes, mime_type: str | None) -> str:
 _CSP = ("default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
         "style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# The mat page's own answers carry its own CSP (bot.webapp.server, which lets Telegram frame
+# it); this one is only a fallback for anything under /app that has none: same-origin framing.
+_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+             "media-src 'self' blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
+             "form-action 'none'; frame-ancestors 'self'")
 _FONTS: dict[str, Callable[[], Path]] = {
     "atkinson-regular.ttf": lambda: atkinson_path(bold=False),
     "atkinson-bold.ttf": lambda: atkinson_path(bold=True),
@@ -450,6 +490,9 @@ class SandboxWeb:
         app.router.add_post("/api/photo", self.photo)
         app.router.add_post("/api/voice", self.voice)
         app.router.add_post("/api/reset", self.reset)
+        app.router.add_post("/api/webapp/init", self.webapp_init)
+        # The Talking Mat page, as the service's HTTPS proxy would pass it on (issue 16).
+        add_mat_page(app, PAGE_PREFIX, self.sandbox.current_application)
         return app
 
     # -- middlewares --------------------------------------------------------------------
@@ -468,7 +511,8 @@ class SandboxWeb:
         if origin is not None and origin.lower() not in {f"http://{h}" for h in allowed}:
             return self._error("error.bad_request", 403)
         response = await handler(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
+        page = request.path.startswith(f"{PAGE_PREFIX}/")
+        response.headers.setdefault("Content-Security-Policy", _PAGE_CSP if page else _CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.path.startswith("/api/"):
@@ -604,6 +648,13 @@ class SandboxWeb:
     async def reset(self, _request: web.Request) -> web.Response:
         await self.sandbox.reset()
         return web.json_response(self.sandbox.snapshot())
+
+    async def webapp_init(self, request: web.Request) -> web.Response:
+        """`{"persona": key}` -> `{"init_data": ...}`: what Telegram hands a Mini App opened by
+        that persona (the page reads it from the URL's `#tgWebAppData=`)."""
+        body = await _json_body(request)
+        who = _persona(body.get("persona"))
+        return web.json_response({"init_data": self.sandbox.init_data(who)})
 
     async def _sent(self, request: web.Request, update_id: int, **extra: Any) -> web.Response:
         """`?wait=1` answers once the bot has replied (for scripts and tests)."""

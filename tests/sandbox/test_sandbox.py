@@ -24,17 +24,21 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from bot.app import services_of
 from bot.config import Settings
 from bot.sandbox import seed
 from bot.sandbox.web import (
+    PUBLIC_URL,
     SANDBOX_TOKEN,
     Sandbox,
     SandboxServer,
     SandboxWeb,
+    _button_view,
     default_data_dir,
 )
 from bot.services import load_content
 from bot.store.models import Invitation, Person
+from bot.webapp.init_data import InitDataRefused, check_init_data
 from tests.support.spec_check import check_request
 
 # Loaded once: every sandbox in this file shares the (validated) flows and words.
@@ -135,8 +139,6 @@ def png(size: tuple[int, int] = (64, 48), colour: str = "orange") -> bytes:
 
 async def people(sandbox: Sandbox) -> list[Person]:
     assert sandbox.application is not None
-    from bot.app import services_of
-
     async with services_of(sandbox.application).db.transaction() as session:
         return list((await session.scalars(select(Person).order_by(Person.id))).all())
 
@@ -188,8 +190,6 @@ async def test_seeded_the_therapist_is_in_and_the_young_person_is_asked(
     everyone = await people(running.sandbox)
     assert [(p.role, p.display_name) for p in everyone] == [("therapist", "Sam")]
     assert running.sandbox.application is not None
-    from bot.app import services_of
-
     async with services_of(running.sandbox.application).db.transaction() as session:
         kinds = sorted((i.kind, i.used_at is None)
                        for i in (await session.scalars(select(Invitation))).all())
@@ -408,16 +408,48 @@ async def test_real_settings_never_reach_the_sandbox_bot(tmp_path: Path) -> None
     settings = sandbox_settings(
         tmp_path, TELEGRAM_BOT_TOKEN="123456:a-real-looking-token-that-must-stay-home-00",
         DATABASE_URL="postgresql+asyncpg://nobody@127.0.0.1:1/nothing",
-        TELEGRAM_API_BASE_URL="https://api.telegram.org/bot")
+        TELEGRAM_API_BASE_URL="https://api.telegram.org/bot",
+        MYSAY_PUBLIC_URL="https://mysay.example.org/real")
     async with running_sandbox(tmp_path, settings) as started:
         api, application = started.sandbox.api, started.sandbox.application
         assert api is not None and application is not None
         assert application.bot.token == SANDBOX_TOKEN
+        # The mat page's address is the sandbox's own, which can reach nothing (.invalid).
+        assert services_of(application).settings.public_url == PUBLIC_URL
         assert application.bot.base_url.startswith(f"http://127.0.0.1:{api.port}/bot")
         assert (tmp_path / "sandbox" / "sandbox.sqlite3").exists()
         assert started.server.port is not None
         assert {r.method for r in api.requests} >= {"getMe", "getUpdates", "sendMessage"}
     assert not (tmp_path / "sandbox").exists()  # gone when it stops
+
+
+async def test_a_mini_app_gets_init_data_signed_for_the_persona(
+        running: RunningSandbox) -> None:
+    """Issue 16: the chat's stand-in for Telegram signs initData with the sandbox token, for
+    the persona who opened the page, and the bot is told the page's public address."""
+    status, body = await running.post("/api/webapp/init", {"persona": "young_person"})
+    assert status == 200
+    user = check_init_data(body["init_data"], SANDBOX_TOKEN)
+    assert (user.telegram_user_id, user.first_name) == (seed.YOUNG_PERSON.user_id, "Jo")
+    with pytest.raises(InitDataRefused):
+        check_init_data(body["init_data"], "7000001:another-bot-token-000000000000000000")
+    status, body = await running.post("/api/webapp/init", {"persona": "nobody"})
+    assert status == 400 and "error" in body
+    assert "init_data" not in body
+    application = running.sandbox.application
+    assert application is not None
+    assert services_of(application).settings.public_url == PUBLIC_URL
+    assert (await running.state())["publicUrl"] == PUBLIC_URL
+
+
+def test_a_web_app_button_is_shown_as_one() -> None:
+    """The chat gets a web_app button's URL (`webApp`) and no callback data to send."""
+    url = f"{PUBLIC_URL}/mat?run=3"
+    assert _button_view({"text": "🧩 Open the mat", "web_app": {"url": url}}) == {
+        "text": "🧩 Open the mat", "webApp": url}
+    assert _button_view({"text": "Yes", "callback_data": "y"}) == {"text": "Yes", "data": "y"}
+    assert _button_view({"text": "Site", "url": "https://example.org"}) == {
+        "text": "Site", "url": "https://example.org"}
 
 
 def test_the_sandbox_never_uses_the_real_data_folder(tmp_path: Path) -> None:

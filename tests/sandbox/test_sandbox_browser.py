@@ -9,53 +9,22 @@ installs both and fails if this file was skipped.
 from __future__ import annotations
 
 import io
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image, ImageStat
 
 from bot.sandbox import seed
-from tests.sandbox.test_sandbox import RunningSandbox, running_sandbox
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
-PHONE = {"width": 360, "height": 740}
+from tests.sandbox.browser_support import BROWSER_MARKS, CHROMIUM, CHROMIUM_FLAGS, PHONE
+from tests.sandbox.test_sandbox import RunningSandbox
 
 try:
     from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 except ImportError:  # pragma: no cover - depends on the machine
     async_playwright = None  # type: ignore[assignment]
 
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None,
-                       reason="browser test needs the playwright package "
-                              "(pip install playwright; do not run 'playwright install')"),
-    pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
-                       reason="browser test needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install -y chromium)"),
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[RunningSandbox]:
-    async with running_sandbox(tmp_path) as started:
-        yield started
+# The `browser` and `sandbox` fixtures are in tests/sandbox/conftest.py.
+pytestmark = BROWSER_MARKS
 
 
 async def open_page(browser: Browser, sandbox: RunningSandbox, errors: list[str],

@@ -1,6 +1,8 @@
 // The MySay sandbox web chat: draws each persona's chat with the bot, sends what they type,
 // tap or record, and follows the bot live through Server-Sent Events (/api/events).
 // Words come from the server (media/locales/en/sandbox.yaml); nothing loads from elsewhere.
+// A `web_app` button (the Talking Mat page, issue 16) opens in an overlay that plays Telegram's
+// part: the Mini App sheet, its web protocol, and initData signed with the sandbox token.
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,6 +13,7 @@ const view = {
   chats: new Map(), // persona key -> Map(message id -> message)
   unread: new Map(),
   botUsername: "",
+  publicUrl: "",
   ready: false,
   answered: new Map(), // callback query id -> answer, when it came before our POST returned
 };
@@ -70,6 +73,7 @@ function applyState(state) {
   view.words = state.words;
   view.ready = state.ready;
   view.botUsername = state.bot.username;
+  view.publicUrl = state.publicUrl || "";
   view.personas = state.personas;
   view.chats = new Map();
   for (const persona of state.personas) {
@@ -108,6 +112,7 @@ function handle(event) {
       answered(event);
       break;
     case "resetting":
+      closeWebApp();
       view.ready = false;
       renderReadiness(say("resetting"));
       break;
@@ -400,6 +405,7 @@ function drawKeyboard(message) {
       key.type = "button";
       key.className = "kb";
       key.append(...withKeycaps(button.text));
+      if (button.webApp !== undefined) markWebApp(key);
       key.addEventListener("click", () => tap(message.id, button, key));
       line.append(key);
     }
@@ -411,6 +417,10 @@ function drawKeyboard(message) {
 // -- doing things -------------------------------------------------------------------------
 
 async function tap(messageId, button, key) {
+  if (button.webApp !== undefined) {
+    openWebApp(button.webApp, button.text, key);
+    return;
+  }
   if (button.data === undefined) {
     showToast(say("link_button"));
     return;
@@ -551,6 +561,265 @@ async function reset() {
   $("text").focus();
 }
 
+// -- Mini Apps: Telegram's sheet, played by the sandbox ---------------------------------------
+//
+// Telegram opens a `web_app` button's page in a sheet over the chat and talks to it with its web
+// protocol: in a browser the page (with telegram-web-app.js) posts JSON strings
+// {eventType, eventData} to its parent, and the parent posts events back into the frame
+// (https://core.telegram.org/api/web-events). The sandbox plays the parent. Closing the sheet
+// sends nothing to the bot, as in Telegram.
+
+const webApp = {
+  frame: null, // the <iframe> while a page is open
+  opener: null, // the chat button that opened it (focus goes back there)
+  mainVisible: false,
+  mainActive: false,
+  pulseTimer: 0,
+};
+
+function markWebApp(key) {
+  key.classList.add("kb-webapp");
+  key.setAttribute("aria-haspopup", "dialog");
+  const mark = document.createElement("span");
+  mark.className = "kb-mark";
+  mark.setAttribute("aria-hidden", "true");
+  mark.textContent = "↗";
+  const words = document.createElement("span");
+  words.className = "visually-hidden";
+  words.textContent = ` (${say("webapp.opens_page")})`;
+  key.append(mark, words);
+}
+
+// Only the sandbox's own public address is opened, on this server under the same path (the
+// sandbox stands in for the HTTPS proxy). Anything else would leave this computer.
+// The address is read as a browser reads it, so "/app/../api" cannot step outside the path.
+function localAddress(url) {
+  let base;
+  let parsed;
+  try {
+    base = new URL(view.publicUrl);
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const path = base.pathname.replace(/\/$/, "");
+  const inside = parsed.pathname === path || parsed.pathname.startsWith(`${path}/`);
+  if (parsed.origin !== base.origin || !inside) return null;
+  return `${location.origin}${parsed.pathname}${parsed.search}`;
+}
+
+function cssColour(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+// Telegram's ThemeParams, from the chat's own colours (chat.css).
+function themeParams() {
+  return {
+    bg_color: cssColour("--paper"),
+    secondary_bg_color: cssColour("--wall"),
+    section_bg_color: cssColour("--bot"),
+    header_bg_color: cssColour("--paper"),
+    bottom_bar_bg_color: cssColour("--paper"),
+    text_color: cssColour("--ink"),
+    hint_color: cssColour("--muted"),
+    subtitle_text_color: cssColour("--muted"),
+    section_header_text_color: cssColour("--muted"),
+    link_color: cssColour("--accent"),
+    accent_text_color: cssColour("--accent"),
+    button_color: cssColour("--accent"),
+    button_text_color: "#ffffff",
+    destructive_text_color: cssColour("--danger"),
+  };
+}
+
+async function openWebApp(url, title, opener) {
+  const address = localAddress(url);
+  if (!address) {
+    showToast(say("webapp.not_here"), true);
+    return;
+  }
+  if (webApp.frame) return;
+  if (opener.getAttribute("aria-busy") === "true") return;
+  opener.setAttribute("aria-busy", "true");
+  const answer = await call("/api/webapp/init", { persona: view.current });
+  opener.removeAttribute("aria-busy");
+  if (!answer || typeof answer.init_data !== "string") return;
+  const hash = `#tgWebAppData=${encodeURIComponent(answer.init_data)}`
+    + "&tgWebAppVersion=8.0&tgWebAppPlatform=sandbox"
+    + `&tgWebAppThemeParams=${encodeURIComponent(JSON.stringify(themeParams()))}`;
+  const frame = document.createElement("iframe");
+  frame.id = "webapp-frame";
+  frame.title = title.replace(/^\P{L}+/u, "") || say("webapp.title");
+  frame.src = address + hash;
+  webApp.frame = frame;
+  webApp.opener = opener;
+  $("webapp-title").textContent = frame.title;
+  setBackButton({ is_visible: false });
+  setMainButton({ is_visible: false });
+  for (const part of ["webapp", "webapp-head", "webapp-bar"]) paint($(part), "");
+  $("webapp-body").replaceChildren(frame);
+  frame.addEventListener("load", () => {
+    listenForEscape(frame);
+    frame.focus();
+  });
+  $("webapp").showModal();
+}
+
+// Escape closes the sheet from inside the page too, unless the page used it (preventDefault),
+// for example to put down a card it had picked up.
+function listenForEscape(frame) {
+  try {
+    frame.contentWindow.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !event.defaultPrevented) closeWebApp();
+    });
+  } catch {
+    // not this origin's page: Escape works from the sheet's own buttons
+  }
+}
+
+function closeWebApp() {
+  const dialog = $("webapp");
+  const frame = webApp.frame;
+  if (!frame) return;
+  webApp.frame = null;
+  frame.remove(); // unloads the page; nothing is sent, as when Telegram's sheet is closed
+  setMainButton({ is_visible: false });
+  if (dialog.open) dialog.close();
+  const opener = webApp.opener;
+  webApp.opener = null;
+  if (opener && opener.isConnected) opener.focus();
+  else focusInto($("messages").lastElementChild || $("chat"));
+}
+
+function postToWebApp(eventType, eventData) {
+  const target = webApp.frame?.contentWindow;
+  if (!target) return;
+  const message = eventData === undefined ? { eventType } : { eventType, eventData };
+  target.postMessage(JSON.stringify(message), location.origin);
+}
+
+function viewport() {
+  const height = webApp.frame ? webApp.frame.clientHeight : 0;
+  return { height, is_expanded: true, is_state_stable: true };
+}
+
+const NO_INSETS = { top: 0, bottom: 0, left: 0, right: 0 };
+
+function fromWebApp(event) {
+  if (!webApp.frame || event.source !== webApp.frame.contentWindow) return;
+  if (event.origin !== location.origin || typeof event.data !== "string") return;
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  if (!message || typeof message.eventType !== "string") return;
+  let data = message.eventData;
+  if (typeof data === "string" && data !== "") {
+    try {
+      data = JSON.parse(data);
+    } catch {
+      data = {};
+    }
+  }
+  if (!data || typeof data !== "object") data = {};
+  switch (message.eventType) {
+    case "web_app_setup_main_button":
+      setMainButton(data);
+      break;
+    case "web_app_setup_back_button":
+      setBackButton(data);
+      break;
+    case "web_app_close":
+      closeWebApp();
+      break;
+    case "web_app_trigger_haptic_feedback":
+      pulse();
+      break;
+    case "web_app_set_header_color":
+      paint($("webapp-head"), data.color);
+      break;
+    case "web_app_set_background_color":
+      paint($("webapp"), data.color);
+      break;
+    case "web_app_set_bottom_bar_color":
+      paint($("webapp-bar"), data.color);
+      break;
+    case "web_app_request_theme":
+      postToWebApp("theme_changed", { theme_params: themeParams() });
+      break;
+    case "web_app_request_viewport":
+      postToWebApp("viewport_changed", viewport());
+      break;
+    case "web_app_request_safe_area":
+      postToWebApp("safe_area_changed", NO_INSETS);
+      break;
+    case "web_app_request_content_safe_area":
+      postToWebApp("content_safe_area_changed", NO_INSETS);
+      break;
+    default: // web_app_ready, web_app_expand (the sheet is always whole), iframe_ready, others
+      break;
+  }
+}
+
+const HEX = /^#[0-9a-f]{6}$/i;
+
+// The page may colour Telegram's frame around it (header, background, bottom bar): only a
+// plain #rrggbb colour is taken; anything else leaves the sandbox's own.
+function paint(part, colour) {
+  part.style.backgroundColor = HEX.test(colour || "") ? colour : "";
+}
+
+function setMainButton(params) {
+  const bar = $("webapp-bar");
+  const button = $("webapp-main");
+  webApp.mainVisible = Boolean(params.is_visible) && typeof params.text === "string"
+    && params.text.trim() !== "";
+  webApp.mainActive = webApp.mainVisible && params.is_active !== false;
+  bar.hidden = !webApp.mainVisible;
+  if (!webApp.mainVisible) return;
+  button.textContent = params.text;
+  button.disabled = !webApp.mainActive;
+  button.setAttribute("aria-busy", String(Boolean(params.is_progress_visible)));
+  button.style.backgroundColor = HEX.test(params.color || "") ? params.color : "";
+  button.style.color = HEX.test(params.text_color || "") ? params.text_color : "";
+  if (webApp.frame) postToWebApp("viewport_changed", viewport());
+}
+
+function setBackButton(params) {
+  const back = $("webapp-back");
+  const hadFocus = document.activeElement === back;
+  back.hidden = !params.is_visible;
+  if (back.hidden && hadFocus && webApp.frame) webApp.frame.focus(); // keep the keyboard's place
+}
+
+function pulse() {
+  const sheet = $("webapp");
+  sheet.classList.remove("pulse");
+  void sheet.offsetWidth; // restart the animation
+  sheet.classList.add("pulse");
+  clearTimeout(webApp.pulseTimer);
+  webApp.pulseTimer = setTimeout(() => sheet.classList.remove("pulse"), 200);
+}
+
+function startWebApps() {
+  window.addEventListener("message", fromWebApp);
+  $("webapp-close").addEventListener("click", closeWebApp);
+  $("webapp-back").addEventListener("click", () => postToWebApp("back_button_pressed"));
+  $("webapp-main").addEventListener("click", () => {
+    if (webApp.mainActive) postToWebApp("main_button_pressed");
+  });
+  // Escape on the sheet's own buttons: close it our way (focus back to the chat).
+  $("webapp").addEventListener("cancel", (event) => {
+    event.preventDefault();
+    closeWebApp();
+  });
+  window.addEventListener("resize", () => {
+    if (webApp.frame) postToWebApp("viewport_changed", viewport());
+  });
+}
+
 // -- small things -------------------------------------------------------------------------
 
 function renderReadiness(words) {
@@ -615,6 +884,7 @@ function start() {
   $("reset-dialog").addEventListener("close", () => {
     if ($("reset-dialog").returnValue === "yes") reset();
   });
+  startWebApps();
   connect();
 }
 
