@@ -29,7 +29,7 @@
     skip: 'Skip this card',
     dont_know: "I don't know",
     stop: 'Stop for now',
-    read: 'Read it to me',
+    read: '🔈 Read it to me',
     chat: 'Back to the chat',
     left_off: 'Left off',
     card_of: '',
