@@ -31,7 +31,7 @@ from bot.config import Settings
 from bot.engine.core import LEFT_OFF
 from bot.sandbox.fake_api import FakeBotAPI, SentMessage
 from bot.services import Services
-from bot.store import repo
+from bot.store import media_repo, repo
 from bot.store.models import Answer, FlowRun, InvitationKind
 from bot.telegram import webhook
 from bot.webapp import server
@@ -147,11 +147,14 @@ class Chatter(Person):
         self.api.add_user(user_id, first_name)
 
     async def send(self, text: str | None = None, **kwargs: Any) -> SentMessage:
+        """Send a message; returns the bot's newest message once it is handled."""
         await self.served.deliver(self.api.push_message(self.user_id, text,
                                                         first_name=self.first_name, **kwargs))
         return self.last()
 
     async def tap(self, label: str, message_id: int | None = None) -> SentMessage:
+        """Tap the button whose label has `label` on the newest message with buttons (or on
+        `message_id`); returns the bot's newest message once it is handled."""
         message = self._message_with_buttons(message_id)
         data = self._find(message, label)
         await self.served.deliver(self.api.push_callback(self.user_id, message.message_id,
@@ -172,6 +175,7 @@ class Reply:
     body: bytes
 
     def json(self) -> dict[str, Any]:
+        """The body, a JSON object."""
         data = json.loads(self.body)
         assert isinstance(data, dict)
         return data
@@ -195,12 +199,14 @@ class Page:
         return {} if init_data is None else {"Authorization": f"tma {init_data}"}
 
     async def get(self, path: str, init_data: str | None = OWN) -> Reply:
+        """GET `path` (relative to the page, as its script asks) with `init_data`."""
         signed = self.owner.init_data() if init_data == OWN else init_data
         async with self.served.http.get(f"{self.served.page_base}/{path}",
                                         headers=self._headers(signed)) as response:
             return Reply(response.status, dict(response.headers), await response.read())
 
     async def state(self, init_data: str | None = OWN) -> Reply:
+        """The mat as it stands (the page then shows its version)."""
         reply = await self.get(f"api/state?run={self.run_id}", init_data)
         if reply.status == 200:
             self.version = reply.json()["version"]
@@ -230,10 +236,12 @@ class Cast:
         self._next_user = 5_300_001
 
     def person(self, first_name: str) -> Chatter:
+        """Someone new in the chat, with the next free Telegram user id."""
         self._next_user += 1
         return Chatter(self.served, self._next_user, first_name)
 
     async def therapist(self, first_name: str = "Sam") -> Chatter:
+        """A therapist, brought in with a therapist's invitation code."""
         async with self.served.services.db.transaction() as session:
             code = await repo.create_invitation(session, kind=InvitationKind.THERAPIST,
                                                 days=14, label=first_name)
@@ -242,6 +250,7 @@ class Cast:
         return sam
 
     async def young_person(self, therapist: Chatter, first_name: str) -> Chatter:
+        """A young person, invited by `therapist` (/invite) and agreeing to start."""
         reply = await therapist.send("/invite")
         code = (reply.display_text or "").rsplit("Code: ", 1)[1].split()[0]
         young = self.person(first_name)
@@ -275,6 +284,7 @@ class Stored:
 
 
 async def stored(served: Served, run_id: int) -> Stored:
+    """What is stored of run `run_id` now."""
     async with served.services.db.transaction() as session:
         run = await session.get(FlowRun, run_id)
         assert run is not None
@@ -386,7 +396,7 @@ async def test_a_mat_made_on_the_page_is_stored_and_the_chat_shows_what_comes_ne
     # The chat got the mat picture and the next step, as new messages in Jo's chat.
     new = [m for m in jo.messages() if m.message_id not in seen]
     assert [m.chat_id for m in new] == [jo.user_id] * len(new) and len(new) == 2
-    assert new[0].photo is not None
+    assert new[0].photo is not None and new[0].display_text == "Here is your finished mat. 🖼️"
     assert "anything else you want to say" in (new[1].display_text or "")
     assert all(m.edit_date is None for m in new)
 
@@ -483,6 +493,7 @@ async def test_a_page_of_a_finished_mat_is_gone(served: Served) -> None:
     cast = Cast(served)
     jo = await cast.young_person(await cast.therapist(), "Jo")
     page = await open_mat(served, jo)
+    mat_message = jo.last()
     for card, (op, column) in zip(CARDS, PAGE_PLACES, strict=True):
         assert (await page.move(op, card, column)).status == 200
     finished = await page.move("right")
@@ -495,6 +506,12 @@ async def test_a_page_of_a_finished_mat_is_gone(served: Served) -> None:
         assert reply.json()["error"] == "This mat is finished. Carry on in the chat."
     assert await stored(served, page.run_id) == kept
     assert len(jo.messages()) == said  # no second mat picture, no second review
+    # The chat's own mat buttons from before the page finished it change nothing either.
+    await jo.tap(SCALE[2], mat_message.message_id)
+    assert await stored(served, page.run_id) == kept
+    again = [m.display_text or "" for m in jo.messages()[said:]]
+    assert len(again) == 1 and again[0].startswith("That button is from before.")
+    assert "anything else you want to say" in again[0]  # where Jo is: past the mat
 
 
 # -- 3. the chat's buttons and the page, by turns ----------------------------------------------
@@ -502,8 +519,6 @@ async def test_a_page_of_a_finished_mat_is_gone(served: Served) -> None:
 
 async def mat_picture(served: Served, run_id: int) -> bytes:
     """The finished mat's picture, as kept with the mat's answer."""
-    from bot.store import media_repo
-
     kept = await stored(served, run_id)
     media = [media for media, kind in kept.answers["mat"].media if kind == "mat"]
     assert len(media) == 1
@@ -594,3 +609,78 @@ async def test_stop_for_now_on_the_page_and_continue_in_the_chat_keeps_the_mat(
     assert placed_on(state) == {CARDS[0]: 0, CARDS[1]: 2, CARDS[2]: 1}
     assert (await page.move("leave_off", CARDS[3])).status == 200
     assert repo.run_state(await current_run(served, jo)).placed[-1] == (CARDS[3], LEFT_OFF)
+
+
+# -- at the same moment ------------------------------------------------------------------------
+
+
+async def test_two_moves_at_once_from_one_version_land_once(served: Served) -> None:
+    """Two pages (or a double tap) sending a move from the same version at the same moment:
+    exactly one lands (one version step), the other is told the mat changed; two "This is
+    right" at once keep one mat and send the chat one mat picture."""
+    cast = Cast(served)
+    jo = await cast.young_person(await cast.therapist(), "Jo")
+    page = await open_mat(served, jo)
+    before = await stored(served, page.run_id)
+    replies = await asyncio.gather(page.move("place", CARDS[0], 0),
+                                   page.move("place", CARDS[0], 2))
+    assert sorted(r.status for r in replies) == [200, 409]
+    landed = next(r for r in replies if r.status == 200).json()
+    after = await stored(served, page.run_id)
+    assert after.version == before.version + 1
+    assert repo.run_state(await current_run(served, jo)).placed == (
+        (CARDS[0], placed_on(landed)[CARDS[0]]),)
+
+    await page.state()
+    for card, (op, column) in zip(CARDS[1:], PAGE_PLACES[1:], strict=True):
+        assert (await page.move(op, card, column)).status == 200
+    look = await stored(served, page.run_id)
+    said = len(jo.messages())
+    replies = await asyncio.gather(page.move("right"), page.move("right"))
+    assert sorted(r.status for r in replies) == [200, 409]
+    finished = await stored(served, page.run_id)
+    assert finished.version == look.version + 1 and finished.step_id == "more"
+    assert [m.photo is not None for m in jo.messages()[said:]] == [True, True]
+    assert finished.all_answers == look.all_answers + 1  # one mat answer, not two
+
+
+# -- a personal picture card -------------------------------------------------------------------
+
+
+def photo_jpeg() -> bytes:
+    """A small photo, as a therapist's phone might send it for a picture card."""
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (10, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_a_personal_card_is_shown_placed_and_kept_like_any_other(served: Served) -> None:
+    cast = Cast(served)
+    sam = await cast.therapist()
+    jo = await cast.young_person(sam, "Jo")
+    await sam.send("/addcard")
+    await sam.tap("Jo")
+    await sam.send(photo=photo_jpeg())
+    await sam.send("Grandma's dog")
+    page = await open_mat(served, jo)
+    state = (await page.state()).json()
+    own = [c for c in state["cards"] if c["own"]]
+    assert [c["words"] for c in own] == ["Grandma's dog"]
+    picture = await page.get(own[0]["picture"])
+    assert picture.status == 200 and picture.headers["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(picture.body)) as image:
+        assert image.format == "JPEG"
+    not_jos = await page.get(own[0]["picture"], cast.person("Lee").init_data())
+    assert not_jos.status == 403 and not_jos.body != picture.body
+
+    columns = iter([0, 1, 2] * 4)
+    expected = []
+    while state["current"] is not None:
+        column = next(columns)
+        expected.append((state["current"], column))
+        reply = await page.move("place", state["current"], column)
+        assert reply.status == 200, reply.body
+        state = reply.json()
+    assert (await page.move("right")).status == 200
+    mat = (await stored(served, page.run_id)).answers["mat"]
+    assert list(mat.placements) == expected and own[0]["id"] in mat.choices
