@@ -18,6 +18,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,7 +40,7 @@ from bot.webapp.init_data import sign_init_data
 from tests.conftest import TEST_TOKEN
 from tests.support.content import shipped_content
 from tests.support.harness import Person, RunningBot
-from tests.telegram.test_faults import free_port
+from tests.telegram.test_faults import Outage, free_port
 from tests.telegram.test_webhook import Telegram
 
 PUBLIC_URL = "https://mysay.example.invalid/app"
@@ -684,3 +685,38 @@ async def test_a_personal_card_is_shown_placed_and_kept_like_any_other(served: S
     assert (await page.move("right")).status == 200
     mat = (await stored(served, page.run_id)).answers["mat"]
     assert list(mat.placements) == expected and own[0]["id"] in mat.choices
+
+
+# -- the database away at "This is right" --------------------------------------------------------
+
+
+async def test_this_is_right_while_the_database_is_away_is_kept_back_then_lands_once(
+        settings: Settings, fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    """The page is told to try again (503) and nothing is half stored; "This is right" sent
+    again once the database is back stores the mat once, with one picture in the chat."""
+    outage = Outage(settings, tmp_path)
+    away = (await outage.bot_settings()).model_copy(update={"public_url": PUBLIC_URL})
+    async with polling_with_page(away, fake_api) as served:
+        cast = Cast(served)
+        jo = await cast.young_person(await cast.therapist(), "Jo")
+        page = await open_mat(served, jo)
+        for card, (op, column) in zip(CARDS, PAGE_PLACES, strict=True):
+            assert (await page.move(op, card, column)).status == 200
+        look = await stored(served, page.run_id)
+        said = len(jo.messages())
+        await outage.begin(served.services.db)
+        try:
+            refused = await page.move("right")
+            assert refused.status == 503, refused.body
+            assert "try again" in refused.json()["error"]
+        finally:
+            await outage.end()
+        assert await stored(served, page.run_id) == look
+        assert len(jo.messages()) == said
+        again = await page.move("right")  # the page sends it again, at the same version
+        assert again.status == 200 and again.json()["stage"] == "done"
+        kept = await stored(served, page.run_id)
+        assert kept.version == look.version + 1 and "mat" in kept.answers
+        assert [m.display_text for m in jo.messages()[said:]][:1] == [
+            "Here is your finished mat. 🖼️"]
+        assert len(jo.messages()) == said + 2
