@@ -140,3 +140,15 @@ def test_a_refusal_names_the_kind_of_fault_never_the_data() -> None:
     with pytest.raises(InitDataRefused) as refused:
         check_init_data(data, TOKEN, NOW)
     assert "Unusual" not in str(refused.value) and str(USER_ID) not in str(refused.value)
+
+
+def test_fields_telegram_adds_later_are_ignored_not_refused() -> None:
+    """Telegram adds user and chat fields over time (photo_url, allows_write_to_pm, ...): data
+    signed with one MySay does not know is still the young person's, never "forged"."""
+    fields = fields_of(signed())
+    user = json.loads(fields["user"])
+    fields["user"] = json.dumps({**user, "is_verified": True, "new_badge": {"level": 2}})
+    fields["chat_type"] = "a_kind_of_chat_not_yet_invented"
+    fields["something_new"] = "1"
+    found = check_init_data(resign(fields), TOKEN, NOW)
+    assert found == WebAppUser(USER_ID, "Jo", NOW - timedelta(minutes=1))
