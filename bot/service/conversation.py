@@ -77,18 +77,23 @@ class Conversation:
     async def page(self, session: AsyncSession, telegram_user_id: int,
                    request: mat_page.PageRequest) -> mat_page.PageAnswer:
         """One request from the Talking Mat page (issue 16) by `telegram_user_id`, whose
-        Telegram initData the adapter has checked. As a tap: the person's row locked until
-        commit (one person's taps and page moves are handled one at a time), their words'
-        style, and what it sends to their chat read out loud when "Read to me" is on, by
-        the same rules as `handle`. Returns the page's answer (bot.service.mat_page); 403 for
-        someone MySay does not know or who is not a young person."""
-        person = await repo.person_by_telegram_id(session, telegram_user_id, for_update=True)
+        Telegram initData the adapter has checked. A move is handled as a tap: the person's
+        row locked until commit (one person's taps and page moves are handled one at a
+        time) and noted as seen. The state, a picture or speech only read: no lock and no
+        write, so the page's many picture requests never keep a tap waiting. Then their
+        words' style, and what a move sends to their chat read out loud when "Read to me"
+        is on, by the same rules as `handle`. Returns the page's answer
+        (bot.service.mat_page); 403 for someone MySay does not know or who is not a young
+        person."""
+        moving = request.what == "move"
+        person = await repo.person_by_telegram_id(session, telegram_user_id, for_update=moving)
         if person is None or person.role != Role.YOUNG_PERSON:
             return mat_page.PageAnswer(403, {"error": self.ctx.locale("mat_page.not_yours")})
         # A private chat's id is its user's id (Bot API Chat.id), and the page opens only
         # from the young person's private chat.
         sender = Sender(telegram_user_id, telegram_user_id, person.display_name or "")
-        _seen(person, sender)
+        if moving:
+            _seen(person, sender)
         ctx = young_person.in_their_words(self.ctx, person)
         answer = await mat_page.answer(ctx, session, person, request)
         if answer.result is not None:

@@ -8,7 +8,6 @@ stored exactly as the chat stores it (bot.service.young_person).
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from dataclasses import dataclass, field, replace
@@ -30,9 +29,10 @@ from bot.engine.core import (
 )
 from bot.engine.flows import Step, StepType
 from bot.engine.screen import MatCard, Screen, ScreenKind
-from bot.render import speech, symbol_set
+from bot.render import pool, speech, symbol_set
 from bot.render.cards import PALETTES
 from bot.render.cards.shapes import emoji_image
+from bot.render.fonts import FONT_FAMILIES
 from bot.service import present, reading, young_person
 from bot.service.types import Result
 from bot.store import flow_repo, media_repo, repo
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from bot.service.conversation import Context
 
 log = logging.getLogger(__name__)
-FONTS = ("atkinson", "opendyslexic")  # the fonts picture cards are drawn in (/settings)
 
 # What the page can ask for (PageMove.op).
 MoveOp = Literal["place", "leave_off", "dont_know", "move", "back", "right", "stop", "chat"]
@@ -56,7 +55,7 @@ class PageMove:
     stable id) and the column: 0-2, the top scale's points left to right, or -1 for left off."""
 
     version: int
-    op: str
+    op: MoveOp
     card: str | None = None
     column: int | None = None
 
@@ -72,32 +71,47 @@ class PageRequest:
     card: str | None = None
 
 
+@dataclass(frozen=True)
+class ToMake:
+    """Bytes a picture or speech request still needs, made once the transaction has
+    committed (`made`), never while it is open: `kind` "symbol" (`source` is the symbol to
+    draw as a PNG) or "speech" (`source` is the words to speak); `missing` is the 404 body
+    when nothing comes of it (no symbol to draw, no speech here)."""
+
+    kind: Literal["symbol", "speech"]
+    source: str
+    missing: dict[str, Any]
+
+
 @dataclass
 class PageAnswer:
     """What to answer the page: an HTTP status and a JSON body (the state, or an error with
     `stale`), or bytes for a picture or speech; and `result`, what to send to the young
     person's chat once the transaction has committed (after "This is right", "Stop for now"
-    or going back to the chat), else None."""
+    or going back to the chat), else None. `make`, when set, is the picture or speech still
+    to make after the commit (`made` turns it into `data`)."""
 
     status: int
     body: dict[str, Any] | None = None
     data: bytes | None = None
     mime_type: str | None = None
     result: Result | None = field(default=None)
+    make: ToMake | None = None
 
 
 # -- access ---------------------------------------------------------------------------------
 
 async def _open(ctx: Context, session: AsyncSession, person: Person | None,
-                run_id: int) -> FlowRun | PageAnswer:
-    """The run the page asks about, locked as a chat tap locks it (repo.run_for_person), or
+                run_id: int, *, for_update: bool) -> FlowRun | PageAnswer:
+    """The run the page asks about (locked as a chat tap locks it when `for_update`, for a
+    move; read without a lock for the state, a picture or speech: repo.run_for_person), or
     the answer that refuses it: 403 for anyone but a young person and for a run not theirs
     (nothing of anyone else's is shown), 409 "gone" for a run no longer at a Talking Mat
     (finished, stopped for now, or moved on past the mat: a page from an old run)."""
     say = ctx.locale
     if person is None or person.role != Role.YOUNG_PERSON:
         return PageAnswer(403, {"error": say("mat_page.not_yours")})
-    run = await repo.run_for_person(session, run_id, person.id)
+    run = await repo.run_for_person(session, run_id, person.id, for_update=for_update)
     if run is None:
         return PageAnswer(403, {"error": say("mat_page.not_yours")})
     if run.status != RunStatus.ACTIVE or _mat_step(ctx, run.flow_id, run.step_id) is None:
@@ -152,7 +166,7 @@ def _look(person: Person) -> dict[str, Any]:
         return "#{:02x}{:02x}{:02x}".format(*rgb)
 
     return {"text_scale": style.text_scale, "palette": name,
-            "font": style.font if style.font in FONTS else "atkinson",
+            "font": style.font if style.font in FONT_FAMILIES else "atkinson",
             "colours": {"background": hexed(palette.background), "text": hexed(palette.text),
                         "tile": hexed(palette.tile), "outline": hexed(palette.outline),
                         "accent": hexed(palette.accent)}}
@@ -160,7 +174,8 @@ def _look(person: Person) -> dict[str, Any]:
 
 def _words(ctx: Context, topic: str, screen: Screen) -> dict[str, str]:
     """The page's words in the young person's style: its buttons as the chat's own (so the
-    page and the chat say the same), and the page's own (mat_page.*)."""
+    page and the chat say the same), and the page's own (mat_page.*): everything the page
+    shows or says out loud, so none of it is the page's English fallback (mat.js FALLBACK)."""
     say = ctx.locale
     counter = say("card_of", n=screen.card_number, total=screen.card_count) \
         if screen.card_number else ""
@@ -170,7 +185,18 @@ def _words(ctx: Context, topic: str, screen: Screen) -> dict[str, str]:
             "left_off": say("answer.left_off"), "card_of": counter,
             "look_prompt": say("mat_review_prompt", topic=topic),
             "move_hint": say("mat_page.move_hint"), "drop_here": say("mat_page.drop_here"),
-            "paused": say("paused"), "done": say("mat_page.done"), "chat": say("mat_page.chat")}
+            "paused": say("paused"), "done": say("mat_page.done"), "chat": say("mat_page.chat"),
+            # What the page says as a card is picked up, put down or taken back (for a
+            # screen reader and the keyboard), and its own messages and their buttons.
+            "picked": say("mat_page.picked"), "put_down": say("mat_page.put_down"),
+            "under": say("mat_page.under"), "taken_back": say("mat_page.taken_back"),
+            "no_speech": say("mat_page.no_speech"),
+            "no_sound_play": say("mat_page.no_sound_play"),
+            "not_saved": say("mat_page.not_saved"), "not_loaded": say("mat_page.not_loaded"),
+            "open_again": say("mat_page.open_again"),
+            "open_from_chat": say("mat_page.open_from_chat"),
+            "close": say("mat_page.close"), "ok": say("mat_page.ok"),
+            "try_again": say("mat_page.try_again")}
 
 
 def mat_state(ctx: Context, person: Person, run_id: int, version: int, state: RunState,
@@ -199,7 +225,8 @@ def mat_state(ctx: Context, person: Person, run_id: int, version: int, state: Ru
         card = _card(ctx, at_mat, card_id)
         return {"id": card_id, "words": card.words, "picture": _picture(run_id, card_id)}
 
-    return {"run": run_id, "version": version, "stage": stage, "prompt": prompt,
+    return {"run": run_id, "version": version, "stage": stage, "lang": ctx.locale.language,
+            "prompt": prompt,
             "topic": shown(topic), "scale": [shown(s) for s in scale],
             "cards": [{**shown(c), "own": _card(ctx, at_mat, c).image is not None,
                        "column": where.get(c), "order": read.index(c) if c in where else None}
@@ -212,8 +239,9 @@ def mat_state(ctx: Context, person: Person, run_id: int, version: int, state: Ru
 
 async def page_state(ctx: Context, session: AsyncSession, person: Person | None,
                      run_id: int) -> PageAnswer:
-    """The mat as it stands, for the page: 200 and `mat_state`, or the refusal of `_open`."""
-    run = await _open(ctx, session, person, run_id)
+    """The mat as it stands, for the page: 200 and `mat_state`, or the refusal of `_open`.
+    Reads without locking the run (a chat tap is never kept waiting by the page)."""
+    run = await _open(ctx, session, person, run_id, for_update=False)
     if isinstance(run, PageAnswer):
         return run
     assert person is not None
@@ -281,7 +309,7 @@ async def page_move(ctx: Context, session: AsyncSession, person: Person | None, 
     mat's picture and the next step; the paused message; the step again). Refusals: those of
     `_open`; 409 `stale` with the current state when `move.version` is not the run's version
     (nothing changes); 400 with the current state for a move that does not fit."""
-    run = await _open(ctx, session, person, run_id)
+    run = await _open(ctx, session, person, run_id, for_update=True)
     if isinstance(run, PageAnswer):
         return run
     assert person is not None
@@ -343,62 +371,83 @@ def _image_type(data: bytes) -> str:
     return "image/png" if data.startswith(b"\x89PNG\r\n\x1a\n") else "image/jpeg"
 
 
-async def page_picture(ctx: Context, session: AsyncSession, person: Person | None,
-                       run_id: int, card_id: str) -> tuple[bytes, str] | None:
-    """The picture of `card_id` on this run's mat (its topic, a scale point or a card):
-    (bytes, MIME type). A symbol is drawn as a PNG (PICTURE_SIDE px); the young person's own
-    picture card (or an outcome's picture) is their photo as kept. None for a refused run, an
-    id that is not on this run's mat, or a symbol with nothing to draw (the page shows the
-    words alone)."""
-    run = await _open(ctx, session, person, run_id)
-    if isinstance(run, PageAnswer):
-        return None
+async def page_picture(ctx: Context, session: AsyncSession, run: FlowRun,
+                       card_id: str) -> PageAnswer:
+    """The picture of `card_id` on the mat of `run` (already opened by `_open`: its topic, a
+    scale point or a card), decided inside the transaction and made after it: the young
+    person's own picture card (or an outcome's picture) is their photo as kept (200 with its
+    bytes); a symbol is left to draw after the commit (`make`, a PNG of PICTURE_SIDE px).
+    404 for an id not on this run's mat, or with nothing to draw (the page shows the words
+    alone)."""
+    missing = {"error": ctx.locale("mat_page.no_picture")}
     state = repo.run_state(run)
     topic, scale, cards = _mat_ids(ctx, state)
     if card_id not in (topic, *scale, *cards):
-        return None
+        return PageAnswer(404, missing)
     card = _card(ctx, state, card_id)
     if card.image is not None:
         photo = (await media_repo.contents(session, [card.image])).get(card.image)
-        return (photo, _image_type(photo)) if photo else None
+        if not photo:
+            return PageAnswer(404, missing)
+        return PageAnswer(200, data=photo, mime_type=_image_type(photo))
     if not card.emoji:
-        return None
-    drawn = await asyncio.to_thread(_symbol_png, card.emoji, PICTURE_SIDE,
-                                    id(symbol_set.active()))
-    return (drawn, "image/png") if drawn is not None else None
+        return PageAnswer(404, missing)
+    return PageAnswer(200, make=ToMake("symbol", card.emoji, missing))
 
 
-async def page_speech(ctx: Context, session: AsyncSession, person: Person | None,
-                      run_id: int, card_id: str) -> bytes | None:
-    """`card_id`'s words spoken (OGG Opus, bot.render.speech), for a card on this run's mat;
-    for "question", the therapist's own recording of the mat step (as "Read it to me" in
-    the chat, young_person.read_aloud) else the question spoken. None for a refused run, an
-    id not on the mat, or no speech available here."""
-    run = await _open(ctx, session, person, run_id)
-    if isinstance(run, PageAnswer):
-        return None
+async def page_speech(ctx: Context, session: AsyncSession, run: FlowRun,
+                      card_id: str) -> PageAnswer:
+    """`card_id`'s words spoken (OGG Opus, bot.render.speech), for a card on the mat of `run`
+    (already opened by `_open`); for "question", the therapist's own recording of the mat
+    step (as "Read it to me" in the chat, young_person.read_aloud: 200 with its bytes) else
+    the question spoken. The words are left to speak after the commit (`make`). 404 with
+    the page's words for an id not on the mat (or no speech here, found after the commit)."""
+    missing = {"error": ctx.locale("mat_page.no_speech")}
     state = repo.run_state(run)
     if card_id == QUESTION:
         therapists = await flow_repo.therapists_of(session, run.person_id)
         recorded = await media_repo.recording(session, therapists, run.flow_id, run.step_id)
         if recorded is not None:
-            return recorded
+            return PageAnswer(200, data=recorded, mime_type="audio/ogg")
         screen = ctx.engine.screen(state, {})
-        return await speech.speak(reading.plain(present.prompt_words(screen, ctx.locale)))
+        said = reading.plain(present.prompt_words(screen, ctx.locale))
+        return PageAnswer(200, make=ToMake("speech", said, missing))
     topic, scale, cards = _mat_ids(ctx, state)
     if card_id not in (topic, *scale, *cards):
-        return None
-    return await speech.speak(_card(ctx, state, card_id).words)
+        return PageAnswer(404, missing)
+    return PageAnswer(200, make=ToMake("speech", _card(ctx, state, card_id).words, missing))
 
 
 QUESTION = "question"  # page_speech's id for the mat's question itself
+
+
+async def made(answer: PageAnswer) -> PageAnswer:
+    """`answer` with the picture or speech it still needs made (`answer.make`), outside any
+    transaction: a symbol drawn in the drawing pool (bot.render.pool, off the event loop),
+    words spoken by bot.render.speech. Returns `answer` itself when there is nothing to
+    make; 404 with `make.missing` when nothing comes of it. Raises what drawing raises."""
+    make = answer.make
+    if make is None:
+        return answer
+    if make.kind == "symbol":
+        data = await pool.drawn(_symbol_png, make.source, PICTURE_SIDE,
+                                id(symbol_set.active()))
+        mime_type = "image/png"
+    else:
+        data = await speech.speak(make.source)
+        mime_type = "audio/ogg"
+    if data is None:
+        return PageAnswer(404, make.missing)
+    return PageAnswer(200, data=data, mime_type=mime_type)
 
 
 async def answer(ctx: Context, session: AsyncSession, person: Person | None,
                  request: PageRequest) -> PageAnswer:
     """One request from the page, answered: the state, a move, a picture or speech. A
     picture or speech the run's checks refuse gets that refusal (403, 409); one not on the
-    mat, 404. Raises nothing for what the page sends: a move without `move` is a 400."""
+    mat, 404. Only a move locks the run; a picture or a card's speech is decided here and
+    made after the commit (`made`). Raises nothing for what the page sends: a move without
+    `move` is a 400."""
     if request.what == "state":
         return await page_state(ctx, session, person, request.run_id)
     if request.what == "move":
@@ -407,16 +456,9 @@ async def answer(ctx: Context, session: AsyncSession, person: Person | None,
         return await page_move(ctx, session, person, request.run_id, request.move)
     if request.what not in ("picture", "speech"):
         return PageAnswer(400, {"stale": False, "error": ctx.locale("mat_page.bad_move")})
-    refused = await _open(ctx, session, person, request.run_id)
-    if isinstance(refused, PageAnswer):
-        return refused
-    card = request.card or ""
+    run = await _open(ctx, session, person, request.run_id, for_update=False)
+    if isinstance(run, PageAnswer):
+        return run
     if request.what == "picture":
-        found = await page_picture(ctx, session, person, request.run_id, card)
-        if found is None:
-            return PageAnswer(404, {"error": ctx.locale("mat_page.no_picture")})
-        return PageAnswer(200, data=found[0], mime_type=found[1])
-    spoken = await page_speech(ctx, session, person, request.run_id, card)
-    if spoken is None:
-        return PageAnswer(404, {"error": ctx.locale("no_voice")})
-    return PageAnswer(200, data=spoken, mime_type="audio/ogg")
+        return await page_picture(ctx, session, run, request.card or "")
+    return await page_speech(ctx, session, run, request.card or "")

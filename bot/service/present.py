@@ -263,9 +263,9 @@ def screen_replies(screen: Screen, run_id: int, version: int, locale: Locale, *,
         replies.append(screen_reply(screen, run_id, version, locale, lead=lead, extra=extra,
                                     look=look, about=about))
         return replies
-    for n, page in enumerate(pages, start=1):
+    for n, review_part in enumerate(pages, start=1):
         header = locale("review_page", n=n, total=len(pages))
-        paged = replace(screen, review=page)
+        paged = replace(screen, review=review_part)
         if n < len(pages):  # an earlier page: the picture and words only, no buttons
             replies.append(Reply(caption(replace(paged, notice=None), locale, header),
                                  screen=paged, words_only=words_only(paged, look),

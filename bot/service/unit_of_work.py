@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.service import drawing, reading
-from bot.service.mat_page import PageAnswer, PageRequest
+from bot.service.mat_page import PageAnswer, PageRequest, made
 from bot.service.routes import Periodic
 from bot.service.types import Event, Reply, Result, Sender
 from bot.store import repo
@@ -83,8 +83,10 @@ async def handle_page(services: Services, telegram_user_id: int,
                       request: PageRequest) -> PageAnswer:
     """One request from the Talking Mat page (issue 16), from the young person whose Telegram
     initData the adapter has checked, in one transaction like a tap (a dropped pooled
-    connection tried once more: bot.store.db.in_transaction); then the pictures its chat
-    replies ask for (the finished mat) drawn after the commit.
+    connection tried once more: bot.store.db.in_transaction); then, after the commit, the
+    pictures its chat replies ask for (the finished mat) drawn, and the picture or speech
+    the page asked for made (mat_page.made: a symbol drawn off the event loop, words
+    spoken), so no drawing or speaking happens inside the transaction.
 
     Returns the page's answer; its `result`, when set, is what to send to the young person's
     private chat (new messages). Raises DATABASE_AWAY errors like `handle_update`: nothing was
@@ -96,7 +98,7 @@ async def handle_page(services: Services, telegram_user_id: int,
                                   f"mat page {request.what} of run {request.run_id}")
     if answer.result is not None:
         answer.result.replies = await drawing.draw_all(services.db, answer.result.replies)
-    return answer
+    return await made(answer)
 
 
 async def run_job(services: Services, job: Periodic, now: datetime) -> list[Reply]:

@@ -203,15 +203,18 @@ _CURRENT_RUN = (select(FlowRun)
 _CURRENT_RUN_FOR_UPDATE = _CURRENT_RUN.with_for_update()
 
 
-async def run_for_person(session: AsyncSession, run_id: int, person_id: int) -> FlowRun | None:
-    """A run, only if it belongs to this person (a forged run id finds nothing)."""
-    return await session.scalar(_RUN_OF_PERSON, {"run_id": run_id, "person_id": person_id})
+async def run_for_person(session: AsyncSession, run_id: int, person_id: int, *,
+                         for_update: bool = True) -> FlowRun | None:
+    """A run, only if it belongs to this person (a forged run id finds nothing); its row
+    held until commit unless `for_update` is False (a read that changes nothing, such as
+    the Talking Mat page's state or pictures, issue 16)."""
+    query = _RUN_OF_PERSON_FOR_UPDATE if for_update else _RUN_OF_PERSON
+    return await session.scalar(query, {"run_id": run_id, "person_id": person_id})
 
 
-_RUN_OF_PERSON = (select(FlowRun)
-                  .where(FlowRun.id == bindparam("run_id"),
-                         FlowRun.person_id == bindparam("person_id"))
-                  .with_for_update())
+_RUN_OF_PERSON = select(FlowRun).where(FlowRun.id == bindparam("run_id"),
+                                       FlowRun.person_id == bindparam("person_id"))
+_RUN_OF_PERSON_FOR_UPDATE = _RUN_OF_PERSON.with_for_update()
 
 
 async def start_run(session: AsyncSession, person_id: int, state: RunState) -> FlowRun:

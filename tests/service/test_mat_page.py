@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -385,10 +387,10 @@ async def test_a_page_from_an_old_run_is_told_it_is_gone(chat: World, where: str
     gone = await page(chat, jo, "state", run.id)
     assert gone.status == 409 and gone.body is not None
     assert gone.body["gone"] is True and gone.body["stale"] is True
-    moved = await page(chat, jo, "move", run.id,
-                       move=PageMove((await stored(chat, run.id))[0].version, "right"))
+    version = (await stored(chat, run.id))[0].version
+    moved = await page(chat, jo, "move", run.id, move=PageMove(version, "right"))
     assert moved.status == 409 and moved.result is None
-    assert (await stored(chat, run.id))[0].version == (await stored(chat, run.id))[0].version
+    assert (await stored(chat, run.id))[0].version == version  # nothing stored
 
 
 async def test_back_with_nothing_placed_is_refused_and_the_run_stays_at_the_mat(
@@ -407,6 +409,123 @@ async def test_back_with_nothing_placed_is_refused_and_the_run_stays_at_the_mat(
     assert (await do(chat, jo, "right")).status == 400  # cards still to place
     assert (await do(chat, jo, "move", CARDS[0], 0)).status == 400  # nothing placed to move
     assert (await do(chat, jo, "place", CARDS[0], 3)).status == 400  # no such column
+
+
+# -- what locks the young person's row -------------------------------------------------------
+
+
+async def test_only_a_move_locks_the_young_persons_row_and_notes_them_seen(
+        chat: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's state, pictures and speech only read (many at once when the page opens):
+    no FOR UPDATE on the person or the run and no write; a move locks both as a tap does."""
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    run = await run_of(chat, jo)
+    locks: list[tuple[str, bool]] = []
+    for name in ("person_by_telegram_id", "run_for_person"):
+        real = getattr(repo, name)
+
+        async def spy(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            locks.append((_name, kw.get("for_update", _name == "run_for_person")))
+            return await _real(*args, **kw)
+
+        monkeypatch.setattr(repo, name, spy)
+    async with chat.services.db.transaction() as session:
+        (await row_of(session, jo)).last_active_at = None
+    for what, card in (("state", None), ("picture", "art"), ("speech", "art"),
+                       ("speech", "question"), ("picture", "pizza")):
+        locks.clear()
+        await page(chat, jo, what, run.id, card=card)
+        assert locks and not any(locked for _, locked in locks), (what, locks)
+    async with chat.services.db.transaction() as session:
+        assert (await row_of(session, jo)).last_active_at is None  # nothing written
+    locks.clear()
+    assert (await do(chat, jo, "place", CARDS[0], 0)).status == 200
+    assert ("person_by_telegram_id", True) in locks and ("run_for_person", True) in locks
+    async with chat.services.db.transaction() as session:
+        assert (await row_of(session, jo)).last_active_at is not None  # seen, as a tap
+
+
+async def test_reads_never_wait_on_the_row_lock_a_tap_holds_but_moves_do(chat: World) -> None:
+    """On PostgreSQL: while another transaction holds the young person's row (a chat tap in
+    progress), the page's state and pictures are answered; a move waits for the tap."""
+    if chat.services.db.is_sqlite:
+        pytest.skip("SQLite has one connection: one transaction at a time anyway")
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    run = await run_of(chat, jo)
+    async with chat.services.db.transaction() as session:
+        await repo.person_by_telegram_id(session, jo.user_id, for_update=True)
+        await repo.run_for_person(session, run.id, (await row_of(session, jo)).id)
+        state = await asyncio.wait_for(page(chat, jo, "state", run.id), 10)
+        picture = await asyncio.wait_for(page(chat, jo, "picture", run.id, card="art"), 10)
+        assert state.status == 200 and picture.status == 200
+        move = asyncio.create_task(do(chat, jo, "place", CARDS[0], 0, version=run.version))
+        await asyncio.sleep(0.5)
+        assert not move.done()  # waits for the tap's lock
+    assert (await asyncio.wait_for(move, 10)).status == 200
+
+
+async def test_pictures_and_speech_are_made_after_the_transaction(
+        chat: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A symbol is drawn and words are spoken only once the transaction has committed (so
+    the connection and any lock are free while espeak and Pillow work)."""
+    from bot.service import mat_page
+    from bot.store import db
+
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    open_now = 0
+    real_transaction = db.Database.transaction
+
+    def counted(self: db.Database) -> Any:
+        @asynccontextmanager
+        async def inside() -> AsyncIterator[Any]:
+            nonlocal open_now
+            async with real_transaction(self) as session:
+                open_now += 1
+                try:
+                    yield session
+                finally:
+                    open_now -= 1
+        return inside()
+
+    made: list[tuple[str, int]] = []
+
+    def drawing(emoji: str, side: int, symbols: int) -> bytes:
+        made.append(("drawn", open_now))
+        return b"\x89PNG\r\n\x1a\n"
+
+    async def speaking(text: str) -> bytes:
+        made.append(("spoken", open_now))
+        return b"OggS"
+
+    monkeypatch.setattr(db.Database, "transaction", counted)
+    monkeypatch.setattr(mat_page, "_symbol_png", drawing)
+    monkeypatch.setattr(mat_page.speech, "speak", speaking)
+    assert (await page(chat, jo, "picture", card="art")).data == b"\x89PNG\r\n\x1a\n"
+    assert (await page(chat, jo, "speech", card="art")).data == b"OggS"
+    assert (await page(chat, jo, "speech", card="question")).data == b"OggS"
+    assert made == [("drawn", 0), ("spoken", 0), ("spoken", 0)]
+
+
+async def test_one_query_opens_the_run_for_a_picture_or_speech(
+        chat: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    run = await run_of(chat, jo)
+    opened: list[int] = []
+    real = repo.run_for_person
+
+    async def spy(*args: Any, **kw: Any) -> Any:
+        opened.append(args[1])
+        return await real(*args, **kw)
+
+    monkeypatch.setattr(repo, "run_for_person", spy)
+    for what in ("picture", "speech"):
+        opened.clear()
+        await page(chat, jo, what, run.id, card="art")
+        assert opened == [run.id], what
 
 
 # -- pictures and speech ---------------------------------------------------------------------
@@ -502,6 +621,38 @@ async def test_the_state_is_in_the_young_persons_words_and_colours(chat: World) 
     assert body["look"]["palette"] == "high_contrast"
     assert body["look"]["colours"]["background"] == "#ffffff"
     assert body["look"]["colours"]["text"] == "#000000"
+
+
+def fallback_keys() -> set[str]:
+    """The keys of the page's English fallback words (bot/webapp/static/mat.js FALLBACK)."""
+    from pathlib import Path
+
+    script = (Path(__file__).parents[2] / "bot/webapp/static/mat.js").read_text()
+    table = re.search(r"const FALLBACK = \{(.*?)\n  \};", script, re.S)
+    assert table is not None, "mat.js has no FALLBACK table"
+    return set(re.findall(r"^\s*(\w+):", table.group(1), re.M))
+
+
+async def test_every_word_the_page_shows_or_says_comes_from_the_locale(chat: World) -> None:
+    """Nothing the page shows or says is left to its English fallback: every key of mat.js's
+    FALLBACK is in the state's words, in the young person's style, with the language."""
+    from bot.i18n import Locale
+
+    jo = await young(chat)
+    await jo.tap("Talking Mat")
+    body = (await page(chat, jo)).body
+    assert body is not None and body["lang"] == "en"
+    keys = fallback_keys()
+    assert {"picked", "put_down", "under", "taken_back", "no_speech", "close", "ok",
+            "try_again", "open_again", "not_saved"} <= keys
+    assert keys <= set(body["words"]), keys - set(body["words"])
+    locale = chat.services.conversation.ctx.locale
+    assert isinstance(locale, Locale)
+    assert body["words"]["taken_back"] == locale("mat_page.taken_back")
+    assert all(isinstance(w, str) for w in body["words"].values())
+    # The speech the page asks for and cannot have: 404 with the page's words.
+    missing = await page(chat, jo, "speech", card="pizza")
+    assert missing.status == 404 and missing.body == {"error": locale("mat_page.no_speech")}
 
 
 # -- the chat's button ------------------------------------------------------------------------
