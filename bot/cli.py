@@ -64,7 +64,8 @@ def _webapp_port(settings: Settings, args: argparse.Namespace, webhook_mode: boo
     """The port of the Talking Mat page's own server in polling mode (`--webapp-port`, else
     MYSAY_WEBAPP_PORT), or None: no such server (webhook mode serves the page itself). Raises
     SystemExit with one sentence when MYSAY_PUBLIC_URL is set in polling mode without one
-    (the page's button would lead nowhere), and PagePortError when the port is in use."""
+    (the page's button would lead nowhere) or a webapp port without it (no button would ever
+    lead to the page), and PagePortError when the address cannot be listened on."""
     given = getattr(args, "webapp_port", None)
     port = given if given is not None else settings.webapp_port
     if webhook_mode:
@@ -75,6 +76,11 @@ def _webapp_port(settings: Settings, args: argparse.Namespace, webhook_mode: boo
         raise SystemExit("MYSAY_PUBLIC_URL is set, so the Talking Mat page needs a server: in "
                          "polling mode give --webapp-port (or MYSAY_WEBAPP_PORT) and put it "
                          "behind your HTTPS proxy, or use --webhook.")
+    if port is not None and not settings.public_url:
+        raise SystemExit("A webapp port is given but MYSAY_PUBLIC_URL is not, so no chat "
+                         "button would ever lead to the Talking Mat page: set MYSAY_PUBLIC_URL "
+                         "to its https:// address, or leave out --webapp-port and "
+                         "MYSAY_WEBAPP_PORT.")
     if port is not None:  # a port in use: one sentence now, before anything starts
         mat_page.check_address(getattr(args, "webapp_listen", "127.0.0.1"), port)
     return port

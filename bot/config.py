@@ -5,6 +5,7 @@ Nothing else in MySay reads `os.environ`; every part receives the one `Settings`
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
+# What MYSAY_PUBLIC_URL's path may be made of: RFC 3986's unreserved characters and "/".
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
 
 
 class Settings(BaseSettings):
@@ -90,6 +93,13 @@ class Settings(BaseSettings):
         if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
             raise ValueError("MYSAY_PUBLIC_URL must be an https:// address with no ? or #, "
                              "such as https://mysay.example.org/mysay")
+        # The path becomes the page's routes (bot.webapp.server): "{" would be a route pattern
+        # there, "%" and spaces a path the browser spells differently, and "." or ".." parts are
+        # removed by the browser (RFC 3986 section 5.2.4), so the page would never be found.
+        if not _SAFE_PATH.fullmatch(parts.path) or \
+                any(part in (".", "..") for part in parts.path.split("/")):
+            raise ValueError("MYSAY_PUBLIC_URL's path may contain only letters, digits and "
+                             ". _ ~ / - (no . or .. part), such as /mysay")
         return value.strip()
 
     @field_validator("working_days", "service_timezone")

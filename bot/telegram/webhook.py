@@ -26,14 +26,12 @@ import functools
 import hashlib
 import hmac
 import inspect
-import json
 import logging
-import math
 import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -41,6 +39,7 @@ from telegram import Bot, TelegramObject, Update
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import strict_json
 from bot.config import Settings
 from bot.telegram.lifecycle import (
     ALLOWED_UPDATES,
@@ -58,9 +57,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Updates are small (4096 characters of text at most); anything far bigger is not Telegram.
 MAX_BODY = 1024 * 1024
-# The Bot API says its integers have at most 52 significant bits; the database keeps ids in
-# signed 64-bit columns. A number beyond that is not from Telegram, and would fail deep inside.
-_LARGEST_NUMBER = 2**63 - 1
 _UPDATE_KINDS = frozenset(Update.ALL_TYPES)  # message, callback_query, ...: what PTB can read
 
 
@@ -123,29 +119,6 @@ class NotAnUpdate(ValueError):
     never the body's content (which may be a young person's words)."""
 
 
-def _number(digits: str) -> int:
-    """json.loads' parse_int: an integer Telegram could have sent. Raises NotAnUpdate."""
-    if len(digits) > 20:  # checked before int() so a million digits cost nothing
-        raise NotAnUpdate("a number too long")
-    value = int(digits)
-    if abs(value) > _LARGEST_NUMBER:
-        raise NotAnUpdate("a number too large")
-    return value
-
-
-def _finite(text: str) -> float:
-    """json.loads' parse_float: 1e999 would become infinity. Raises NotAnUpdate."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise NotAnUpdate("a number too large")
-    return value
-
-
-def _not_json(name: str) -> NoReturn:
-    """json.loads' parse_constant: NaN and Infinity are Python's extension, not JSON."""
-    raise NotAnUpdate(f"{name}, which is not JSON")
-
-
 def _shape(data: Any) -> dict[str, Any]:
     """The parsed body if it looks like an update: an object with a whole update_id of 0 or
     more and one of the kinds of update the Bot API defines. Raises NotAnUpdate."""
@@ -196,8 +169,8 @@ def read_update(body: bytes, bot: Bot) -> Update:
     """The update in a webhook body: UTF-8 JSON (RFC 8259) holding one Bot API `Update`
     object. Returns it; raises NotAnUpdate for anything else, whatever went wrong inside."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_int=_number, parse_float=_finite,
-                          parse_constant=_not_json)
+        # Strict JSON: no NaN or Infinity, no number beyond 64 bits (bot.strict_json).
+        data = strict_json.loads(body)
         with warnings.catch_warnings():  # PTB 22: durations will become timedelta one day
             warnings.simplefilter("ignore", PTBDeprecationWarning)
             update = Update.de_json(_shape(data), bot)
@@ -205,6 +178,8 @@ def read_update(body: bytes, bot: Bot) -> Update:
                 _check_complete(update)
     except NotAnUpdate:
         raise
+    except strict_json.NotJSON as error:
+        raise NotAnUpdate(str(error)) from None
     except Exception as error:
         # Untrusted input, so any failure means "not an update": RecursionError from deep
         # nesting, UnicodeDecodeError, ValueError, TypeError, KeyError, ... Only the kind of

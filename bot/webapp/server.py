@@ -27,20 +27,19 @@ a young person's words, or a Telegram id.
 from __future__ import annotations
 
 import errno
-import json
 import logging
-import math
 import re
 import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot import strict_json
 from bot.config import Settings
 from bot.i18n import Locale
 from bot.render.fonts import FONT_FAMILIES, text_font_path
@@ -58,8 +57,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_FILE = "mat.html"
 
 # What the page may load: only MySay's own files, its API, and blob:/data: pictures and
-# sounds it made from them; no inline script, nothing from another site. `frame-ancestors *`
-# because Telegram's web clients (web.telegram.org) show a Mini App in a frame. The one hash
+# sounds it made from them; no inline script, nothing from another site. Framed only by
+# Telegram's web clients (https://web.telegram.org, where a Mini App is shown in a frame; the
+# phone and desktop apps use a web view, not a frame) and by MySay's own pages ('self': the
+# sandbox's chat frames the page from the same origin); any other site may not frame it, so
+# it cannot be made to look like something else (clickjacking). The one hash
 # in style-src is that of an empty string: Telegram's script (vendor/telegram-web-app.js)
 # adds an empty <style> element when the page is in a frame, and that alone is allowed
 # inline (style attributes and any <style> with content stay refused).
@@ -67,7 +69,7 @@ EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 CSP = ("default-src 'none'; script-src 'self'; "
        f"style-src 'self' {EMPTY_STYLE}; img-src 'self' blob: data:; "
        "media-src 'self' blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors *")
+       "form-action 'none'; frame-ancestors 'self' https://web.telegram.org")
 # The kinds of file the page is made of; any other is not served.
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -89,7 +91,6 @@ _CARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _RUN_ID = re.compile(r"^[0-9]{1,18}$")
 _MOVE_FIELDS = frozenset({"version", "op", "card", "column"})
 _COLUMNS = (-1, 0, 1, 2)  # left off, then the top scale's points left to right
-_LARGEST = 2**63 - 1
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 GetApplication = Callable[[], Application]
@@ -363,36 +364,23 @@ async def _body(request: web.Request) -> bytes:
     raise BadPageRequest("a body too big", "mat_page_http.too_big", 413)
 
 
-def _not_json(name: str) -> NoReturn:
-    """json.loads' parse_constant: NaN and Infinity are Python's extension, not JSON."""
-    raise BadPageRequest(f"{name}, which is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise BadPageRequest("a number too large")
-    return value
-
-
 def read_move(body: bytes) -> PageMove:
     """The move in a body: UTF-8 JSON, an object with `version` (a whole number, 0 or
     more), `op` (one of MOVE_OPS), and optionally `card` (a card id or null) and `column`
-    (-1, 0, 1, 2 or null), and nothing else. Raises BadPageRequest for anything else."""
-    try:
-        data: Any = json.loads(body.decode("utf-8"), parse_constant=_not_json,
-                               parse_float=_finite)
-    except BadPageRequest:
-        raise
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
-        raise BadPageRequest("not JSON") from None
+    (-1, 0, 1, 2 or null), and nothing else (read by bot.strict_json). Raises BadPageRequest
+    for anything else."""
+    try:  # strict JSON, as the webhook reads Telegram's: no NaN, no number beyond 64 bits
+        data: Any = strict_json.loads(body)
+    except strict_json.NotJSON as error:
+        raise BadPageRequest(str(error)) from None
     if not isinstance(data, dict):
         raise BadPageRequest("not a JSON object")
     if set(data) - _MOVE_FIELDS:
         raise BadPageRequest("a field a move does not have")
     version, op = data.get("version"), data.get("op")
     card, column = data.get("card"), data.get("column")
-    if type(version) is not int or not 0 <= version <= _LARGEST:  # bool is an int too
+    # bool is an int too; strict_json refused any number beyond 64 bits already.
+    if type(version) is not int or version < 0:
         raise BadPageRequest("no version")
     if not isinstance(op, str) or op not in MOVE_OPS:
         raise BadPageRequest("no move of that name")
@@ -431,10 +419,24 @@ def check_address(listen: str, port: int) -> None:
 
 
 def _port_error(listen: str, port: int, error: OSError) -> PagePortError:
-    why = "the port is in use" if error.errno == errno.EADDRINUSE else \
-        (error.strerror or type(error).__name__).lower()
-    return PagePortError(f"The Talking Mat page cannot listen on {listen}:{port} ({why}): "
-                         f"give --webapp-port another port.")
+    """The one sentence for an address the page's server cannot listen on, with the setting
+    to change: --webapp-listen when the host is not this machine's (a name that does not
+    resolve, or an address of another machine), --webapp-port when the port is taken or
+    needs privileges, else both."""
+    where = f"The Talking Mat page cannot listen on {listen}:{port}"
+    if isinstance(error, socket.gaierror):
+        return PagePortError(f"{where} ({listen} is not a name or address this machine knows): "
+                             f"give --webapp-listen an address of this machine, such as "
+                             f"127.0.0.1.")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return PagePortError(f"{where} ({listen} is not an address of this machine): give "
+                             f"--webapp-listen an address of this machine, such as 127.0.0.1.")
+    if error.errno in (errno.EADDRINUSE, errno.EACCES):
+        why = "the port is in use" if error.errno == errno.EADDRINUSE else \
+            "this port needs privileges"
+        return PagePortError(f"{where} ({why}): give --webapp-port another port.")
+    why = (error.strerror or type(error).__name__).lower()
+    return PagePortError(f"{where} ({why}): check --webapp-listen and --webapp-port.")
 
 
 class PageServer:

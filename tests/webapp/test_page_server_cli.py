@@ -113,6 +113,50 @@ def test_a_webapp_port_in_use_is_one_sentence(tmp_path: Path) -> None:
                     f"use): give --webapp-port another port.")
 
 
+@pytest.mark.parametrize("given", [("--webapp-port", "8999"), ("MYSAY_WEBAPP_PORT", "8999")])
+def test_a_webapp_port_without_a_public_url_is_one_sentence(tmp_path: Path,
+                                                            given: tuple[str, str]) -> None:
+    """A page server nothing links to (no public URL, so no chat button) is refused."""
+    option, value = given
+    args, env = ((option, value), {}) if option.startswith("--") else ((), {option: value})
+    line = _one_sentence(run_cli("run", *args, tmp_path=tmp_path, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+                                 **env))
+    assert line == ("A webapp port is given but MYSAY_PUBLIC_URL is not, so no chat button "
+                    "would ever lead to the Talking Mat page: set MYSAY_PUBLIC_URL to its "
+                    "https:// address, or leave out --webapp-port and MYSAY_WEBAPP_PORT.")
+    assert not (tmp_path / "data").exists()  # said before anything was made
+
+
+@pytest.mark.parametrize(("listen", "why"), [
+    ("no-such-host.invalid", "no-such-host.invalid is not a name or address this machine knows"),
+    ("192.0.2.1", "192.0.2.1 is not an address of this machine"),  # RFC 5737: nobody's
+])
+def test_a_webapp_listen_address_not_of_this_machine_is_its_own_sentence(
+        tmp_path: Path, listen: str, why: str) -> None:
+    """An address that cannot be listened on names --webapp-listen, not another port."""
+    port = free_port()
+    line = _one_sentence(run_cli(
+        "run", "--webapp-port", str(port), "--webapp-listen", listen, tmp_path=tmp_path,
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN, MYSAY_PUBLIC_URL=PUBLIC_URL,
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot"))
+    assert line == (f"The Talking Mat page cannot listen on {listen}:{port} ({why}): give "
+                    f"--webapp-listen an address of this machine, such as 127.0.0.1.")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("path", ["/{run}", "/my%20say", "/my say", "/a/../mysay", "/./mysay",
+                                  "/my{say}/x", "/caf\u00e9"])
+def test_a_public_url_path_of_unsafe_characters_is_one_sentence(tmp_path: Path,
+                                                                path: str) -> None:
+    """The path becomes the page's routes: only RFC 3986's unreserved characters and "/"."""
+    url = f"https://mysay.example.invalid{path}"
+    line = _one_sentence(run_cli("run", "--webapp-port", "8999", tmp_path=tmp_path,
+                                 TELEGRAM_BOT_TOKEN=TEST_TOKEN, MYSAY_PUBLIC_URL=url))
+    assert line == ("MySay cannot start: MYSAY_PUBLIC_URL's path may contain only letters, "
+                    "digits and . _ ~ / - (no . or .. part), such as /mysay.")
+    assert path not in line
+
+
 def test_webhook_and_page_paths_that_clash_are_one_sentence(tmp_path: Path) -> None:
     line = _one_sentence(run_cli(
         "run", "--webhook", "--url", "https://mysay.example.invalid/app/mat/hook",

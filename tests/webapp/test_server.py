@@ -165,7 +165,7 @@ def assert_secured(response: Answer | aiohttp.ClientResponse, *, no_store: bool)
         "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; "
         "img-src 'self' blob: data:; "
         "media-src 'self' blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors *")
+        "form-action 'none'; frame-ancestors 'self' https://web.telegram.org")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     if no_store:
