@@ -42,7 +42,7 @@ from telegram.ext import Application
 from bot import strict_json
 from bot.config import Settings
 from bot.i18n import Locale
-from bot.render.fonts import FONT_FAMILIES, text_font_path
+from bot.render.fonts import FONT_FAMILIES, emoji_font_path, text_font_path
 from bot.service import unit_of_work
 from bot.service.mat_page import MOVE_OPS, PageAnswer, PageMove, PageRequest
 from bot.store.db import DATABASE_AWAY
@@ -209,11 +209,18 @@ class _MatPage:
 
     async def font(self, request: web.Request) -> web.StreamResponse:
         """The bold font file a picture card of this family is drawn with (bot.render.fonts:
-        OpenDyslexic falls back to Atkinson Hyperlegible when it is not installed), or 404."""
+        OpenDyslexic falls back to Atkinson Hyperlegible when it is not installed), the OpenMoji
+        font for `emoji`, or 404."""
         name = request.match_info["name"]
-        if name not in FONT_FAMILIES:
+        if name == "emoji":  # OpenMoji: the emoji of the picture cards and the sandbox chat
+            try:
+                path = emoji_font_path()
+            except FileNotFoundError:
+                return self._not_found_text()
+        elif name in FONT_FAMILIES:
+            path = text_font_path(name)
+        else:
             return self._not_found_text()
-        path = text_font_path(name)
         kind = _FONT_TYPES.get(path.suffix.lower())
         if kind is None or not path.is_file():
             return self._not_found_text()

@@ -25,7 +25,7 @@ from yarl import URL
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.render.fonts import text_font_path
+from bot.render.fonts import emoji_font_path, text_font_path
 from bot.sandbox.fake_api import FakeBotAPI
 from bot.service import unit_of_work
 from bot.service.mat_page import PageAnswer, PageMove, PageRequest
@@ -458,7 +458,13 @@ async def test_the_card_fonts_are_served_and_nothing_else(page: Page) -> None:
         assert response.body == text_font_path(name).read_bytes()
         assert response.headers["Content-Type"] in ("font/ttf", "font/otf")
         assert_secured(response, no_store=False)
-    for name in ("comic", "..", "atkinson.ttf", "%2e%2e%2fsecret.txt"):
+    # The page's emoji (🔈, ❔, ⏭️) in OpenMoji, as on the picture cards and in the chat.
+    response = await page.get(f"{PREFIX}/mat/font/emoji")
+    assert response.status == 200
+    assert response.body == emoji_font_path().read_bytes()
+    assert response.headers["Content-Type"] == "font/ttf"
+    assert_secured(response, no_store=False)
+    for name in ("comic", "emoji.ttf", "openmoji", "..", "atkinson.ttf", "%2e%2e%2fsecret.txt"):
         response = await page.get(f"{PREFIX}/mat/font/{name}")
         assert response.status == 404, name
         assert_secured(response, no_store=False)

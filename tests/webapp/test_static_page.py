@@ -8,6 +8,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from bot.render.cards.style import PALETTES
+
 STATIC = Path(__file__).resolve().parents[2] / "bot" / "webapp" / "static"
 VENDOR_SHA256 = "644341946207e71a396ebcf812eccdaa9edbe7eb5c3e90c3f0f91d1fc413b4fa"
 
@@ -31,7 +33,8 @@ def test_page_references_only_its_own_relative_files() -> None:
     assert set(refs) == {"mat/static/mat.css", "mat/static/vendor/telegram-web-app.js",
                          "mat/static/mat.js", "data:,"}
     css = _read("mat.css")
-    assert re.findall(r'url\("([^"]+)"\)', css) == ["../font/atkinson", "../font/opendyslexic"]
+    assert re.findall(r'url\("([^"]+)"\)', css) == ["../font/atkinson", "../font/emoji",
+                                                    "../font/opendyslexic"]
     for text in (html, css, _read("mat.js")):
         assert "http://" not in text and "https://" not in text
         assert "//fonts." not in text and "cdn" not in text.lower()
@@ -52,3 +55,18 @@ def test_vendored_telegram_script_is_the_package_file() -> None:
     assert licence.startswith("MIT License")
     readme = (STATIC / "vendor" / "README.md").read_text()
     assert "@twa-dev/sdk" in readme and "8.0.2" in readme and VENDOR_SHA256 in readme
+
+
+def test_the_page_takes_each_palettes_banner_and_selected_fill() -> None:
+    """The topic band, the scale's tiles and the tray change with the young person's colours
+    (Warm, Strong, Calm, Plain), in the picture cards' own colours."""
+    css = _read("mat.css")
+    blocks = {"standard": css[css.index(":root {"):]}
+    for name in PALETTES:
+        if name != "standard":
+            blocks[name] = css[css.index(f':root[data-palette="{name}"] {{'):]
+    for name, palette in PALETTES.items():
+        block = blocks[name][:blocks[name].index("}")]
+        for prop, rgb in (("--mat-banner", palette.banner),
+                          ("--mat-selected-fill", palette.selected_fill)):
+            assert f"{prop}: #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x};" in block, (name, prop)

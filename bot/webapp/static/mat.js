@@ -45,6 +45,13 @@
   };
   const CLOSE_AFTER_MS = 2000;
   const DRAG_START_PX = 8; // a finger moving less than this is a tap, not a drag
+  // After a new card appears (or any card is placed), taps on a column, Skip or I don't know
+  // wait this long: a quick double tap places one card, and the second tap never lands on a
+  // card the young person has not seen yet. The keyboard and a drag are not held back.
+  const SETTLE_MS = 600;
+  const EDGE_PX = 56; // a dragged card this near the top or bottom edge scrolls the page
+  // Emoji and symbols at the start of a label ("🔈 Read it to me"): shown, not read out.
+  const LEAD_SYMBOLS = /^([^\p{L}\p{N}]+)\s*/u;
   const LEFT_OFF = -1;
 
   const tg = (window.Telegram && window.Telegram.WebApp) || null;
@@ -59,6 +66,8 @@
   let closeTimer = null;
   let audio = null;
   let lastDrag = { card: null, at: 0 }; // the card a drag just let go of, and when
+  let settleUntil = 0; // taps on columns, Skip and I don't know wait until then (SETTLE_MS)
+  let settleTimer = null;
   const pictures = new Map(); // picture path -> Promise of a blob: URL
 
   const $ = (id) => document.getElementById(id);
@@ -113,9 +122,17 @@
         tg.MainButton.hide();
       }
     });
-    if (tgAtLeast('6.1')) {
-      tgCall(() => (canTakeBack() && !busy ? tg.BackButton.show() : tg.BackButton.hide()));
-    }
+    syncBackButton();
+  }
+
+  /** Telegram's back arrow shows only while a card is picked up, and puts it down. Otherwise
+   * it is hidden, so Android's back gesture (which presses a shown BackButton) closes the page
+   * as everywhere in Telegram, instead of taking back a card on each press (Mini Apps docs:
+   * BackButton). Taking a card back is the page's own Back button. */
+  function syncBackButton() {
+    if (!tgAtLeast('6.1')) return;
+    const show = Boolean(picked && !busy && state && !state.finished);
+    tgCall(() => (show ? tg.BackButton.show() : tg.BackButton.hide()));
   }
 
   function hideTelegramButtons() {
@@ -213,6 +230,7 @@
       return;
     }
     render(after);
+    settle();
     if (after.stage === 'done') {
       haptic('success');
     } else if (['place', 'move', 'leave_off', 'dont_know'].includes(move.op)) {
@@ -235,6 +253,8 @@
     } else if (status === 409 && body && body.gone) {
       showMessage(error || words.done, { close: true });
     } else if (status === 409 && body && body.state) {
+      // The mat changed in the chat: nothing stays picked up from the old mat.
+      picked = null;
       render(body.state);
       notice(error || FALLBACK.not_saved);
     } else if (status === 409 && !state) {
@@ -304,6 +324,39 @@
     url.then((u) => { img.src = u; }).catch(() => { img.classList.add('missing'); });
   }
 
+  /** A label's words without the emoji or symbols in front ("🔈 Read it to me" -> "Read it to
+   * me"), for names a screen reader reads (they start with words, not an emoji). */
+  function wordsOnly(text) {
+    return String(text || '').replace(LEAD_SYMBOLS, '');
+  }
+
+  /** Puts a label on a button: the emoji in front shown but hidden from screen readers
+   * (aria-hidden), then the words, so the button's name is its words. */
+  function setLabel(node, text) {
+    const found = LEAD_SYMBOLS.exec(String(text || ''));
+    if (!found || !found[1].trim()) {
+      node.textContent = text || '';
+      return;
+    }
+    const icon = el('span', 'icon', found[1].trim());
+    icon.setAttribute('aria-hidden', 'true');
+    node.replaceChildren(icon, ' ', String(text).slice(found[0].length));
+  }
+
+  /** A word too long for its card (or scale tile) is made smaller until it fits, instead of
+   * being broken inside ("Homewor / k"); words still wrap between words. Every other word
+   * keeps the young person's text size. Run after each drawing and when fonts arrive. */
+  function fitWords() {
+    document.querySelectorAll('.mat-view .words').forEach((node) => {
+      node.style.removeProperty('font-size');
+      const room = node.clientWidth;
+      if (!room || node.scrollWidth <= room + 1) return;
+      const size = parseFloat(getComputedStyle(node).fontSize);
+      const smaller = Math.max(size * 0.5, Math.floor((size * room) / node.scrollWidth));
+      node.style.setProperty('font-size', `${smaller}px`);
+    });
+  }
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -340,7 +393,7 @@
     speak.type = 'button';
     speak.dataset.say = card.id;
     speak.dataset.focus = `say:${card.id}`;
-    speak.setAttribute('aria-label', `${words.read}: ${card.words}`);
+    speak.setAttribute('aria-label', `${wordsOnly(words.read)}: ${card.words}`);
     speak.append(el('span', null, '🔈'));
     speak.firstChild.setAttribute('aria-hidden', 'true');
     item.append(button, speak);
@@ -391,6 +444,9 @@
     const placedOne = Boolean(state && state.stage === 'place' && s.stage === 'place'
       && state.current && s.current !== state.current);
     const toLook = Boolean(state && state.stage === 'place' && s.stage === 'look');
+    const newCard = Boolean(s.stage === 'place' && s.current
+      && !(state && state.stage === 'place' && state.current === s.current));
+    const arrives = newCard && Boolean(state);
     state = s;
     words = Object.assign({}, FALLBACK, s.words || {});
     applyLook(s.look);
@@ -412,7 +468,8 @@
     $('card-of').textContent = placing ? words.card_of : '';
     $('card-of').hidden = !placing || !words.card_of;
     $('prompt').textContent = placing ? (s.prompt || '') : (words.look_prompt || s.prompt || '');
-    $('read-words').textContent = words.read;
+    setLabel($('read-words'), words.read);
+    $('move-hint').hidden = s.stage !== 'look';
 
     const byColumn = cardsByColumn(s);
     const movable = s.stage === 'look';
@@ -427,22 +484,29 @@
     const current = placing && s.current ? findCard(s, s.current) : null;
     $('tray').hidden = !current;
     $('current').replaceChildren();
-    if (current) $('current').append(cardItem(current, true, true));
-    $('skip').textContent = words.skip;
-    $('dont-know').textContent = words.dont_know;
+    if (current) {
+      const item = cardItem(current, true, true);
+      if (arrives) item.classList.add('arrive'); // a new card: it visibly arrives
+      $('current').append(item);
+    }
+    setLabel($('skip'), words.skip);
+    setLabel($('dont-know'), words.dont_know);
 
     $('look').hidden = s.stage !== 'look';
     $('move-hint').textContent = words.move_hint;
-    $('right').textContent = words.right;
+    setLabel($('right'), words.right);
 
-    $('back').textContent = words.back;
+    setLabel($('back'), words.back);
     $('back').hidden = !canTakeBack();
-    $('stop').textContent = words.stop;
-    $('chat').textContent = words.chat;
+    setLabel($('stop'), words.stop);
+    setLabel($('chat'), words.chat);
     $('notice-ok').textContent = FALLBACK.ok;
 
+    if (newCard) settle();
     showPicked();
+    showSettling();
     syncTelegramButtons();
+    fitWords();
     if (toLook) {
       // Every card is placed: the whole mat, from the top, with its question.
       window.scrollTo(0, 0);
@@ -497,7 +561,45 @@
   function setBusy(on) {
     document.body.classList.toggle('busy', on);
     $('mat-view').setAttribute('aria-busy', on ? 'true' : 'false');
-    if (on && tg) tgCall(() => tg.BackButton.hide());
+    showSettling();
+    syncBackButton();
+  }
+
+  /** A new card is on the mat (or a card was just placed): taps on a column, Skip and I don't
+   * know wait SETTLE_MS (see there). */
+  function settle() {
+    settleUntil = Date.now() + SETTLE_MS;
+    showSettling();
+    if (settleTimer !== null) clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => {
+      settleTimer = null;
+      showSettling();
+    }, SETTLE_MS + 20);
+  }
+
+  /** True while a tap on Skip or I don't know would land on a card not yet seen. */
+  function settling() {
+    return busy || Date.now() < settleUntil;
+  }
+
+  /** True while a tap on a column waits: a move is on its way, or the card to place has just
+   * arrived and was not picked up since (a card picked up after it arrived was seen). */
+  function columnsWait() {
+    return busy || (Date.now() < settleUntil && !picked);
+  }
+
+  /** Marks what waits as aria-disabled (seen, and skipped by a finger that taps too soon). */
+  function showSettling() {
+    const mark = (node, on) => {
+      if (on) node.setAttribute('aria-disabled', 'true');
+      else node.removeAttribute('aria-disabled');
+    };
+    const skipping = settling();
+    mark($('skip'), skipping);
+    mark($('dont-know'), skipping);
+    const columns = columnsWait();
+    document.querySelectorAll('#mat .point').forEach((b) => mark(b, columns));
+    document.body.classList.toggle('settling', skipping);
   }
 
   function focusedKey() {
@@ -535,6 +637,8 @@
       b.setAttribute('aria-pressed', b.dataset.card === picked ? 'true' : 'false');
     });
     document.body.classList.toggle('picking', Boolean(picked));
+    showSettling();
+    syncBackButton();
   }
 
   function pick(id) {
@@ -597,7 +701,7 @@
     if (!button || busy || drag) return;
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     drag = { id: button.dataset.card, pointerId: e.pointerId, x0: e.clientX, y0: e.clientY,
-      source: button, ghost: null, dx: 0, dy: 0, zone: null };
+      source: button, ghost: null, dx: 0, dy: 0, zone: null, roamed: false };
     try { button.setPointerCapture(e.pointerId); } catch (err) { /* already released */ }
   }
 
@@ -627,6 +731,8 @@
     e.preventDefault();
     drag.x = e.clientX;
     drag.y = e.clientY;
+    // A card dragged up out of the tray may scroll the page down again near the tray.
+    if (e.clientY < bottomEdge() - EDGE_PX) drag.roamed = true;
     followFinger();
     // Near the top or bottom edge the page scrolls, so a column off the screen can be reached.
     const edge = edgeSpeed(e.clientY);
@@ -649,11 +755,21 @@
     }
   }
 
-  /** Pixels to scroll per frame for a finger at clientY: 0 away from the edges. */
+  /** Where the mat's view ends at the bottom: the top of the card tray while it covers the
+   * mat, else the bottom of the screen. */
+  function bottomEdge() {
+    const tray = $('tray');
+    const bottom = window.innerHeight;
+    return tray.hidden ? bottom : Math.min(bottom, tray.getBoundingClientRect().top);
+  }
+
+  /** Pixels to scroll per frame for a finger at clientY: 0 away from the edges. Near the
+   * bottom (over the tray) only once the card has been taken up out of it, so "Left off" and
+   * the last cards of a column can be scrolled clear of the tray and dropped on. */
   function edgeSpeed(y) {
-    const band = 56;
-    if (y > window.innerHeight - band) return Math.ceil((y - (window.innerHeight - band)) / 6);
-    if (y < band) return -Math.ceil((band - y) / 6);
+    const bottom = bottomEdge() - EDGE_PX;
+    if (y > bottom && drag && drag.roamed) return Math.ceil(Math.min(y - bottom, 2 * EDGE_PX) / 6);
+    if (y < EDGE_PX) return -Math.ceil((EDGE_PX - y) / 6);
     return 0;
   }
 
@@ -705,6 +821,12 @@
     if (!target) return;
     // The click a mouse sends when it lets go of a dragged card is not a tap.
     if (target.dataset.card === lastDrag.card && Date.now() - lastDrag.at < 400) return;
+    // A finger's or mouse's tap (detail > 0; Enter or Space give 0) on Skip, I don't know or a
+    // column while the new card settles does nothing (SETTLE_MS).
+    const tapped = e.detail > 0;
+    if ((target.id === 'skip' || target.id === 'dont-know') && (tapped ? settling() : busy)) return;
+    if (tapped && columnsWait() && (target.dataset.column !== undefined
+        || (target.dataset.zone !== undefined && !e.target.closest('button')))) return;
     if (target.id && handlers[target.id]) {
       handlers[target.id]();
       return;
@@ -801,6 +923,8 @@
     document.addEventListener('pointermove', onPointerMove, { passive: false });
     document.addEventListener('pointerup', onPointerUp);
     document.addEventListener('pointercancel', onPointerCancel);
+    window.addEventListener('resize', fitWords);
+    if (document.fonts) document.fonts.addEventListener('loadingdone', fitWords);
     // No long-press menu or text selection on a card being dragged.
     document.addEventListener('contextmenu', (e) => {
       if (e.target.closest && e.target.closest('button.card.movable')) e.preventDefault();
@@ -816,7 +940,7 @@
       // A downward drag must move a card, not pull Telegram's sheet closed.
       if (tgAtLeast('7.7')) tgCall(() => tg.disableVerticalSwipes());
       tgCall(() => tg.MainButton.onClick(() => send('right')));
-      if (tgAtLeast('6.1')) tgCall(() => tg.BackButton.onClick(() => send('back')));
+      if (tgAtLeast('6.1')) tgCall(() => tg.BackButton.onClick(() => putDown()));
     }
     load();
   }
