@@ -68,9 +68,7 @@ def _webapp_port(settings: Settings, args: argparse.Namespace, webhook_mode: boo
     lead to the page), and PagePortError when the address cannot be listened on."""
     given = getattr(args, "webapp_port", None)
     port = given if given is not None else settings.webapp_port
-    if webhook_mode:
-        if port is not None:
-            log.info("the webhook's server serves the mat page; the webapp port is not used")
+    if webhook_mode:  # the webhook's own server serves the page: a webapp port has no use
         return None
     if port is None and settings.public_url:
         raise SystemExit("MYSAY_PUBLIC_URL is set, so the Talking Mat page needs a server: in "

@@ -90,9 +90,15 @@ class Settings(BaseSettings):
         if value is None:
             return None
         parts = urlsplit(value.strip())
-        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError("MYSAY_PUBLIC_URL must be an https:// address with no ? or #, "
-                             "such as https://mysay.example.org/mysay")
+        try:
+            parts.port  # noqa: B018 - a port beyond 65535 or not a number raises ValueError
+        except ValueError:
+            parts = parts._replace(scheme="")
+        # A user name or password would ride in every "Open the mat" button to every chat.
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment \
+                or parts.username is not None or parts.password is not None:
+            raise ValueError("MYSAY_PUBLIC_URL must be an https:// address with no user name, "
+                             "password, ? or #, such as https://mysay.example.org/mysay")
         # The path becomes the page's routes (bot.webapp.server): "{" would be a route pattern
         # there, "%" and spaces a path the browser spells differently, and "." or ".." parts are
         # removed by the browser (RFC 3986 section 5.2.4), so the page would never be found.

@@ -12,7 +12,7 @@ import io
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import quote
 
 from PIL import Image
@@ -45,8 +45,7 @@ log = logging.getLogger(__name__)
 
 # What the page can ask for (PageMove.op).
 MoveOp = Literal["place", "leave_off", "dont_know", "move", "back", "right", "stop", "chat"]
-MOVE_OPS: tuple[str, ...] = ("place", "leave_off", "dont_know", "move", "back", "right", "stop",
-                             "chat")
+MOVE_OPS: tuple[str, ...] = get_args(MoveOp)
 
 
 @dataclass(frozen=True)

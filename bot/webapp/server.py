@@ -26,6 +26,7 @@ a young person's words, or a Telegram id.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import re
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from telegram.error import TelegramError
 from telegram.ext import Application
@@ -87,8 +89,8 @@ MAX_MOVE_BODY = 16 * 1024
 _SCHEME = "tma"
 # Ids as the engine makes them ("art", "card_12", "question"); and a run id that fits the
 # database's 64-bit column.
-_CARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_RUN_ID = re.compile(r"^[0-9]{1,18}$")
+_CARD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_RUN_ID = re.compile(r"[0-9]{1,18}")
 _MOVE_FIELDS = frozenset({"version", "op", "card", "column"})
 _COLUMNS = (-1, 0, 1, 2)  # left off, then the top scale's points left to right
 
@@ -353,18 +355,23 @@ async def _page_request(request: web.Request, what: str) -> PageRequest:
 def _one(request: web.Request, name: str, shape: re.Pattern[str]) -> str:
     """The query parameter `name`, given once and of `shape`. Raises BadPageRequest."""
     given = request.query.getall(name, [])
-    if len(given) != 1 or not shape.match(given[0]):
+    if len(given) != 1 or not shape.fullmatch(given[0]):
         raise BadPageRequest(f"no {name}" if not given else f"a {name} of the wrong shape")
     return given[0]
 
 
 async def _body(request: web.Request) -> bytes:
-    """A move's body, at most MAX_MOVE_BODY bytes. Raises BadPageRequest (413) beyond it."""
+    """A move's body, at most MAX_MOVE_BODY bytes. Raises BadPageRequest: 413 beyond it, 400
+    for a body cut short."""
     if (request.content_length or 0) > MAX_MOVE_BODY:
         raise BadPageRequest("a body too big", "mat_page_http.too_big", 413)
     body = bytearray()
     while len(body) <= MAX_MOVE_BODY:
-        chunk = await request.content.read(MAX_MOVE_BODY + 1 - len(body))
+        try:
+            chunk = await request.content.read(MAX_MOVE_BODY + 1 - len(body))
+        except (OSError, asyncio.IncompleteReadError, aiohttp.ClientPayloadError):
+            # The page went away mid-body (a closed sheet, a lost signal): nothing to move.
+            raise BadPageRequest("a body cut short") from None
         if not chunk:
             return bytes(body)
         body += chunk
@@ -391,7 +398,7 @@ def read_move(body: bytes) -> PageMove:
         raise BadPageRequest("no version")
     if not isinstance(op, str) or op not in MOVE_OPS:
         raise BadPageRequest("no move of that name")
-    if card is not None and (not isinstance(card, str) or not _CARD_ID.match(card)):
+    if card is not None and (not isinstance(card, str) or not _CARD_ID.fullmatch(card)):
         raise BadPageRequest("a card of the wrong shape")
     if column is not None and (type(column) is not int or column not in _COLUMNS):
         raise BadPageRequest("a column that is not on the mat")

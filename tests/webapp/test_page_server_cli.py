@@ -85,7 +85,9 @@ def test_a_public_url_in_polling_mode_needs_a_webapp_port(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("url", ["http://mysay.example.invalid/app",
-                                 "https://mysay.example.invalid/app?x=1", "mysay.invalid"])
+                                 "https://mysay.example.invalid/app?x=1", "mysay.invalid",
+                                 "https://someone:pw@mysay.example.invalid/app",
+                                 "https://mysay.example.invalid:99999/app"])
 def test_a_public_url_that_is_not_https_is_one_sentence(tmp_path: Path, url: str) -> None:
     line = _one_sentence(run_cli("run", tmp_path=tmp_path, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
                                  MYSAY_PUBLIC_URL=url))

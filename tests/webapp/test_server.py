@@ -276,7 +276,7 @@ async def test_the_database_away_is_503_with_kind_words(page: Page) -> None:
 
 
 @pytest.mark.parametrize("run", ["", "abc", "-1", "1.5", "12&run=13", "1" * 19, "%C2%B2",
-                                 "12%00"])
+                                 "12%00", "12%0A"])
 async def test_a_run_that_is_not_a_run_id_is_400(page: Page, run: str) -> None:
     for what in API:
         response = await call(page, what, signed(), run=run)
@@ -287,7 +287,7 @@ async def test_a_run_that_is_not_a_run_id_is_400(page: Page, run: str) -> None:
     assert page.service.calls == []
 
 
-@pytest.mark.parametrize("card", ["", "../mat", "a b", "x" * 65, "art&card=pe"])
+@pytest.mark.parametrize("card", ["", "../mat", "a b", "x" * 65, "art&card=pe", "art%0A"])
 async def test_a_card_that_is_not_a_card_id_is_400(page: Page, card: str) -> None:
     for what in ("picture", "speech"):
         response = await page.get(f"{PREFIX}/mat/api/{what}?run=12&card={card}",

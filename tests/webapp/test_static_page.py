@@ -70,3 +70,14 @@ def test_the_page_takes_each_palettes_banner_and_selected_fill() -> None:
         for prop, rgb in (("--mat-banner", palette.banner),
                           ("--mat-selected-fill", palette.selected_fill)):
             assert f"{prop}: #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x};" in block, (name, prop)
+
+
+def test_every_word_shown_after_the_state_comes_from_the_server() -> None:
+    """The page's English table (FALLBACK) is only for before the first state arrives: every
+    message is `words.<key>`, the young person's words in their style from the locale
+    (bot/service/mat_page.py `_words`), with FALLBACK read directly only as a `||` default or
+    for "open it from your chat", which is said when there is no state at all."""
+    js = _read("mat.js")
+    direct = [line.strip() for line in js.splitlines()
+              if "FALLBACK." in line and "|| FALLBACK." not in line]
+    assert direct == ["showMessage(FALLBACK.open_from_chat);"], direct

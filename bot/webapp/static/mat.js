@@ -18,7 +18,7 @@
     open_from_chat: 'Open the mat from your MySay chat.',
     open_again: 'Please close this and open the mat again from your chat. Nothing is lost.',
     not_loaded: "Couldn't get your mat. Try again.",
-    not_saved: "Couldn't save that — try again.",
+    not_saved: "Couldn't save that. Try again.",
     no_speech: 'There is no sound for this one, sorry.',
     no_sound_play: "Couldn't play the sound, sorry.",
     close: 'Close',
@@ -176,9 +176,9 @@
 
   function loadFailed() {
     if (state) {
-      notice(FALLBACK.not_saved); // keep the last confirmed mat on the screen
+      notice(words.not_saved); // keep the last confirmed mat on the screen
     } else {
-      showMessage(FALLBACK.not_loaded, { retry: true });
+      showMessage(words.not_loaded, { retry: true });
     }
   }
 
@@ -213,7 +213,7 @@
       moved(before, move, body);
     } else if (!resp || resp.status >= 500 || !body) {
       haptic('error');
-      notice(FALLBACK.not_saved);
+      notice(words.not_saved);
       load();
     } else {
       haptic('error');
@@ -249,20 +249,20 @@
   function refused(status, body) {
     const error = body && body.error;
     if (status === 401) {
-      showMessage(error || FALLBACK.open_again, { close: true });
+      showMessage(error || words.open_again, { close: true });
     } else if (status === 409 && body && body.gone) {
       showMessage(error || words.done, { close: true });
     } else if (status === 409 && body && body.state) {
       // The mat changed in the chat: nothing stays picked up from the old mat.
       picked = null;
       render(body.state);
-      notice(error || FALLBACK.not_saved);
+      notice(error || words.not_saved);
     } else if (status === 409 && !state) {
-      showMessage(error || FALLBACK.not_loaded, { retry: true });
+      showMessage(error || words.not_loaded, { retry: true });
     } else if (status === 403) {
-      showMessage(error || FALLBACK.open_again, { close: true });
+      showMessage(error || words.open_again, { close: true });
     } else {
-      notice(error || FALLBACK.not_saved);
+      notice(error || words.not_saved);
       load();
     }
   }
@@ -500,7 +500,7 @@
     $('back').hidden = !canTakeBack();
     setLabel($('stop'), words.stop);
     setLabel($('chat'), words.chat);
-    $('notice-ok').textContent = FALLBACK.ok;
+    $('notice-ok').textContent = words.ok;
 
     if (newCard) settle();
     showPicked();
@@ -534,7 +534,7 @@
     $('message-view').hidden = false;
     $('message-text').textContent = text;
     $('message-retry').hidden = !o.retry;
-    $('message-retry').textContent = FALLBACK.try_again;
+    $('message-retry').textContent = words.try_again;
     $('message-close').hidden = !o.close;
     $('message-close').textContent = words.close || FALLBACK.close;
     if (o.close) {
@@ -874,7 +874,7 @@
     try {
       resp = await api(`api/speech?run=${encodeURIComponent(run)}&card=${encodeURIComponent(cardId)}`);
     } catch (err) {
-      notice(FALLBACK.not_loaded);
+      notice(words.not_loaded);
       return;
     }
     if (resp.status === 404) {
@@ -886,7 +886,7 @@
       return;
     }
     if (!resp.ok) {
-      notice(FALLBACK.no_sound_play);
+      notice(words.no_sound_play);
       return;
     }
     const url = URL.createObjectURL(await resp.blob());
@@ -895,7 +895,7 @@
       URL.revokeObjectURL(audio.src);
     }
     audio = new Audio(url);
-    audio.play().catch(() => notice(FALLBACK.no_sound_play));
+    audio.play().catch(() => notice(words.no_sound_play));
   }
 
   // ---- Buttons ----------------------------------------------------------------------------
