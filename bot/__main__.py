@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -16,18 +16,20 @@ from bot.engine.datafile import DataFileError
 from bot.store.crypto import DataKeyError
 
 
-def _port(value: str) -> int:
-    port = int(value) if value.isdigit() else -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+def _port_from(lowest: int) -> Callable[[str], int]:
+    """An argparse type: a TCP port number from `lowest` to 65535 (0 lets the system choose,
+    which the webhook's tests use; the mat page's port must be a real one)."""
+    def port(value: str) -> int:
+        number = int(value) if value.isdigit() else -1
+        if not lowest <= number <= 65535:
+            raise argparse.ArgumentTypeError(f"a port is a number from {lowest} to 65535")
+        return number
+
     return port
 
 
-def _webapp_port(value: str) -> int:
-    port = int(value) if value.isdigit() else 0
-    if not 0 < port <= 65535:
-        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535")
-    return port
+_port = _port_from(0)
+_webapp_port = _port_from(1)
 
 
 def settings_problem(error: ValidationError) -> str:

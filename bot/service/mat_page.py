@@ -183,7 +183,7 @@ def _words(ctx: Context, topic: str, screen: Screen) -> dict[str, str]:
             "stop": say("control.stop"), "read": say("control.read"),
             "left_off": say("answer.left_off"), "card_of": counter,
             "look_prompt": say("mat_review_prompt", topic=topic),
-            "move_hint": say("mat_page.move_hint"), "drop_here": say("mat_page.drop_here"),
+            "move_hint": say("mat_page.move_hint"),
             "paused": say("paused"), "done": say("mat_page.done"), "chat": say("mat_page.chat"),
             # What the page says as a card is picked up, put down or taken back (for a
             # screen reader and the keyboard), and its own messages and their buttons.

@@ -35,7 +35,6 @@
     card_of: '',
     look_prompt: '',
     move_hint: 'To move a card, drag it, or tap it and then tap where it goes.',
-    drop_here: 'Put it here',
     picked: 'picked up. Now choose where it goes: 1, 2 or 3, or 0 to leave it off.',
     put_down: 'put down.',
     under: 'under',
